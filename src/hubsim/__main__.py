@@ -1,0 +1,7 @@
+"""`python -m hubsim`: the command line."""
+
+import sys
+
+from hubsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,123 @@
+"""Command line: `python -m hubsim run|validate|schema ...`, a thin layer over the library.
+
+User errors print one paragraph and exit with code 2; there is no traceback for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hubsim.errors import HubsimError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except HubsimError as exc:
+        print(f"hubsim: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit code 2 with a hint, like our own errors
+        self.print_usage(sys.stderr)
+        print(f"hubsim: {message}. See `python -m hubsim {self.prog.split()[-1]} --help`.",
+              file=sys.stderr)
+        sys.exit(2)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be positive")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hubsim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write a results folder")
+    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    run.add_argument("--replications", type=_positive_int, help="replications (default 1)")
+    run.add_argument("--months", type=_positive_int, help="months to simulate")
+    run.add_argument("--scale", type=_positive_float, help="people per agent")
+    run.add_argument("--out", default="results", help="results folder (default results/)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a scenario value, e.g. behaviour.migration.b_w=1.2")
+    run.add_argument("--no-plots", action="store_true", help="skip the figures")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
+    run.set_defaults(func=_cmd_run)
+
+    validate = sub.add_parser("validate", help="check a scenario file and print it resolved")
+    validate.add_argument("scenario")
+    validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    validate.set_defaults(func=_cmd_validate)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from hubsim import report
+    from hubsim.runner import run
+
+    progress = None if args.quiet else report.ProgressBar()
+    result = run(
+        args.scenario,
+        overrides=args.set,
+        seed=args.seed,
+        replications=args.replications,
+        months=args.months,
+        scale=args.scale,
+        out=Path(args.out),
+        plots=not args.no_plots,
+        progress=progress,
+    )
+    if progress is not None:
+        progress.close()
+    if not args.quiet:
+        print(report.summary_text(result))
+    print(f"results: {result.folder}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from hubsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set)
+    print(f"{args.scenario}: valid scenario '{scenario.name}' ({len(scenario.programmes)} "
+          f"programmes, {scenario.months} months from {scenario.start}, "
+          f"sha256 {scenario.digest()[:12]})")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from hubsim.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,316 @@
+"""The phases of one month, each a function of the model: firms, labour, migration, demography.
+
+They apply the pure rules of markets/policy/workers/firms to the model's tables and arrays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hubsim import markets, policy
+from hubsim.firms import best_new_city, location_gain, pareto_productivity
+from hubsim.scenario import DEGREES
+from hubsim.workers import age_years, months_since, reconsider_hazard_per_month, sample_by_hazard
+
+if TYPE_CHECKING:
+    from hubsim.model import HubModel
+
+GRADUATION_AGE = np.array([16, 22, 25, 29])  # by degree
+# ASSUMPTION: the outside node's reconsidering people, by degree, look like this worker.
+OUTSIDE_AGE = np.array([30, 26, 27, 30])
+OUTSIDE_MONTHS_SINCE_GRADUATION = np.array([10**6, 24, 24, 24])
+
+
+# ---------------------------------------------------------------------------- helpers
+def city_counts(model: HubModel) -> dict[str, np.ndarray]:
+    """Agents per node: population, talent, employed, employed talent (outside node last)."""
+    w, n = model.workers, model.cities.n
+    city = w.city.astype(np.intp)
+    alive = city >= 0
+    slot = np.where(alive, city, n)  # removed rows land in a spare bin
+    employed = w.employer >= 0
+    talent = w.degree > 0
+    counts = {
+        "population": np.bincount(slot, minlength=n + 1)[:n].astype(float),
+        "talent": np.bincount(slot, weights=talent, minlength=n + 1)[:n],
+        "employed": np.bincount(slot, weights=employed, minlength=n + 1)[:n],
+        "employed_talent": np.bincount(slot, weights=employed & talent, minlength=n + 1)[:n],
+    }
+    counts["population"][-1] = model.outside_agents.sum()
+    counts["talent"][-1] = model.outside_agents[1:].sum()
+    counts["employed"][-1] = counts["population"][-1] * model.beh.labour.outside_employment_rate
+    return counts
+
+
+def first_k_per_group(
+    items: np.ndarray, group: np.ndarray, k: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """A uniform random choice of k[g] items from each group g (as many as there are)."""
+    if len(items) == 0:
+        return items
+    order = rng.permutation(len(items))
+    order = order[np.argsort(group[order], kind="stable")]
+    sorted_group = group[order]
+    starts = np.searchsorted(sorted_group, sorted_group, side="left")
+    rank = np.arange(len(items)) - starts
+    return items[order[rank < k[sorted_group]]]
+
+
+def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:
+    """Workers of closed offices lose their jobs."""
+    if len(closed_offices) == 0:
+        return
+    w = model.workers
+    closed = np.zeros(model.firms.n_offices + 1, dtype=bool)
+    closed[closed_offices] = True
+    w.employer[closed[w.employer]] = -1  # employer -1 indexes the spare last slot
+
+
+def _grant_share(model: HubModel) -> np.ndarray:
+    share = np.zeros(model.cities.n)
+    for p in model.book.paying("firm_grant"):
+        share[model.book.city[p]] = max(share[model.book.city[p]], model.book.amount_by_degree[p, 0])
+    return share
+
+
+# ---------------------------------------------------------------------------- policies
+def pay_rent_subsidies(model: HubModel) -> None:
+    """Monthly rent subsidies to the workers receiving them, while budgets last."""
+    w, book = model.workers, model.book
+    receiving = np.flatnonzero((w.rent_subsidy_left > 0) & (w.city >= 0))
+    if len(receiving) == 0:
+        return
+    programme = w.rent_subsidy_programme[receiving]
+    for p in np.unique(programme):
+        rows = receiving[programme == p]
+        due = w.rent_subsidy[rows].astype(float) * model.scale
+        paid = policy.pay_pro_rata(due, book.remaining[p] if book.active[p] else 0.0)
+        book.charge(p, paid.sum(), due.sum())
+        model.spent_step[book.city[p]] += paid.sum()
+    w.rent_subsidy_left[receiving] -= 1
+
+
+def build_capacity(model: HubModel) -> None:
+    """Office seats grow on the city's plan and with office-capacity programmes."""
+    model.office_seats[:-1] *= 1.0 + model.cities.capacity_growth_per_month[:-1]
+    book = model.book
+    cost = model.beh.firms.office_seat_cost_yuan
+    for p in book.of("office_capacity"):
+        if model.month - book.start[p] >= book.months[p]:
+            continue
+        seats = book.amount_by_degree[p, 0] / book.months[p]
+        paid = policy.pay_pro_rata(np.array([seats * cost]), book.remaining[p])[0]
+        book.charge(p, paid, seats * cost)
+        model.spent_step[book.city[p]] += paid
+        model.office_seats[book.city[p]] += paid / cost if cost > 0 else seats
+
+
+# ---------------------------------------------------------------------------- firms
+def firm_decisions(model: HubModel) -> None:
+    """Desired headcount per office, vacancies and layoffs; quarterly offices; entry and exit."""
+    firms, beh = model.firms, model.beh.firms
+    counts = city_counts(model)
+    productivity_shock, entry_shock = model.shock()
+    model.city_productivity = (
+        markets.agglomeration(
+            model.base_productivity, counts["talent"], model.talent_2010, beh.agglomeration_alpha
+        )
+        * productivity_shock
+    )
+    model.grant_share = _grant_share(model)
+    real_wage = model.cities.base_wage_yuan * model.wage_index
+    city = firms.office_city.astype(np.intp)
+    desired = markets.desired_headcount(
+        firms.productivity[firms.office_firm],
+        model.city_productivity[city],
+        real_wage[city],
+        model.grant_share[city],
+        beh.labour_elasticity,
+    )
+    model.desired = np.where(firms.office_open, desired, 0.0)
+    _pay_firm_grants(model, real_wage)
+    if model.month % 3 == 0:
+        _open_and_close_offices(model, real_wage)
+    _firm_exit(model)
+    _firm_entry(model, counts, entry_shock)
+
+
+def _pay_firm_grants(model: HubModel, real_wage: np.ndarray) -> None:
+    book, w = model.book, model.workers
+    for p in book.paying("firm_grant"):
+        j = book.city[p]
+        staff = np.count_nonzero((w.city == j) & (w.employer >= 0))
+        bill = staff * model.scale * real_wage[j] * model.wage_trend / 12.0
+        due = np.array([book.amount_by_degree[p, 0] * bill])
+        paid = policy.pay_pro_rata(due, book.remaining[p])[0]
+        book.charge(p, paid, due[0])
+        model.spent_step[j] += paid
+
+
+def _open_and_close_offices(model: HubModel, real_wage: np.ndarray) -> None:
+    firms, beh, rng = model.firms, model.beh.firms, model.streams["firms"]
+    gain = location_gain(
+        model.city_productivity, real_wage, model.grant_share, beh.labour_elasticity
+    )
+    occupancy = model.city_metrics["office_occupancy"]
+    open_to_offices = np.append(occupancy[:-1] < 1.0, False)
+    alive = np.flatnonzero(firms.alive)
+    movers = sample_by_hazard(
+        alive,
+        lambda idx: np.full(len(idx), beh.office_opening_hazard_per_quarter),
+        beh.office_opening_hazard_per_quarter,
+        rng,
+    )
+    best, ratio = best_new_city(movers, firms.office_keys(), gain, firms.hq_city, open_to_offices)
+    opening = ratio > beh.office_opening_hurdle
+    firms.add_offices(movers[opening], best[opening])
+    # Secondary offices whose city has become much worse than headquarters close.
+    office_gain = gain[firms.office_city] / gain[firms.hq_city[firms.office_firm]]
+    closing = np.flatnonzero(
+        firms.office_open & ~firms.hq_offices() & (office_gain < beh.office_closing_ratio)
+    )
+    firms.office_open[closing] = False
+    lay_off(model, closing)
+    _relocate(model, gain, open_to_offices)
+    model.desired = np.append(model.desired, np.zeros(firms.n_offices - len(model.desired)))
+
+
+def _relocate(model: HubModel, gain: np.ndarray, open_to_offices: np.ndarray) -> None:
+    """Rarely a firm moves its headquarters to a much better city; the old HQ staff are let go."""
+    firms, beh, rng = model.firms, model.beh.firms, model.streams["firms"]
+    hazard = beh.relocation_hazard_per_year / 4.0
+    alive = np.flatnonzero(firms.alive)
+    moving = sample_by_hazard(alive, lambda idx: np.full(len(idx), hazard), hazard, rng)
+    best, ratio = best_new_city(moving, firms.office_keys(), gain, firms.hq_city, open_to_offices)
+    go = ratio > beh.office_opening_hurdle**2
+    moving, best = moving[go], best[go]
+    if len(moving) == 0:
+        return
+    old_hq = np.flatnonzero(
+        firms.office_open
+        & np.isin(firms.office_firm, moving)
+        & firms.hq_offices()
+    )
+    firms.office_open[old_hq] = False
+    lay_off(model, old_hq)
+    firms.hq_city[moving] = best
+    firms.add_offices(moving, best)
+
+
+def _firm_exit(model: HubModel) -> None:
+    firms, beh, rng = model.firms, model.beh.firms, model.streams["firms"]
+    w = model.workers
+    staff = np.bincount(w.employer[w.employer >= 0], minlength=firms.n_offices)
+    model.headcount = staff
+    firm_staff = np.bincount(firms.office_firm, weights=staff, minlength=firms.n_firms)
+    firm_desired = np.bincount(firms.office_firm, weights=model.desired, minlength=firms.n_firms)
+    struggling = firm_desired < 0.5 * firm_staff
+    base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
+    factor = np.where(struggling, beh.struggling_exit_multiplier, 1.0)
+    dying = sample_by_hazard(
+        np.flatnonzero(firms.alive),
+        lambda idx: base * factor[idx],
+        base * beh.struggling_exit_multiplier,
+        rng,
+    )
+    closed = firms.close_firms(dying)
+    model.desired[closed] = 0.0
+    lay_off(model, closed)
+
+
+def _firm_entry(model: HubModel, counts: dict, entry_shock: float) -> None:
+    """Firms are born in proportion to local talent, at the rate that keeps 2010 steady."""
+    firms, beh, rng = model.firms, model.beh.firms, model.streams["firms"]
+    base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
+    expected = base * model.firms_2010 * counts["talent"] / model.talent_2010 * entry_shock
+    expected[-1] = 0.0
+    births = rng.poisson(expected)
+    city = np.repeat(np.arange(model.cities.n), births)
+    if len(city) == 0:
+        return
+    z = pareto_productivity(len(city), beh.productivity_pareto_shape, rng)
+    firms.add_firms(z, city, model.now)
+    real_wage = model.cities.base_wage_yuan * model.wage_index
+    desired = markets.desired_headcount(
+        z,
+        model.city_productivity[city],
+        real_wage[city],
+        model.grant_share[city],
+        beh.labour_elasticity,
+    )
+    model.desired = np.append(model.desired, desired)
+
+
+# ---------------------------------------------------------------------------- labour
+def labour_market(model: HubModel) -> None:
+    """Separations and layoffs, then matching m(U, V) per city, then wage indices."""
+    w, firms, lab = model.workers, model.firms, model.beh.labour
+    rng = model.streams["labour"]
+    staff = np.bincount(w.employer[w.employer >= 0], minlength=firms.n_offices)
+    excess = np.maximum(staff - 1.1 * model.desired, 0.0)
+    layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
+    layoff = np.append(layoff, 0.0)  # the spare slot for employer -1
+    employed = np.flatnonzero(w.employer >= 0)
+    leaving = sample_by_hazard(
+        employed,
+        lambda idx: lab.separation_rate_per_month + layoff[w.employer[idx]],
+        lab.separation_rate_per_month + layoff.max(),
+        rng,
+    )
+    w.employer[leaving] = -1
+    staff = np.bincount(w.employer[w.employer >= 0], minlength=firms.n_offices)
+    gap = np.clip(model.desired - staff, 0.0, 0.25 * model.desired + 1.0)
+    posted = markets.stochastic_round(np.where(firms.office_open, gap, 0.0), rng)
+    _match(model, posted, rng)
+
+
+def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> None:
+    w, firms, lab, n = model.workers, model.firms, model.beh.labour, model.cities.n
+    seekers = np.flatnonzero((w.employer < 0) & (w.city >= 0))
+    seeker_city = w.city[seekers].astype(np.intp)
+    unemployed = np.bincount(seeker_city, minlength=n).astype(float)
+    vacancies = np.bincount(firms.office_city, weights=posted, minlength=n)
+    model.vacancies = vacancies
+    model.unemployed_before_match = unemployed
+    hires = markets.stochastic_round(
+        markets.matches(
+            unemployed, vacancies, lab.matching_efficiency_per_month, lab.matching_elasticity
+        ),
+        rng,
+    )
+    hired = first_k_per_group(seekers, seeker_city, hires, rng)
+    slots = np.repeat(np.arange(firms.n_offices), posted)
+    slots = first_k_per_group(slots, firms.office_city[slots].astype(np.intp), hires, rng)
+    # Both lists are grouped by city in ascending order with the same count per city.
+    hired = hired[np.argsort(w.city[hired], kind="stable")]
+    slots = slots[np.argsort(firms.office_city[slots], kind="stable")]
+    w.employer[hired] = slots
+    premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
+    city = w.city[hired].astype(np.intp)
+    real_wage = model.cities.base_wage_yuan * model.wage_index
+    w.wage[hired] = real_wage[city] * premium[w.degree[hired]]
+    model.hires = np.bincount(city, minlength=n)
+    model.wage_index[:-1] = markets.wage_index_update(
+        model.wage_index,
+        vacancies,
+        unemployed,
+        model.target_tightness,
+        lab.wage_tightness_elasticity,
+        lab.wage_max_change_per_month,
+    )[:-1]
+
+
+# ---------------------------------------------------------------------------- housing
+def housing(model: HubModel) -> None:
+    """Rents move toward R0 (N/N0)^(1/eta) with partial adjustment."""
+    counts = city_counts(model)
+    model.rent[:-1] = markets.rent_update(
+        model.rent,
+        model.cities.base_rent_yuan_m2_month,
+        counts["population"],
+        model.population_2010,
+        model.cities.supply_elasticity,
+        model.beh.housing.rent_adjustment_per_month,
+    )[:-1]

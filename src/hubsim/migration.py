@@ -1,0 +1,252 @@
+"""Migration: who reconsiders, the logit choice among all cities, and what moving changes.
+
+Movers arrive as job seekers, get hukou where they are eligible and collect subsidies while
+budgets last. The outside node's movers are drawn in aggregate and become agents on arrival.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hubsim import markets, policy
+from hubsim.dynamics import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION, city_counts
+from hubsim.scenario import DEGREES
+from hubsim.workers import age_years, months_since, reconsider_hazard_per_month, sample_by_hazard
+
+if TYPE_CHECKING:
+    from hubsim.model import HubModel
+
+
+def utility(
+    model: HubModel,
+    counts: dict[str, np.ndarray],
+    degree: np.ndarray,
+    age: np.ndarray,
+    since_graduation: np.ndarray,
+    current: np.ndarray,
+    origin: np.ndarray,
+    hukou: np.ndarray,
+    settled: np.ndarray,
+    received: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """V_ij for each worker i and node j (DESIGN s.3.4), and whether i could get hukou in j."""
+    c, mig, lab, book = model.cities, model.beh.migration, model.beh.labour, model.book
+    nodes = np.arange(c.n)
+    premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
+    employment = counts["employed"] / np.maximum(counts["population"], 1.0)
+    employment[-1] = lab.outside_employment_rate
+    wage = c.base_wage_yuan * model.wage_index
+    log_income = np.log(premium[degree][:, None] * (wage * np.maximum(employment, 1e-3))[None, :])
+    # Programmes are for newcomers: those who move in, and graduates choosing where to settle.
+    newcomer = (nodes[None, :] != current[:, None]) | ~settled[:, None]
+    discount = policy.housing_discount(book, degree, age, since_graduation, c.n) * newcomer
+    log_rent = np.log(model.rent[None, :] * (1.0 - discount))
+    hukou_ok = (hukou[:, None] == nodes[None, :]) | policy.hukou_open(
+        book, c.hukou_min_degree, c.hukou_max_age, degree, age, since_graduation
+    )
+    paying = np.concatenate([book.paying("cash"), book.paying("rent")])
+    subsidy = policy.subsidy_value_yuan(book, paying, degree, age, since_graduation, received, c.n)
+    subsidy_10k = subsidy * newcomer / model.wage_trend / 10_000.0
+    cost = markets.moving_cost(
+        current,
+        origin,
+        c.distance_1000km,
+        mig.moving_cost_fixed,
+        mig.moving_cost_per_1000km,
+        mig.leaving_origin_cost,
+    )
+    cost = cost + cap_cost(model, counts)[None, :] * (nodes[None, :] != current[:, None])
+    value = markets.location_utility(
+        log_income,
+        log_rent,
+        c.amenity[None, :],
+        hukou_ok,
+        subsidy_10k,
+        cost,
+        mig.b_w,
+        mig.b_r,
+        mig.b_h,
+        mig.b_s_per_10k_yuan,
+    )
+    return value, hukou_ok
+
+
+def cap_cost(model: HubModel, counts: dict[str, np.ndarray]) -> np.ndarray:
+    """Extra arrival cost in cities near an active population cap."""
+    people = counts["population"] * model.scale / model.beh.demography.working_age_share
+    cost = np.zeros(model.cities.n)
+    for p in model.book.of("population_cap"):
+        j = model.book.city[p]
+        cap = model.book.amount_by_degree[p, 0]
+        pressure = policy.cap_pressure(people[j], cap)
+        cost[j] = max(cost[j], model.beh.migration.population_cap_cost * pressure)
+    return cost
+
+
+def migration(model: HubModel) -> None:
+    """Reconsidering workers choose among all nodes; the outside node sends its movers."""
+    w, rng = model.workers, model.streams["migration"]
+    hazards = model.beh.migration.hazards
+    alive = np.flatnonzero(w.city >= 0)
+    unsettled = alive[~w.settled[alive]]
+    settled = alive[w.settled[alive]]
+    yearly = max(
+        hazards.base_per_year,
+        hazards.young_per_year,
+        hazards.unemployed_per_year,
+        hazards.new_graduate_per_year,
+    )
+
+    def hazard_of(rows: np.ndarray) -> np.ndarray:
+        return reconsider_hazard_per_month(
+            age_years(w.birth[rows], model.now),
+            w.employer[rows] < 0,
+            months_since(w.graduated[rows], model.now),
+            hazards,
+        )
+
+    sampled = sample_by_hazard(settled, hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
+    # A random order, so that budget queues serve choosers in no systematic order.
+    choosers = rng.permutation(np.concatenate([unsettled, sampled]))
+    counts = city_counts(model)
+    _choose(model, choosers, counts, rng)
+    _outside_arrivals(model, counts, rng)
+
+
+def _choose(model: HubModel, rows: np.ndarray, counts: dict, rng: np.random.Generator) -> None:
+    w = model.workers
+    if len(rows) == 0:
+        return
+    current = w.city[rows].astype(np.intp)
+    value, hukou_ok = utility(
+        model,
+        counts,
+        w.degree[rows].astype(np.intp),
+        age_years(w.birth[rows], model.now),
+        months_since(w.graduated[rows], model.now),
+        current,
+        w.origin[rows].astype(np.intp),
+        w.hukou[rows].astype(np.intp),
+        w.settled[rows],
+        w.received[rows],
+    )
+    probabilities = markets.logit_probabilities(value, model.beh.migration.logit_scale)
+    choice = markets.draw_choices(probabilities, rng)
+    moved = choice != current
+    degree = w.degree[rows].astype(np.intp)
+    np.add.at(model.flows_step, (current[moved], choice[moved], degree[moved]), 1.0)
+    outside = model.cities.outside
+    leaving = moved & (choice == outside)
+    w.city[rows[leaving]] = -1
+    w.employer[rows[leaving]] = -1
+    model.outside_agents += np.bincount(degree[leaving], minlength=len(DEGREES))
+    arriving = moved & ~leaving
+    settling = arriving | (~moved & ~w.settled[rows])
+    w.city[rows[arriving]] = choice[arriving]
+    w.employer[rows[arriving]] = -1
+    w.arrived[rows[arriving]] = model.now
+    w.rent_subsidy_left[rows[arriving]] = 0
+    w.settled[rows] = True
+    gets_hukou = settling & hukou_ok[np.arange(len(rows)), choice]
+    w.hukou[rows[gets_hukou]] = choice[gets_hukou]
+    collect_subsidies(model, rows[settling])
+
+
+def collect_subsidies(model: HubModel, rows: np.ndarray) -> None:
+    """Newcomers claim cash (paid in queue order while the budget lasts) and rent streams."""
+    w, book = model.workers, model.book
+    if len(rows) == 0:
+        return
+    city = w.city[rows]
+    degree = w.degree[rows].astype(np.intp)
+    age = age_years(w.birth[rows], model.now)
+    since = months_since(w.graduated[rows], model.now)
+    for p in np.concatenate([book.paying("cash"), book.paying("rent")]):
+        ok = (city == book.city[p]) & ~policy.already_received(w.received[rows], p)
+        ok &= policy.eligible(
+            degree,
+            age,
+            since,
+            book.min_degree[p],
+            book.max_age[p],
+            book.graduated_within_months[p],
+        )
+        claim = rows[ok]
+        amount = book.amount_by_degree[p][degree[ok]]
+        if book.instrument[p] == policy.INSTRUMENTS.index("rent"):
+            w.rent_subsidy[claim] = amount
+            w.rent_subsidy_left[claim] = book.months[p]
+            w.rent_subsidy_programme[claim] = p
+            w.received[claim] = policy.mark_received(w.received[claim], p)
+            continue
+        requests = amount * model.scale
+        paid = policy.pay_in_order(requests, book.remaining[p])
+        book.charge(p, paid.sum(), requests.sum())
+        model.spent_step[book.city[p]] += paid.sum()
+        served = claim[paid > 0]
+        w.received[served] = policy.mark_received(w.received[served], p)
+
+
+def _outside_arrivals(model: HubModel, counts: dict, rng: np.random.Generator) -> None:
+    """People from the rest of China choose like a representative worker of their degree."""
+    outside, hazards = model.cities.outside, model.beh.migration.hazards
+    degrees = np.arange(len(DEGREES))
+    here = np.full(len(DEGREES), outside)
+    value, _ = utility(
+        model,
+        counts,
+        degrees,
+        OUTSIDE_AGE,
+        OUTSIDE_MONTHS_SINCE_GRADUATION,
+        here,
+        here,
+        here,
+        np.ones(len(DEGREES), dtype=bool),
+        np.zeros(len(DEGREES), dtype=np.int64),
+    )
+    probabilities = markets.logit_probabilities(value, model.beh.migration.logit_scale)
+    hazard = 1.0 - np.exp(-hazards.outside_per_year / 12.0)
+    reconsider = np.minimum(rng.poisson(model.outside_agents * hazard), model.outside_agents)
+    arrivals = np.array(
+        [rng.multinomial(int(k), p) for k, p in zip(reconsider, probabilities, strict=True)]
+    )
+    arrivals[:, outside] = 0
+    model.outside_agents -= arrivals.sum(axis=1)
+    model.flows_step[outside] += arrivals.T
+    dest_degree = np.argwhere(arrivals > 0)
+    repeat = arrivals[dest_degree[:, 0], dest_degree[:, 1]]
+    degree = np.repeat(dest_degree[:, 0], repeat)
+    city = np.repeat(dest_degree[:, 1], repeat)
+    if len(city) == 0:
+        return
+    _add_arrivals(model, city, degree, rng)
+
+
+def _add_arrivals(
+    model: HubModel, city: np.ndarray, degree: np.ndarray, rng: np.random.Generator
+) -> None:
+    outside, now = model.cities.outside, model.now
+    age_months = OUTSIDE_AGE[degree] * 12 + rng.integers(-48, 48, size=len(city))
+    rows = model.workers.append(
+        city=city,
+        degree=degree,
+        hukou=np.full(len(city), outside),
+        origin=np.full(len(city), outside),
+        birth=now - age_months,
+        graduated=np.where(degree > 0, now - OUTSIDE_MONTHS_SINCE_GRADUATION[degree], -(2**15)),
+        arrived=np.full(len(city), now),
+    )
+    c = model.cities
+    w = model.workers
+    open_ = policy.hukou_open(
+        model.book,
+        c.hukou_min_degree,
+        c.hukou_max_age,
+        degree,
+        age_years(w.birth[rows], now),
+        months_since(w.graduated[rows], now),
+    )[np.arange(len(rows)), city]
+    w.hukou[rows[open_]] = city[open_]
+    collect_subsidies(model, rows)

@@ -1,0 +1,84 @@
+"""Terminal output: the progress bar and the printed summary and calibration tables.
+
+Tables are plain text, one row per city, with units in the headers.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from hubsim.runner import RunResult
+
+
+class ProgressBar:
+    """`[######----] rep 1/3  month 120/240  ETA 4s` on stderr, redrawn a few times a second."""
+
+    def __init__(self, stream=None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.started = time.perf_counter()
+        self.last_draw = 0.0
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+
+    def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
+        done = (replication * months + month) / (replications * months)
+        now = time.perf_counter()
+        finished = done >= 1.0
+        interval = 0.2 if self.tty else 5.0
+        if not finished and now - self.last_draw < interval:
+            return
+        self.last_draw = now
+        elapsed = now - self.started
+        eta = elapsed * (1 - done) / done if done > 0 else float("nan")
+        filled = int(self.width * done)
+        bar = "#" * filled + "-" * (self.width - filled)
+        text = (
+            f"[{bar}] rep {replication + 1}/{replications}  month {month}/{months}  "
+            f"{elapsed:.0f}s elapsed, ETA {eta:.0f}s"
+        )
+        end = "\r" if self.tty and not finished else "\n"
+        print(text, end=end, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            print(file=self.stream, flush=True)
+
+
+def _millions(x: float) -> str:
+    return "-" if pd.isna(x) else f"{x / 1e6:.2f}"
+
+
+def summary_text(result: RunResult) -> str:
+    """The per-city summary and the calibration table, as printed at the end of a run."""
+    s = result.summary
+    reps = result.scenario.replications
+    lines = [
+        f"Scenario {result.scenario.name}: {result.scenario.start} + {result.scenario.months} "
+        f"months, {reps} replication(s), scale {result.scenario.scale:g} people per agent",
+        "",
+        f"{'city':<10} {'talent start':>12} {'talent end':>10} {'target':>8} {'by':>8} "
+        f"{'reached':>8} {'ghost':>6} {'occupancy':>9} {'spent':>9} {'per net talent':>14}",
+        f"{'':<10} {'(M people)':>12} {'(M)':>10} {'(M)':>8} {'':>8} "
+        f"{'(share)':>8} {'':>6} {'(end)':>9} {'(bn yuan)':>9} {'(k yuan)':>14}",
+    ]
+    for row in s.itertuples():
+        per = row.spending_per_net_talent_yuan
+        lines.append(
+            f"{row.city:<10} {_millions(row.talent_start):>12} {_millions(row.talent_end):>10} "
+            f"{_millions(row.target_talent):>8} {row.target_date or '-':>8} "
+            f"{row.reached_share:>8.2f} {row.ghost_share:>6.2f} "
+            f"{row.office_occupancy_end:>9.2f} {row.spending_yuan / 1e9:>9.2f} "
+            f"{'-' if np.isnan(per) else f'{per / 1e3:.1f}':>14}"
+        )
+    lines += ["", "Calibration: simulated beside the figure it should match", ""]
+    lines.append(f"{'quantity':<44} {'city':<10} {'simulated':>10} {'target':>10}  source")
+    for row in result.calibration.itertuples():
+        lines.append(
+            f"{row.quantity:<44} {row.city:<10} {row.simulated:>10.4f} {row.target:>10}  "
+            f"{row.source}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""Workers held column-wise (`WorkerTable`) and their pure rules: hazards, ageing, sampling.
+
+One row per agent; an agent stands for `scale` working-age people. Removed rows are marked
+(city = -1) and compacted once a year, so indices stay valid within a year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hubsim.policy import NO_GRADUATION
+from hubsim.scenario import Hazards
+
+COLUMNS = {
+    "city": np.int8,  # current city (node index); -1 once removed
+    "degree": np.int8,  # 0 none, 1 bachelor, 2 master, 3 phd
+    "hukou": np.int8,  # city of hukou (outside node if none of the 13)
+    "origin": np.int8,  # home city (outside node if elsewhere)
+    "settled": np.bool_,  # False for new graduates until their first location choice
+    "employer": np.int32,  # office index, -1 when unemployed
+    "wage": np.float32,  # real yuan/year at 2010 prices, set at hire
+    "birth": np.int16,  # birth month, months since 1900-01
+    "graduated": np.int16,  # graduation month since 1900-01, NO_GRADUATION if none
+    "arrived": np.int16,  # month of arrival in the current city
+    "rent_subsidy": np.float32,  # yuan a month being paid
+    "rent_subsidy_left": np.int16,  # months of it still due
+    "rent_subsidy_programme": np.int16,
+    "received": np.int64,  # bit p set once programme p (p < 63) has paid this worker
+}
+EPOCH = 1900 * 12
+
+
+class WorkerTable:
+    """Column arrays of all workers in the 13 cities (the outside node holds no agents)."""
+
+    def __init__(self, capacity: int = 0) -> None:
+        self.size = 0
+        self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.size]
+        raise AttributeError(name)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.city >= 0
+
+    def nbytes_per_row(self) -> int:
+        return sum(np.dtype(dt).itemsize for dt in COLUMNS.values())
+
+    def append(self, **columns: np.ndarray) -> np.ndarray:
+        """Add rows; columns not given take their defaults. Returns the new row indices."""
+        n = len(next(iter(columns.values())))
+        self._reserve(self.size + n)
+        rows = np.arange(self.size, self.size + n)
+        defaults = {
+            "employer": -1,
+            "graduated": NO_GRADUATION,
+            "settled": True,
+            "rent_subsidy_programme": -1,
+        }
+        for name, array in self._cols.items():
+            array[rows] = columns.get(name, defaults.get(name, 0))
+        self.size += n
+        return rows
+
+    def _reserve(self, needed: int) -> None:
+        capacity = len(self._cols["city"])
+        if needed <= capacity:
+            return
+        new_capacity = max(needed, int(capacity * 1.25) + 1024)
+        for name, array in self._cols.items():
+            grown = np.zeros(new_capacity, dtype=array.dtype)
+            grown[: self.size] = array[: self.size]
+            self._cols[name] = grown
+
+    def compact(self) -> None:
+        """Drop removed rows (city == -1); row indices change."""
+        keep = np.flatnonzero(self.city >= 0)
+        for array in self._cols.values():
+            array[: len(keep)] = array[keep]
+        self.size = len(keep)
+
+
+def age_years(birth: np.ndarray, month: int) -> np.ndarray:
+    """Age in whole years at `month` (months since 1900-01)."""
+    return (month - birth.astype(np.int32)) // 12
+
+
+def months_since(event: np.ndarray, month: int) -> np.ndarray:
+    """Months since an event month; never-happened events (NO_GRADUATION) give a huge number."""
+    return month - event.astype(np.int32)
+
+
+def reconsider_hazard_per_month(
+    age: np.ndarray,
+    unemployed: np.ndarray,
+    months_since_graduation: np.ndarray,
+    hazards: Hazards,
+) -> np.ndarray:
+    """Monthly probability of reconsidering one's city: the largest yearly hazard that applies."""
+    yearly = np.full(len(age), hazards.base_per_year)
+    yearly = np.where(age <= hazards.young_age_max, hazards.young_per_year, yearly)
+    yearly = np.maximum(yearly, np.where(unemployed, hazards.unemployed_per_year, 0.0))
+    new_graduate = (months_since_graduation >= 0) & (months_since_graduation < 12)
+    yearly = np.maximum(yearly, np.where(new_graduate, hazards.new_graduate_per_year, 0.0))
+    return 1.0 - np.exp(-yearly / 12.0)
+
+
+def sample_by_hazard(
+    candidates: np.ndarray, hazard_of, max_hazard: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Indices among `candidates` that fire with their own hazard, drawing only a few numbers.
+
+    A Binomial(n, max_hazard) draw picks a uniform subset, then each is kept with probability
+    hazard / max_hazard (thinning), so the work is proportional to the events, not to n.
+    `hazard_of(indices)` returns the hazard of the given rows.
+    """
+    n = len(candidates)
+    if n == 0 or max_hazard <= 0:
+        return candidates[:0]
+    if max_hazard > 0.25:
+        picked = candidates[rng.random(n) < max_hazard]
+    else:
+        k = rng.binomial(n, max_hazard)
+        picked = np.unique(rng.integers(0, n, size=k))
+        # Duplicates from drawing with replacement are topped up so the count stays Binomial.
+        while len(picked) < k:
+            picked = np.union1d(picked, rng.integers(0, n, size=k - len(picked)))
+        picked = candidates[picked]
+    keep = rng.random(len(picked)) * max_hazard < hazard_of(picked)
+    return picked[keep]

@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     validate.set_defaults(func=_cmd_validate)
 
+    fit = sub.add_parser(
+        "calibrate", help="fit city amenities to 2000-2010 census growth; prints YAML to paste"
+    )
+    fit.add_argument("scenario")
+    fit.add_argument("--iterations", type=_positive_int, default=12)
+    fit.add_argument("--scale", type=_positive_float, default=1000.0)
+    fit.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    fit.set_defaults(func=_cmd_calibrate)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=_cmd_schema)
     return parser
@@ -109,6 +118,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"{args.scenario}: valid scenario '{scenario.name}' ({len(scenario.programmes)} "
           f"programmes, {scenario.months} months from {scenario.start}, "
           f"sha256 {scenario.digest()[:12]})")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from hubsim.calibration import fit_amenities
+    from hubsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set)
+    amenities, fit = fit_amenities(scenario, iterations=args.iterations, scale=args.scale)
+    print(fit.to_string(float_format=lambda x: f"{x:.4f}"))
+    print("\ncities:  # paste into the scenario")
+    for city, value in amenities.items():
+        print(f"  {city}: {{amenity: {value:.3f}}}")
     return 0
 
 

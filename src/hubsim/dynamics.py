@@ -108,7 +108,7 @@ def build_capacity(model: HubModel) -> None:
 
 
 # ---------------------------------------------------------------------------- firms
-def firm_decisions(model: HubModel) -> None:
+def firm_decisions(model: HubModel, dynamic: bool = True) -> None:
     """Desired headcount per office, vacancies and layoffs; quarterly offices; entry and exit."""
     firms, beh = model.firms, model.beh.firms
     counts = city_counts(model)
@@ -131,6 +131,8 @@ def firm_decisions(model: HubModel) -> None:
     )
     model.desired = np.where(firms.office_open, desired, 0.0)
     _pay_firm_grants(model, real_wage)
+    if not dynamic:
+        return
     if model.month % 3 == 0:
         _open_and_close_offices(model, real_wage)
     _firm_exit(model)

@@ -62,7 +62,7 @@ class HubModel(mesa.Model):
             calendar = (self.start_abs + m) % 12
             if calendar == 0 and m > 0:
                 self.schedule_event(self._new_year, at=m + 0.5)
-            if calendar == 6:
+            if calendar == 6 and self.beh.switches.demography:
                 self.schedule_event(self._graduation, at=m + 0.5)
             if np.any(self.book.start == m) or np.any(self.book.end == m - 1):
                 self.schedule_event(self._switch_programmes, at=m + 0.5)
@@ -110,13 +110,17 @@ class HubModel(mesa.Model):
         self.retired_step = np.zeros(self.cities.n)
         self.born_step = np.zeros(self.cities.n) + self._pending_births
         self._pending_births = np.zeros(self.cities.n)
+        on = self.beh.switches
         dynamics.pay_rent_subsidies(self)
-        dynamics.firm_decisions(self)
-        dynamics.labour_market(self)
+        dynamics.firm_decisions(self, dynamic=on.firm_dynamics)
+        if on.labour_market:
+            dynamics.labour_market(self)
         migration.migration(self)
-        demography.retirement(self)
+        if on.demography:
+            demography.retirement(self)
         dynamics.build_capacity(self)
-        dynamics.housing(self)
+        if on.housing:
+            dynamics.housing(self)
         self.record()
 
     def record(self) -> None:

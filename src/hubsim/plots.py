@@ -421,7 +421,8 @@ def _net_migration_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Fi
     n_years = len(table.columns)
     # Width grows with the run length but is capped so long runs stay a readable page width.
     width = min(14.0, max(6.5, 2.8 + 0.62 * n_years))
-    fig, ax = plt.subplots(figsize=(width, 6.0), layout="constrained")
+    height = max(3.2, 1.4 + 0.36 * len(cities))
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
     if n_years <= 30:
         _annotate_cells(ax, values, norm, cmap, _short_number, 7 if n_years <= 18 else 6)
@@ -549,11 +550,24 @@ def _attainment_figure(summary: pd.DataFrame) -> Figure:
     ax.axvline(100, color="black", linewidth=1)
     ax.set_xlim(0, right)
     ax.set_yticks(np.arange(len(table)), [_attainment_label(names, r) for r in table.itertuples()])
-    ax.invert_yaxis()  # tier-1 cities on top, reading order
+    ax.set_ylim(len(table) - 0.5, -0.5)  # fixed rows, tier-1 cities on top in reading order
     spread = bool((table["hi"] > table["lo"]).any())
     note = " (error bar: 95 % range over replications)" if spread else ""
     ax.set_xlabel(f"Talent at end of run as % of target{note}")
     ax.grid(axis="x", alpha=0.3)
+    ax.set_title("Talent target attainment by city")
+    if (table["status"] == "no target").all():
+        ax.text(
+            0.5,
+            0.5,
+            "No city has a talent target in this run",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color="#555555",
+        )
+        return fig
     handles = [Patch(color=c, label=s) for s, c in _STATUS_COLOURS.items()]
     fig.legend(
         handles=handles,
@@ -563,7 +577,6 @@ def _attainment_figure(summary: pd.DataFrame) -> Figure:
         title="Status in at least half of the replications (ghost takes precedence)",
         title_fontsize=9,
     )
-    ax.set_title("Talent target attainment by city")
     return fig
 
 

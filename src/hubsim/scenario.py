@@ -164,7 +164,17 @@ class Demography(Strict):
     )
 
 
+class Switches(Strict):
+    """Phases that can be turned off, to check the model against closed-form limits."""
+
+    demography: bool = Field(True, description="graduates, young entrants and retirement")
+    firm_dynamics: bool = Field(True, description="firm entry, exit, offices and relocation")
+    labour_market: bool = Field(True, description="separations, matching and wage updates")
+    housing: bool = Field(True, description="rents follow population")
+
+
 class Behaviour(Strict):
+    switches: Switches = Switches()
     migration: Migration = Migration()
     labour: Labour = Labour()
     firms: Firms = Firms()

@@ -52,10 +52,10 @@ class Strict(BaseModel):
 class Hazards(Strict):
     """Yearly hazards of reconsidering one's city; a worker uses the largest that applies."""
 
-    base_per_year: NonNeg = Field(0.04, description="settled workers over the young-age limit")
-    young_per_year: NonNeg = Field(0.10, description="workers aged up to young_age_max")
-    unemployed_per_year: NonNeg = Field(0.40, description="unemployed workers")
-    new_graduate_per_year: NonNeg = Field(1.0, description="in the first year after graduating")
+    base_per_year: NonNeg = Field(0.02, description="settled workers over the young-age limit")
+    young_per_year: NonNeg = Field(0.05, description="workers aged up to young_age_max")
+    unemployed_per_year: NonNeg = Field(0.30, description="unemployed workers")
+    new_graduate_per_year: NonNeg = Field(0.3, description="in the first year after graduating")
     young_age_max: int = Field(30, ge=16, le=80)
     outside_per_year: NonNeg = Field(
         0.004, description="working-age people in the outside node (rest of China)"
@@ -66,13 +66,13 @@ class Migration(Strict):
     """Logit location choice V_ij (DESIGN s.3.4). Utility units; lambda is 1/Gumbel scale."""
 
     logit_scale: float = Field(1.0, gt=0, description="lambda: 1/scale of the Gumbel noise")
-    b_w: float = Field(1.5, description="weight of ln(expected wage, yuan/year)")
+    b_w: float = Field(1.6, description="weight of ln(expected wage, yuan/year)")
     b_r: float = Field(0.5, ge=0, description="weight of ln(rent, yuan/m2/month)")
     b_h: float = Field(0.4, ge=0, description="value of holding or being able to get hukou")
     b_s_per_10k_yuan: float = Field(
         0.04, ge=0, description="value of 10,000 yuan of subsidies one is eligible for"
     )
-    moving_cost_fixed: NonNeg = Field(1.2, description="utility cost of any move")
+    moving_cost_fixed: NonNeg = Field(2.0, description="utility cost of any move")
     moving_cost_per_1000km: NonNeg = Field(0.4, description="utility cost per 1,000 km")
     leaving_origin_cost: NonNeg = Field(0.6, description="extra cost of leaving one's home city")
     population_cap_cost: NonNeg = Field(

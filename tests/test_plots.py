@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
+from PIL import Image
 
 from hubsim import plots
 
@@ -125,6 +126,9 @@ def make_summary(cities: list, rng: np.random.Generator) -> pd.DataFrame:
             "talent_end": end,
             "talent_end_lo": end * 0.95,
             "talent_end_hi": end * 1.05,
+            "talent_at_target_date": end * 0.98,
+            "talent_at_target_lo": end * 0.93,
+            "talent_at_target_hi": end * 1.03,
             "target_talent": target,
             "target_date": ["" if np.isnan(t) else "2017-06" for t in target],
             "reached_share": (end >= target).astype(float),
@@ -270,7 +274,7 @@ def test_attainment_status() -> None:
     assert table.loc["shenzhen", "status"] == "reached"
     assert table.loc["guangzhou", "status"] == "ghost"  # ghost wins over reached
     row = summary.set_index("city").loc["beijing"]
-    expected = 100 * row["talent_end"] / row["target_talent"]
+    expected = 100 * row["talent_at_target_date"] / row["target_talent"]
     assert table.loc["beijing", "pct"] == pytest.approx(expected)
     assert list(table.index[:4]) == ["beijing", "shanghai", "shenzhen", "guangzhou"]
 
@@ -328,3 +332,22 @@ def test_missing_display_name_falls_back_to_key() -> None:
     assert names["xian"] == "xian"
     assert names["wuhan"] == "wuhan"
     assert names["rest_of_china"] == "Rest of China"
+
+
+def test_metric_only_for_rest_of_china_counts_as_missing(tmp_path: Path) -> None:
+    city_month, flows, summary = make_run(n_cities=3, n_rep=1)
+    keep = (city_month["metric"] != "talent") | (city_month["city"] == "rest_of_china")
+    with pytest.warns(UserWarning, match="talent.png.*talent"):
+        paths = plots.plot_run(city_month[keep], flows, summary, tmp_path)
+    assert "talent.png" not in [p.name for p in paths]
+
+
+def test_large_figures_are_palettised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plots, "_PALETTE_ABOVE_BYTES", 0)
+    city_month, _flows, summary = make_run(n_cities=3, n_rep=3)
+    path = plots._save(plots._talent_figure(city_month, summary), tmp_path / "t.png")
+    assert_png(path)
+    with Image.open(path) as image:
+        assert image.mode == "P"
+        assert image.size[0] == 1320  # 12 in at 110 dpi
+    assert plt.get_fignums() == []

@@ -46,23 +46,48 @@ def calibration_table(
     """Rows of (quantity, city, simulated, target, source); shares as fractions."""
     cm = city_month[city_month.city.isin(CITY_KEYS)]
     wide = cm.pivot_table(index=["replication", "date", "city"], columns="metric", values="value")
-    unemployment = (wide["unemployed"].sum() / (wide["employed"] + wide["unemployed"]).sum())
+    unemployment = wide["unemployed"].sum() / (wide["employed"] + wide["unemployed"]).sum()
     mig = scenario.behaviour.migration
     rows = [
-        ("unemployment rate (13 cities, whole run)", "", unemployment, "0.04-0.06",
-         "national urban unemployment around 4-5 % (data/README.md)"),
-        ("inter-city move rate of talent per year", "", _talent_move_rate(cm, flows), "0.02-0.05",
-         "ASSUMPTION: no sourced figure in data/; judge by eye"),
-        ("Chengdu wage / tier-1 average wage", "chengdu", _chengdu_wage_ratio(cm), "0.50-0.80",
-         "seed article: Chengdu talent costs 50-80 % of tier-1"),
-        ("migration elasticity to real income", "", _elasticity(flows, mig), "1.5",
-         "Tombe & Zhu, AER 2019"),
+        (
+            "unemployment rate (13 cities, whole run)",
+            "",
+            unemployment,
+            "0.04-0.06",
+            "national urban unemployment around 4-5 % (data/README.md)",
+        ),
+        (
+            "inter-city move rate of talent per year",
+            "",
+            _talent_move_rate(cm, flows),
+            "0.02-0.05",
+            "ASSUMPTION: no sourced figure in data/; judge by eye",
+        ),
+        (
+            "Chengdu wage / tier-1 average wage",
+            "chengdu",
+            _chengdu_wage_ratio(cm),
+            "0.50-0.80",
+            "seed article: Chengdu talent costs 50-80 % of tier-1",
+        ),
+        (
+            "migration elasticity to real income",
+            "",
+            _elasticity(flows, mig),
+            "1.5",
+            "Tombe & Zhu, AER 2019",
+        ),
     ]
     fit = growth_fit(city_month, initial)
     for city, row in fit.iterrows():
         rows.append(
-            (f"population growth per year {FIT_YEARS[0]}-{FIT_YEARS[1]}", city, row.simulated,
-             f"{row.census:.4f}", "census 2000-2010 annualised (data/census_2000_2010.csv)")
+            (
+                f"population growth per year {FIT_YEARS[0]}-{FIT_YEARS[1]}",
+                city,
+                row.simulated,
+                f"{row.census:.4f}",
+                "census 2000-2010 annualised (data/census_2000_2010.csv)",
+            )
         )
     rho = stats.spearmanr(fit.simulated, fit.census).statistic
     rows.append(("rank correlation of city growth", "", rho, "1.0", "census 2000-2010"))
@@ -73,9 +98,10 @@ def _talent_move_rate(cm: pd.DataFrame, flows: pd.DataFrame) -> float:
     talent_moves = flows[(flows.degree != "none") & flows.origin.isin(CITY_KEYS)]
     per_year = talent_moves.groupby(["replication", "year"])["movers"].sum()
     talent = cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["value"]
-    stock = talent.sum() / cm[cm.metric == "talent"].groupby(
-        ["replication", cm.date.dt.year]
-    )["date"].nunique()
+    stock = (
+        talent.sum()
+        / cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["date"].nunique()
+    )
     rate = (per_year / stock.reindex(per_year.index)).dropna()
     return float(rate.mean()) if len(rate) else float("nan")
 
@@ -87,7 +113,7 @@ def _chengdu_wage_ratio(cm: pd.DataFrame) -> float:
 
 
 def _elasticity(flows: pd.DataFrame, migration) -> float:
-    """Logit elasticity of a destination's share to its income, lambda b_w (1 - s), flow-weighted."""
+    """Logit elasticity of a destination's share to its income: lambda b_w (1 - s), weighted."""
     movers = flows.groupby("destination")["movers"].sum()
     if movers.sum() == 0:
         return float("nan")

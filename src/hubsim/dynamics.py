@@ -12,7 +12,7 @@ import numpy as np
 from hubsim import markets, policy
 from hubsim.firms import best_new_city, location_gain, pareto_productivity
 from hubsim.scenario import DEGREES
-from hubsim.workers import age_years, months_since, reconsider_hazard_per_month, sample_by_hazard
+from hubsim.workers import sample_by_hazard
 
 if TYPE_CHECKING:
     from hubsim.model import HubModel
@@ -71,7 +71,9 @@ def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:
 def _grant_share(model: HubModel) -> np.ndarray:
     share = np.zeros(model.cities.n)
     for p in model.book.paying("firm_grant"):
-        share[model.book.city[p]] = max(share[model.book.city[p]], model.book.amount_by_degree[p, 0])
+        share[model.book.city[p]] = max(
+            share[model.book.city[p]], model.book.amount_by_degree[p, 0]
+        )
     return share
 
 
@@ -191,9 +193,7 @@ def _relocate(model: HubModel, gain: np.ndarray, open_to_offices: np.ndarray) ->
     if len(moving) == 0:
         return
     old_hq = np.flatnonzero(
-        firms.office_open
-        & np.isin(firms.office_firm, moving)
-        & firms.hq_offices()
+        firms.office_open & np.isin(firms.office_firm, moving) & firms.hq_offices()
     )
     firms.office_open[old_hq] = False
     lay_off(model, old_hq)

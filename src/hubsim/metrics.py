@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from hubsim.scenario import Scenario, month_index
+from hubsim.scenario import Scenario
 
 if TYPE_CHECKING:
     from hubsim.model import HubModel

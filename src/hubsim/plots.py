@@ -65,8 +65,11 @@ def plot_run(
             ``value`` and ``replication``; values are people represented.
         flows_year: Tidy table with columns ``year``, ``origin``,
             ``destination``, ``degree``, ``movers`` and ``replication``.
-        summary: One row per city with the columns described in the module's
-            callers (``city``, ``name``, ``tier``, ``talent_end`` ...).
+        summary: One row per city with ``city``, ``name``, ``tier``,
+            ``talent_end`` (+ ``_lo``/``_hi``), ``target_talent``,
+            ``target_date`` ("YYYY-MM" or empty), ``reached_share``,
+            ``ghost_share``, ``spending_yuan`` and
+            ``spending_per_net_talent_yuan`` (NaN when there was no net gain).
         out_dir: Folder for the PNGs; created if missing.
 
     Returns:
@@ -89,7 +92,8 @@ def _figure_specs(
     city_month: pd.DataFrame, flows_year: pd.DataFrame, summary: pd.DataFrame
 ) -> list[tuple[str, dict[str, list[str]], Callable[[], Figure]]]:
     """List each output file with the inputs it needs and a builder for it."""
-    attain_cols = ["city", "tier", "talent_end", "talent_end_lo", "talent_end_hi"]
+    attain_cols = ["city", "tier", "talent_at_target_date", "talent_at_target_lo"]
+    attain_cols += ["talent_at_target_hi"]
     attain_cols += ["target_talent", "target_date", "reached_share", "ghost_share"]
     spend_cols = ["city", "tier", "spending_yuan", "spending_per_net_talent_yuan"]
     return [
@@ -115,11 +119,12 @@ def _figure_specs(
 
 
 def _available_metrics(city_month: pd.DataFrame) -> set[str]:
-    """Metrics with at least one finite value; all-NaN metrics count as missing."""
-    if not {"metric", "value"} <= set(city_month.columns):
+    """Metrics with a finite value for some city; all-NaN metrics count as missing."""
+    if not {"city", "metric", "value"} <= set(city_month.columns):
         return set()
-    finite = city_month.loc[np.isfinite(city_month["value"].astype(float)), "metric"]
-    return set(finite.unique())
+    # rest_of_china alone can't fill a per-city figure, so its rows don't count.
+    usable = np.isfinite(city_month["value"].astype(float)) & (city_month["city"] != _REST)
+    return set(city_month.loc[usable, "metric"].unique())
 
 
 def _missing_inputs(
@@ -334,13 +339,12 @@ def _rent_wage_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure
         (ax_rent, "rent", 1.0, "Rent", "Rent (yuan per m² per month)"),
         (ax_wage, "wage_mean", 1e-3, "Mean wage", "Mean wage (thousand yuan per year)"),
     ]
+    seen = city_month.loc[city_month["metric"].isin(["rent", "wage_mean"]), "city"].unique()
+    colours = _city_colours(_city_order(summary, seen))
     n_rep = 1
     for ax, metric, scale, title, ylabel in specs:
         stats, n_rep = _metric_stats(city_month, metric)
-        cities = _city_order(summary, stats["city"].unique())
-        colours = _city_colours(_city_order(summary))
-        colours.update({c: colours.get(c, "#7f7f7f") for c in cities})
-        for city in cities:
+        for city in colours:
             style = "-" if city in tier_one else "--"
             label = f"{names.get(city, city)}" + (" (tier 1)" if city in tier_one else "")
             sub = stats[stats["city"] == city]
@@ -472,9 +476,10 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     norm = _flow_norm(values)
     cmap = plt.get_cmap("YlGnBu").with_extremes(bad="white")
     size = 3.5 + 0.48 * len(matrix)
-    fig, ax = plt.subplots(figsize=(size + 1.2, size), layout="constrained")
+    fig, ax = plt.subplots(figsize=(size + 1.4, size), layout="constrained")
     shown = np.where(values > 0, values, np.nan) if isinstance(norm, LogNorm) else values
-    image = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, norm=norm)
+    # aspect="auto": a fixed aspect lets constrained layout clip the colour-bar label.
+    image = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, norm=norm, aspect="auto")
     if len(matrix) <= 20:
         _annotate_cells(ax, values, norm, cmap, _short_number)
     names = _display_names(summary)
@@ -489,7 +494,7 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     years = flows_year["year"]
     n_rep = int(flows_year["replication"].nunique())
     span = f"{years.min()}–{years.max()}"
-    ax.set_title(_with_reps(f"Graduate moves {span}, all degrees", n_rep, band=False))
+    ax.set_title(_with_reps(f"Moves between cities {span}, all degrees", n_rep, band=False))
     return fig
 
 
@@ -509,9 +514,9 @@ def _attainment_table(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "city": df["city"],
-            "pct": 100 * df["talent_end"] / target,
-            "lo": 100 * df["talent_end_lo"] / target,
-            "hi": 100 * df["talent_end_hi"] / target,
+            "pct": 100 * df["talent_at_target_date"] / target,
+            "lo": 100 * df["talent_at_target_lo"] / target,
+            "hi": 100 * df["talent_at_target_hi"] / target,
             "target_date": df["target_date"].fillna("").astype(str),
             "status": status,
         }
@@ -543,7 +548,7 @@ def _attainment_bars(ax: Axes, table: pd.DataFrame) -> float:
 
 
 def _attainment_figure(summary: pd.DataFrame) -> Figure:
-    """Horizontal bars of end-of-run talent as a percentage of each city's target."""
+    """Horizontal bars of talent at each city's target date as a percentage of its target."""
     table, names = _attainment_table(summary), _display_names(summary)
     fig, ax = plt.subplots(figsize=(9, 0.42 * len(table) + 2.2), layout="constrained")
     right = _attainment_bars(ax, table)
@@ -553,7 +558,7 @@ def _attainment_figure(summary: pd.DataFrame) -> Figure:
     ax.set_ylim(len(table) - 0.5, -0.5)  # fixed rows, tier-1 cities on top in reading order
     spread = bool((table["hi"] > table["lo"]).any())
     note = " (error bar: 95 % range over replications)" if spread else ""
-    ax.set_xlabel(f"Talent at end of run as % of target{note}")
+    ax.set_xlabel(f"Talent at the target date as % of target{note}")
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Talent target attainment by city")
     if (table["status"] == "no target").all():

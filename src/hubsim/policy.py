@@ -103,7 +103,10 @@ class ProgrammeBook:
         for p, prog in enumerate(programmes):
             amount[p] = [prog.amount_for(d) for d in DEGREES]
         budget = np.array(
-            [np.inf if p.budget_yuan_per_year is None else p.budget_yuan_per_year for p in programmes]
+            [
+                np.inf if p.budget_yuan_per_year is None else p.budget_yuan_per_year
+                for p in programmes
+            ]
         )
         return cls(
             city=np.array([cities.index(p.city) for p in programmes], dtype=np.int64),

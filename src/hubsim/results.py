@@ -68,7 +68,9 @@ class RunFolder:
         try:
             (partial / "replications").mkdir(parents=True, exist_ok=False)
         except FileExistsError:
-            raise HubsimError(f"{partial}: a run with this id is being written; wait a second.")
+            raise HubsimError(
+                f"{partial}: a run with this id is being written; wait a second."
+            ) from None
         except OSError as exc:
             raise HubsimError(
                 f"--out {out}: cannot create the run folder {partial} ({exc.strerror}). Give "

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from hubsim import calibration, metrics
-from hubsim.errors import RunInterrupted
 from hubsim.cities import NODES
+from hubsim.errors import RunInterrupted
 from hubsim.model import HubModel
 from hubsim.scenario import DEGREES, Scenario, load_scenario, month_index, scenario_from_dict
 
@@ -112,9 +112,7 @@ def _tidy_city_month(model: HubModel, replication: int) -> pd.DataFrame:
     frame["city"] = frame["AgentID"].map(keys)
     dates = pd.date_range(model.params.start + "-01", periods=model.params.months, freq="MS")
     frame["date"] = dates[frame["Step"].astype(int).to_numpy() - 1]
-    tidy = frame.melt(
-        id_vars=["date", "city"], value_vars=list(metrics.METRICS), var_name="metric"
-    )
+    tidy = frame.melt(id_vars=["date", "city"], value_vars=list(metrics.METRICS), var_name="metric")
     tidy["value"] = tidy["value"].astype(float)
     tidy["replication"] = replication
     return tidy[["date", "city", "metric", "value", "replication"]]
@@ -207,7 +205,9 @@ def _summarize_one(scenario: Scenario, city_month: pd.DataFrame, initial: pd.Dat
     first = pd.Timestamp(scenario.start + "-01") - pd.DateOffset(months=1)
     talent.loc[first.strftime("%Y-%m")] = initial.loc[cities, "talent"]
     talent = talent.sort_index()[cities]
-    occupancy = cm[cm.metric == "office_occupancy"].pivot(index="date", columns="city", values="value")
+    occupancy = cm[cm.metric == "office_occupancy"].pivot(
+        index="date", columns="city", values="value"
+    )
     spending = cm[cm.metric == "subsidy_spent"].groupby("city")["value"].sum()
     return metrics.summarize_replication(scenario, talent, occupancy.iloc[-1], spending)
 
@@ -225,6 +225,8 @@ def _aggregate(per_rep: pd.DataFrame) -> pd.DataFrame:
         target_talent=("target_talent", "mean"),
         target_date=("target_date", "first"),
         talent_at_target_date=("talent_at_target_date", "mean"),
+        talent_at_target_lo=("talent_at_target_date", lambda s: s.quantile(0.025)),
+        talent_at_target_hi=("talent_at_target_date", lambda s: s.quantile(0.975)),
         reached_share=("reached", "mean"),
         ghost_share=("ghost", "mean"),
         office_occupancy_end=("office_occupancy_end", "mean"),

@@ -6,14 +6,15 @@ Every value carries its unit in its name or its description; unknown keys are er
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
-import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from hubsim.errors import ScenarioError
 
@@ -43,6 +44,15 @@ def month_index(month: str) -> int:
     """Months since 0000-01 of a 'YYYY-MM' string (so differences are month counts)."""
     year, mon = (int(part) for part in month.split("-"))
     return year * 12 + mon - 1
+
+
+def _problem(key: str, detail: str) -> PydanticCustomError:
+    """A validation error about `key` inside the model raising it (so messages name the key)."""
+    return PydanticCustomError("scenario_value", "{detail}", {"key": key, "detail": detail})
+
+
+def _unknown_city(city: str) -> str:
+    return f"'{city}' is not one of the 13 modelled cities; use one of {', '.join(CITY_KEYS)}"
 
 
 class Strict(BaseModel):
@@ -240,16 +250,24 @@ class Programme(Strict):
     @classmethod
     def _known_city(cls, city: str) -> str:
         if city not in CITY_KEYS:
-            raise ValueError(f"unknown city {city!r}; known cities: {', '.join(CITY_KEYS)}")
+            raise ValueError(_unknown_city(city))
         return city
 
     @model_validator(mode="after")
     def _dates_and_amounts(self) -> Programme:
         if self.end is not None and month_index(self.end) < month_index(self.start):
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise _problem(
+                "end",
+                f"the programme ends ({self.end}) before it starts ({self.start}); "
+                f"set end to {self.start} or later, or remove end for an open-ended programme",
+            )
         shares = ("housing_discount", "firm_grant")
         if self.instrument in shares and self.amount > 1:
-            raise ValueError(f"{self.instrument} amount is a share between 0 and 1")
+            raise _problem(
+                "amount",
+                f"a {self.instrument} amount is a share between 0 and 1 (0.2 means 20 %), "
+                f"not {self.amount:g}",
+            )
         return self
 
     def amount_for(self, degree: str) -> float:
@@ -268,9 +286,14 @@ class Target(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Target:
         if (self.gain_people is None) == (self.gain_share is None):
-            raise ValueError("give exactly one of gain_people or gain_share")
+            raise ValueError(
+                "a target needs exactly one of gain_people (people) or gain_share (share of "
+                "the 2010 talent stock); give one and remove the other"
+            )
         if month_index(self.by) < month_index(self.start):
-            raise ValueError(f"by {self.by} is before start {self.start}")
+            raise _problem(
+                "by", f"the target date ({self.by}) is before its start ({self.start}); fix either"
+            )
         return self
 
 
@@ -310,9 +333,9 @@ class Scenario(Strict):
     @field_validator("cities", "targets")
     @classmethod
     def _known_cities(cls, value: dict) -> dict:
-        unknown = sorted(set(value) - set(CITY_KEYS))
+        unknown = sorted(set(value) - set(CITY_KEYS), key=str)
         if unknown:
-            raise ValueError(f"unknown city {unknown[0]!r}; known cities: {', '.join(CITY_KEYS)}")
+            raise _problem(str(unknown[0]), _unknown_city(str(unknown[0])))
         return value
 
     @model_validator(mode="after")
@@ -336,7 +359,10 @@ class Scenario(Strict):
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load a scenario YAML file, resolve `extends:`, apply `--set key=value` overrides."""
+    """Load a scenario YAML file, resolve `extends:`, apply `--set key=value` overrides.
+
+    A file that gives no `name` is named after itself, not after the file it extends.
+    """
     path = Path(path)
     raw = _load_raw(path, chain=())
     scenario = _validate(raw, path)
@@ -352,6 +378,50 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario
     return _validate(copy.deepcopy(data), Path(source))
 
 
+def _default_name(path: Path) -> str:
+    return path.stem if path.suffix else "scenario"
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping (plain YAML would silently keep the last one)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)):
+                continue
+            if key in seen:
+                raise _DuplicateKey(
+                    None, None, f"key '{key}' appears twice in the same block", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_message(path: Path, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and cmark:
+        problem += f" ({context} that starts at line {cmark.line + 1}, column {cmark.column + 1})"
+    if isinstance(exc, _DuplicateKey):
+        fix = "Keep only one of them: YAML would silently drop the first"
+    else:
+        fix = (
+            "Fix the indentation or quoting there (YAML needs spaces, not tabs, a space after "
+            "each colon, and matching brackets and quotes)"
+        )
+    return f"{path}: YAML syntax error{where}: {problem}. {fix}."
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ScenarioError(
@@ -359,19 +429,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             f"current folder, {Path.cwd()}); the shipped scenarios are in scenarios/."
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(_yaml_message(path, exc)) from None
+    except UnicodeDecodeError:
         raise ScenarioError(
-            f"{path}: YAML syntax error{where}: {problem}. Fix the indentation or quoting there "
-            "(YAML needs spaces, not tabs, and a space after each colon)."
+            f"{path}: the file is not UTF-8 text. Save it as UTF-8 (plain text) and try again."
         ) from None
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc.strerror}).") from None
+        raise ScenarioError(
+            f"{path}: cannot read the file ({exc.strerror}). Give the path of a readable YAML file."
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -395,7 +463,9 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: key 'extends' must be a file name such as baseline.yaml.")
+        raise ScenarioError(
+            f"{path}: key 'extends' must be a file name such as baseline.yaml, not {parent!r}."
+        )
     parent_path = (path.parent / parent).resolve()
     if not parent_path.exists():
         raise ScenarioError(
@@ -403,6 +473,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
             "Give the path relative to this file."
         )
     base = _load_raw(parent_path, (*chain, resolved))
+    base.pop("name", None)  # a child is named after itself unless it says otherwise
     return _deep_merge(base, data)
 
 
@@ -418,32 +489,101 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validate(data: dict[str, Any], path: Path, context: str = "") -> Scenario:
-    data.setdefault("name", path.stem if path.suffix else "scenario")
+    data.setdefault("name", _default_name(path))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_describe_validation(exc, path, data, context)) from None
 
 
+# --------------------------------------------------------------------------- messages
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MAPPING = "must be a block of keys (key: value)"
+NUMBER = "must be a number"
+WHOLE = "must be a whole number"
+FRIENDLY = {
+    "greater_than_equal": "must be {ge} or more",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be {le} or less",
+    "less_than": "must be less than {lt}",
+    "float_parsing": NUMBER,
+    "float_type": NUMBER,
+    "int_parsing": WHOLE,
+    "int_type": WHOLE,
+    "int_from_float": WHOLE,
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text (put it in quotes)",
+    "dict_type": MAPPING,
+    "model_type": MAPPING,
+    "model_attributes_type": MAPPING,
+    "list_type": "must be a list (one '- ' line per item)",
+}
+
+
 def _describe_validation(exc: ValidationError, path: Path, data: dict, context: str) -> str:
-    lines = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err["loc"])
-        kind = err["type"]
-        msg = err["msg"].removeprefix("Value error, ")
-        if kind == "extra_forbidden":
-            fix = "remove it or correct its spelling (`python -m hubsim schema` lists every key)"
-            lines.append(f"key '{loc}' is not a scenario key; {fix}")
-        elif kind == "missing":
-            lines.append(f"key '{loc}' is required; add it")
-        else:
-            got = _lookup(data, err["loc"])
-            shown = f" (got {got!r})" if got is not _MISSING else ""
-            lines.append(f"key '{loc}': {msg}{shown}; fix the value")
-    more = len(exc.errors()) - len(lines)
+    errors = exc.errors()
+    problems = [_describe_error(err, data) for err in errors[:5]]
+    more = len(errors) - len(problems)
     tail = f" (and {more} more problems)" if more > 0 else ""
     where = f" {context}" if context else ""
-    return f"{path}{where}: " + "; ".join(lines) + tail + "."
+    return f"{path}{where}: " + "; ".join(problems) + tail + "."
+
+
+def _describe_error(err: Any, data: dict) -> str:
+    loc = tuple(err["loc"])
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "scenario_value":
+        return f"key '{_dotted((*loc, ctx['key']))}': {ctx['detail']}"
+    key = _dotted(loc)
+    if kind == "extra_forbidden":
+        return f"key '{key}' is not a scenario key; {_extra_key_fix(loc)}"
+    if kind == "missing":
+        return f"key '{key}' is missing; add it"
+    got = _lookup(data, loc)
+    text = _friendly(kind, ctx, err["msg"], got)
+    if got is _MISSING or isinstance(got, (dict, list)) or repr(got) in text:
+        return f"key '{key}': {text}"
+    return f"key '{key}' {text}, but it is {got!r}; change the value"
+
+
+def _friendly(kind: str, ctx: dict, msg: str, got: Any) -> str:
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == MONTH_PATTERN:
+        return "must be a month written YYYY-MM, e.g. 2016-04"
+    if kind == "string_pattern_mismatch":
+        return "may use only letters, digits and the signs _ . - (no spaces)"
+    if kind == "string_type" and hasattr(got, "year"):
+        return "must be a month written YYYY-MM, e.g. 2016-04 (without a day)"
+    if kind in FRIENDLY:
+        return FRIENDLY[kind].format(**ctx)
+    return msg.removeprefix("Value error, ").replace("Input should be", "must be")
+
+
+def _dotted(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _extra_key_fix(loc: tuple) -> str:
+    allowed = sorted(_model_at(loc[:-1]).model_fields) if _model_at(loc[:-1]) else []
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    level = f"in '{_dotted(loc[:-1])}'" if loc[:-1] else "at the top level"
+    listed = f"Keys allowed {level}: {', '.join(allowed)}" if allowed else ""
+    return f"{hint}remove it or correct its spelling. {listed}".rstrip()
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema model that describes the value at `loc` (through lists and mappings)."""
+    node: Any = Scenario
+    for part in loc:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(part))
+            node = field.annotation if field else None
+        else:
+            args = get_args(node)
+            node = args[-1] if args else None
+    return node if isinstance(node, type) and issubclass(node, BaseModel) else None
 
 
 _MISSING = object()
@@ -451,44 +591,73 @@ _MISSING = object()
 
 def _lookup(data: Any, loc: tuple) -> Any:
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if not (in_dict or in_list):
             return _MISSING
+        data = data[part]
     return data
 
 
+# --------------------------------------------------------------------------- --set overrides
+
+
 def _apply_override(data: dict[str, Any], item: str, path: Path) -> None:
-    if "=" not in item:
-        raise ScenarioError(
-            f"--set {item!r}: expected KEY=VALUE, e.g. --set behaviour.migration.b_w=1.2."
-        )
-    key, text = item.split("=", 1)
-    parts = [p for p in re.split(r"\.", key.strip()) if p]
+    """Set one `dotted.key=value`; the value is read as YAML and typed by the schema later."""
+    parts, text = _split_override(item, path)
     node: Any = data
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            index: Any = int(part)
-        elif isinstance(node, dict) and part in node:
-            index = part
-        elif isinstance(node, dict) and part.isdigit() and int(part) in node:
-            index = int(part)
-        else:
-            known = ", ".join(sorted(map(str, node))) if isinstance(node, dict) else "list indices"
-            raise ScenarioError(
-                f"{path}: --set {key}: the scenario has no key '{'.'.join(parts[: i + 1])}'. "
-                f"Known keys at that level: {known}."
-            )
-        if last:
-            try:
-                node[index] = yaml.safe_load(text)
-            except yaml.YAMLError:
-                node[index] = text
-        else:
-            node = node[index]
+    for depth in range(len(parts) - 1):
+        node = node[_child(node, parts, depth, path)]
+    index = _child(node, parts, len(parts) - 1, path)
+    node[index] = _override_value(text, node[index])
+
+
+def _split_override(item: str, path: Path) -> tuple[list[str], str]:
+    key, sep, text = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(parts):
+        raise ScenarioError(
+            f"{path}: --set {item!r} is not KEY=VALUE with a dotted key; write it like "
+            "--set behaviour.migration.b_w=1.2 (list entries by number: programmes.0.amount=500)."
+        )
+    return parts, text
+
+
+def _child(node: Any, parts: list[str], depth: int, path: Path) -> Any:
+    """The index of parts[depth] inside `node`, or a ScenarioError naming the dotted key."""
+    part, key = parts[depth], ".".join(parts)
+    where, parent = ".".join(parts[: depth + 1]), ".".join(parts[:depth]) or "the scenario"
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return int(part)
+    if isinstance(node, dict) and part in node:
+        return part
+    if isinstance(node, dict) and part.isdigit() and int(part) in node:
+        return int(part)
+    if isinstance(node, list):
+        numbers = f"numbered 0 to {len(node) - 1}" if node else "empty"
+        problem = f"'{parent}' is a list of {len(node)} entries ({numbers}), so '{where}' does "
+        fix = "not exist. Use an existing entry number, or add the entry in the file"
+    elif isinstance(node, dict):
+        known = sorted(map(str, node))
+        close = difflib.get_close_matches(part, known, n=1)
+        problem = f"the scenario has no key '{where}'"
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        fix = f"{hint}. Keys at that level: {', '.join(known)}"
+    else:
+        problem = f"'{parent}' is a single value ({node!r}), so it has no key '{part}'"
+        fix = f". Set it directly: --set {parent}=VALUE"
+    raise ScenarioError(f"{path}: --set {key}: {problem}{fix}.")
+
+
+def _override_value(text: str, current: Any) -> Any:
+    """`text` read as YAML (1.2 -> float, true -> bool), but kept as text where text is expected."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(current, str) and value is not None and not isinstance(value, str):
+        return text.strip()
+    return value
 
 
 def json_schema() -> dict[str, Any]:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hubsim import markets, policy
 from hubsim.cities import census_table
 from hubsim.firms import pareto_productivity
 from hubsim.scenario import DEGREES
@@ -114,4 +113,3 @@ def _init_city_state(model: HubModel) -> None:
     model.firm_struggling = np.zeros(model.firms.n_firms, dtype=bool)
     model.target_tightness = np.full(n, model.beh.labour.stable_tightness)
     model.cap = np.full(n, np.inf)
-    _ = markets, policy  # rules used by the dynamics module

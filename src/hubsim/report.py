@@ -74,11 +74,28 @@ def summary_text(result: RunResult) -> str:
             f"{row.office_occupancy_end:>9.2f} {row.spending_yuan / 1e9:>9.2f} "
             f"{'-' if np.isnan(per) else f'{per / 1e3:.1f}':>14}"
         )
-    lines += ["", "Calibration: simulated beside the figure it should match", ""]
-    lines.append(f"{'quantity':<44} {'city':<10} {'simulated':>10} {'target':>10}  source")
-    for row in result.calibration.itertuples():
-        lines.append(
-            f"{row.quantity:<44} {row.city:<10} {row.simulated:>10.4f} {row.target:>10}  "
-            f"{row.source}"
-        )
+    lines += ["", *calibration_lines(result.calibration)]
     return "\n".join(lines)
+
+
+def calibration_lines(table: pd.DataFrame) -> list[str]:
+    """Headline figures beside their targets and sources, then the census growth fit."""
+    growth = table[table.city != ""]
+    growth = growth[growth.quantity.str.startswith("population growth")]
+    headline = table.drop(growth.index)
+    lines = ["Calibration: each simulated figure beside the figure it should match", ""]
+    lines.append(f"{'quantity':<42} {'simulated':>10} {'target':>10}  source")
+    for row in headline.itertuples():
+        lines.append(f"{row.quantity:<42} {row.simulated:>10.3f} {row.target:>10}  {row.source}")
+    lines += [
+        "",
+        "Population growth 2010-2015 (simulated, % a year) against 2000-2010 census growth",
+        f"{'city':<10} {'simulated':>9} {'census':>7} {'error':>7}",
+    ]
+    for row in growth.itertuples():
+        census = float(row.target)
+        lines.append(
+            f"{row.city:<10} {100 * row.simulated:>9.2f} {100 * census:>7.2f} "
+            f"{100 * (row.simulated - census):>+7.2f}"
+        )
+    return lines

@@ -9,25 +9,36 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from hubsim.errors import HubsimError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run the command line; returns the exit code (0 ok, 2 user error, 130 interrupted)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option (already reported by _Parser.error)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     try:
         return args.func(args)
     except HubsimError as exc:
-        print(f"hubsim: {exc}", file=sys.stderr)
+        _say(str(exc))
         return getattr(exc, "exit_code", 2)
+    except KeyboardInterrupt:
+        _say("stopped by the user (Ctrl-C). Run the command again for a complete result.")
+        return 130
+
+
+def _say(message: str) -> None:
+    """Print a user error as one paragraph on stderr."""
+    print("hubsim: " + " ".join(message.split()), file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit code 2 with a hint, like our own errors
-        self.print_usage(sys.stderr)
-        print(f"hubsim: {message}. See `python -m hubsim {self.prog.split()[-1]} --help`.",
-              file=sys.stderr)
+    def error(self, message: str) -> NoReturn:  # exit code 2 with a hint, like our own errors
+        help_cmd = " ".join(["python -m hubsim", *self.prog.split()[1:], "--help"])
+        _say(f"{message}. See `{help_cmd}` for what the command accepts.")
         sys.exit(2)
 
 
@@ -41,13 +52,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+def _scale(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be positive")
+    if not value >= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1 (people per agent)")
     return value
 
 
@@ -60,10 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     run.add_argument("--replications", type=_positive_int, help="replications (default 1)")
     run.add_argument("--months", type=_positive_int, help="months to simulate")
-    run.add_argument("--scale", type=_positive_float, help="people per agent")
+    run.add_argument("--scale", type=_scale, help="people per agent")
     run.add_argument("--out", default="results", help="results folder (default results/)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a scenario value, e.g. behaviour.migration.b_w=1.2")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value, e.g. behaviour.migration.b_w=1.2",
+    )
     run.add_argument("--no-plots", action="store_true", help="skip the figures")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
     run.set_defaults(func=_cmd_run)
@@ -78,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("scenario")
     fit.add_argument("--iterations", type=_positive_int, default=12)
-    fit.add_argument("--scale", type=_positive_float, default=1000.0)
+    fit.add_argument("--scale", type=_scale, default=1000.0)
     fit.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     fit.set_defaults(func=_cmd_calibrate)
 
@@ -115,9 +131,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from hubsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.set)
-    print(f"{args.scenario}: valid scenario '{scenario.name}' ({len(scenario.programmes)} "
-          f"programmes, {scenario.months} months from {scenario.start}, "
-          f"sha256 {scenario.digest()[:12]})")
+    print(
+        f"{args.scenario}: valid scenario '{scenario.name}' ({len(scenario.programmes)} "
+        f"programmes, {scenario.months} months from {scenario.start}, "
+        f"sha256 {scenario.digest()[:12]})"
+    )
     return 0
 
 

@@ -1,7 +1,7 @@
 """User-facing errors of hubsim.
 
-Every mistake a user can make raises a `HubsimError` whose message names the file, the key and the fix;
-the CLI prints it as one paragraph and exits with code 2, without a traceback.
+Every mistake a user can make raises a `HubsimError` whose message names the file, the key and
+the fix; the CLI prints it as one paragraph and exits with code 2, without a traceback.
 """
 
 

@@ -35,7 +35,8 @@ CITY_KEYS = (
     "guiyang",
 )
 Degree = Literal["none", "bachelor", "master", "phd"]
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -413,13 +414,11 @@ def _yaml_message(path: Path, exc: yaml.YAMLError) -> str:
     if context and cmark:
         problem += f" ({context} that starts at line {cmark.line + 1}, column {cmark.column + 1})"
     if isinstance(exc, _DuplicateKey):
-        fix = "Keep only one of them: YAML would silently drop the first"
-    else:
-        fix = (
-            "Fix the indentation or quoting there (YAML needs spaces, not tabs, a space after "
-            "each colon, and matching brackets and quotes)"
-        )
-    return f"{path}: YAML syntax error{where}: {problem}. {fix}."
+        return f"{path}: duplicate key{where}: {problem}. Keep only one of them (merge the two)."
+    return (
+        f"{path}: YAML syntax error{where}: {problem}. Fix the indentation or quoting there "
+        "(YAML needs spaces, not tabs, a space after each colon, and matching brackets and quotes)."
+    )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -498,7 +497,6 @@ def _validate(data: dict[str, Any], path: Path, context: str = "") -> Scenario:
 
 # --------------------------------------------------------------------------- messages
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAPPING = "must be a block of keys (key: value)"
 NUMBER = "must be a number"
 WHOLE = "must be a whole number"
@@ -526,7 +524,7 @@ def _describe_validation(exc: ValidationError, path: Path, data: dict, context: 
     errors = exc.errors()
     problems = [_describe_error(err, data) for err in errors[:5]]
     more = len(errors) - len(problems)
-    tail = f" (and {more} more problems)" if more > 0 else ""
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
     where = f" {context}" if context else ""
     return f"{path}{where}: " + "; ".join(problems) + tail + "."
 
@@ -545,7 +543,8 @@ def _describe_error(err: Any, data: dict) -> str:
     text = _friendly(kind, ctx, err["msg"], got)
     if got is _MISSING or isinstance(got, (dict, list)) or repr(got) in text:
         return f"key '{key}': {text}"
-    return f"key '{key}' {text}, but it is {got!r}; change the value"
+    shown = got.isoformat() if hasattr(got, "isoformat") else repr(got)
+    return f"key '{key}' {text}, but it is {shown}; change the value"
 
 
 def _friendly(kind: str, ctx: dict, msg: str, got: Any) -> str:
@@ -556,8 +555,14 @@ def _friendly(kind: str, ctx: dict, msg: str, got: Any) -> str:
     if kind == "string_type" and hasattr(got, "year"):
         return "must be a month written YYYY-MM, e.g. 2016-04 (without a day)"
     if kind in FRIENDLY:
-        return FRIENDLY[kind].format(**ctx)
+        return FRIENDLY[kind].format(
+            **{k: f"{v:g}" if _is_number(v) else v for k, v in ctx.items()}
+        )
     return msg.removeprefix("Value error, ").replace("Input should be", "must be")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _dotted(loc: tuple) -> str:
@@ -567,10 +572,10 @@ def _dotted(loc: tuple) -> str:
 def _extra_key_fix(loc: tuple) -> str:
     allowed = sorted(_model_at(loc[:-1]).model_fields) if _model_at(loc[:-1]) else []
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = f"did you mean '{close[0]}'? If so, correct" if close else "correct"
     level = f"in '{_dotted(loc[:-1])}'" if loc[:-1] else "at the top level"
-    listed = f"Keys allowed {level}: {', '.join(allowed)}" if allowed else ""
-    return f"{hint}remove it or correct its spelling. {listed}".rstrip()
+    listed = f". Keys allowed {level}: {', '.join(allowed)}" if allowed else ""
+    return f"{hint} its spelling, otherwise remove it{listed}"
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

@@ -1,0 +1,228 @@
+"""Command line: user errors exit 2 with one paragraph on stderr and no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hubsim.cli import main
+
+TINY = ["--months", "2", "--scale", "20000", "--no-plots", "--quiet"]
+OK = "name: tiny\nmonths: 2\n"
+
+
+def fails(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run main(argv) in-process; check exit 2, no traceback, one paragraph; return stderr."""
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert err.startswith("hubsim: ")
+    assert err.count("\n") == 1 and err.endswith("\n"), err  # one paragraph, one line
+    return err
+
+
+def hubsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hubsim", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+# --------------------------------------------------------------------------- positive
+
+
+def test_validate_baseline(baseline: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(baseline)]) == 0
+    out = capsys.readouterr().out
+    assert "valid scenario 'baseline'" in out
+    assert "sha256" in out
+
+
+def test_schema_is_json_with_programmes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "programmes" in schema["properties"]
+
+
+def test_help_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--help"]) == 0
+    assert "--set KEY=VALUE" in capsys.readouterr().out
+
+
+def test_validate_with_set(write, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write("tiny.yaml", OK)
+    assert main(["validate", str(path), "--set", "months=7"]) == 0
+    assert "7 months" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- scenario mistakes
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("name: x\nbehaviour:\n  migration:\n    bw: 1\n", ["behaviour.migration.bw", "b_w"]),
+        ("name: x\nseed: [1\n", ["YAML syntax error at line", "column"]),
+        (
+            "name: x\nprogrammes:\n  - {city: atlantis, start: 2017-01, instrument: hukou}\n",
+            ["programmes.0.city", "atlantis"],
+        ),
+        (
+            "name: x\ntargets:\n  atlantis: {start: 2017-01, by: 2020-01, gain_share: 0.1}\n",
+            ["targets.atlantis"],
+        ),
+        ("name: x\ncities:\n  atlantis: {amenity: 1}\n", ["cities.atlantis"]),
+        (
+            "name: x\nprogrammes:\n  - {city: wuhan, start: 2017-01, instrument: cash,"
+            " amount: -5}\n",
+            ["programmes.0.amount", "-5"],
+        ),
+        (
+            "name: x\nprogrammes:\n  - {city: wuhan, start: 2017-01, instrument: cash,"
+            " budget_yuan_per_year: -1}\n",
+            ["programmes.0.budget_yuan_per_year"],
+        ),
+        (
+            "name: x\nprogrammes:\n  - {city: wuhan, start: 2017-05, end: 2017-01,"
+            " instrument: hukou}\n",
+            ["programmes.0.end", "2017-05"],
+        ),
+    ],
+)
+def test_scenario_mistakes(write, capsys, text: str, needles: list[str]) -> None:
+    path = write("bad.yaml", text)
+    err = fails(capsys, ["validate", str(path)])
+    assert "bad.yaml" in err
+    for needle in needles:
+        assert needle in err
+
+
+def test_missing_file(tmp_path: Path, capsys) -> None:
+    err = fails(capsys, ["validate", str(tmp_path / "nope.yaml")])
+    assert "nope.yaml" in err and "not found" in err
+
+
+def test_extends_cycle_and_missing_parent(write, capsys) -> None:
+    write("b.yaml", "extends: a.yaml\n")
+    err = fails(capsys, ["validate", str(write("a.yaml", "extends: b.yaml\n"))])
+    assert "a.yaml -> b.yaml -> a.yaml" in err and "'extends'" in err
+    err = fails(capsys, ["validate", str(write("c.yaml", "extends: gone.yaml\n"))])
+    assert "c.yaml" in err and "gone.yaml" in err
+
+
+@pytest.mark.parametrize(
+    ("item", "needles"),
+    [
+        ("behaviour.migration.nope=1", ["behaviour.migration.nope", "b_w"]),
+        ("behaviour.migration.b_w", ["KEY=VALUE"]),
+        ("behaviour.migration.b_w=abc", ["behaviour.migration.b_w", "must be a number", "abc"]),
+        ("programmes.0.amount=1", ["'programmes' is a list of 0 entries"]),
+    ],
+)
+def test_set_mistakes(write, capsys, item: str, needles: list[str]) -> None:
+    path = write("tiny.yaml", OK)
+    err = fails(capsys, ["validate", str(path), "--set", item])
+    assert "tiny.yaml" in err
+    for needle in needles:
+        assert needle in err
+
+
+# --------------------------------------------------------------------------- run options
+
+
+@pytest.mark.parametrize(
+    ("option", "needle"),
+    [
+        (["--months", "0"], "--months"),
+        (["--months", "1.5"], "whole number"),
+        (["--replications", "-1"], "--replications"),
+        (["--scale", "abc"], "--scale"),
+        (["--scale", "0.5"], "at least 1"),
+        (["--seed", "x"], "--seed"),
+    ],
+)
+def test_bad_run_options(write, tmp_path: Path, capsys, option: list[str], needle: str) -> None:
+    out = tmp_path / "out"
+    err = fails(capsys, ["run", str(write("tiny.yaml", OK)), "--out", str(out), *option])
+    assert needle in err
+    assert "python -m hubsim run --help" in err
+    assert not out.exists()
+
+
+def test_no_command(capsys) -> None:
+    err = fails(capsys, [])
+    assert "`python -m hubsim --help`" in err
+
+
+def test_bad_scenario_leaves_no_run_folder(write, tmp_path: Path, capsys) -> None:
+    path = write("bad.yaml", "name: bad\nbehaviour:\n  migration: {bw: 1}\n")
+    out = tmp_path / "out"
+    err = fails(capsys, ["run", str(path), *TINY, "--out", str(out)])
+    assert "behaviour.migration.bw" in err
+    assert not out.exists()
+    err = fails(capsys, ["run", str(path), *TINY, "--out", str(out), "--set", "seed=-1"])
+    assert not out.exists()
+
+
+def test_out_under_a_regular_file(write, tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "sub"):
+        err = fails(capsys, ["run", str(write("tiny.yaml", OK)), *TINY, "--out", str(out)])
+        assert f"--out {out}" in err
+    assert blocker.read_text() == "not a folder"
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_subprocess_unknown_key(write, tmp_path: Path) -> None:
+    path = write("typo.yaml", "name: typo\nbehaviour:\n  migration:\n    bw: 1\n")
+    done = hubsim("validate", str(path), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "typo.yaml" in done.stderr and "behaviour.migration.bw" in done.stderr
+
+
+def test_subprocess_missing_file(tmp_path: Path) -> None:
+    done = hubsim("run", "missing.yaml", *TINY, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "missing.yaml" in done.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_subprocess_unwritable_out(write, tmp_path: Path) -> None:
+    path = write("tiny.yaml", OK)
+    done = hubsim("run", str(path), *TINY, "--out", "/proc/forbidden", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "--out /proc/forbidden" in done.stderr
+
+
+def test_subprocess_bad_option(write, tmp_path: Path) -> None:
+    done = hubsim("run", str(write("tiny.yaml", OK)), "--months", "0", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "usage:" not in done.stderr
+    assert "--months" in done.stderr
+
+
+def test_subprocess_tiny_run(write, tmp_path: Path) -> None:
+    path = write("tiny.yaml", OK)
+    out = tmp_path / "out"
+    done = hubsim("run", str(path), *TINY, "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    folders = list((out / "tiny").iterdir())
+    assert len(folders) == 1 and not folders[0].name.endswith(".partial")
+    manifest = json.loads((folders[0] / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["scenario"]["months"] == 2
+    assert f"results: {folders[0]}" in done.stdout

@@ -366,3 +366,28 @@ def test_json_schema_lists_programmes() -> None:
     schema = json_schema()
     assert "programmes" in schema["properties"]
     assert schema["additionalProperties"] is False
+
+
+def test_add_programmes_extends_the_inherited_list(tmp_path):
+    from hubsim.scenario import load_scenario
+
+    base = load_scenario("scenarios/baseline.yaml")
+    child = tmp_path / "more.yaml"
+    child.write_text(
+        f"extends: {Path('scenarios/baseline.yaml').resolve()}\n"
+        "add_programmes:\n"
+        "  - {city: [chengdu, xian], start: 2020-01, instrument: cash, amount: 1000}\n"
+    )
+    more = load_scenario(child)
+    assert len(more.programmes) == len(base.programmes) + 2
+    assert [p.city for p in more.programmes[-2:]] == ["chengdu", "xian"]
+    assert more.programmes[: len(base.programmes)] == base.programmes
+
+
+def test_every_shipped_scenario_is_valid_and_asks_a_question():
+    from hubsim.scenario import load_scenario
+
+    for path in Path("scenarios").glob("*.yaml"):
+        scenario = load_scenario(path)
+        assert scenario.question, path
+        assert path.read_text().startswith("#"), f"{path} should open with a comment"

@@ -22,9 +22,14 @@ def census_growth_per_year() -> pd.Series:
 
 
 def simulated_growth_per_year(city_month: pd.DataFrame, initial: pd.DataFrame) -> pd.Series:
-    """Annualised population growth from the start to the end of FIT_YEARS (or the horizon)."""
+    """Annualised population growth from the start to the end of FIT_YEARS (or the horizon).
+
+    NaN for every city when the run starts after the fit window.
+    """
     pop = city_month[(city_month.metric == "population") & city_month.city.isin(CITY_KEYS)]
     last = min(pop.date.max(), pd.Timestamp(f"{FIT_YEARS[1]}-12-01"))
+    if last < pop.date.min():
+        return pd.Series(np.nan, index=list(CITY_KEYS))
     end = pop[pop.date == last].groupby("city")["value"].mean()
     start = initial.loc[list(CITY_KEYS), "population"].groupby(level=0).mean()
     years = (last.year - pop.date.min().year) + (last.month - pop.date.min().month + 1) / 12

@@ -98,6 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     fit.set_defaults(func=_cmd_calibrate)
 
+    comp = sub.add_parser(
+        "compare", help="run scenarios on common random numbers and compare their attainment"
+    )
+    comp.add_argument("inputs", nargs="+", help="scenario files and/or finished run folders")
+    comp.add_argument("--replications", type=_positive_int, help="replications (default 5)")
+    comp.add_argument("--seed", type=int, help="root seed shared by every scenario")
+    comp.add_argument("--months", type=_positive_int, help="months to simulate, for every scenario")
+    comp.add_argument("--scale", type=_scale, help="people per agent, for every scenario")
+    comp.add_argument("--out", default="results", help="results folder (default results/)")
+    comp.add_argument("--quiet", action="store_true", help="no progress bar")
+    comp.set_defaults(func=_cmd_compare)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=_cmd_schema)
     return parser
@@ -125,6 +137,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(report.summary_text(result))
     print(f"results: {result.folder}")
     return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from hubsim import report
+    from hubsim.compare import compare
+
+    progress = None if args.quiet else report.ProgressBar()
+    comparison = compare(
+        args.inputs,
+        replications=args.replications,
+        seed=args.seed,
+        months=args.months,
+        scale=args.scale,
+        out=Path(args.out),
+        progress=progress,
+        announce=(lambda _m: None) if args.quiet else _say_progress,
+    )
+    print(report.attainment_text(comparison))
+    print(f"comparison: {comparison.folder} (open report.html)")
+    return 0
+
+
+def _say_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

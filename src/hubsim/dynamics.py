@@ -308,11 +308,14 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
 def housing(model: HubModel) -> None:
     """Rents move toward R0 (N/N0)^(1/eta) with partial adjustment."""
     counts = city_counts(model)
+    elasticity = model.cities.supply_elasticity.copy()
+    for p in model.book.of("housing_supply"):
+        elasticity[model.book.city[p]] *= model.book.amount_by_degree[p, 0]
     model.rent[:-1] = markets.rent_update(
         model.rent,
         model.cities.base_rent_yuan_m2_month,
         counts["population"],
         model.population_2010,
-        model.cities.supply_elasticity,
+        elasticity,
         model.beh.housing.rent_adjustment_per_month,
     )[:-1]

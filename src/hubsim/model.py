@@ -42,6 +42,7 @@ class HubModel(mesa.Model):
         self.book = policy.ProgrammeBook.from_programmes(
             scenario.programmes, self.cities.keys, scenario.start
         )
+        self._wage_trend = self._wage_trend_by_month()
         self.workers = WorkerTable()
         self.firms = FirmTable()
         self._build_world()
@@ -88,8 +89,18 @@ class HubModel(mesa.Model):
     @property
     def wage_trend(self) -> float:
         """National nominal wage level relative to the start (common to all cities)."""
-        growth = self.beh.labour.nominal_wage_growth_per_year
-        return (1.0 + growth) ** (max(self.month, 0) / 12.0)
+        return float(self._wage_trend[max(self.month, 0)])
+
+    def _wage_trend_by_month(self) -> np.ndarray:
+        schedule = sorted(self.beh.labour.nominal_wage_growth_by_year.items())
+        first = month_index(self.params.start)
+        growth = np.zeros(self.params.months + 1)
+        for m in range(self.params.months + 1):
+            year = (first + m) // 12
+            rates = [g for y, g in schedule if y <= year] or [schedule[0][1]]
+            growth[m] = rates[-1]
+        monthly = np.power(1.0 + growth, 1.0 / 12.0)
+        return np.concatenate([[1.0], np.cumprod(monthly[:-1])])
 
     def shock(self) -> tuple[float, float]:
         """Productivity and firm-entry factors of the demand shocks in force this month."""
@@ -125,6 +136,6 @@ class HubModel(mesa.Model):
 
     def record(self) -> None:
         self.city_metrics = metrics.city_metrics(self)
-        year = self.month // 12
+        year = (self.start_abs + self.month) // 12 - self.start_abs // 12  # calendar years
         self.flows_by_year[year] += self.flows_step
         self.datacollector.collect(self)

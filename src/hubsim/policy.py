@@ -19,6 +19,7 @@ INSTRUMENTS = (
     "population_cap",
     "firm_grant",
     "office_capacity",
+    "housing_supply",
 )
 NOBODY = 99  # a minimum degree nobody reaches
 NO_GRADUATION = -(2**15)  # graduation month of workers who never graduated

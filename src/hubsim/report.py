@@ -27,6 +27,8 @@ class ProgressBar:
     def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
         done = (replication * months + month) / (replications * months)
         now = time.perf_counter()
+        if replication == 0 and month == 1:  # a new run: restart the clock
+            self.started = now
         finished = done >= 1.0
         interval = 0.2 if self.tty else 5.0
         if not finished and now - self.last_draw < interval:
@@ -99,3 +101,24 @@ def calibration_lines(table: pd.DataFrame) -> list[str]:
             f"{100 * (row.simulated - census):>+7.2f}"
         )
     return lines
+
+
+def attainment_text(comparison) -> str:
+    """City rows, scenario columns: share of replications reaching the target (G: ghost)."""
+    table = comparison.attainment
+    order = [a.name for a in comparison.arms]
+    width = max(12, *(len(n) + 1 for n in order))
+    lines = [
+        "Share of replications reaching the talent target by its date (G: ghost hub in most)",
+        "and talent at the horizon (million people, mean)",
+        "",
+        f"{'city':<10}" + "".join(f"{name:>{width}}" for name in order),
+    ]
+    for city, rows in table.groupby("city", sort=False):
+        cells = []
+        for name in order:
+            row = rows[rows.scenario == name].iloc[0]
+            ghost = "G" if row.ghost_share >= 0.5 else " "
+            cells.append(f"{row.reached_share:>4.0%}{ghost} {row.talent_end_mean / 1e6:5.2f}M")
+        lines.append(f"{city:<10}" + "".join(f"{c:>{width}}" for c in cells))
+    return "\n".join(lines)

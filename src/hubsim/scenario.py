@@ -99,8 +99,10 @@ class Labour(Strict):
     layoff_speed_per_month: Share = Field(0.1, description="share of excess staff laid off")
     wage_tightness_elasticity: NonNeg = Field(0.02, description="d ln wage / d ln(V/U) a month")
     wage_max_change_per_month: NonNeg = Field(0.01, description="bound on the monthly index move")
-    nominal_wage_growth_per_year: float = Field(
-        0.104, description="DERIVED national.csv: 37,147 (2010) to 90,501 (2019) yuan"
+    nominal_wage_growth_by_year: dict[int, float] = Field(
+        default_factory=lambda: {2010: 0.104, 2020: 0.06},
+        description="national nominal wage growth a year, from each year given on: 2010-2019 "
+        "DERIVED from national.csv (37,147 to 90,501 yuan); from 2020 an ASSUMPTION",
     )
     stable_tightness: float = Field(
         0.6, gt=0, description="vacancies per job seeker at which wage indices stand still"
@@ -220,7 +222,14 @@ class Eligibility(Strict):
 
 
 Instrument = Literal[
-    "cash", "rent", "housing_discount", "hukou", "population_cap", "firm_grant", "office_capacity"
+    "cash",
+    "rent",
+    "housing_discount",
+    "hukou",
+    "population_cap",
+    "firm_grant",
+    "office_capacity",
+    "housing_supply",
 ]
 UNITS = {
     "cash": "yuan one-off per person",
@@ -230,6 +239,7 @@ UNITS = {
     "population_cap": "residents (people)",
     "firm_grant": "share of wage cost paid for offices in the city (0-1)",
     "office_capacity": "office seats (people) built, spread over `months` months",
+    "housing_supply": "factor on the city's housing supply elasticity (2 doubles it)",
 }
 
 
@@ -460,7 +470,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     data = _read_yaml(path)
     parent = data.pop("extends", None)
     if parent is None:
-        return data
+        return _add_programmes({}, data, path)
     if not isinstance(parent, str):
         raise ScenarioError(
             f"{path}: key 'extends' must be a file name such as baseline.yaml, not {parent!r}."
@@ -473,7 +483,35 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         )
     base = _load_raw(parent_path, (*chain, resolved))
     base.pop("name", None)  # a child is named after itself unless it says otherwise
-    return _deep_merge(base, data)
+    return _add_programmes(base, data, path)
+
+
+def _add_programmes(base: dict[str, Any], data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Merge `data` over `base`; its `add_programmes` list extends the inherited programmes."""
+    added = data.pop("add_programmes", [])
+    if not isinstance(added, list):
+        raise ScenarioError(
+            f"{path}: key 'add_programmes' must be a list of programmes (each starting with "
+            "'- {city: ..., start: ..., instrument: ...}')."
+        )
+    merged = _deep_merge(base, data)
+    if added:
+        merged["programmes"] = list(merged.get("programmes") or []) + copy.deepcopy(added)
+    return merged
+
+
+def _expand_city_lists(data: dict[str, Any]) -> dict[str, Any]:
+    """A programme whose `city` is a list stands for one programme per city."""
+    programmes = data.get("programmes")
+    if not isinstance(programmes, list):
+        return data
+    expanded = []
+    for programme in programmes:
+        if isinstance(programme, dict) and isinstance(programme.get("city"), list):
+            expanded += [{**programme, "city": city} for city in programme["city"]]
+        else:
+            expanded.append(programme)
+    return {**data, "programmes": expanded}
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -489,6 +527,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def _validate(data: dict[str, Any], path: Path, context: str = "") -> Scenario:
     data.setdefault("name", _default_name(path))
+    data = _expand_city_lists(data)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

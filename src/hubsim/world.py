@@ -102,7 +102,8 @@ def _init_city_state(model: HubModel) -> None:
     employed_talent = np.bincount(w.city, weights=(w.degree > 0) & (w.employer >= 0), minlength=n)
     model.office_seats = cities.seats_per_talent_2010 * employed_talent * model.scale
     model.office_seats[-1] = np.inf
-    model.flows_by_year = np.zeros((model.params.months // 12 + 1, n, n, len(DEGREES)))
+    years = (model.start_abs % 12 + model.params.months) // 12 + 1
+    model.flows_by_year = np.zeros((years, n, n, len(DEGREES)))
     model.flows_step = np.zeros((n, n, len(DEGREES)))
     model.spent_step = np.zeros(n)
     model.retired_step = np.zeros(n)

@@ -1,0 +1,224 @@
+"""Comparing scenarios: run what is missing on common random numbers, then tables and a report.
+
+`compare(inputs)` takes scenario files and/or finished run folders; every scenario is run with
+the same replication seeds, so differences between scenarios are paired replication by replication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from hubsim import results
+from hubsim.errors import HubsimError
+from hubsim.runner import Progress, resolve, run
+from hubsim.scenario import CITY_KEYS
+
+
+@dataclass
+class Arm:
+    """One scenario of a comparison, with its tables."""
+
+    name: str
+    question: str
+    source: str  # the file or folder it came from
+    city_month: pd.DataFrame
+    summary: pd.DataFrame
+    per_replication: pd.DataFrame
+    start: str
+    months: int
+    seed: int
+    replications: int
+    folder: Path | None
+
+
+@dataclass
+class Comparison:
+    arms: list[Arm]
+    attainment: pd.DataFrame
+    differences: pd.DataFrame
+    folder: Path | None = None
+
+
+def compare(
+    inputs: list[str | Path],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    scale: float | None = None,
+    out: str | Path = "results",
+    progress: Progress | None = None,
+    announce=print,
+) -> Comparison:
+    """Run or load every input, check they are comparable, write `out/compare/<id>/`."""
+    if len(inputs) < 2:
+        raise HubsimError(
+            "compare needs at least two scenarios or run folders (got "
+            f"{len(inputs)}); e.g. python -m hubsim compare scenarios/baseline.yaml "
+            "scenarios/no-talent-war.yaml."
+        )
+    loaded = [_load_folder(Path(i)) for i in inputs if Path(i).is_dir()]
+    seed = seed if seed is not None else _common(loaded, "seed", None)
+    replications = replications or _common(loaded, "replications", None) or 5
+    arms = []
+    for item in inputs:
+        if Path(item).is_dir():
+            arms.append(_load_folder(Path(item)))
+            continue
+        scenario = resolve(item, seed=seed, replications=replications, months=months, scale=scale)
+        if seed is None:
+            seed = scenario.seed  # the first scenario's seed serves all that follow
+            scenario = resolve(scenario, seed=seed)
+        announce(f"running {scenario.name} ({replications} replications, seed {seed})")
+        result = run(scenario, out=out, progress=progress)
+        arms.append(_arm_from_result(result, str(item)))
+    _check_comparable(arms)
+    attainment = attainment_table(arms)
+    differences = paired_differences(arms)
+    comparison = Comparison(arms, attainment, differences)
+    comparison.folder = _write(comparison, Path(out))
+    return comparison
+
+
+def _load_folder(folder: Path) -> Arm:
+    run_data = results.load_run(folder)
+    manifest = run_data["manifest"]
+    scenario = manifest["scenario"]
+    return Arm(
+        name=scenario["name"],
+        question=scenario.get("question", ""),
+        source=str(folder),
+        city_month=run_data["city_month"],
+        summary=run_data["summary"],
+        per_replication=pd.read_csv(folder / "summary_by_replication.csv"),
+        start=scenario["start"],
+        months=scenario["months"],
+        seed=manifest["seed"],
+        replications=manifest["replications"],
+        folder=folder,
+    )
+
+
+def _arm_from_result(result, source: str) -> Arm:
+    s = result.scenario
+    return Arm(
+        s.name, s.question, source, result.city_month, result.summary, result.replications,
+        s.start, s.months, s.seed, s.replications, result.folder,
+    )  # fmt: skip
+
+
+def _common(arms: list[Arm], attr: str, default):
+    values = {getattr(a, attr) for a in arms}
+    return values.pop() if len(values) == 1 else default
+
+
+def _check_comparable(arms: list[Arm]) -> None:
+    first = arms[0]
+    for arm in arms[1:]:
+        if (arm.start, arm.months) != (first.start, first.months):
+            raise HubsimError(
+                f"{arm.source}: its horizon ({arm.start} + {arm.months} months) differs from "
+                f"{first.source} ({first.start} + {first.months} months). Compare runs over the "
+                "same months: rerun with --months, or give scenario files instead of folders."
+            )
+        if (arm.seed, arm.replications) != (first.seed, first.replications):
+            raise HubsimError(
+                f"{arm.source}: seed {arm.seed} with {arm.replications} replications, but "
+                f"{first.source} used seed {first.seed} with {first.replications}. Paired "
+                "comparisons need the same seeds: pass --seed and --replications to match."
+            )
+    names = [a.name for a in arms]
+    if len(set(names)) < len(names):
+        raise HubsimError(
+            f"two inputs are the same scenario name ({', '.join(names)}); give each scenario "
+            "its own `name:` so the comparison can tell them apart."
+        )
+
+
+def _mean_interval(values: pd.Series) -> tuple[float, float, float]:
+    """Mean and its 95 % t-interval (the interval collapses with one replication)."""
+    values = values.dropna().astype(float)
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, mean, mean
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return mean, mean - half, mean + half
+
+
+def attainment_table(arms: list[Arm]) -> pd.DataFrame:
+    """City x scenario: reached and ghost shares, horizon talent with 95 % interval, cost."""
+    rows = []
+    for arm in arms:
+        per_rep = arm.per_replication
+        for city in CITY_KEYS:
+            mine = per_rep[per_rep.city == city]
+            mean, lo, hi = _mean_interval(mine.talent_end)
+            gain = mine.net_talent_gained.mean()
+            spent = mine.spending_yuan.mean()
+            rows.append(
+                {
+                    "city": city,
+                    "scenario": arm.name,
+                    "reached_share": float(mine.reached.mean()),
+                    "ghost_share": float(mine.ghost.mean()),
+                    "talent_end_mean": mean,
+                    "talent_end_lo95": lo,
+                    "talent_end_hi95": hi,
+                    "spending_yuan": float(spent),
+                    "net_talent_gained": float(gain),
+                    "spending_per_net_talent_yuan": spent / gain if gain > 0 else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def paired_differences(arms: list[Arm], metric: str = "talent") -> pd.DataFrame:
+    """Per date and city, each scenario minus the first, paired by replication (95 % t-interval)."""
+
+    def wide(arm: Arm) -> pd.DataFrame:
+        cm = arm.city_month
+        cm = cm[(cm.metric == metric) & cm.city.isin(CITY_KEYS)]
+        return cm.set_index(["date", "city", "replication"])["value"]
+
+    base = wide(arms[0])
+    frames = []
+    for arm in arms[1:]:
+        diff = (wide(arm) - base).rename("difference").reset_index()
+        grouped = diff.groupby(["date", "city"])["difference"]
+        n = grouped.count()
+        mean = grouped.mean()
+        sem = grouped.std(ddof=1).fillna(0.0) / np.sqrt(n)
+        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sem
+        frame = pd.DataFrame(
+            {"mean": mean, "lo95": mean - half, "hi95": mean + half, "replications": n}
+        ).reset_index()
+        frame.insert(0, "scenario", arm.name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _write(comparison: Comparison, out: Path) -> Path:
+    from hubsim import compare_report
+
+    key = "|".join(f"{a.name}:{a.source}" for a in comparison.arms)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    folder = out / "compare" / f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
+    partial = folder.with_name(folder.name + ".partial")
+    try:
+        partial.mkdir(parents=True)
+    except OSError as exc:
+        raise HubsimError(
+            f"--out {out}: cannot create {partial} ({exc.strerror}); give a writable --out."
+        ) from None
+    comparison.attainment.to_csv(partial / "attainment.csv", index=False)
+    comparison.differences.to_csv(partial / "differences.csv", index=False)
+    compare_report.write_report(comparison, partial)
+    partial.rename(folder)
+    return folder

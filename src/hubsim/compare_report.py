@@ -1,0 +1,272 @@
+"""Figures and the report of a comparison: overlays, paired differences, attainment, cost.
+
+`report.md` and `report.html` (plots embedded) are written for a policy reader.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from hubsim.cities import city_table  # noqa: E402
+from hubsim.scenario import CITY_KEYS  # noqa: E402
+
+if TYPE_CHECKING:
+    from hubsim.compare import Comparison
+
+COLOURS = plt.get_cmap("tab10").colors
+CAVEATS = [
+    "Talent targets other than Wuhan's are assumptions of the baseline, not city plans.",
+    "Several 2010 inputs are estimates (wages of Shanghai, Hangzhou, Chengdu, Nanjing, Suzhou, "
+    "Wuhan, Xiamen, Fuzhou, Guiyang; some house prices; talent shares); see "
+    "src/hubsim/data/cities_2010.csv and its source columns.",
+    "City amenities are fitted to 2000-2010 census growth; the years after 2015 are projections.",
+    "Programme budgets are unlimited unless a scenario sets them; housing discounts and hukou "
+    "reforms have no recorded public cost.",
+    "Bands and intervals show simulation noise across replications, not uncertainty in the inputs.",
+]
+
+
+def _names() -> dict[str, str]:
+    return city_table()["name"].to_dict()
+
+
+def _grid(n: int) -> tuple[plt.Figure, list]:
+    cols = 4
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.6 * rows + 0.8), sharex=True)
+    panels = list(axes.flat)  # a list: every scenario loops over the same panels again
+    for ax in panels[n:]:
+        ax.set_visible(False)
+    return fig, panels
+
+
+def _talent_stats(city_month: pd.DataFrame) -> pd.DataFrame:
+    talent = city_month[city_month.metric == "talent"]
+    grouped = talent.groupby(["city", "date"])["value"]
+    return pd.DataFrame(
+        {"mean": grouped.mean(), "lo": grouped.quantile(0.025), "hi": grouped.quantile(0.975)}
+    )
+
+
+def overlay_figure(comparison: Comparison) -> plt.Figure:
+    """Talent per city, one line (mean) and band (95 % range) per scenario."""
+    fig, axes = _grid(len(CITY_KEYS))
+    names = _names()
+    for k, arm in enumerate(comparison.arms):
+        data = _talent_stats(arm.city_month)
+        for ax, city in zip(axes, CITY_KEYS, strict=False):
+            series = data.loc[city] / 1e6
+            ax.plot(series.index, series["mean"], color=COLOURS[k], lw=1.4, label=arm.name)
+            ax.fill_between(series.index, series["lo"], series["hi"], color=COLOURS[k], alpha=0.2)
+            ax.set_title(names[city], fontsize=10)
+            ax.grid(alpha=0.3)
+    reps = comparison.arms[0].replications
+    fig.suptitle(f"Talent (million people) by scenario: mean and 95 % range of {reps} replications")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def difference_figure(comparison: Comparison) -> plt.Figure:
+    """Each scenario minus the first, paired by replication, with 95 % intervals."""
+    fig, axes = _grid(len(CITY_KEYS))
+    names = _names()
+    diff = comparison.differences
+    for k, scenario in enumerate(diff.scenario.unique(), start=1):
+        mine = diff[diff.scenario == scenario]
+        for ax, city in zip(axes, CITY_KEYS, strict=False):
+            d = mine[mine.city == city].sort_values("date")
+            ax.plot(d.date, d["mean"] / 1e3, color=COLOURS[k], lw=1.4, label=scenario)
+            ax.fill_between(d.date, d.lo95 / 1e3, d.hi95 / 1e3, color=COLOURS[k], alpha=0.25)
+            ax.axhline(0, color="black", lw=0.8)
+            ax.set_title(names[city], fontsize=10)
+            ax.grid(alpha=0.3)
+    base = comparison.arms[0].name
+    fig.suptitle(
+        f"Talent difference from '{base}' (thousand people), paired by replication, 95 % interval"
+    )
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def attainment_heatmap(comparison: Comparison) -> plt.Figure:
+    """City x scenario: share of replications reaching the target; G marks ghost hubs."""
+    table = comparison.attainment
+    reached = table.pivot(index="city", columns="scenario", values="reached_share")
+    ghost = table.pivot(index="city", columns="scenario", values="ghost_share")
+    order = [a.name for a in comparison.arms]
+    reached, ghost = reached.loc[list(CITY_KEYS), order], ghost.loc[list(CITY_KEYS), order]
+    fig, ax = plt.subplots(figsize=(1.6 * len(order) + 3.5, 6.5))
+    image = ax.imshow(reached.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    for (i, j), value in np.ndenumerate(reached.to_numpy()):
+        mark = "\nghost" if ghost.iloc[i, j] >= 0.5 else ""
+        ax.text(j, i, f"{value:.0%}{mark}", ha="center", va="center", fontsize=9)
+    names = _names()
+    ax.set_yticks(range(len(reached)), [names[c] for c in reached.index])
+    ax.set_xticks(range(len(order)), order, rotation=20, ha="right")
+    ax.set_title("Share of replications reaching the talent target by its date")
+    fig.colorbar(image, ax=ax, label="share of replications", fraction=0.04)
+    fig.tight_layout()
+    return fig
+
+
+def efficiency_figure(comparison: Comparison) -> plt.Figure:
+    """Cost per net talent gained, for the cities that spend in some scenario."""
+    table = comparison.attainment
+    spenders = [c for c in CITY_KEYS if (table[table.city == c].spending_yuan > 0).any()]
+    order = [a.name for a in comparison.arms]
+    names = _names()
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(spenders) * len(order) + 1.8))
+    height = 0.8 / len(order)
+    for k, name in enumerate(order):
+        mine = table[table.scenario == name].set_index("city").reindex(spenders)
+        y = np.arange(len(spenders)) + k * height
+        cost = mine.spending_per_net_talent_yuan / 1e3
+        ax.barh(y, cost.fillna(0), height=height, color=COLOURS[k], label=name)
+        for yy, c, total in zip(y, cost, mine.spending_yuan, strict=True):
+            text = "no net gain" if np.isnan(c) else f"{c:.0f}k ({total / 1e9:.0f} bn)"
+            text = "no spending" if total == 0 else text
+            ax.text(0 if np.isnan(c) else c, yy, " " + text, va="center", fontsize=8)
+    ax.set_yticks(np.arange(len(spenders)) + 0.4 - height / 2, [names[c] for c in spenders])
+    ax.invert_yaxis()
+    ax.set_xlabel("Programme spending per net talent gained (thousand yuan per person)")
+    ax.set_title("Spending efficiency (label: cost per talent, total spending in billion yuan)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper right")
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.3)
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {
+    "overlay_talent.png": overlay_figure,
+    "difference_talent.png": difference_figure,
+    "attainment_heatmap.png": attainment_heatmap,
+    "spending_efficiency.png": efficiency_figure,
+}
+
+
+def attainment_markdown(comparison: Comparison) -> str:
+    """The attainment table as Markdown: city rows, one column per scenario."""
+    table = comparison.attainment
+    order = [a.name for a in comparison.arms]
+    names = _names()
+    head = "| city | " + " | ".join(order) + " |\n|---|" + "---|" * len(order) + "\n"
+    lines = []
+    for city in CITY_KEYS:
+        cells = []
+        for scenario in order:
+            row = table[(table.city == city) & (table.scenario == scenario)].iloc[0]
+            ghost = ", ghost" if row.ghost_share >= 0.5 else ""
+            cells.append(
+                f"{row.reached_share:.0%} reached{ghost}; {row.talent_end_mean / 1e6:.2f} M "
+                f"[{row.talent_end_lo95 / 1e6:.2f}-{row.talent_end_hi95 / 1e6:.2f}]"
+            )
+        lines.append(f"| {names[city]} | " + " | ".join(cells) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
+def write_report(comparison: Comparison, folder: Path) -> list[Path]:
+    """Write the four figures, report.md and report.html into folder."""
+    plots = folder / "plots"
+    plots.mkdir(exist_ok=True)
+    written = []
+    for name, build in FIGURES.items():
+        fig = build(comparison)
+        fig.savefig(plots / name, dpi=100)
+        plt.close(fig)
+        written.append(plots / name)
+    markdown = report_markdown(comparison)
+    (folder / "report.md").write_text(markdown)
+    (folder / "report.html").write_text(_html(markdown, folder))
+    return written
+
+
+def report_markdown(comparison: Comparison) -> str:
+    arms = comparison.arms
+    first = arms[0]
+    lines = [
+        "# Can every hub reach its talent target?",
+        "",
+        f"{len(arms)} scenarios, {first.start} + {first.months} months, {first.replications} "
+        f"replications each on the same seeds (seed {first.seed}): differences between "
+        "scenarios are paired replication by replication.",
+        "",
+        "## Scenarios",
+        "",
+    ]
+    lines += [f"- **{a.name}** ({a.source}): {a.question or 'no question stated'}" for a in arms]
+    lines += [
+        "",
+        "## Attainment",
+        "",
+        "Share of replications reaching each city's target by its date; talent at the horizon, "
+        "mean and 95 % interval of the mean (million people). 'ghost': flagged a ghost hub in "
+        "at least half of the replications.",
+        "",
+        attainment_markdown(comparison),
+        "## Figures",
+        "",
+    ]
+    captions = {
+        "overlay_talent.png": "Talent per city, by scenario",
+        "difference_talent.png": f"Talent difference from {first.name}, paired",
+        "attainment_heatmap.png": "Target attainment, city by scenario",
+        "spending_efficiency.png": "Spending against net talent gained",
+    }
+    lines += [f"![{text}](plots/{name})\n" for name, text in captions.items()]
+    lines += ["## Caveats", ""] + [f"- {c}" for c in CAVEATS]
+    return "\n".join(lines) + "\n"
+
+
+def _html(markdown: str, folder: Path) -> str:
+    """A self-contained HTML rendering: headings, lists, the table and embedded images."""
+    body = []
+    table_rows: list[str] = []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            if not set(line) <= set("|-"):
+                cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+                tag = "th" if not table_rows else "td"
+                table_rows.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if table_rows:
+            body.append("<table>" + "".join(table_rows) + "</table>")
+            table_rows = []
+        body.append(_html_line(line, folder))
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>hubsim comparison</title>"
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
+        "padding:4px 8px}img{max-width:100%}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>"
+    )
+
+
+def _html_line(line: str, folder: Path) -> str:
+    if line.startswith("!["):
+        alt, src = line[2:].split("](", 1)
+        data = base64.b64encode((folder / src.rstrip(")")).read_bytes()).decode()
+        return f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'></figure>"
+    if line.startswith("## "):
+        return f"<h2>{html.escape(line[3:])}</h2>"
+    if line.startswith("# "):
+        return f"<h1>{html.escape(line[2:])}</h1>"
+    if line.startswith("- "):
+        text = html.escape(line[2:]).replace("**", "")
+        return f"<li>{text}</li>"
+    return f"<p>{html.escape(line)}</p>" if line else ""

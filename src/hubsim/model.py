@@ -31,7 +31,9 @@ class HubModel(mesa.Model):
         # One stream per purpose, so scenarios compared on the same seed share their draws
         # wherever their decisions coincide (common random numbers).
         children = seq.spawn(len(STREAMS))
-        self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children, strict=True)}
+        self.streams = {
+            name: np.random.default_rng(c) for name, c in zip(STREAMS, children, strict=True)
+        }
         super().__init__(rng=self.streams["init"])
         self.params = scenario
         self.beh = scenario.behaviour

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 import hubsim
-from hubsim import metrics
+from hubsim import dynamics, metrics
 from hubsim.cities import build_city_arrays
 from hubsim.model import HubModel
 from hubsim.runner import replication_seeds, resolve, simulate
@@ -452,7 +452,7 @@ def test_conservation_checker_flags_corruption(corruption):
         model.retired_step[0] += 1  # even if its removal is recorded
     else:  # an agent appears from nowhere
         w.append(city=np.array([2]), degree=np.array([1]))
-    model.city_metrics = metrics.city_metrics(model)
+    model.city_metrics = metrics.city_metrics(model, dynamics.city_counts(model))
     assert conservation_violations(model, before) != []
 
 

@@ -62,7 +62,7 @@ def graduate_cohort(model: HubModel, month: int) -> None:
     degree = 1 + rng.choice(3, size=len(city), p=mix)
     home = rng.random(len(city)) < demo.graduate_home_share
     origin = np.where(home, city, c.outside)
-    model.workers.append(
+    model.unsettled_rows = model.workers.append(
         city=city,
         degree=degree,
         hukou=origin,

@@ -27,21 +27,26 @@ OUTSIDE_MONTHS_SINCE_GRADUATION = np.array([10**6, 24, 24, 24])
 def city_counts(model: HubModel) -> dict[str, np.ndarray]:
     """Agents per node: population, talent, employed, employed talent (outside node last)."""
     w, n = model.workers, model.cities.n
-    city = w.city.astype(np.intp)
-    alive = city >= 0
-    slot = np.where(alive, city, n)  # removed rows land in a spare bin
-    employed = w.employer >= 0
-    talent = w.degree > 0
+    # One pass: bin = node * 4 + 2 * employed + talent; removed rows land in a spare node n.
+    key = np.where(w.city >= 0, w.city, n).astype(np.int32) * 4
+    key += 2 * (w.employer >= 0) + (w.degree > 0)
+    bins = np.bincount(key, minlength=4 * (n + 1)).reshape(n + 1, 4)[:n].astype(float)
     counts = {
-        "population": np.bincount(slot, minlength=n + 1)[:n].astype(float),
-        "talent": np.bincount(slot, weights=talent, minlength=n + 1)[:n],
-        "employed": np.bincount(slot, weights=employed, minlength=n + 1)[:n],
-        "employed_talent": np.bincount(slot, weights=employed & talent, minlength=n + 1)[:n],
+        "population": bins.sum(axis=1),
+        "talent": bins[:, 1] + bins[:, 3],
+        "employed": bins[:, 2] + bins[:, 3],
+        "employed_talent": bins[:, 3],
     }
     counts["population"][-1] = model.outside_agents.sum()
     counts["talent"][-1] = model.outside_agents[1:].sum()
     counts["employed"][-1] = counts["population"][-1] * model.beh.labour.outside_employment_rate
     return counts
+
+
+def office_staff(model: HubModel) -> np.ndarray:
+    """Workers employed by each office (one pass over the workers)."""
+    shifted = model.workers.employer.astype(np.int64) + 1  # unemployed (-1) land in bin 0
+    return np.bincount(shifted, minlength=model.firms.n_offices + 1)[1:]
 
 
 def first_k_per_group(
@@ -110,10 +115,9 @@ def build_capacity(model: HubModel) -> None:
 
 
 # ---------------------------------------------------------------------------- firms
-def firm_decisions(model: HubModel, dynamic: bool = True) -> None:
+def firm_decisions(model: HubModel, counts: dict[str, np.ndarray], dynamic: bool = True) -> None:
     """Desired headcount per office, vacancies and layoffs; quarterly offices; entry and exit."""
     firms, beh = model.firms, model.beh.firms
-    counts = city_counts(model)
     productivity_shock, entry_shock = model.shock()
     model.city_productivity = (
         markets.agglomeration(
@@ -203,9 +207,7 @@ def _relocate(model: HubModel, gain: np.ndarray, open_to_offices: np.ndarray) ->
 
 def _firm_exit(model: HubModel) -> None:
     firms, beh, rng = model.firms, model.beh.firms, model.streams["firms"]
-    w = model.workers
-    staff = np.bincount(w.employer[w.employer >= 0], minlength=firms.n_offices)
-    model.headcount = staff
+    staff = office_staff(model)
     firm_staff = np.bincount(firms.office_firm, weights=staff, minlength=firms.n_firms)
     firm_desired = np.bincount(firms.office_firm, weights=model.desired, minlength=firms.n_firms)
     struggling = firm_desired < 0.5 * firm_staff
@@ -219,7 +221,8 @@ def _firm_exit(model: HubModel) -> None:
     )
     closed = firms.close_firms(dying)
     model.desired[closed] = 0.0
-    lay_off(model, closed)
+    if staff[closed].sum() > 0:  # skip the pass over all workers when no one works there
+        lay_off(model, closed)
 
 
 def _firm_entry(model: HubModel, counts: dict, entry_shock: float) -> None:
@@ -250,19 +253,16 @@ def labour_market(model: HubModel) -> None:
     """Separations and layoffs, then matching m(U, V) per city, then wage indices."""
     w, firms, lab = model.workers, model.firms, model.beh.labour
     rng = model.streams["labour"]
-    staff = np.bincount(w.employer[w.employer >= 0], minlength=firms.n_offices)
+    staff = office_staff(model)
     excess = np.maximum(staff - 1.1 * model.desired, 0.0)
     layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
-    layoff = np.append(layoff, 0.0)  # the spare slot for employer -1
-    employed = np.flatnonzero(w.employer >= 0)
+    # Unemployed rows (employer -1) read the appended zero and never leave a job.
+    hazard = np.append(lab.separation_rate_per_month + layoff, 0.0)
     leaving = sample_by_hazard(
-        employed,
-        lambda idx: lab.separation_rate_per_month + layoff[w.employer[idx]],
-        lab.separation_rate_per_month + layoff.max(),
-        rng,
+        len(w), lambda rows: hazard[w.employer[rows]], float(hazard.max()), rng
     )
+    staff -= np.bincount(w.employer[leaving], minlength=firms.n_offices)
     w.employer[leaving] = -1
-    staff = np.bincount(w.employer[w.employer >= 0], minlength=firms.n_offices)
     gap = np.clip(model.desired - staff, 0.0, 0.25 * model.desired + 1.0)
     posted = markets.stochastic_round(np.where(firms.office_open, gap, 0.0), rng)
     _match(model, posted, rng)
@@ -305,9 +305,8 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
 
 
 # ---------------------------------------------------------------------------- housing
-def housing(model: HubModel) -> None:
+def housing(model: HubModel, counts: dict[str, np.ndarray]) -> None:
     """Rents move toward R0 (N/N0)^(1/eta) with partial adjustment."""
-    counts = city_counts(model)
     elasticity = model.cities.supply_elasticity.copy()
     for p in model.book.of("housing_supply"):
         elasticity[model.book.city[p]] *= model.book.amount_by_degree[p, 0]

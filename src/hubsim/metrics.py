@@ -36,16 +36,12 @@ METRICS = (
 )
 
 
-def city_metrics(model: HubModel) -> dict[str, np.ndarray]:
+def city_metrics(model: HubModel, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The METRICS for every node (13 cities, then the outside node), in people or yuan."""
-    from hubsim.dynamics import city_counts
-
     w, firms, c, scale = model.workers, model.firms, model.cities, model.scale
-    counts = city_counts(model)
     n = c.n
-    employed = w.employer >= 0
-    slot = np.where(w.city >= 0, w.city, n).astype(np.intp)
-    wage_sum = np.bincount(slot, weights=np.where(employed, w.wage, 0.0), minlength=n + 1)[:n]
+    employed = (w.employer >= 0) & (w.city >= 0)
+    wage_sum = np.bincount(w.city[employed], weights=w.wage[employed], minlength=n)
     wage_mean = wage_sum / np.maximum(counts["employed"], 1.0) * model.wage_trend
     wage_mean[-1] = c.base_wage_yuan[-1] * model.wage_trend
     inflow = model.flows_step.sum(axis=(0, 2)) * scale

@@ -89,9 +89,8 @@ def migration(model: HubModel) -> None:
     """Reconsidering workers choose among all nodes; the outside node sends its movers."""
     w, rng = model.workers, model.streams["migration"]
     hazards = model.beh.migration.hazards
-    alive = np.flatnonzero(w.city >= 0)
-    unsettled = alive[~w.settled[alive]]
-    settled = alive[w.settled[alive]]
+    unsettled = model.unsettled_rows[~w.settled[model.unsettled_rows]]
+    unsettled = unsettled[w.city[unsettled] >= 0]
     yearly = max(
         hazards.base_per_year,
         hazards.young_per_year,
@@ -100,14 +99,16 @@ def migration(model: HubModel) -> None:
     )
 
     def hazard_of(rows: np.ndarray) -> np.ndarray:
-        return reconsider_hazard_per_month(
+        hazard = reconsider_hazard_per_month(
             age_years(w.birth[rows], model.now),
             w.employer[rows] < 0,
             months_since(w.graduated[rows], model.now),
             hazards,
         )
+        # Removed rows and unsettled graduates (who all choose anyway) are not sampled.
+        return np.where((w.city[rows] >= 0) & w.settled[rows], hazard, 0.0)
 
-    sampled = sample_by_hazard(settled, hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
+    sampled = sample_by_hazard(len(w), hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
     # A random order, so that budget queues serve choosers in no systematic order.
     choosers = rng.permutation(np.concatenate([unsettled, sampled]))
     counts = city_counts(model)

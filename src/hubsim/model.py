@@ -50,7 +50,8 @@ class HubModel(mesa.Model):
         self._build_world()
         self.city_agents = [City(self, i) for i in range(self.cities.n)]
         self._schedule_calendar()
-        self.city_metrics = metrics.city_metrics(self)
+        self.counts = dynamics.city_counts(self)
+        self.city_metrics = metrics.city_metrics(self, self.counts)
         self.datacollector = mesa.DataCollector(agent_reporters={m: m for m in METRICS})
         self.initial_metrics = {k: v.copy() for k, v in self.city_metrics.items()}
 
@@ -81,6 +82,7 @@ class HubModel(mesa.Model):
 
     def _graduation(self) -> None:
         demography.graduate_cohort(self, int(self.time - 0.5))
+        self.counts = None  # new rows: count again
 
     # ------------------------------------------------------------------ time
     @property
@@ -124,20 +126,24 @@ class HubModel(mesa.Model):
         self.born_step = np.zeros(self.cities.n) + self._pending_births
         self._pending_births = np.zeros(self.cities.n)
         on = self.beh.switches
+        if self.counts is None:  # workers were added since the last count (July cohort)
+            self.counts = dynamics.city_counts(self)
         dynamics.pay_rent_subsidies(self)
-        dynamics.firm_decisions(self, dynamic=on.firm_dynamics)
+        dynamics.firm_decisions(self, self.counts, dynamic=on.firm_dynamics)
         if on.labour_market:
             dynamics.labour_market(self)
         migration.migration(self)
         if on.demography:
             demography.retirement(self)
         dynamics.build_capacity(self)
+        self.counts = dynamics.city_counts(self)
         if on.housing:
-            dynamics.housing(self)
+            dynamics.housing(self, self.counts)
         self.record()
 
     def record(self) -> None:
-        self.city_metrics = metrics.city_metrics(self)
+        """Metrics of the month just simulated, into the DataCollector and the flow table."""
+        self.city_metrics = metrics.city_metrics(self, self.counts)
         year = (self.start_abs + self.month) // 12 - self.start_abs // 12  # calendar years
         self.flows_by_year[year] += self.flows_step
         self.datacollector.collect(self)

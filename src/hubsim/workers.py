@@ -112,26 +112,38 @@ def reconsider_hazard_per_month(
     return 1.0 - np.exp(-yearly / 12.0)
 
 
-def sample_by_hazard(
-    candidates: np.ndarray, hazard_of, max_hazard: float, rng: np.random.Generator
-) -> np.ndarray:
-    """Indices among `candidates` that fire with their own hazard, drawing only a few numbers.
+def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Positions of the successes among n Bernoulli(p) trials, in increasing order.
 
-    A Binomial(n, max_hazard) draw picks a uniform subset, then each is kept with probability
-    hazard / max_hazard (thinning), so the work is proportional to the events, not to n.
-    `hazard_of(indices)` returns the hazard of the given rows.
+    Drawn as geometric gaps between successes, so the cost is proportional to n p, not n.
     """
-    n = len(candidates)
-    if n == 0 or max_hazard <= 0:
-        return candidates[:0]
-    if max_hazard > 0.25:
-        picked = candidates[rng.random(n) < max_hazard]
-    else:
-        k = rng.binomial(n, max_hazard)
-        picked = np.unique(rng.integers(0, n, size=k))
-        # Duplicates from drawing with replacement are topped up so the count stays Binomial.
-        while len(picked) < k:
-            picked = np.union1d(picked, rng.integers(0, n, size=k - len(picked)))
+    if n <= 0 or p <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if p >= 0.25:
+        return np.flatnonzero(rng.random(n) < p)
+    expected = n * p
+    positions = np.cumsum(rng.geometric(p, size=int(expected + 6 * np.sqrt(expected) + 16))) - 1
+    while positions[-1] < n - 1:  # rare: more successes than drawn for
+        more = np.cumsum(rng.geometric(p, size=int(expected) + 16)) + positions[-1]
+        positions = np.concatenate([positions, more])
+    return positions[positions < n]
+
+
+def sample_by_hazard(
+    candidates: np.ndarray | int, hazard_of, max_hazard: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Rows among `candidates` (an index array, or n for rows 0..n-1) that fire with their hazard.
+
+    Each candidate is first picked with probability max_hazard (geometric gaps, see
+    `bernoulli_positions`), then kept with probability hazard / max_hazard (thinning), so the
+    work is proportional to the events, not to the number of candidates.
+    `hazard_of(rows)` returns the hazard of the given rows (0 for rows that cannot fire).
+    """
+    n = candidates if isinstance(candidates, int) else len(candidates)
+    picked = bernoulli_positions(n, min(max_hazard, 1.0), rng)
+    if not isinstance(candidates, int):
         picked = candidates[picked]
+    if len(picked) == 0:
+        return picked
     keep = rng.random(len(picked)) * max_hazard < hazard_of(picked)
     return picked[keep]

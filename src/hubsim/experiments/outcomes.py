@@ -1,0 +1,160 @@
+"""Sweep outcomes: `METRIC@CITY@YYYY-MM` (a monthly metric) or `COLUMN@CITY` (a summary column).
+
+`parse_outcome` checks one against a scenario; `evaluate` reads them off one finished run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hubsim import metrics
+from hubsim.cities import NODES
+from hubsim.runner import assemble
+from hubsim.scenario import CITY_KEYS, Scenario, month_index
+
+# Per-replication outcomes of `hubsim.runner.assemble` (booleans become 0/1), with their units.
+SUMMARY_COLUMNS = {
+    "talent_start": "people",
+    "talent_end": "people",
+    "target_talent": "people",
+    "talent_at_target_date": "people",
+    "target_share_achieved": "share of the targeted gain",
+    "reached": "share of runs reaching the target",
+    "office_occupancy_end": "employed talent / office seats",
+    "ghost": "share of runs flagged ghost hub",
+    "spending_yuan": "yuan",
+    "net_talent_gained": "people",
+    "spending_per_net_talent_yuan": "yuan per net talent gained",
+}
+METRIC_UNITS = {
+    "wage_mean": "yuan/year",
+    "rent": "yuan/m2/month",
+    "subsidy_spent": "yuan/month",
+    "office_occupancy": "employed talent / office seats",
+    "firms": "model firms",
+    "offices": "model offices",
+}
+FORMS = (
+    "write outcomes as METRIC@CITY@YYYY-MM (e.g. talent@chengdu@2025-12; YYYY-MM may be 'end') "
+    "or COLUMN@CITY (e.g. reached@chengdu)"
+)
+
+
+class OutcomeError(ValueError):
+    """An outcome that cannot be read off a run; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One number per run: a metric in a month, or a summary column, for one city."""
+
+    text: str
+    name: str  # the metric or the summary column
+    city: str
+    month: str | None = None  # 'YYYY-MM' or 'end' for metrics; None for summary columns
+
+    @property
+    def unit(self) -> str:
+        if self.month is None:
+            return SUMMARY_COLUMNS[self.name]
+        return METRIC_UNITS.get(self.name, "people")
+
+    @property
+    def label(self) -> str:
+        """A readable title, e.g. 'Chengdu talent, 2025-12 (people)'."""
+        place = self.city.replace("_", " ").title().replace("Xian", "Xi'an")
+        what = self.name.replace("_", " ")
+        when = f", {self.month}" if self.month else ""
+        return f"{place} {what}{when} ({self.unit})"
+
+
+def parse_outcome(text: str, scenario: Scenario) -> Outcome:
+    """The outcome `text` names, checked against the months `scenario` simulates.
+
+    Raises:
+        OutcomeError: with a message that says what to write instead.
+    """
+    parts = str(text).split("@")
+    if len(parts) == 3:
+        name, city, month = parts
+        _check(name, metrics.METRICS, "metric")
+        _check(city, NODES, "city")
+        _check_month(month, scenario)
+        return Outcome(str(text), name, city, month)
+    if len(parts) == 2:
+        name, city = parts
+        _check(name, tuple(SUMMARY_COLUMNS), "summary column")
+        _check(city, CITY_KEYS, "city")
+        return Outcome(str(text), name, city)
+    raise OutcomeError(f"it has {len(parts) - 1} '@' signs; {FORMS}")
+
+
+def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value in allowed:
+        return
+    close = difflib.get_close_matches(value, allowed, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise OutcomeError(f"'{value}' is not a {what}{hint}; use one of {', '.join(allowed)}")
+
+
+def _check_month(month: str, scenario: Scenario) -> None:
+    first = scenario.start_month_index
+    last = first + scenario.months - 1
+    span = f"from {_month_text(first)} to {_month_text(last)}"
+    if month == "end":
+        return
+    try:
+        index = month_index(month)
+        valid = len(month) == 7 and 1 <= int(month[5:]) <= 12
+    except ValueError:
+        valid = False
+    if not valid:
+        raise OutcomeError(f"'{month}' is not a month; write it YYYY-MM, {span}, or 'end'")
+    if not first <= index <= last:
+        raise OutcomeError(
+            f"{month} is outside the simulated months ({span}); pick a month in that span, "
+            "use 'end', or change the base scenario's start or months"
+        )
+
+
+def _month_text(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def evaluate(
+    outcomes: tuple[Outcome, ...], scenario: Scenario, part: dict[str, pd.DataFrame]
+) -> dict[str, float]:
+    """Every outcome of one replication (`hubsim.runner.simulate` output), as floats."""
+    values = {}
+    tables = _summary_tables(scenario, part) if any(o.month is None for o in outcomes) else None
+    city_month = part["city_month"]
+    for outcome in outcomes:
+        if outcome.month is None:
+            values[outcome.text] = _summary_value(tables, outcome)
+        else:
+            values[outcome.text] = _metric_value(city_month, outcome)
+    return values
+
+
+def _metric_value(city_month: pd.DataFrame, outcome: Outcome) -> float:
+    rows = city_month[(city_month.metric == outcome.name) & (city_month.city == outcome.city)]
+    if outcome.month == "end":
+        return float(rows.loc[rows.date.idxmax(), "value"])
+    match = rows[rows.date == pd.Timestamp(outcome.month + "-01")]
+    if match.empty:
+        raise OutcomeError(f"outcome {outcome.text}: the run does not reach {outcome.month}")
+    return float(match["value"].iloc[0])
+
+
+def _summary_tables(scenario: Scenario, part: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    result = assemble(scenario, [part])
+    return result.replications.set_index("city"), result.summary.set_index("city")
+
+
+def _summary_value(tables: tuple[pd.DataFrame, pd.DataFrame], outcome: Outcome) -> float:
+    per_replication, summary = tables
+    table = per_replication if outcome.name in per_replication.columns else summary
+    return float(table.loc[outcome.city, outcome.name])

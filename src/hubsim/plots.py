@@ -163,7 +163,7 @@ def _save(fig: Figure, path: Path) -> Path:
         return path
     buffer.seek(0)
     with Image.open(buffer) as image:
-        image.convert("RGB").quantize(colors=256).save(path, format="PNG", optimize=True)
+        image.convert("RGB").quantize(colors=256).save(path, format="PNG")
     return path
 
 

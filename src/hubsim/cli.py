@@ -110,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--quiet", action="store_true", help="no progress bar")
     comp.set_defaults(func=_cmd_compare)
 
+    _add_sweep_parser(sub)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=_cmd_schema)
     return parser
@@ -186,6 +188,45 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for city, value in amenities.items():
         print(f"  {city}: {{amenity: {value:.3f}}}")
     return 0
+
+
+def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:
+    sweep = sub.add_parser(
+        "sweep", help="run a parameter sweep on local processes or a Dask cluster (resumable)"
+    )
+    sweep.add_argument("sweep_file", help="sweep YAML, e.g. scenarios/sweeps/chengdu-rent.yaml")
+    sweep.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="local worker processes (default: all cores); with --scheduler, most runs in flight",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (default: local processes)",
+    )
+    sweep.add_argument("--out", default="results", help="results folder (default results/)")
+    sweep.add_argument("--no-plots", action="store_true", help="skip the figures")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    sweep.set_defaults(func=_cmd_sweep)
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    """Exit code 0 when every run succeeded, 1 when some failed (their errors are kept)."""
+    from hubsim.experiments.sweep import SweepProgress, run_sweep, summary_text
+
+    result = run_sweep(
+        args.sweep_file,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=Path(args.out),
+        plots=not args.no_plots,
+        progress=None if args.quiet else SweepProgress(),
+    )
+    if not args.quiet:
+        print(summary_text(result))
+    print(f"results: {result.folder}")
+    return 1 if result.failed else 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

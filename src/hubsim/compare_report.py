@@ -179,6 +179,24 @@ def attainment_markdown(comparison: Comparison) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def glance_lines(comparison: Comparison) -> list[str]:
+    """One line per scenario: how many hubs reach their target, who misses, ghost hubs, cost."""
+    names = _names()
+    table = comparison.attainment
+    lines = []
+    for arm in comparison.arms:
+        mine = table[table.scenario == arm.name]
+        missed = [names[c] for c in mine[mine.reached_share < 0.5].city]
+        ghosts = [names[c] for c in mine[mine.ghost_share >= 0.5].city]
+        spent = mine.spending_yuan.sum() / 1e9
+        lines.append(
+            f"- **{arm.name}**: {len(mine) - len(missed)} of {len(mine)} cities reach their "
+            f"target in most replications; missing: {', '.join(missed) or 'none'}; ghost hubs: "
+            f"{', '.join(ghosts) or 'none'}; programme spending {spent:.0f} billion yuan."
+        )
+    return lines
+
+
 def write_report(comparison: Comparison, folder: Path) -> list[Path]:
     """Write the four figures, report.md and report.html into folder."""
     plots = folder / "plots"
@@ -209,6 +227,7 @@ def report_markdown(comparison: Comparison) -> str:
         "",
     ]
     lines += [f"- **{a.name}** ({a.source}): {a.question or 'no question stated'}" for a in arms]
+    lines += ["", "## At a glance", "", *glance_lines(comparison)]
     lines += [
         "",
         "## Attainment",

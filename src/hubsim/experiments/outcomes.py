@@ -15,25 +15,25 @@ from hubsim.cities import NODES
 from hubsim.runner import assemble
 from hubsim.scenario import CITY_KEYS, Scenario, month_index
 
-# Per-replication outcomes of `hubsim.runner.assemble` (booleans become 0/1), with their units.
+# Per-replication outcomes of `hubsim.runner.assemble` (booleans become 0/1): (what, unit).
 SUMMARY_COLUMNS = {
-    "talent_start": "people",
-    "talent_end": "people",
-    "target_talent": "people",
-    "talent_at_target_date": "people",
-    "target_share_achieved": "share of the targeted gain",
-    "reached": "share of runs reaching the target",
-    "office_occupancy_end": "employed talent / office seats",
-    "ghost": "share of runs flagged ghost hub",
-    "spending_yuan": "yuan",
-    "net_talent_gained": "people",
-    "spending_per_net_talent_yuan": "yuan per net talent gained",
+    "talent_start": ("talent at the start", "people"),
+    "talent_end": ("talent at the end", "people"),
+    "target_talent": ("talent target", "people"),
+    "talent_at_target_date": ("talent at the target date", "people"),
+    "target_share_achieved": ("targeted gain achieved", "share"),
+    "reached": ("target reached", "share of runs"),
+    "office_occupancy_end": ("office occupancy at the end", "talent per seat"),
+    "ghost": ("ghost hub", "share of runs"),
+    "spending_yuan": ("programme spending", "yuan"),
+    "net_talent_gained": ("net talent gained", "people"),
+    "spending_per_net_talent_yuan": ("spending per net talent gained", "yuan"),
 }
 METRIC_UNITS = {
     "wage_mean": "yuan/year",
     "rent": "yuan/m2/month",
     "subsidy_spent": "yuan/month",
-    "office_occupancy": "employed talent / office seats",
+    "office_occupancy": "talent per seat",
     "firms": "model firms",
     "offices": "model offices",
 }
@@ -59,16 +59,22 @@ class Outcome:
     @property
     def unit(self) -> str:
         if self.month is None:
-            return SUMMARY_COLUMNS[self.name]
+            return SUMMARY_COLUMNS[self.name][1]
         return METRIC_UNITS.get(self.name, "people")
 
     @property
+    def what(self) -> str:
+        """The quantity in words, e.g. 'talent in 2025-12' or 'net talent gained'."""
+        if self.month is None:
+            return SUMMARY_COLUMNS[self.name][0]
+        when = "at the end" if self.month == "end" else f"in {self.month}"
+        return f"{self.name.replace('_', ' ')} {when}"
+
+    @property
     def label(self) -> str:
-        """A readable title, e.g. 'Chengdu talent, 2025-12 (people)'."""
+        """A readable title, e.g. 'Chengdu: talent in 2025-12 (people)'."""
         place = self.city.replace("_", " ").title().replace("Xian", "Xi'an")
-        what = self.name.replace("_", " ")
-        when = f", {self.month}" if self.month else ""
-        return f"{place} {what}{when} ({self.unit})"
+        return f"{place}: {self.what} ({self.unit})"
 
 
 def parse_outcome(text: str, scenario: Scenario) -> Outcome:

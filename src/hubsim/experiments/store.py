@@ -1,0 +1,142 @@
+"""Sweep folders: `<out>/<sweep-name>/<sweep-id>/` with `runs/` (one Parquet file per finished run),
+`failures/` (one JSON record per failed run), `manifest.json`, `summary.csv` and `plots/`.
+
+Every file appears atomically (written aside, then linked or renamed into place); a run already on
+disk is never written again, so the folder holds each (point, replication) at most once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from hubsim.errors import HubsimError
+
+RUN_FILE = re.compile(r"^p(\d{6})-r(\d{4})\.(parquet|json)$")
+Key = tuple[int, int]  # (point, replication)
+
+
+def run_name(key: Key, suffix: str = "parquet") -> str:
+    return f"p{key[0]:06d}-r{key[1]:04d}.{suffix}"
+
+
+@dataclass
+class SweepFolder:
+    """The folder of one sweep id, shared by every session that runs it."""
+
+    root: Path
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def failures(self) -> Path:
+        return self.root / "failures"
+
+    @classmethod
+    def open(cls, out: Path, name: str, sweep_id: str) -> SweepFolder:
+        """The folder `out/name/sweep_id/`, created if new, reused (resumed) if not."""
+        folder = cls(Path(out) / name / sweep_id)
+        try:
+            folder.runs.mkdir(parents=True, exist_ok=True)
+            folder.failures.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise HubsimError(
+                f"--out {out}: cannot create the sweep folder {folder.root} ({exc.strerror}). "
+                "Give --out a folder you can write to, e.g. --out results."
+            ) from None
+        return folder
+
+    def finished(self) -> set[Key]:
+        """(point, replication) of every run on disk: what a resumed sweep skips."""
+        return _keys(self.runs, "parquet")
+
+    def failed(self) -> set[Key]:
+        """Runs with a failure record and no row (a later success removes the record)."""
+        return _keys(self.failures, "json") - self.finished()
+
+    def save_row(self, key: Key, row: pd.DataFrame) -> bool:
+        """Write one finished run; False (and nothing written) if it is already on disk."""
+        final = self.runs / run_name(key)
+        if final.exists():
+            return False
+        tmp = self.runs / f".{final.name}.{os.getpid()}.tmp"  # readers skip dot files
+        with open(tmp, "wb") as handle:
+            row.to_parquet(handle, index=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, final)  # fails if another writer got there first: never twice
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links
+            if final.exists():
+                return False
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        (self.failures / run_name(key, "json")).unlink(missing_ok=True)
+        return True
+
+    def save_failure(self, key: Key, record: dict) -> None:
+        """Keep the error of a failed run (the latest attempt's) for the user and the summary."""
+        self._write_json(self.failures / run_name(key, "json"), record)
+
+    def failure_records(self) -> pd.DataFrame:
+        rows = [
+            json.loads((self.failures / run_name(key, "json")).read_text())
+            for key in sorted(self.failed())
+        ]
+        return pd.DataFrame(rows, columns=["point", "replication", "seed", "error", "traceback"])
+
+    def read_rows(self) -> pd.DataFrame:
+        """Every finished run, sorted by point and replication (what pandas.read_parquet reads)."""
+        if not self.finished():
+            return pd.DataFrame()
+        rows = pd.read_parquet(self.runs)
+        return rows.sort_values(["point", "replication"], ignore_index=True)
+
+    def write_manifest(self, manifest: dict) -> None:
+        self._write_json(self.root / "manifest.json", manifest)
+
+    def read_manifest(self) -> dict:
+        path = self.root / "manifest.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def write_table(self, name: str, table: pd.DataFrame) -> Path:
+        path = self.root / name
+        tmp = path.with_name(f".{name}.tmp")
+        table.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+        return path
+
+    def tidy(self) -> None:
+        """Remove temporary files left by a killed session (only when no session writes)."""
+        for tmp in [*self.runs.glob(".*.tmp"), *self.failures.glob(".*.tmp")]:
+            tmp.unlink(missing_ok=True)
+
+    @staticmethod
+    def _write_json(path: Path, data: dict) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=2, default=str))
+        os.replace(tmp, path)
+
+
+def _keys(folder: Path, suffix: str) -> set[Key]:
+    keys = set()
+    for entry in os.scandir(folder):
+        match = RUN_FILE.match(entry.name)
+        if match and match.group(3) == suffix:
+            keys.add((int(match.group(1)), int(match.group(2))))
+    return keys
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")

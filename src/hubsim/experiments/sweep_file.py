@@ -1,0 +1,440 @@
+"""Sweep files: the YAML schema of a parameter sweep, and `load_sweep`, which checks one fully.
+
+A mistake in a sweep file raises `SweepError` naming the file, the key and the fix (exit code 2).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hubsim.errors import HubsimError, ScenarioError
+from hubsim.experiments import designs
+from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
+from hubsim.results import MODEL_VERSION
+from hubsim.runner import resolve
+from hubsim.scenario import FRIENDLY, Scenario, _Loader, _yaml_message, load_scenario
+
+RESERVED = ("point", "replication", "seed", "run_seconds")
+NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+SCALARS = (bool, int, float, str)
+
+
+class SweepError(HubsimError):
+    """A sweep file that cannot be run."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RangeSpec(_Strict):
+    """start, start + step, ... up to and including stop."""
+
+    start: float
+    stop: float
+    step: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RangeSpec:
+        if self.stop < self.start:
+            raise ValueError(f"stop ({self.stop:g}) is below start ({self.start:g}); swap them")
+        return self
+
+
+class Bounds(_Strict):
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
+        return self
+
+
+class ParameterSpec(_Strict):
+    """One swept scenario key: `values`, a `range`, or a distribution (`uniform`, `loguniform`)."""
+
+    values: list[Any] | None = Field(None, min_length=1)
+    range: RangeSpec | None = None
+    uniform: Bounds | None = None
+    loguniform: Bounds | None = None
+    column: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    label: str | None = Field(None, description="axis label in the plots")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_means_values(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"values": data}
+        if not isinstance(data, dict):
+            raise ValueError(
+                "must be a list of values, or a block with one of values, range "
+                "{start, stop, step}, uniform {low, high} or loguniform {low, high}"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ParameterSpec:
+        given = [k for k in ("values", "range", "uniform", "loguniform") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of values, range, uniform or loguniform"
+                + (f" (it has {' and '.join(given)})" if given else "")
+            )
+        bad = [v for v in self.values or [] if not isinstance(v, SCALARS)]
+        if bad:
+            raise ValueError(f"values must be numbers, text or true/false, not {bad[0]!r}")
+        if self.loguniform and self.loguniform.low <= 0:
+            raise ValueError("loguniform needs low above 0 (it samples the logarithm)")
+        return self
+
+
+class SweepFile(_Strict):
+    """A sweep file as written (see scenarios/sweeps/chengdu-rent.yaml)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    question: str = ""
+    base: str = Field(description="base scenario, relative to the sweep file")
+    set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides, as --set")
+    parameters: dict[str, ParameterSpec] = Field(min_length=1)
+    design: designs.Design = "grid"
+    samples: int | None = Field(None, ge=1, description="points of latin_hypercube and sobol")
+    replications: int = Field(1, ge=1)
+    seed: int | None = Field(None, ge=0, description="root seed; default: the base scenario's")
+    outcomes: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _design_fits(self) -> SweepFile:
+        sampled = self.design in designs.SAMPLED
+        if sampled and self.samples is None:
+            raise ValueError(f"design {self.design} needs samples: (the number of points)")
+        if not sampled and self.samples is not None:
+            raise ValueError(
+                f"samples is for latin_hypercube and sobol; a {self.design} sweep "
+                "takes its points from the values, so remove samples"
+            )
+        if self.design == "sobol" and self.samples & (self.samples - 1):
+            below = 2 ** int(math.log2(self.samples))
+            raise ValueError(
+                f"sobol needs samples a power of two (e.g. {below} or {2 * below}),"
+                f" not {self.samples}; or use design latin_hypercube"
+            )
+        if not sampled:
+            _check_discrete(self.parameters, self.design)
+        return self
+
+
+def _check_discrete(parameters: dict[str, ParameterSpec], design: str) -> None:
+    for key, spec in parameters.items():
+        if spec.uniform or spec.loguniform:
+            raise ValueError(
+                f"parameter '{key}' has a distribution, which a {design} design "
+                "cannot enumerate; give values or a range, or use design "
+                "latin_hypercube or sobol"
+            )
+    if design == "paired":
+        lengths = {key: len(_discrete_values(spec)) for key, spec in parameters.items()}
+        if len(set(lengths.values())) > 1:
+            shown = ", ".join(f"'{k}' {n}" for k, n in lengths.items())
+            raise ValueError(
+                f"a paired design needs the same number of values for every "
+                f"parameter, but they have {shown}"
+            )
+
+
+def _discrete_values(spec: ParameterSpec) -> list:
+    if spec.range is not None:
+        return designs.range_values(spec.range.start, spec.range.stop, spec.range.step)
+    return list(spec.values or [])
+
+
+# --------------------------------------------------------------------------- the loaded sweep
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A swept parameter: the key as written, its `--set` form, its column and its axis."""
+
+    key: str
+    dotted: str  # selectors replaced by list positions, e.g. programmes.16.amount
+    column: str
+    label: str
+    axis: designs.Axis
+
+
+@dataclass
+class Sweep:
+    """A checked sweep: base scenario, parameters, outcomes and the table of points."""
+
+    path: Path
+    spec: SweepFile
+    base: Scenario  # with the sweep's `set`, seed and replications applied
+    parameters: list[Parameter]
+    outcomes: tuple[Outcome, ...]
+    points: pd.DataFrame  # index point, one column per parameter
+    sweep_id: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def replications(self) -> int:
+        return self.base.replications
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.points) * self.replications
+
+    def run_keys(self) -> list[tuple[int, int]]:
+        """(point, replication) of every run: all points of replication 0 first."""
+        return [(p, r) for r in range(self.replications) for p in range(len(self.points))]
+
+    def overrides(self, point: int) -> tuple[str, ...]:
+        """The `--set` overrides that turn the base scenario into `point`."""
+        points = self.points
+        return tuple(
+            f"{p.dotted}={yaml_text(points[p.column].iat[point])}" for p in self.parameters
+        )
+
+
+def yaml_text(value: Any) -> str:
+    """A scalar written so that `--set` reads it back exactly (floats keep every digit)."""
+    value = value.item() if hasattr(value, "item") else value
+    return yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n").strip()
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and check a sweep file: schema, base scenario, keys, values, outcomes, points."""
+    path = Path(path)
+    spec = _validate(_read(path), path)
+    base = _base_scenario(spec, path)
+    parameters = [_parameter(key, item, base, path) for key, item in spec.parameters.items()]
+    outcomes = tuple(_outcome(text, base, path) for text in spec.outcomes)
+    _check_columns(parameters, outcomes, path)
+    for parameter in parameters:
+        _try_values(parameter, base, path)
+    points = designs.design_points(
+        [p.axis for p in parameters], spec.design, spec.samples, base.seed
+    )
+    return Sweep(path, spec, base, parameters, outcomes, points, sweep_id(spec, base))
+
+
+def sweep_id(spec: SweepFile, base: Scenario) -> str:
+    """12 hex digits of SHA-256 over the sweep as written and the resolved base scenario."""
+    content = {
+        "sweep": spec.model_dump(mode="json"),
+        "base_sha256": base.digest(),
+        "model_version": MODEL_VERSION,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise SweepError(
+            f"{path}: sweep file not found. Check the path (relative paths are taken from "
+            f"{Path.cwd()}); the example is scenarios/sweeps/chengdu-rent.yaml."
+        )
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise SweepError(_yaml_message(path, exc)) from None
+    except (UnicodeDecodeError, OSError):
+        raise SweepError(f"{path}: cannot read the file as UTF-8 text; save it as such.") from None
+    if not isinstance(data, dict):
+        raise SweepError(
+            f"{path}: a sweep file must be a mapping of keys (base:, parameters:, outcomes:, "
+            f"...), but the file holds a {type(data).__name__}."
+        )
+    return data
+
+
+def _validate(data: dict[str, Any], path: Path) -> SweepFile:
+    data.setdefault("name", path.stem)
+    try:
+        return SweepFile.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(err) for err in exc.errors()[:4]]
+        raise SweepError(f"{path}: " + "; ".join(problems) + ".") from None
+
+
+def _describe(err: Any) -> str:
+    loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx") or {}
+    where = _where(loc)
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"{where} is not a sweep key{hint}; keys allowed there: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"{where} is missing; add it (see scenarios/sweeps/chengdu-rent.yaml)"
+    if kind == "too_short":
+        return f"{where} is empty; give at least one entry"
+    if kind in FRIENDLY:
+        shown = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+        return f"{where} {FRIENDLY[kind].format(**shown)}, but it is {err['input']!r}"
+    if kind == "literal_error":
+        return f"{where} must be one of {', '.join(designs.DESIGNS)}, not {err['input']!r}"
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}".replace("key 'the file': ", "")
+
+
+def _where(loc: tuple) -> str:
+    if not loc:
+        return "key 'the file'"
+    if loc[0] == "parameters" and len(loc) > 1:
+        rest = ".".join(str(part) for part in loc[2:])
+        return f"parameter '{loc[1]}'" + (f", key '{rest}'," if rest else "")
+    return "key '" + ".".join(str(part) for part in loc) + "'"
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    models: dict[tuple, type[BaseModel]] = {(): SweepFile}
+    if len(loc) == 2 and loc[0] == "parameters":
+        return ParameterSpec
+    if len(loc) == 3 and loc[0] == "parameters":
+        return RangeSpec if loc[2] == "range" else Bounds
+    return models.get(loc)
+
+
+def _base_scenario(spec: SweepFile, path: Path) -> Scenario:
+    base_path = path.parent / spec.base
+    if not base_path.is_file():
+        raise SweepError(
+            f"{path}: key 'base' names {spec.base}, which does not exist at {base_path}. "
+            "Give the base scenario's path relative to the sweep file."
+        )
+    scenario = load_scenario(base_path)  # its own errors name its own file
+    data = scenario.model_dump(mode="json")
+    fixed = [f"{resolve_key(k, data, path)}={yaml_text(v)}" for k, v in spec.set.items()]
+    try:
+        return resolve(scenario, overrides=fixed, seed=spec.seed, replications=spec.replications)
+    except ScenarioError as exc:
+        raise SweepError(f"{path}: key 'set': {_reword(str(exc))}") from None
+
+
+def _reword(message: str) -> str:
+    """A scenario error about an in-memory scenario, without its '<dict>: --set ' prefix."""
+    if message.startswith("<"):
+        message = message.split(": ", 1)[-1]
+    return message.removeprefix("--set ")
+
+
+def _parameter(key: str, spec: ParameterSpec, base: Scenario, path: Path) -> Parameter:
+    dotted = resolve_key(key, base.model_dump(mode="json"), path)
+    if spec.uniform or spec.loguniform:
+        kind = "uniform" if spec.uniform else "loguniform"
+        bounds = spec.uniform or spec.loguniform
+        axis = designs.Axis(spec.column or key, None, kind, bounds.low, bounds.high)
+    else:
+        axis = designs.Axis(spec.column or key, tuple(_discrete_values(spec)))
+    return Parameter(key, dotted, spec.column or key, spec.label or key, axis)
+
+
+def resolve_key(key: str, data: dict[str, Any], path: Path) -> str:
+    """`key` in `--set` form: each `name[field=value,...]` becomes `name.<position>`.
+
+    A selector must match exactly one entry of the list it names (e.g. one programme).
+    """
+    parts, node = [], data
+    for part in _split_key(key):
+        name, _, selector = part.partition("[")
+        if selector:
+            index = _select(node.get(name) if isinstance(node, dict) else None, key, part, path)
+            parts += [name, str(index)]
+            node = node[name][index]
+            continue
+        parts.append(name)
+        if isinstance(node, dict):
+            node = node.get(name)
+        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
+            node = node[int(name)]
+    return ".".join(parts)
+
+
+def _split_key(key: str) -> list[str]:
+    """Split at dots outside brackets: a[x=1.5].b -> ['a[x=1.5]', 'b']."""
+    parts, depth, current = [], 0, ""
+    for char in key:
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "." and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def _select(entries: Any, key: str, part: str, path: Path) -> int:
+    name, _, body = part.partition("[")
+    if not isinstance(entries, list) or not body.endswith("]"):
+        raise SweepError(
+            f"{path}: parameter '{key}': '{part}' selects from a list, but '{name}' is not a "
+            "list of the base scenario; write it like programmes[city=chengdu,instrument=rent]."
+        )
+    wanted = dict(pair.split("=", 1) for pair in body[:-1].split(",") if "=" in pair)
+    found = [
+        i
+        for i, entry in enumerate(entries)
+        if all(_same(entry.get(k), v) for k, v in wanted.items())
+    ]
+    if len(found) == 1 and wanted:
+        return found[0]
+    what = " and ".join(f"{k}={v}" for k, v in wanted.items()) or "(nothing)"
+    if not found:
+        problem = f"no entry of '{name}' in the base scenario has {what}"
+        fix = "fix the selector, or add the entry to the base scenario (add_programmes:)"
+    else:
+        problem = f"{len(found)} entries of '{name}' have {what} (positions {found})"
+        fix = "add a field that tells them apart, e.g. start=2020-01"
+    raise SweepError(f"{path}: parameter '{key}': {problem}; {fix}.")
+
+
+def _same(value: Any, text: str) -> bool:
+    return value is not None and (str(value) == text or yaml.safe_load(text) == value)
+
+
+def _outcome(text: str, base: Scenario, path: Path) -> Outcome:
+    try:
+        return parse_outcome(text, base)
+    except OutcomeError as exc:
+        raise SweepError(f"{path}: outcome '{text}': {exc}.") from None
+
+
+def _check_columns(parameters: list[Parameter], outcomes: tuple[Outcome, ...], path: Path):
+    seen: set[str] = set(RESERVED)
+    for column in [p.column for p in parameters] + [o.text for o in outcomes]:
+        if column in seen:
+            raise SweepError(
+                f"{path}: the column '{column}' would appear twice in the results (or is one of "
+                f"{', '.join(RESERVED)}); give the parameter another column:, or drop the "
+                "repeated outcome."
+            )
+        seen.add(column)
+
+
+def _try_values(parameter: Parameter, base: Scenario, path: Path) -> None:
+    """Apply the extreme values (or each listed value) alone, so bad values stop the sweep now."""
+    axis = parameter.axis
+    values = list(dict.fromkeys(axis.values)) if axis.discrete else [axis.low, axis.high]
+    if len(values) > 8 and all(isinstance(v, (int, float)) for v in values):
+        values = [min(values), max(values)]
+    for value in values:
+        try:
+            resolve(base, overrides=[f"{parameter.dotted}={yaml_text(value)}"])
+        except ScenarioError as exc:
+            raise SweepError(
+                f"{path}: parameter '{parameter.key}' with value {value!r}: {_reword(str(exc))}"
+            ) from None

@@ -166,14 +166,7 @@ def collect_subsidies(model: HubModel, rows: np.ndarray) -> None:
     since = months_since(w.graduated[rows], model.now)
     for p in np.concatenate([book.paying("cash"), book.paying("rent")]):
         ok = (city == book.city[p]) & ~policy.already_received(w.received[rows], p)
-        ok &= policy.eligible(
-            degree,
-            age,
-            since,
-            book.min_degree[p],
-            book.max_age[p],
-            book.graduated_within_months[p],
-        )
+        ok &= book.eligible(p, degree, age, since)
         claim = rows[ok]
         amount = book.amount_by_degree[p][degree[ok]]
         if book.instrument[p] == policy.INSTRUMENTS.index("rent"):

@@ -6,21 +6,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
-from hubsim.scenario import DEGREES, Programme, month_index
+from hubsim.scenario import DEGREES, Instrument, Programme, month_index
 
-INSTRUMENTS = (
-    "cash",
-    "rent",
-    "housing_discount",
-    "hukou",
-    "population_cap",
-    "firm_grant",
-    "office_capacity",
-    "housing_supply",
-)
+INSTRUMENTS = get_args(Instrument)  # programme.instrument codes index this tuple
 NOBODY = 99  # a minimum degree nobody reaches
 NO_GRADUATION = -(2**15)  # graduation month of workers who never graduated
 
@@ -159,6 +151,19 @@ class ProgrammeBook:
         """Each January every programme gets its yearly budget again."""
         self.remaining[:] = self.budget_per_year
 
+    def eligible(
+        self, p: int, degree: np.ndarray, age_years: np.ndarray, since_graduation: np.ndarray
+    ) -> np.ndarray:
+        """Whether each worker belongs to programme p's eligible group."""
+        return eligible(
+            degree,
+            age_years,
+            since_graduation,
+            self.min_degree[p],
+            self.max_age[p],
+            self.graduated_within_months[p],
+        )
+
     def per_city(self, values: np.ndarray, n_cities: int) -> np.ndarray:
         return np.bincount(self.city, weights=values, minlength=n_cities)
 
@@ -175,13 +180,8 @@ def subsidy_value_yuan(
     """S_ij in yuan: cash plus the rent stream of the paying programmes each worker could get."""
     value = np.zeros((len(degree), n_cities))
     for p in programmes:
-        ok = ~already_received(received, p) & eligible(
-            degree,
-            age_years,
-            months_since_graduation,
-            book.min_degree[p],
-            book.max_age[p],
-            book.graduated_within_months[p],
+        ok = ~already_received(received, p) & book.eligible(
+            p, degree, age_years, months_since_graduation
         )
         per_person = book.amount_by_degree[p][degree]
         if book.instrument[p] == INSTRUMENTS.index("rent"):
@@ -200,14 +200,7 @@ def housing_discount(
     """Largest share below market rent each worker could get in each city (0 if none)."""
     discount = np.zeros((len(degree), n_cities))
     for p in book.of("housing_discount"):
-        ok = eligible(
-            degree,
-            age_years,
-            months_since_graduation,
-            book.min_degree[p],
-            book.max_age[p],
-            book.graduated_within_months[p],
-        )
+        ok = book.eligible(p, degree, age_years, months_since_graduation)
         column = discount[:, book.city[p]]
         discount[:, book.city[p]] = np.maximum(column, np.where(ok, book.amount_by_degree[p][0], 0))
     return discount
@@ -227,13 +220,6 @@ def hukou_open(
         age_years[:, None] <= base_max_age[None, :]
     )
     for p in book.of("hukou"):
-        open_[:, book.city[p]] |= eligible(
-            degree,
-            age_years,
-            months_since_graduation,
-            book.min_degree[p],
-            book.max_age[p],
-            book.graduated_within_months[p],
-        )
+        open_[:, book.city[p]] |= book.eligible(p, degree, age_years, months_since_graduation)
     assert open_.shape[1] == n_cities
     return open_

@@ -13,6 +13,7 @@ import hubsim
 from hubsim import demography
 from hubsim.dynamics import first_k_per_group
 from hubsim.model import HubModel
+from hubsim.runner import resolve
 from hubsim.scenario import CITY_KEYS, Demography, scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
@@ -231,3 +232,24 @@ def test_flows_year_matches_monthly_inflows_by_calendar_year(start):
     yearly = result.flows_year.groupby("year")["movers"].sum()
     assert list(yearly.index) == list(monthly.index)
     np.testing.assert_allclose(yearly.to_numpy(), monthly.to_numpy(), rtol=1e-9)
+
+
+def test_counts_are_kept_current_through_the_labour_market(monkeypatch):
+    """Migration reads the incrementally updated counts; they must equal a full recount."""
+    from hubsim import dynamics, migration
+
+    model = HubModel(resolve(BASELINE, months=14, scale=20_000))
+    real = migration.migration
+    checked = []
+
+    def check_then_migrate(m):
+        fresh = dynamics.city_counts(m)
+        for key in ("population", "talent", "employed", "employed_talent"):
+            np.testing.assert_array_equal(m.counts[key], fresh[key], err_msg=key)
+        checked.append(m.month)
+        real(m)
+
+    monkeypatch.setattr(migration, "migration", check_then_migrate)
+    for _ in range(14):
+        model.step()
+    assert checked == list(range(14))

@@ -31,11 +31,14 @@ def city_counts(model: HubModel) -> dict[str, np.ndarray]:
     key = np.where(w.city >= 0, w.city, n).astype(np.int32) * 4
     key += 2 * (w.employer >= 0) + (w.degree > 0)
     bins = np.bincount(key, minlength=4 * (n + 1)).reshape(n + 1, 4)[:n].astype(float)
+    # Unemployed rows carry wage 0 (see lose_jobs), so this is the wage bill of the employed.
+    wage_bill = np.bincount(key >> 2, weights=w.wage, minlength=n + 1)[:n]
     counts = {
         "population": bins.sum(axis=1),
         "talent": bins[:, 1] + bins[:, 3],
         "employed": bins[:, 2] + bins[:, 3],
         "employed_talent": bins[:, 3],
+        "wage_bill": wage_bill,
     }
     counts["population"][-1] = model.outside_agents.sum()
     counts["talent"][-1] = model.outside_agents[1:].sum()
@@ -52,15 +55,35 @@ def office_staff(model: HubModel) -> np.ndarray:
 def first_k_per_group(
     items: np.ndarray, group: np.ndarray, k: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """A uniform random choice of k[g] items from each group g (as many as there are)."""
+    """A uniform random choice of k[g] items from each group g, returned grouped by g ascending."""
     if len(items) == 0:
         return items
     order = rng.permutation(len(items))
-    order = order[np.argsort(group[order], kind="stable")]
+    # A stable sort on a 16-bit key is a radix sort: shuffled, then grouped, in linear time.
+    order = order[np.argsort(group[order].astype(np.int16), kind="stable")]
     sorted_group = group[order]
-    starts = np.searchsorted(sorted_group, sorted_group, side="left")
+    sizes = np.bincount(sorted_group, minlength=len(k))
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
     rank = np.arange(len(items)) - starts
     return items[order[rank < k[sorted_group]]]
+
+
+def lose_jobs(model: HubModel, rows: np.ndarray) -> None:
+    """Rows become unemployed: no employer, no wage, and the month's counts follow."""
+    shift_employment(model, rows, -1)
+    model.workers.employer[rows] = -1
+    model.workers.wage[rows] = 0.0  # so a city's wage bill is a plain sum over its rows
+
+
+def shift_employment(model: HubModel, rows: np.ndarray, sign: int) -> None:
+    """Keep `model.counts` current when rows are hired (+1) or lose their job (-1)."""
+    if model.counts is None or len(rows) == 0:
+        return
+    n = model.cities.n
+    city = model.workers.city[rows]
+    model.counts["employed"] += sign * np.bincount(city, minlength=n)
+    talent = model.workers.degree[rows] > 0
+    model.counts["employed_talent"] += sign * np.bincount(city[talent], minlength=n)
 
 
 def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:
@@ -70,7 +93,7 @@ def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:
     w = model.workers
     closed = np.zeros(model.firms.n_offices + 1, dtype=bool)
     closed[closed_offices] = True
-    w.employer[closed[w.employer]] = -1  # employer -1 indexes the spare last slot
+    lose_jobs(model, np.flatnonzero(closed[w.employer]))  # employer -1: the spare last slot
 
 
 def _grant_share(model: HubModel) -> np.ndarray:
@@ -262,7 +285,7 @@ def labour_market(model: HubModel) -> None:
         len(w), lambda rows: hazard[w.employer[rows]], float(hazard.max()), rng
     )
     staff -= np.bincount(w.employer[leaving], minlength=firms.n_offices)
-    w.employer[leaving] = -1
+    lose_jobs(model, leaving)
     gap = np.clip(model.desired - staff, 0.0, 0.25 * model.desired + 1.0)
     posted = markets.stochastic_round(np.where(firms.office_open, gap, 0.0), rng)
     _match(model, posted, rng)
@@ -285,10 +308,9 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
     hired = first_k_per_group(seekers, seeker_city, hires, rng)
     slots = np.repeat(np.arange(firms.n_offices), posted)
     slots = first_k_per_group(slots, firms.office_city[slots].astype(np.intp), hires, rng)
-    # Both lists are grouped by city in ascending order with the same count per city.
-    hired = hired[np.argsort(w.city[hired], kind="stable")]
-    slots = slots[np.argsort(firms.office_city[slots], kind="stable")]
+    # Both lists come grouped by city in ascending order, with the same count per city.
     w.employer[hired] = slots
+    shift_employment(model, hired, +1)
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
     city = w.city[hired].astype(np.intp)
     real_wage = model.cities.base_wage_yuan * model.wage_index

@@ -38,11 +38,9 @@ METRICS = (
 
 def city_metrics(model: HubModel, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The METRICS for every node (13 cities, then the outside node), in people or yuan."""
-    w, firms, c, scale = model.workers, model.firms, model.cities, model.scale
+    firms, c, scale = model.firms, model.cities, model.scale
     n = c.n
-    employed = (w.employer >= 0) & (w.city >= 0)
-    wage_sum = np.bincount(w.city[employed], weights=w.wage[employed], minlength=n)
-    wage_mean = wage_sum / np.maximum(counts["employed"], 1.0) * model.wage_trend
+    wage_mean = counts["wage_bill"] / np.maximum(counts["employed"], 1.0) * model.wage_trend
     wage_mean[-1] = c.base_wage_yuan[-1] * model.wage_trend
     inflow = model.flows_step.sum(axis=(0, 2)) * scale
     outflow = model.flows_step.sum(axis=(1, 2)) * scale

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hubsim import markets, policy
-from hubsim.dynamics import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION, city_counts
+from hubsim.dynamics import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
 from hubsim.scenario import DEGREES
 from hubsim.workers import age_years, months_since, reconsider_hazard_per_month, sample_by_hazard
 
@@ -111,7 +111,7 @@ def migration(model: HubModel) -> None:
     sampled = sample_by_hazard(len(w), hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
     # A random order, so that budget queues serve choosers in no systematic order.
     choosers = rng.permutation(np.concatenate([unsettled, sampled]))
-    counts = city_counts(model)
+    counts = model.counts  # kept current through the labour market by shift_employment
     _choose(model, choosers, counts, rng)
     _outside_arrivals(model, counts, rng)
 
@@ -147,6 +147,7 @@ def _choose(model: HubModel, rows: np.ndarray, counts: dict, rng: np.random.Gene
     settling = arriving | (~moved & ~w.settled[rows])
     w.city[rows[arriving]] = choice[arriving]
     w.employer[rows[arriving]] = -1
+    w.wage[rows[arriving]] = 0.0
     w.arrived[rows[arriving]] = model.now
     w.rent_subsidy_left[rows[arriving]] = 0
     w.settled[rows] = True

@@ -18,7 +18,7 @@ COLUMNS = {
     "origin": np.int8,  # home city (outside node if elsewhere)
     "settled": np.bool_,  # False for new graduates until their first location choice
     "employer": np.int32,  # office index, -1 when unemployed
-    "wage": np.float32,  # real yuan/year at 2010 prices, set at hire
+    "wage": np.float32,  # real yuan/year at 2010 prices, set at hire; 0 when unemployed
     "birth": np.int16,  # birth month, months since 1900-01
     "graduated": np.int16,  # graduation month since 1900-01, NO_GRADUATION if none
     "arrived": np.int16,  # month of arrival in the current city

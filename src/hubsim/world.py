@@ -83,6 +83,7 @@ def _build_firms(model: HubModel, rng: np.random.Generator) -> None:
         model.base_productivity[j] = (
             cities.base_wage_yuan[j] / theta * np.power(wanted / weight.sum(), 1.0 - theta)
         )
+    w.wage[w.employer == -1] = 0.0  # the unemployed earn nothing
     w.employer[w.employer == -2] = -1
     model.base_productivity *= cities.productivity_factor
     counts = np.bincount(model.firms.hq_city, minlength=cities.n).astype(float)

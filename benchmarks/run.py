@@ -1,0 +1,276 @@
+"""Speed and memory of the hubsim engine against the per-agent Mesa reference, in one run.
+
+Every measurement runs in its own child process pinned to one core; the last line sums it up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SINGLE_THREAD = {
+    name: "1"
+    for name in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+    )
+}
+BOTH_SIZES = (1_000, 10_000, 100_000)
+ENGINE_ONLY_SIZES = (1_000_000, 10_000_000)
+USAGE = """
+  python benchmarks/run.py            1k/10k/100k both, engine 1M and 10M, baseline end to end
+  python benchmarks/run.py --quick    without the 10M run (memory then from the 1M run)
+  python benchmarks/run.py --profile  cProfile of the engine, 12 months at 1M workers
+
+The last line is `ratio_vs_mesa=<x> worker_steps_per_s_1m=<y> bytes_per_worker=<z> baseline_s=<t>`:
+x is engine / reference worker-steps per second at 100k workers, y the engine's rate at 1M, z the
+engine's peak resident memory growth per worker at 10M workers x 12 months (1M with --quick) and
+t the wall time of `python -m hubsim run scenarios/baseline.yaml --quiet` (plots included).
+"""
+
+
+# ------------------------------------------------------------------------ child processes
+def scenario_for(workers: int, months: int):
+    """The baseline with `scale` chosen so that the 13 cities start with about `workers` agents."""
+    from hubsim.cities import build_city_arrays
+    from hubsim.runner import resolve
+
+    base = resolve(BASELINE)
+    working_age = build_city_arrays(base).working_age_people_2010[:-1].sum()
+    return resolve(base, scale=float(working_age / workers), months=months)
+
+
+def resident_bytes() -> int:
+    """Current resident set size of this process."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_resident_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def measure_engine(workers: int, months: int) -> dict:
+    """Build the engine at `workers` agents and time `months` steps; memory from the RSS."""
+    from hubsim.model import HubModel
+
+    scenario = scenario_for(workers, months)
+    before = resident_bytes()
+    started = time.perf_counter()
+    model = HubModel(scenario)
+    build_s = time.perf_counter() - started
+    start_workers = int((model.workers.city >= 0).sum())
+    worker_steps, step_s = 0, 0.0
+    for _ in range(months):
+        worker_steps += int((model.workers.city >= 0).sum())
+        started = time.perf_counter()
+        model.step()
+        step_s += time.perf_counter() - started
+    return {
+        "workers": start_workers,
+        "steps": months,
+        "build_s": build_s,
+        "step_s": step_s,
+        "worker_steps_per_s": worker_steps / step_s,
+        "peak_growth_bytes_per_worker": (peak_resident_bytes() - before) / start_workers,
+        "table_bytes_per_row": model.workers.nbytes_per_row(),
+        "firms": int(model.firms.n_firms),
+    }
+
+
+def measure_reference(workers: int, months: int, budget_s: float) -> dict:
+    """Time the Mesa reference like the engine; stop early when the run would exceed budget_s."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from reference_mesa import ReferenceModel, Worker
+
+    scenario = scenario_for(workers, months)
+    before = resident_bytes()
+    started = time.perf_counter()
+    model = ReferenceModel(scenario)
+    build_s = time.perf_counter() - started
+    start_workers = len(model.agents_by_type[Worker])
+    worker_steps, step_s, steps = 0, 0.0, 0
+    while steps < months:
+        worker_steps += len(model.agents_by_type[Worker])
+        started = time.perf_counter()
+        model.step()
+        step_s += time.perf_counter() - started
+        steps += 1
+        if steps >= 2 and build_s + step_s / steps * months > budget_s:
+            break
+    return {
+        "workers": start_workers,
+        "steps": steps,
+        "build_s": build_s,
+        "step_s": step_s,
+        "projected_run_s": build_s + step_s / steps * months,
+        "worker_steps_per_s": worker_steps / step_s,
+        "peak_growth_bytes_per_worker": (peak_resident_bytes() - before) / start_workers,
+    }
+
+
+def profile_engine(workers: int, months: int, top: int) -> None:
+    """Print the engine's top functions by cumulative time over `months` steps."""
+    import cProfile
+    import pstats
+
+    from hubsim.model import HubModel
+
+    model = HubModel(scenario_for(workers, months))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(months):
+        model.step()
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def run_child(args: argparse.Namespace) -> None:
+    """Entry point of a child process: pin to one core, measure, print one JSON line."""
+    os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+    if args.child == "engine":
+        print(json.dumps(measure_engine(args.workers, args.months)))
+    elif args.child == "reference":
+        print(json.dumps(measure_reference(args.workers, args.months, args.budget_s)))
+    else:
+        profile_engine(args.workers, args.months, top=25)
+
+
+# ------------------------------------------------------------------------ the parent
+def child(kind: str, workers: int, months: int, budget_s: float = 60.0) -> dict:
+    """Run one measurement in a fresh single-threaded process and return its JSON result."""
+    command = [sys.executable, __file__, "--child", kind, "--workers", str(workers)]
+    command += ["--months", str(months), "--budget-s", str(budget_s)]
+    done = subprocess.run(
+        command, env={**os.environ, **SINGLE_THREAD}, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def baseline_seconds() -> float:
+    """Wall time of the baseline end to end, plots included (into a temporary folder)."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "-m", "hubsim", "run", str(BASELINE), "--quiet", "--out", out]
+        started = time.perf_counter()
+        subprocess.run(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **SINGLE_THREAD},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - started
+
+
+def machine() -> str:
+    import mesa
+    import numpy
+
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    return (
+        f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"{memory_gb:.0f} GB; python {platform.python_version()}, numpy {numpy.__version__}, "
+        f"mesa {mesa.__version__}; each measurement in a child pinned to one core, 1 thread"
+    )
+
+
+def compare_sizes(months: int, budget_s: float) -> dict[int, tuple[dict, dict]]:
+    """Engine and reference at 1k, 10k and 100k workers."""
+    print(f"\n{'workers':>10} {'engine w-steps/s':>17} {'Mesa w-steps/s':>15} {'ratio':>7}  note")
+    results = {}
+    for workers in BOTH_SIZES:
+        engine = child("engine", workers, months)
+        reference = child("reference", workers, months, budget_s)
+        ratio = engine["worker_steps_per_s"] / reference["worker_steps_per_s"]
+        if reference["steps"] == months:
+            note = f"reference ran all {months} months ({reference['step_s']:.1f} s)"
+        else:
+            note = (
+                f"reference timed over {reference['steps']} of {months} months and "
+                f"extrapolated ({reference['projected_run_s']:.0f} s projected > {budget_s:.0f} s)"
+            )
+        print(
+            f"{engine['workers']:>10,} {engine['worker_steps_per_s']:>17,.0f} "
+            f"{reference['worker_steps_per_s']:>15,.0f} {ratio:>6.0f}x  {note}",
+            flush=True,
+        )
+        results[workers] = (engine, reference)
+    return results
+
+
+def engine_only(sizes: tuple[int, ...], months: int) -> dict[int, dict]:
+    results = {}
+    for workers in sizes:
+        engine = child("engine", workers, months)
+        print(
+            f"{engine['workers']:>10,} {engine['worker_steps_per_s']:>17,.0f} {'-':>15} {'':>7}  "
+            f"engine only: {months} months in {engine['step_s']:.1f} s (+{engine['build_s']:.1f} s "
+            f"build), peak RSS growth {engine['peak_growth_bytes_per_worker']:.0f} B/worker",
+            flush=True,
+        )
+        results[workers] = engine
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="skip the 10M-worker engine run")
+    parser.add_argument("--profile", action="store_true", help="profile the engine at 1M only")
+    parser.add_argument("--months", type=int, default=12, help="steps timed per measurement")
+    parser.add_argument("--budget-s", type=float, default=60.0, help="reference run time limit")
+    parser.add_argument("--child", choices=["engine", "reference", "profile"], help="internal")
+    parser.add_argument("--workers", type=int, default=1_000_000, help="internal")
+    args = parser.parse_args()
+    if args.child:
+        run_child(args)
+        return
+    if args.profile:
+        command = [sys.executable, __file__, "--child", "profile", "--months", str(args.months)]
+        subprocess.run(command, env={**os.environ, **SINGLE_THREAD}, check=True)
+        return
+    print(machine())
+    both = compare_sizes(args.months, args.budget_s)
+    engine = engine_only(ENGINE_ONLY_SIZES[:1] if args.quick else ENGINE_ONLY_SIZES, args.months)
+    report(both, engine, baseline_seconds())
+
+
+def report(both: dict, engine: dict, baseline_s: float) -> None:
+    """Memory lines, the baseline time and the summary line."""
+    largest = max(engine)
+    memory = engine[largest]
+    reference_100k = both[100_000][1]
+    print(
+        f"\nmemory: WorkerTable {memory['table_bytes_per_row']} B/row; engine peak RSS growth "
+        f"{memory['peak_growth_bytes_per_worker']:.0f} B/worker at {memory['workers']:,} workers x "
+        f"{memory['steps']} months; Mesa reference "
+        f"{reference_100k['peak_growth_bytes_per_worker']:.0f} B/worker at 100k"
+    )
+    print(f"baseline end to end (python -m hubsim run ... --quiet, plots): {baseline_s:.1f} s")
+    ratio = both[100_000][0]["worker_steps_per_s"] / reference_100k["worker_steps_per_s"]
+    rate_1m = engine[1_000_000]["worker_steps_per_s"]
+    print(
+        f"ratio_vs_mesa={ratio:.0f} worker_steps_per_s_1m={rate_1m:.3g} "
+        f"bytes_per_worker={memory['peak_growth_bytes_per_worker']:.0f} baseline_s={baseline_s:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

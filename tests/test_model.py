@@ -238,7 +238,7 @@ def test_counts_are_kept_current_through_the_labour_market(monkeypatch):
     """Migration reads the incrementally updated counts; they must equal a full recount."""
     from hubsim import dynamics, migration
 
-    model = HubModel(resolve(BASELINE, months=14, scale=20_000))
+    model = HubModel(resolve(BASELINE, months=26, scale=20_000))
     real = migration.migration
     checked = []
 
@@ -246,10 +246,12 @@ def test_counts_are_kept_current_through_the_labour_market(monkeypatch):
         fresh = dynamics.city_counts(m)
         for key in ("population", "talent", "employed", "employed_talent"):
             np.testing.assert_array_equal(m.counts[key], fresh[key], err_msg=key)
+        np.testing.assert_array_equal(m.staff, dynamics.office_staff(m), err_msg="staff")
         checked.append(m.month)
         real(m)
 
     monkeypatch.setattr(migration, "migration", check_then_migrate)
-    for _ in range(14):
+    for _ in range(26):
         model.step()
-    assert checked == list(range(14))
+    assert checked == list(range(26))
+    np.testing.assert_array_equal(model.staff, dynamics.office_staff(model))

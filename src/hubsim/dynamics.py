@@ -47,7 +47,7 @@ def city_counts(model: HubModel) -> dict[str, np.ndarray]:
 
 
 def office_staff(model: HubModel) -> np.ndarray:
-    """Workers employed by each office (one pass over the workers)."""
+    """Workers employed by each office, counted afresh (one pass over the workers)."""
     shifted = model.workers.employer.astype(np.int64) + 1  # unemployed (-1) land in bin 0
     return np.bincount(shifted, minlength=model.firms.n_offices + 1)[1:]
 
@@ -69,10 +69,22 @@ def first_k_per_group(
 
 
 def lose_jobs(model: HubModel, rows: np.ndarray) -> None:
-    """Rows become unemployed: no employer, no wage, and the month's counts follow."""
+    """The one place a job ends: no employer, no wage; office staff and counts follow."""
+    w = model.workers
+    rows = rows[w.employer[rows] >= 0]
     shift_employment(model, rows, -1)
-    model.workers.employer[rows] = -1
-    model.workers.wage[rows] = 0.0  # so a city's wage bill is a plain sum over its rows
+    model.staff -= np.bincount(w.employer[rows], minlength=len(model.staff))
+    w.employer[rows] = -1
+    w.wage[rows] = 0.0  # so a city's wage bill is a plain sum over its rows
+
+
+def grow_office_arrays(model: HubModel, desired: np.ndarray | None = None) -> None:
+    """Extend per-office arrays (desired headcount, staff) to newly added offices."""
+    new = model.firms.n_offices - len(model.staff)
+    if desired is None:
+        desired = np.zeros(new)
+    model.desired = np.append(model.desired, desired)
+    model.staff = np.append(model.staff, np.zeros(new, dtype=model.staff.dtype))
 
 
 def shift_employment(model: HubModel, rows: np.ndarray, sign: int) -> None:
@@ -205,7 +217,7 @@ def _open_and_close_offices(model: HubModel, real_wage: np.ndarray) -> None:
     firms.office_open[closing] = False
     lay_off(model, closing)
     _relocate(model, gain, open_to_offices)
-    model.desired = np.append(model.desired, np.zeros(firms.n_offices - len(model.desired)))
+    grow_office_arrays(model)
 
 
 def _relocate(model: HubModel, gain: np.ndarray, open_to_offices: np.ndarray) -> None:
@@ -230,7 +242,7 @@ def _relocate(model: HubModel, gain: np.ndarray, open_to_offices: np.ndarray) ->
 
 def _firm_exit(model: HubModel) -> None:
     firms, beh, rng = model.firms, model.beh.firms, model.streams["firms"]
-    staff = office_staff(model)
+    staff = model.staff
     firm_staff = np.bincount(firms.office_firm, weights=staff, minlength=firms.n_firms)
     firm_desired = np.bincount(firms.office_firm, weights=model.desired, minlength=firms.n_firms)
     struggling = firm_desired < 0.5 * firm_staff
@@ -268,7 +280,7 @@ def _firm_entry(model: HubModel, counts: dict, entry_shock: float) -> None:
         model.grant_share[city],
         beh.labour_elasticity,
     )
-    model.desired = np.append(model.desired, desired)
+    grow_office_arrays(model, desired)
 
 
 # ---------------------------------------------------------------------------- labour
@@ -276,7 +288,7 @@ def labour_market(model: HubModel) -> None:
     """Separations and layoffs, then matching m(U, V) per city, then wage indices."""
     w, firms, lab = model.workers, model.firms, model.beh.labour
     rng = model.streams["labour"]
-    staff = office_staff(model)
+    staff = model.staff
     excess = np.maximum(staff - 1.1 * model.desired, 0.0)
     layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
     # Unemployed rows (employer -1) read the appended zero and never leave a job.
@@ -284,7 +296,6 @@ def labour_market(model: HubModel) -> None:
     leaving = sample_by_hazard(
         len(w), lambda rows: hazard[w.employer[rows]], float(hazard.max()), rng
     )
-    staff -= np.bincount(w.employer[leaving], minlength=firms.n_offices)
     lose_jobs(model, leaving)
     gap = np.clip(model.desired - staff, 0.0, 0.25 * model.desired + 1.0)
     posted = markets.stochastic_round(np.where(firms.office_open, gap, 0.0), rng)
@@ -310,6 +321,7 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
     slots = first_k_per_group(slots, firms.office_city[slots].astype(np.intp), hires, rng)
     # Both lists come grouped by city in ascending order, with the same count per city.
     w.employer[hired] = slots
+    model.staff += np.bincount(slots, minlength=len(model.staff))
     shift_employment(model, hired, +1)
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
     city = w.city[hired].astype(np.intp)

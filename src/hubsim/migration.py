@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hubsim import markets, policy
-from hubsim.dynamics import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
+from hubsim.dynamics import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION, lose_jobs
 from hubsim.scenario import DEGREES
 from hubsim.workers import age_years, months_since, reconsider_hazard_per_month, sample_by_hazard
 
@@ -111,7 +111,9 @@ def migration(model: HubModel) -> None:
     sampled = sample_by_hazard(len(w), hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
     # A random order, so that budget queues serve choosers in no systematic order.
     choosers = rng.permutation(np.concatenate([unsettled, sampled]))
-    counts = model.counts  # kept current through the labour market by shift_employment
+    # Kept current through the labour market by shift_employment; copied so that movers
+    # losing their jobs below do not change what the outside node's movers see.
+    counts = {key: values.copy() for key, values in model.counts.items()}
     _choose(model, choosers, counts, rng)
     _outside_arrivals(model, counts, rng)
 
@@ -140,14 +142,12 @@ def _choose(model: HubModel, rows: np.ndarray, counts: dict, rng: np.random.Gene
     np.add.at(model.flows_step, (current[moved], choice[moved], degree[moved]), 1.0)
     outside = model.cities.outside
     leaving = moved & (choice == outside)
+    lose_jobs(model, rows[moved])
     w.city[rows[leaving]] = -1
-    w.employer[rows[leaving]] = -1
     model.outside_agents += np.bincount(degree[leaving], minlength=len(DEGREES))
     arriving = moved & ~leaving
     settling = arriving | (~moved & ~w.settled[rows])
     w.city[rows[arriving]] = choice[arriving]
-    w.employer[rows[arriving]] = -1
-    w.wage[rows[arriving]] = 0.0
     w.arrived[rows[arriving]] = model.now
     w.rent_subsidy_left[rows[arriving]] = 0
     w.settled[rows] = True

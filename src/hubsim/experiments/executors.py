@@ -200,8 +200,6 @@ def _context() -> multiprocessing.context.BaseContext:
     Not fork: numpy's threads (and a notebook's or a Dask client's) make forking the sweep's own
     process unsafe; forkserver is Python 3.14's default for the same reason.
     """
-    if os.environ.get("HUBSIM_FORK"):
-        return multiprocessing.get_context("fork")
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])

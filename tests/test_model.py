@@ -247,6 +247,7 @@ def test_counts_are_kept_current_through_the_labour_market(monkeypatch):
         for key in ("population", "talent", "employed", "employed_talent"):
             np.testing.assert_array_equal(m.counts[key], fresh[key], err_msg=key)
         np.testing.assert_array_equal(m.staff, dynamics.office_staff(m), err_msg="staff")
+        np.testing.assert_allclose(m.wage_bill, dynamics.wage_bill(m), rtol=1e-9, atol=1e-3)
         checked.append(m.month)
         real(m)
 

@@ -205,6 +205,18 @@ def test_a_missing_sweep_file_or_scheduler_is_a_user_error(
     assert "give it as tcp://HOST:PORT" in capsys.readouterr().err
 
 
+def test_a_second_session_on_the_same_sweep_is_refused(
+    sweep_file, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = sweep_file(tiny())
+    folder = tmp_path / "out" / "tiny" / load_sweep(path).sweep_id
+    folder.mkdir(parents=True)
+    (folder / "LOCK").write_text(f"{socket.gethostname()} {os.getppid()}")  # a live process
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "another `hubsim sweep` session (pid" in capsys.readouterr().err
+    assert not (folder / "runs").exists() or not any((folder / "runs").iterdir())
+
+
 # --------------------------------------------------------------------------- local processes
 
 

@@ -27,23 +27,30 @@ OUTSIDE_MONTHS_SINCE_GRADUATION = np.array([10**6, 24, 24, 24])
 def city_counts(model: HubModel) -> dict[str, np.ndarray]:
     """Agents per node: population, talent, employed, employed talent (outside node last)."""
     w, n = model.workers, model.cities.n
-    # One pass: bin = node * 4 + 2 * employed + talent; removed rows land in a spare node n.
-    key = np.where(w.city >= 0, w.city, n).astype(np.int32) * 4
-    key += 2 * (w.employer >= 0) + (w.degree > 0)
+    # One bincount: bin = node * 4 + 2 * employed + talent; removed rows go to a spare node n.
+    key = w.city.astype(np.int16)
+    key[key < 0] = n
+    key <<= 2
+    key |= (w.employer >= 0).view(np.int8) << 1
+    key |= (w.degree > 0).view(np.int8)
     bins = np.bincount(key, minlength=4 * (n + 1)).reshape(n + 1, 4)[:n].astype(float)
-    # Unemployed rows carry wage 0 (see lose_jobs), so this is the wage bill of the employed.
-    wage_bill = np.bincount(key >> 2, weights=w.wage, minlength=n + 1)[:n]
     counts = {
         "population": bins.sum(axis=1),
         "talent": bins[:, 1] + bins[:, 3],
         "employed": bins[:, 2] + bins[:, 3],
         "employed_talent": bins[:, 3],
-        "wage_bill": wage_bill,
     }
     counts["population"][-1] = model.outside_agents.sum()
     counts["talent"][-1] = model.outside_agents[1:].sum()
     counts["employed"][-1] = counts["population"][-1] * model.beh.labour.outside_employment_rate
     return counts
+
+
+def wage_bill(model: HubModel) -> np.ndarray:
+    """Real yearly wages of the employed in each node, counted afresh."""
+    w = model.workers
+    employed = (w.employer >= 0) & (w.city >= 0)
+    return np.bincount(w.city[employed], weights=w.wage[employed], minlength=model.cities.n)
 
 
 def office_staff(model: HubModel) -> np.ndarray:
@@ -69,13 +76,14 @@ def first_k_per_group(
 
 
 def lose_jobs(model: HubModel, rows: np.ndarray) -> None:
-    """The one place a job ends: no employer, no wage; office staff and counts follow."""
+    """The one place a job ends: no employer, no wage; staff, wage bill and counts follow."""
     w = model.workers
     rows = rows[w.employer[rows] >= 0]
     shift_employment(model, rows, -1)
     model.staff -= np.bincount(w.employer[rows], minlength=len(model.staff))
+    model.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=model.cities.n)
     w.employer[rows] = -1
-    w.wage[rows] = 0.0  # so a city's wage bill is a plain sum over its rows
+    w.wage[rows] = 0.0
 
 
 def grow_office_arrays(model: HubModel, desired: np.ndarray | None = None) -> None:
@@ -327,6 +335,7 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
     city = w.city[hired].astype(np.intp)
     real_wage = model.cities.base_wage_yuan * model.wage_index
     w.wage[hired] = real_wage[city] * premium[w.degree[hired]]
+    model.wage_bill += np.bincount(city, weights=w.wage[hired], minlength=n)
     model.hires = np.bincount(city, minlength=n)
     model.wage_index[:-1] = markets.wage_index_update(
         model.wage_index,

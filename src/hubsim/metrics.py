@@ -40,7 +40,7 @@ def city_metrics(model: HubModel, counts: dict[str, np.ndarray]) -> dict[str, np
     """The METRICS for every node (13 cities, then the outside node), in people or yuan."""
     firms, c, scale = model.firms, model.cities, model.scale
     n = c.n
-    wage_mean = counts["wage_bill"] / np.maximum(counts["employed"], 1.0) * model.wage_trend
+    wage_mean = model.wage_bill / np.maximum(counts["employed"], 1.0) * model.wage_trend
     wage_mean[-1] = c.base_wage_yuan[-1] * model.wage_trend
     inflow = model.flows_step.sum(axis=(0, 2)) * scale
     outflow = model.flows_step.sum(axis=(1, 2)) * scale

@@ -107,15 +107,20 @@ def simulate(
 
 
 def _tidy_city_month(model: HubModel, replication: int) -> pd.DataFrame:
-    frame = model.datacollector.get_agent_vars_dataframe().reset_index()
-    keys = {agent.unique_id: agent.key for agent in model.city_agents}
-    frame["city"] = frame["AgentID"].map(keys)
-    dates = pd.date_range(model.params.start + "-01", periods=model.params.months, freq="MS")
-    frame["date"] = dates[frame["Step"].astype(int).to_numpy() - 1]
-    tidy = frame.melt(id_vars=["date", "city"], value_vars=list(metrics.METRICS), var_name="metric")
-    tidy["value"] = tidy["value"].astype(float)
-    tidy["replication"] = replication
-    return tidy[["date", "city", "metric", "value", "replication"]]
+    """The DataCollector's monthly city metrics as a tidy table (metric, date, city order)."""
+    records = model.datacollector.model_vars["city_metrics"]
+    values = np.array([[record[m] for m in metrics.METRICS] for record in records], dtype=float)
+    months, n_metrics, n_nodes = values.shape
+    dates = pd.date_range(model.params.start + "-01", periods=months, freq="MS")
+    return pd.DataFrame(
+        {
+            "date": np.tile(np.repeat(dates.to_numpy(), n_nodes), n_metrics),
+            "city": np.tile(np.array(NODES), months * n_metrics),
+            "metric": np.repeat(np.array(metrics.METRICS), months * n_nodes),
+            "value": values.transpose(1, 0, 2).ravel(),
+            "replication": replication,
+        }
+    )
 
 
 def _tidy_flows(model: HubModel, replication: int) -> pd.DataFrame:

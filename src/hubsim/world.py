@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hubsim.cities import census_table
-from hubsim.dynamics import office_staff
+from hubsim.dynamics import office_staff, wage_bill
 from hubsim.firms import pareto_productivity
 from hubsim.scenario import DEGREES
 
@@ -87,7 +87,9 @@ def _build_firms(model: HubModel, rng: np.random.Generator) -> None:
     w.wage[w.employer == -1] = 0.0  # the unemployed earn nothing
     w.employer[w.employer == -2] = -1
     model.base_productivity *= cities.productivity_factor
-    model.staff = office_staff(model)  # kept current by lose_jobs and hiring from here on
+    # Kept current by lose_jobs and hiring from here on:
+    model.staff = office_staff(model)
+    model.wage_bill = wage_bill(model)
     counts = np.bincount(model.firms.hq_city, minlength=cities.n).astype(float)
     model.firms_2010 = counts
 

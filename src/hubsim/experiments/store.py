@@ -7,10 +7,13 @@ disk is never written again, so the folder holds each (point, replication) at mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,15 +121,67 @@ class SweepFolder:
         return path
 
     def tidy(self) -> None:
-        """Remove temporary files left by a killed session (only when no session writes)."""
+        """Remove temporary files that a killed session left (readers skip them anyway)."""
         for tmp in [*self.runs.glob(".*.tmp"), *self.failures.glob(".*.tmp")]:
             tmp.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One session at a time per sweep folder (a second would redo the same runs).
+
+        A lock left by a session that died on this machine is taken over.
+        """
+        path = self.root / "LOCK"
+        tmp = self.root / f".LOCK.{os.getpid()}.tmp"
+        tmp.write_text(f"{socket.gethostname()} {os.getpid()}")
+        try:
+            for _ in range(3):
+                try:
+                    os.link(tmp, path)  # appears whole, and only if no session holds it
+                    break
+                except FileExistsError:
+                    _clear_stale_lock(path)
+            else:
+                raise HubsimError(f"{path}: cannot take the sweep's lock; delete it and retry.")
+        finally:
+            tmp.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
 
     @staticmethod
     def _write_json(path: Path, data: dict) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, indent=2, default=str))
         os.replace(tmp, path)
+
+
+def _clear_stale_lock(path: Path) -> None:
+    """Remove `path` if the session it names is gone; raise if that session still runs."""
+    try:
+        host, pid = path.read_text().split()
+    except (FileNotFoundError, ValueError):
+        path.unlink(missing_ok=True)
+        return
+    if host == socket.gethostname() and not _alive(int(pid)):
+        path.unlink(missing_ok=True)
+        return
+    raise HubsimError(
+        f"{path.parent}: another `hubsim sweep` session (pid {pid} on {host}) is running this "
+        f"sweep. Wait for it to finish, or stop it; if it is gone for good (e.g. its machine "
+        f"crashed), delete {path} and run the command again."
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _keys(folder: Path, suffix: str) -> set[Key]:

@@ -77,6 +77,12 @@ def run_sweep(
         raise HubsimError(f"workers must be at least 1, not {workers}.")
     sweep = load_sweep(path)
     folder = SweepFolder.open(Path(out), sweep.name, sweep.sweep_id)
+    with folder.lock():
+        return _session(sweep, folder, workers, scheduler, plots, progress)
+
+
+def _session(sweep: Sweep, folder: SweepFolder, workers, scheduler, plots, progress):
+    """One call of run_sweep on its locked folder: run what is missing, then read it all back."""
     folder.tidy()
     before = folder.finished()
     todo = [key for key in sweep.run_keys() if key not in before]

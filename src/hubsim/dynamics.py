@@ -110,6 +110,8 @@ def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:
     """Workers of closed offices lose their jobs."""
     if len(closed_offices) == 0:
         return
+    if model.staff[closed_offices].sum() == 0:  # nobody to lay off: skip the pass over workers
+        return
     w = model.workers
     closed = np.zeros(model.firms.n_offices + 1, dtype=bool)
     closed[closed_offices] = True
@@ -214,7 +216,9 @@ def _open_and_close_offices(model: HubModel, real_wage: np.ndarray) -> None:
         beh.office_opening_hazard_per_quarter,
         rng,
     )
-    best, ratio = best_new_city(movers, firms.office_keys(), gain, firms.hq_city, open_to_offices)
+    best, ratio = best_new_city(
+        movers, firms.presence(len(gain)), gain, firms.hq_city, open_to_offices
+    )
     opening = ratio > beh.office_opening_hurdle
     firms.add_offices(movers[opening], best[opening])
     # Secondary offices whose city has become much worse than headquarters close.
@@ -234,7 +238,9 @@ def _relocate(model: HubModel, gain: np.ndarray, open_to_offices: np.ndarray) ->
     hazard = beh.relocation_hazard_per_year / 4.0
     alive = np.flatnonzero(firms.alive)
     moving = sample_by_hazard(alive, lambda idx: np.full(len(idx), hazard), hazard, rng)
-    best, ratio = best_new_city(moving, firms.office_keys(), gain, firms.hq_city, open_to_offices)
+    best, ratio = best_new_city(
+        moving, firms.presence(len(gain)), gain, firms.hq_city, open_to_offices
+    )
     go = ratio > beh.office_opening_hurdle**2
     moving, best = moving[go], best[go]
     if len(moving) == 0:
@@ -264,8 +270,7 @@ def _firm_exit(model: HubModel) -> None:
     )
     closed = firms.close_firms(dying)
     model.desired[closed] = 0.0
-    if staff[closed].sum() > 0:  # skip the pass over all workers when no one works there
-        lay_off(model, closed)
+    lay_off(model, closed)
 
 
 def _firm_entry(model: HubModel, counts: dict, entry_shock: float) -> None:

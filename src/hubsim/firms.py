@@ -48,14 +48,21 @@ class FirmTable:
     def close_firms(self, firms: np.ndarray) -> np.ndarray:
         """Close firms and all their offices; returns the offices closed."""
         self.alive[firms] = False
-        closing = np.flatnonzero(self.office_open & np.isin(self.office_firm, firms))
+        closing = np.flatnonzero(self.office_open & self.of_firms(firms)[self.office_firm])
         self.office_open[closing] = False
         return closing
 
-    def office_keys(self) -> np.ndarray:
-        """firm * 256 + city for each open office (to test whether a firm is in a city)."""
-        keys = self.office_firm.astype(np.int64) * 256 + self.office_city
-        return keys[self.office_open]
+    def of_firms(self, firms: np.ndarray) -> np.ndarray:
+        """A mask over all firms that is True for the given ones."""
+        mask = np.zeros(self.n_firms, dtype=bool)
+        mask[firms] = True
+        return mask
+
+    def presence(self, n_cities: int) -> np.ndarray:
+        """(firms, cities) whether each firm has an open office in each city."""
+        present = np.zeros((self.n_firms, n_cities), dtype=bool)
+        present[self.office_firm[self.office_open], self.office_city[self.office_open]] = True
+        return present
 
     def hq_offices(self) -> np.ndarray:
         """Whether each office is its firm's headquarters."""
@@ -78,18 +85,16 @@ def location_gain(
 
 def best_new_city(
     firms: np.ndarray,
-    present_keys: np.ndarray,
+    present: np.ndarray,
     gain: np.ndarray,
     hq_city: np.ndarray,
     open_to_offices: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each firm the city without its office with the highest gain, and gain / HQ gain."""
-    n_cities = len(gain)
-    cities = np.arange(n_cities)
-    keys = firms[:, None].astype(np.int64) * 256 + cities[None, :]
-    candidate_gain = np.where(
-        np.isin(keys, present_keys) | ~open_to_offices[None, :], -np.inf, gain[None, :]
-    )
+    """For each firm the city without its office with the highest gain, and gain / HQ gain.
+
+    `present` is the (firms, cities) mask of `FirmTable.presence`.
+    """
+    candidate_gain = np.where(present[firms] | ~open_to_offices[None, :], -np.inf, gain[None, :])
     best = candidate_gain.argmax(axis=1)
     ratio = candidate_gain[np.arange(len(firms)), best] / gain[hq_city[firms]]
     return best, ratio

@@ -22,7 +22,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from hubsim.errors import HubsimError
@@ -174,7 +173,7 @@ def local_results(tasks: Iterable[RunTask], workers: int) -> Iterator[RunRecord]
     for attempt in range(4):
         pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init)
         try:
-            submit = partial(pool.submit, run_task)
+            submit = functools.partial(pool.submit, run_task)
             yield from _drain(tasks, submit, _wait_local, lambda: 2 * workers)
         except BrokenProcessPool as exc:
             _stop(pool)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.experiments import designs
+from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
 from hubsim.results import MODEL_VERSION
 from hubsim.runner import resolve
@@ -318,7 +319,9 @@ def _base_scenario(spec: SweepFile, path: Path) -> Scenario:
         )
     scenario = load_scenario(base_path)  # its own errors name its own file
     data = scenario.model_dump(mode="json")
-    fixed = [f"{resolve_key(k, data, path)}={yaml_text(v)}" for k, v in spec.set.items()]
+    fixed = [
+        f"{_dotted(k, data, f'{path}: key set.{k}')}={yaml_text(v)}" for k, v in spec.set.items()
+    ]
     try:
         return resolve(scenario, overrides=fixed, seed=spec.seed, replications=spec.replications)
     except ScenarioError as exc:
@@ -333,7 +336,7 @@ def _reword(message: str) -> str:
 
 
 def _parameter(key: str, spec: ParameterSpec, base: Scenario, path: Path) -> Parameter:
-    dotted = resolve_key(key, base.model_dump(mode="json"), path)
+    dotted = _dotted(key, base.model_dump(mode="json"), f"{path}: parameter '{key}'")
     if spec.uniform or spec.loguniform:
         kind = "uniform" if spec.uniform else "loguniform"
         bounds = spec.uniform or spec.loguniform
@@ -343,67 +346,11 @@ def _parameter(key: str, spec: ParameterSpec, base: Scenario, path: Path) -> Par
     return Parameter(key, dotted, spec.column or key, spec.label or key, axis)
 
 
-def resolve_key(key: str, data: dict[str, Any], path: Path) -> str:
-    """`key` in `--set` form: each `name[field=value,...]` becomes `name.<position>`.
-
-    A selector must match exactly one entry of the list it names (e.g. one programme).
-    """
-    parts, node = [], data
-    for part in _split_key(key):
-        name, _, selector = part.partition("[")
-        if selector:
-            index = _select(node.get(name) if isinstance(node, dict) else None, key, part, path)
-            parts += [name, str(index)]
-            node = node[name][index]
-            continue
-        parts.append(name)
-        if isinstance(node, dict):
-            node = node.get(name)
-        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
-            node = node[int(name)]
-    return ".".join(parts)
-
-
-def _split_key(key: str) -> list[str]:
-    """Split at dots outside brackets: a[x=1.5].b -> ['a[x=1.5]', 'b']."""
-    parts, depth, current = [], 0, ""
-    for char in key:
-        depth += {"[": 1, "]": -1}.get(char, 0)
-        if char == "." and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    return [*parts, current]
-
-
-def _select(entries: Any, key: str, part: str, path: Path) -> int:
-    name, _, body = part.partition("[")
-    if not isinstance(entries, list) or not body.endswith("]"):
-        raise SweepError(
-            f"{path}: parameter '{key}': '{part}' selects from a list, but '{name}' is not a "
-            "list of the base scenario; write it like programmes[city=chengdu,instrument=rent]."
-        )
-    wanted = dict(pair.split("=", 1) for pair in body[:-1].split(",") if "=" in pair)
-    found = [
-        i
-        for i, entry in enumerate(entries)
-        if all(_same(entry.get(k), v) for k, v in wanted.items())
-    ]
-    if len(found) == 1 and wanted:
-        return found[0]
-    what = " and ".join(f"{k}={v}" for k, v in wanted.items()) or "(nothing)"
-    if not found:
-        problem = f"no entry of '{name}' in the base scenario has {what}"
-        fix = "fix the selector, or add the entry to the base scenario (add_programmes:)"
-    else:
-        problem = f"{len(found)} entries of '{name}' have {what} (positions {found})"
-        fix = "add a field that tells them apart, e.g. start=2020-01"
-    raise SweepError(f"{path}: parameter '{key}': {problem}; {fix}.")
-
-
-def _same(value: Any, text: str) -> bool:
-    return value is not None and (str(value) == text or yaml.safe_load(text) == value)
+def _dotted(key: str, data: dict[str, Any], where: str) -> str:
+    try:
+        return resolve_key(key, data)
+    except KeyProblem as exc:
+        raise SweepError(f"{where}: {exc}.") from None
 
 
 def _outcome(text: str, base: Scenario, path: Path) -> Outcome:

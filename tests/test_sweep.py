@@ -1,7 +1,6 @@
 """Sweeps: designs, sweep-file errors, local and Dask runs, resume, failures and a killed worker.
 
-Runs are tiny (6-36 months at 20,000-50,000 people per agent); the Dask cluster is real, started
-on 127.0.0.1 by the tests.
+Runs are tiny (6-36 months, 20,000-50,000 people per agent); the Dask cluster is on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -311,6 +310,17 @@ def wait_for_runs(folder: Path, count: int, process: subprocess.Popen | None = N
     raise AssertionError(f"fewer than {count} runs after 120 s")
 
 
+def assert_no_process_left(group: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"processes of the killed sweep (group {group}) still run after 30 s")
+
+
 def test_ctrl_c_and_a_killed_sweep_resume_to_exactly_every_row(sweep_file, tmp_path: Path) -> None:
     spec = tiny(
         set={"months": 12, "scale": 50000},
@@ -332,7 +342,9 @@ def test_ctrl_c_and_a_killed_sweep_resume_to_exactly_every_row(sweep_file, tmp_p
 
     second = hubsim_cli(*argv)
     wait_for_runs(folder, kept + 3, second)
-    os.killpg(second.pid, signal.SIGKILL)  # no goodbye at all
+    second.kill()  # SIGKILL, to the sweep's own process only: no goodbye at all
+    second.wait(timeout=60)
+    assert_no_process_left(second.pid)  # its worker processes notice and exit
     second.communicate(timeout=60)
     assert len(rows_of(folder)) < 24
 

@@ -37,6 +37,7 @@ METRIC_UNITS = {
     "firms": "model firms",
     "offices": "model offices",
 }
+PLACES = {"xian": "Xi'an", "rest_of_china": "Rest of China"}
 FORMS = (
     "write outcomes as METRIC@CITY@YYYY-MM (e.g. talent@chengdu@2025-12; YYYY-MM may be 'end') "
     "or COLUMN@CITY (e.g. reached@chengdu)"
@@ -73,7 +74,7 @@ class Outcome:
     @property
     def label(self) -> str:
         """A readable title, e.g. 'Chengdu: talent in 2025-12 (people)'."""
-        place = self.city.replace("_", " ").title().replace("Xian", "Xi'an")
+        place = PLACES.get(self.city, self.city.title())
         return f"{place}: {self.what} ({self.unit})"
 
 

@@ -1,8 +1,6 @@
-"""Sweep folders: `<out>/<sweep-name>/<sweep-id>/` with `runs/` (one Parquet file per finished run),
-`failures/` (one JSON record per failed run), `manifest.json`, `summary.csv` and `plots/`.
+"""Sweep folders `<out>/<sweep-name>/<sweep-id>/`: runs/, failures/, manifest, summary, plots.
 
-Every file appears atomically (written aside, then linked or renamed into place); a run already on
-disk is never written again, so the folder holds each (point, replication) at most once.
+Files appear atomically (written aside, then linked into place); no run is ever written twice.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Figures of a sweep: each outcome against each swept parameter, and heatmaps of two-way grids.
 
-`plot_sweep(rows, sweep, out_dir)` writes `<outcome>.png` and, for two-parameter grids,
-`heatmap_<outcome>.png`.
+`plot_sweep(rows, sweep, out_dir)` writes `<outcome>.png` and `heatmap_<outcome>.png`.
 """
 
 from __future__ import annotations
@@ -48,10 +47,14 @@ def _in_units(value: float, size: float) -> str:
 
 
 def _axis_units(axis) -> None:
-    """One unit along an axis (1.15M and 0.9M, not 1.15M and 900,000)."""
+    """One unit along an axis (0.95M and 1.15M, not 950,000 and 1.15M), with as many decimals
+    as it takes to tell its ticks apart."""
     low, high = axis.get_view_interval()
     size = max(abs(low), abs(high))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _in_units(v, size)))
+    divisor, suffix = (1e9, "bn") if size >= 1e9 else (1e6, "M") if size >= 1e6 else (1.0, "")
+    span = (high - low) / divisor or 1.0
+    decimals = min(6, max(0, math.ceil(-math.log10(span / 5))))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.{decimals}f}{suffix}"))
 
 
 SHORT = FuncFormatter(_short)
@@ -167,7 +170,9 @@ def _wrap(text: str, width: int = 55) -> str:
 
 
 def _tick(value: object) -> str:
-    return _short(float(value)) if isinstance(value, (int, float, np.number)) else str(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return str(value)
+    return _short(float(value))
 
 
 def _annotate(ax: Axes, values: np.ndarray, image) -> None:

@@ -29,7 +29,7 @@ MODEL_VERSION = "1"  # bump when a change makes old run folders incomparable
 INCOMPLETE = "INCOMPLETE.txt"
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     names = ("hubsim", "mesa", "numpy", "pandas", "pydantic", "pyarrow", "matplotlib")
     found = {"python": platform.python_version()}
     for name in names:
@@ -40,7 +40,7 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(
@@ -84,8 +84,8 @@ class RunFolder:
             "seed_entropy": np.random.SeedSequence(scenario.seed).entropy,
             "replications": scenario.replications,
             "model_version": MODEL_VERSION,
-            "versions": _versions(),
-            "git_commit": _git_commit(),
+            "versions": versions(),
+            "git_commit": git_commit(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "status": "running",
         }

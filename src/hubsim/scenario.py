@@ -397,26 +397,33 @@ class _DuplicateKey(yaml.constructor.ConstructorError):
     """A key given twice in one mapping (plain YAML would silently keep the last one)."""
 
 
-class _Loader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that refuses duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, (str, int, float, bool)):
-                continue
-            if key in seen:
-                raise _DuplicateKey(
-                    None, None, f"key '{key}' appears twice in the same block", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+def parse_yaml(text: str) -> Any:
+    """`yaml.safe_load`, refusing a key given twice in one block (YAML would keep the last)."""
+    _refuse_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
+    return yaml.safe_load(text)
 
 
-def _yaml_message(path: Path, exc: yaml.YAMLError) -> str:
+def _refuse_duplicate_keys(node: yaml.Node | None) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                if key.value in seen:
+                    raise _DuplicateKey(
+                        None,
+                        None,
+                        f"key '{key.value}' appears twice in the same block",
+                        key.start_mark,
+                    )
+                seen.add(key.value)
+            _refuse_duplicate_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item)
+
+
+def yaml_error_message(path: Path, exc: yaml.YAMLError) -> str:
+    """One paragraph naming the file, the line and column, and the fix."""
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -438,9 +445,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             f"current folder, {Path.cwd()}); the shipped scenarios are in scenarios/."
         )
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ScenarioError(_yaml_message(path, exc)) from None
+        raise ScenarioError(yaml_error_message(path, exc)) from None
     except UnicodeDecodeError:
         raise ScenarioError(
             f"{path}: the file is not UTF-8 text. Save it as UTF-8 (plain text) and try again."

@@ -211,8 +211,8 @@ def _manifest(sweep: Sweep, folder: SweepFolder, executor: str, workers: int | N
         ],
         "outcomes": [o.text for o in sweep.outcomes],
         "model_version": results.MODEL_VERSION,
-        "versions": results._versions(),
-        "git_commit": results._git_commit(),
+        "versions": results.versions(),
+        "git_commit": results.git_commit(),
         "created": old.get("created", now()),
         "sessions": [
             *old.get("sessions", []),

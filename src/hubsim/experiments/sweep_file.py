@@ -23,7 +23,7 @@ from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
 from hubsim.results import MODEL_VERSION
 from hubsim.runner import resolve
-from hubsim.scenario import FRIENDLY, Scenario, _Loader, _yaml_message, load_scenario
+from hubsim.scenario import FRIENDLY, Scenario, load_scenario, parse_yaml, yaml_error_message
 
 RESERVED = ("point", "replication", "seed", "run_seconds")
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -249,9 +249,9 @@ def _read(path: Path) -> dict[str, Any]:
             f"{Path.cwd()}); the example is scenarios/sweeps/chengdu-rent.yaml."
         )
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise SweepError(_yaml_message(path, exc)) from None
+        raise SweepError(yaml_error_message(path, exc)) from None
     except (UnicodeDecodeError, OSError):
         raise SweepError(f"{path}: cannot read the file as UTF-8 text; save it as such.") from None
     if not isinstance(data, dict):

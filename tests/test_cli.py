@@ -226,3 +226,25 @@ def test_subprocess_tiny_run(write, tmp_path: Path) -> None:
     assert manifest["status"] == "complete"
     assert manifest["scenario"]["months"] == 2
     assert f"results: {folders[0]}" in done.stdout
+
+
+def test_cli_run_end_to_end_with_plots_and_tables(tmp_path: Path) -> None:
+    """The README's run command on a small baseline: tables printed, every plot a PNG."""
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    out = tmp_path / "out"
+    done = hubsim(
+        "run", str(baseline), "--months", "14", "--scale", "20000", "--out", str(out),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "talent start" in done.stdout and "Calibration" in done.stdout
+    assert "month 14/14" in done.stderr  # the progress bar
+    (folder,) = (out / "baseline").iterdir()
+    plots = sorted(p.name for p in (folder / "plots").iterdir())
+    assert plots == [
+        "attainment.png", "flows_heatmap.png", "net_migration.png", "rent_wage.png",
+        "spending.png", "talent.png",
+    ]  # fmt: skip
+    for name in plots:
+        data = (folder / "plots" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

@@ -68,7 +68,7 @@ def test_attainment_table_and_report(same_and_policy):
     table = pd.read_csv(folder / "attainment.csv")
     assert set(table.scenario) == {"baseline", "twin", "chengdu-cash"}
     assert len(table) == 13 * 3
-    assert table.reached_share.between(0, 1).all()
+    assert table.reached_share.isna().all()  # 30 months: no target date falls inside the run
     assert (table.talent_end_lo95 <= table.talent_end_mean).all()
     assert (table.talent_end_mean <= table.talent_end_hi95).all()
     report = (folder / "report.md").read_text()

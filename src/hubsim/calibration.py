@@ -59,14 +59,14 @@ def calibration_table(
             "",
             unemployment,
             "0.04-0.06",
-            "national urban unemployment around 4-5 % (data/README.md)",
+            "national urban unemployment around 4-5 % (project data notes)",
         ),
         (
             "inter-city move rate of talent per year",
             "",
             _talent_move_rate(cm, flows),
             "0.02-0.05",
-            "ASSUMPTION: no sourced figure in data/; judge by eye",
+            "ASSUMPTION: no sourced figure; judge by eye",
         ),
         (
             "Chengdu wage / tier-1 average wage",
@@ -84,14 +84,17 @@ def calibration_table(
         ),
     ]
     fit = growth_fit(city_month, initial)
+    first, last = city_month.date.min(), city_month.date.max()
+    last_year = min(last.year if last.month == 12 else last.year - 1, FIT_YEARS[1])
+    window = f"{first.year}-{max(last_year, first.year)}"
     for city, row in fit.iterrows():
         rows.append(
             (
-                f"population growth per year {FIT_YEARS[0]}-{FIT_YEARS[1]}",
+                f"population growth per year {window}",
                 city,
                 row.simulated,
                 f"{row.census:.4f}",
-                "census 2000-2010 annualised (data/census_2000_2010.csv)",
+                "census 2000-2010 annualised (src/hubsim/data/census_2000_2010.csv)",
             )
         )
     rho = stats.spearmanr(fit.simulated, fit.census).statistic

@@ -113,7 +113,8 @@ def attainment_heatmap(comparison: Comparison) -> plt.Figure:
     image = ax.imshow(reached.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(reached.to_numpy()):
         mark = "\nghost" if ghost.iloc[i, j] >= 0.5 else ""
-        ax.text(j, i, f"{value:.0%}{mark}", ha="center", va="center", fontsize=9)
+        text = "no target" if np.isnan(value) else f"{value:.0%}{mark}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=9)
     names = _names()
     ax.set_yticks(range(len(reached)), [names[c] for c in reached.index])
     ax.set_xticks(range(len(order)), order, rotation=20, ha="right")
@@ -171,9 +172,10 @@ def attainment_markdown(comparison: Comparison) -> str:
         for scenario in order:
             row = table[(table.city == city) & (table.scenario == scenario)].iloc[0]
             ghost = ", ghost" if row.ghost_share >= 0.5 else ""
+            reached = "no target" if np.isnan(row.reached_share) else f"{row.reached_share:.0%}"
             cells.append(
-                f"{row.reached_share:.0%} reached{ghost}; {row.talent_end_mean / 1e6:.2f} M "
-                f"[{row.talent_end_lo95 / 1e6:.2f}-{row.talent_end_hi95 / 1e6:.2f}]"
+                f"{reached} reached{ghost}; {row.talent_end_mean / 1e6:.2f} M "
+                f"({max(row.talent_end_lo95, 0) / 1e6:.2f} to {row.talent_end_hi95 / 1e6:.2f})"
             )
         lines.append(f"| {names[city]} | " + " | ".join(cells) + " |")
     return head + "\n".join(lines) + "\n"
@@ -186,11 +188,12 @@ def glance_lines(comparison: Comparison) -> list[str]:
     lines = []
     for arm in comparison.arms:
         mine = table[table.scenario == arm.name]
-        missed = [names[c] for c in mine[mine.reached_share < 0.5].city]
+        judged = mine[mine.reached_share.notna()]
+        missed = [names[c] for c in judged[judged.reached_share < 0.5].city]
         ghosts = [names[c] for c in mine[mine.ghost_share >= 0.5].city]
         spent = mine.spending_yuan.sum() / 1e9
         lines.append(
-            f"- **{arm.name}**: {len(mine) - len(missed)} of {len(mine)} cities reach their "
+            f"- **{arm.name}**: {len(judged) - len(missed)} of {len(judged)} cities reach their "
             f"target in most replications; missing: {', '.join(missed) or 'none'}; ghost hubs: "
             f"{', '.join(ghosts) or 'none'}; programme spending {spent:.0f} billion yuan."
         )

@@ -70,16 +70,15 @@ def city_metrics(model: HubModel, counts: dict[str, np.ndarray]) -> dict[str, np
 
 
 def target_talent(scenario: Scenario, city: str, talent: pd.Series) -> tuple[float, float, str]:
-    """(talent at the target's start, talent aimed for, date) in people; NaNs without a target.
+    """(talent at the target's start, talent aimed for, date) in people.
 
-    `talent` is indexed by month ('YYYY-MM'); a target that starts before the run starts from
-    the first month recorded.
+    `talent` is indexed by month ('YYYY-MM'). A target is judged only when the run covers both
+    its start and its date; otherwise (and without a target) this gives NaNs and no date.
     """
     target = scenario.targets.get(city)
-    if target is None:
+    if target is None or target.start not in talent.index or target.by not in talent.index:
         return float("nan"), float("nan"), ""
-    start = target.start if target.start in talent.index else talent.index[0]
-    base = float(talent.loc[start])
+    base = float(talent.loc[target.start])
     gain = target.gain_people if target.gain_people is not None else base * target.gain_share
     return base, base + gain, target.by
 
@@ -100,7 +99,7 @@ def summarize_replication(
     for city in talent.columns:
         series = talent[city]
         base, goal, by = target_talent(scenario, city, series)
-        due = by if by in series.index else horizon
+        due = by or horizon
         achieved = (series.loc[due] - base) / max(goal - base, 1.0) if by else np.nan
         net = float(series.iloc[-1] - series.iloc[0])
         rows.append(
@@ -112,7 +111,7 @@ def summarize_replication(
                 "target_date": by,
                 "talent_at_target_date": float(series.loc[due]) if by else np.nan,
                 "target_share_achieved": achieved,
-                "reached": bool(by) and bool(series.loc[due] >= goal),
+                "reached": float(series.loc[due] >= goal) if by else np.nan,
                 "office_occupancy_end": float(occupancy[city]),
                 "ghost": bool(by)
                 and occupancy[city] < scenario.ghost.occupancy_below

@@ -50,6 +50,10 @@ class ProgressBar:
             print(file=self.stream, flush=True)
 
 
+def _share(x: float) -> str:
+    return "-" if pd.isna(x) else f"{x:.2f}"
+
+
 def _millions(x: float) -> str:
     return "-" if pd.isna(x) else f"{x / 1e6:.2f}"
 
@@ -72,10 +76,17 @@ def summary_text(result: RunResult) -> str:
         lines.append(
             f"{row.city:<10} {_millions(row.talent_start):>12} {_millions(row.talent_end):>10} "
             f"{_millions(row.target_talent):>8} {row.target_date or '-':>8} "
-            f"{row.reached_share:>8.2f} {row.ghost_share:>6.2f} "
+            f"{_share(row.reached_share):>8} {row.ghost_share:>6.2f} "
             f"{row.office_occupancy_end:>9.2f} {row.spending_yuan / 1e9:>9.2f} "
             f"{'-' if np.isnan(per) else f'{per / 1e3:.1f}':>14}"
         )
+    unjudged = sorted(set(result.scenario.targets) - set(s.city[s.target_talent.notna()]))
+    if unjudged:
+        lines += [
+            "",
+            f"Targets not judged (the run does not cover their start and date): "
+            f"{', '.join(unjudged)}.",
+        ]
     lines += ["", *calibration_lines(result.calibration)]
     return "\n".join(lines)
 
@@ -91,7 +102,8 @@ def calibration_lines(table: pd.DataFrame) -> list[str]:
         lines.append(f"{row.quantity:<42} {row.simulated:>10.3f} {row.target:>10}  {row.source}")
     lines += [
         "",
-        "Population growth 2010-2015 (simulated, % a year) against 2000-2010 census growth",
+        f"Population growth {growth.quantity.iloc[0].rsplit(' ', 1)[-1] if len(growth) else ''}"
+        " (simulated, % a year) against 2000-2010 census growth",
         f"{'city':<10} {'simulated':>9} {'census':>7} {'error':>7}",
     ]
     for row in growth.itertuples():
@@ -119,6 +131,7 @@ def attainment_text(comparison) -> str:
         for name in order:
             row = rows[rows.scenario == name].iloc[0]
             ghost = "G" if row.ghost_share >= 0.5 else " "
-            cells.append(f"{row.reached_share:>4.0%}{ghost} {row.talent_end_mean / 1e6:5.2f}M")
+            reached = "  - " if pd.isna(row.reached_share) else f"{row.reached_share:>4.0%}"
+            cells.append(f"{reached}{ghost} {row.talent_end_mean / 1e6:5.2f}M")
         lines.append(f"{city:<10}" + "".join(f"{c:>{width}}" for c in cells))
     return "\n".join(lines)

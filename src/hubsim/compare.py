@@ -18,7 +18,7 @@ from scipy import stats
 from hubsim import results
 from hubsim.errors import HubsimError
 from hubsim.runner import Progress, resolve, run
-from hubsim.scenario import CITY_KEYS
+from hubsim.scenario import CITY_KEYS, Scenario
 
 
 @dataclass
@@ -64,22 +64,27 @@ def compare(
             f"{len(inputs)}); e.g. python -m hubsim compare scenarios/baseline.yaml "
             "scenarios/no-talent-war.yaml."
         )
-    loaded = [_load_folder(Path(i)) for i in inputs if Path(i).is_dir()]
-    seed = seed if seed is not None else _common(loaded, "seed", None)
-    replications = replications or _common(loaded, "replications", None) or 5
-    arms = []
+    loaded = {str(i): _load_folder(Path(i)) for i in inputs if Path(i).is_dir()}
+    seed = seed if seed is not None else _common(list(loaded.values()), "seed", None)
+    replications = replications or _common(list(loaded.values()), "replications", None) or 5
+    # Every input is read and checked before anything runs, so a mistake costs no runs.
+    planned: dict[str, Scenario] = {}
     for item in inputs:
-        if Path(item).is_dir():
-            arms.append(_load_folder(Path(item)))
+        if str(item) in loaded:
             continue
         scenario = resolve(item, seed=seed, replications=replications, months=months, scale=scale)
-        if seed is None:
-            seed = scenario.seed  # the first scenario's seed serves all that follow
-            scenario = resolve(scenario, seed=seed)
+        seed = scenario.seed  # the first scenario's seed serves all that follow
+        planned[str(item)] = scenario
+    _check_comparable([loaded.get(str(i)) or _planned_arm(planned[str(i)], str(i)) for i in inputs])
+    arms = []
+    for item in inputs:
+        if str(item) in loaded:
+            arms.append(loaded[str(item)])
+            continue
+        scenario = planned[str(item)]
         announce(f"running {scenario.name} ({replications} replications, seed {seed})")
         result = run(scenario, out=out, progress=progress)
         arms.append(_arm_from_result(result, str(item)))
-    _check_comparable(arms)
     attainment = attainment_table(arms)
     differences = paired_differences(arms)
     comparison = Comparison(arms, attainment, differences)
@@ -106,6 +111,15 @@ def _load_folder(folder: Path) -> Arm:
     )
 
 
+def _planned_arm(s: Scenario, source: str) -> Arm:
+    """An arm not yet run: enough to check that it is comparable with the others."""
+    empty = pd.DataFrame()
+    return Arm(
+        s.name, s.question, source, empty, empty, empty,
+        s.start, s.months, s.seed, s.replications, None,
+    )  # fmt: skip
+
+
 def _arm_from_result(result, source: str) -> Arm:
     s = result.scenario
     return Arm(
@@ -126,7 +140,8 @@ def _check_comparable(arms: list[Arm]) -> None:
             raise HubsimError(
                 f"{arm.source}: its horizon ({arm.start} + {arm.months} months) differs from "
                 f"{first.source} ({first.start} + {first.months} months). Compare runs over the "
-                "same months: rerun with --months, or give scenario files instead of folders."
+                "same months: pass --months N (it applies to every scenario file) or give run "
+                "folders with the same horizon."
             )
         if (arm.seed, arm.replications) != (first.seed, first.replications):
             raise HubsimError(
@@ -153,7 +168,33 @@ def _mean_interval(values: pd.Series) -> tuple[float, float, float]:
 
 
 def attainment_table(arms: list[Arm]) -> pd.DataFrame:
-    """City x scenario: reached and ghost shares, horizon talent with 95 % interval, cost."""
+    """City x scenario: reached and ghost shares, horizon talent with 95 % interval, cost.
+
+    Besides spending per net talent gained (all growth, whatever its cause), each scenario
+    after the first gets its extra talent and extra spending against the first, paired by
+    replication, and their ratio: what one more talent cost compared with the first scenario.
+    """
+    table = pd.DataFrame(_attainment_rows(arms))
+    base = arms[0].per_replication.set_index(["city", "replication"])
+    extra = []
+    for arm in arms:
+        mine = arm.per_replication.set_index(["city", "replication"])
+        talent = (mine.talent_end - base.talent_end).groupby(level="city").mean()
+        spent = (mine.spending_yuan - base.spending_yuan).groupby(level="city").mean()
+        extra.append(pd.DataFrame({"scenario": arm.name, "extra_talent_vs_first": talent,
+                                   "extra_spending_vs_first_yuan": spent}))  # fmt: skip
+    extra = pd.concat(extra).reset_index()
+    table = table.merge(extra, on=["city", "scenario"], how="left")
+    gain = table.extra_talent_vs_first
+    table["cost_per_extra_talent_yuan"] = np.where(
+        (gain > 0) & (table.extra_spending_vs_first_yuan > 0),
+        table.extra_spending_vs_first_yuan / gain.where(gain > 0, 1.0),
+        np.nan,
+    )
+    return table
+
+
+def _attainment_rows(arms: list[Arm]) -> list[dict]:
     rows = []
     for arm in arms:
         per_rep = arm.per_replication
@@ -176,7 +217,7 @@ def attainment_table(arms: list[Arm]) -> pd.DataFrame:
                     "spending_per_net_talent_yuan": spent / gain if gain > 0 else np.nan,
                 }
             )
-    return pd.DataFrame(rows)
+    return rows
 
 
 def paired_differences(arms: list[Arm], metric: str = "talent") -> pd.DataFrame:

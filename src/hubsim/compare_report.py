@@ -125,29 +125,30 @@ def attainment_heatmap(comparison: Comparison) -> plt.Figure:
 
 
 def efficiency_figure(comparison: Comparison) -> plt.Figure:
-    """Cost per net talent gained, for the cities that spend in some scenario."""
+    """Extra spending and extra talent against the first scenario, per city and scenario."""
     table = comparison.attainment
-    spenders = [c for c in CITY_KEYS if (table[table.city == c].spending_yuan > 0).any()]
-    order = [a.name for a in comparison.arms]
+    first = comparison.arms[0].name
+    others = [a.name for a in comparison.arms[1:]]
+    fig, ax = plt.subplots(figsize=(10, 6.5))
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(0, color="black", lw=0.8)
     names = _names()
-    fig, ax = plt.subplots(figsize=(10, 0.5 * len(spenders) * len(order) + 1.8))
-    height = 0.8 / len(order)
-    for k, name in enumerate(order):
-        mine = table[table.scenario == name].set_index("city").reindex(spenders)
-        y = np.arange(len(spenders)) + k * height
-        cost = mine.spending_per_net_talent_yuan / 1e3
-        ax.barh(y, cost.fillna(0), height=height, color=COLOURS[k], label=name)
-        for yy, c, total in zip(y, cost, mine.spending_yuan, strict=True):
-            text = "no net gain" if np.isnan(c) else f"{c:.0f}k ({total / 1e9:.0f} bn)"
-            text = "no spending" if total == 0 else text
-            ax.text(0 if np.isnan(c) else c, yy, " " + text, va="center", fontsize=8)
-    ax.set_yticks(np.arange(len(spenders)) + 0.4 - height / 2, [names[c] for c in spenders])
-    ax.invert_yaxis()
-    ax.set_xlabel("Programme spending per net talent gained (thousand yuan per person)")
-    ax.set_title("Spending efficiency (label: cost per talent, total spending in billion yuan)")
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="upper right")
-    ax.set_xlim(0, ax.get_xlim()[1] * 1.3)
+    for k, name in enumerate(others, start=1):
+        mine = table[table.scenario == name]
+        x, y = mine.extra_talent_vs_first / 1e3, mine.extra_spending_vs_first_yuan / 1e9
+        ax.scatter(x, y, color=COLOURS[k], label=name, s=36, alpha=0.85)
+        for row, xx, yy in zip(mine.itertuples(), x, y, strict=True):
+            if abs(yy) > 1:  # label the cities whose spending changed
+                ax.annotate(names[row.city], (xx, yy), fontsize=8, xytext=(3, 3),
+                            textcoords="offset points", color=COLOURS[k])  # fmt: skip
+    ax.set_xlabel(f"Extra talent at the horizon against '{first}' (thousand people)")
+    ax.set_ylabel(f"Extra programme spending against '{first}' (billion yuan)")
+    ax.set_title(
+        "Spending efficiency: up and to the left = paying more for little extra talent;\n"
+        "the slope from the origin is the cost of one extra talent (paired replications)"
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -192,10 +193,18 @@ def glance_lines(comparison: Comparison) -> list[str]:
         missed = [names[c] for c in judged[judged.reached_share < 0.5].city]
         ghosts = [names[c] for c in mine[mine.ghost_share >= 0.5].city]
         spent = mine.spending_yuan.sum() / 1e9
+        extra = ""
+        if arm is not comparison.arms[0]:
+            talent = mine.extra_talent_vs_first.sum() / 1e3
+            money = mine.extra_spending_vs_first_yuan.sum() / 1e9
+            extra = (
+                f" Against {comparison.arms[0].name}: {talent:+,.0f} thousand talent in the 13 "
+                f"cities together, {money:+,.0f} billion yuan of spending."
+            )
         lines.append(
             f"- **{arm.name}**: {len(judged) - len(missed)} of {len(judged)} cities reach their "
             f"target in most replications; missing: {', '.join(missed) or 'none'}; ghost hubs: "
-            f"{', '.join(ghosts) or 'none'}; programme spending {spent:.0f} billion yuan."
+            f"{', '.join(ghosts) or 'none'}; programme spending {spent:.0f} billion yuan.{extra}"
         )
     return lines
 
@@ -247,7 +256,7 @@ def report_markdown(comparison: Comparison) -> str:
         "overlay_talent.png": "Talent per city, by scenario",
         "difference_talent.png": f"Talent difference from {first.name}, paired",
         "attainment_heatmap.png": "Target attainment, city by scenario",
-        "spending_efficiency.png": "Spending against net talent gained",
+        "spending_efficiency.png": f"Extra spending against extra talent, relative to {first.name}",
     }
     lines += [f"![{text}](plots/{name})\n" for name, text in captions.items()]
     lines += ["## Caveats", ""] + [f"- {c}" for c in CAVEATS]

@@ -1,6 +1,6 @@
-"""Command line: `python -m hubsim run|validate|schema ...`, a thin layer over the library.
+"""Command line: `python -m hubsim run|compare|sweep|validate|calibrate|schema`.
 
-User errors print one paragraph and exit with code 2; there is no traceback for them.
+A thin layer over the library; user errors print one paragraph and exit with code 2.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
     run.set_defaults(func=_cmd_run)
 
-    validate = sub.add_parser("validate", help="check a scenario file and print it resolved")
+    validate = sub.add_parser(
+        "validate", help="check a scenario file; print its name, size and hash"
+    )
     validate.add_argument("scenario")
     validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     validate.set_defaults(func=_cmd_validate)

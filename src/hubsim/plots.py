@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -601,13 +601,21 @@ def _spending_table(summary: pd.DataFrame) -> pd.DataFrame:
         {
             "city": df["city"],
             "total_bn": df["spending_yuan"].astype(float) / 1e9,
-            "per_talent_k": df["spending_per_net_talent_yuan"].astype(float) / 1e3,
+            # A city that spent nothing has no cost per talent: labelled, not drawn as 0.
+            "per_talent_k": df["spending_per_net_talent_yuan"]
+            .astype(float)
+            .where(df["spending_yuan"] > 0)
+            / 1e3,
         }
     )
 
 
-def _spending_panel(ax: Axes, values: pd.Series, colour: str, missing_label: str) -> None:
+def _spending_panel(
+    ax: Axes, values: pd.Series, colour: str, missing_label: str | Sequence[str]
+) -> None:
     """Horizontal bars with value labels; NaN rows get a text label instead of a bar."""
+    if isinstance(missing_label, str):
+        missing_label = [missing_label] * len(values)
     ypos = np.arange(len(values))
     ok = values.notna().to_numpy()
     ax.barh(ypos[ok], values[ok], color=colour, height=0.65)
@@ -618,8 +626,8 @@ def _spending_panel(ax: Axes, values: pd.Series, colour: str, missing_label: str
         ax.xaxis.set_major_formatter(_PLAIN)
     left, right = ax.get_xlim()
     ax.set_xlim(left, right * (1.8 if ax.get_xscale() == "log" else 1.18))
-    for y, value in zip(ypos, values, strict=True):
-        text = missing_label if pd.isna(value) else _money_label(value)
+    for y, value, missing in zip(ypos, values, missing_label, strict=True):
+        text = missing if pd.isna(value) else _money_label(value)
         x = value if pd.notna(value) and value > 0 else left
         ax.text(
             x,
@@ -648,7 +656,8 @@ def _spending_figure(summary: pd.DataFrame) -> Figure:
         1, 2, figsize=(12, 0.42 * len(table) + 1.9), sharey=True, layout="constrained"
     )
     _spending_panel(ax_total, table["total_bn"], "#4c72b0", "no data")
-    _spending_panel(ax_unit, table["per_talent_k"], "#dd8452", "no net gain")
+    missing = np.where(table["total_bn"] > 0, "no net gain", "no spending")
+    _spending_panel(ax_unit, table["per_talent_k"], "#dd8452", list(missing))
     ax_total.set_yticks(np.arange(len(table)), [names.get(c, c) for c in table["city"]])
     ax_total.invert_yaxis()  # tier-1 on top; sharey carries it to the other panel
     ax_total.set_xlabel("Total programme spending (billion yuan)")

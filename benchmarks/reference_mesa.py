@@ -361,7 +361,11 @@ class ReferenceModel(mesa.Model):
         self.premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
         yearly_exit = self.beh.firms.exit_hazard_per_year
         self.monthly_exit_hazard = 1.0 - (1.0 - yearly_exit) ** (1 / 12)
-        self._wage_trend = self._wage_trend_by_month()
+        self._wage_trend = markets.wage_trend_by_month(
+            self.beh.labour.nominal_wage_growth_by_year,
+            month_index(scenario.start),
+            scenario.months,
+        )
         self.city_agents = [City(self, j) for j in range(self.cities.n - 1)]
         self._reset_month_tallies()
         self.retired_since_july = 0.0
@@ -390,15 +394,6 @@ class ReferenceModel(mesa.Model):
     def wage_trend(self) -> float:
         """National nominal wage level relative to the start, compounding each year's rate."""
         return float(self._wage_trend[max(self.month, 0)])
-
-    def _wage_trend_by_month(self) -> np.ndarray:
-        schedule = sorted(self.beh.labour.nominal_wage_growth_by_year.items())
-        first = month_index(self.params.start)
-        growth = np.zeros(self.params.months + 1)
-        for m in range(self.params.months + 1):
-            rates = [g for year, g in schedule if year <= (first + m) // 12] or [schedule[0][1]]
-            growth[m] = rates[-1]
-        return np.concatenate([[1.0], np.cumprod(np.power(1.0 + growth[:-1], 1.0 / 12.0))])
 
     def step(self) -> None:
         """One month, in HubModel's order (DESIGN s.3)."""

@@ -131,3 +131,17 @@ def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     dlam = lam[:, None] - lam[None, :]
     h = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+def wage_trend_by_month(growth_by_year: dict[int, float], first_month: int, months: int):
+    """National nominal wage level for months 0..months relative to month 0.
+
+    `growth_by_year` maps a year to the yearly growth from that year on; `first_month` is the
+    start as months since year 0 (`scenario.month_index`). Growth compounds monthly.
+    """
+    schedule = sorted(growth_by_year.items())
+    growth = np.zeros(months + 1)
+    for m in range(months + 1):
+        rates = [g for year, g in schedule if year <= (first_month + m) // 12] or [schedule[0][1]]
+        growth[m] = rates[-1]
+    return np.concatenate([[1.0], np.cumprod(np.power(1.0 + growth[:-1], 1.0 / 12.0))])

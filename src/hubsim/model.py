@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from hubsim import demography, dynamics, metrics, migration, policy, world
+from hubsim import demography, dynamics, markets, metrics, migration, policy, world
 from hubsim.cities import City, CityArrays, build_city_arrays
 from hubsim.firms import FirmTable
 from hubsim.scenario import DEGREES, Scenario, month_index
@@ -43,7 +43,11 @@ class HubModel(mesa.Model):
         self.book = policy.ProgrammeBook.from_programmes(
             scenario.programmes, self.cities.keys, scenario.start
         )
-        self._wage_trend = self._wage_trend_by_month()
+        self._wage_trend = markets.wage_trend_by_month(
+            self.beh.labour.nominal_wage_growth_by_year,
+            month_index(scenario.start),
+            scenario.months,
+        )
         self.workers = WorkerTable()
         self.firms = FirmTable()
         self._build_world()
@@ -95,17 +99,6 @@ class HubModel(mesa.Model):
     def wage_trend(self) -> float:
         """National nominal wage level relative to the start (common to all cities)."""
         return float(self._wage_trend[max(self.month, 0)])
-
-    def _wage_trend_by_month(self) -> np.ndarray:
-        schedule = sorted(self.beh.labour.nominal_wage_growth_by_year.items())
-        first = month_index(self.params.start)
-        growth = np.zeros(self.params.months + 1)
-        for m in range(self.params.months + 1):
-            year = (first + m) // 12
-            rates = [g for y, g in schedule if y <= year] or [schedule[0][1]]
-            growth[m] = rates[-1]
-        monthly = np.power(1.0 + growth, 1.0 / 12.0)
-        return np.concatenate([[1.0], np.cumprod(monthly[:-1])])
 
     def shock(self) -> tuple[float, float]:
         """Productivity and firm-entry factors of the demand shocks in force this month."""

@@ -14,8 +14,9 @@ import pandas as pd
 from hubsim.runner import RunResult
 
 
-class ProgressBar:
-    """`[######----] rep 1/3  month 120/240  ETA 4s` on stderr, redrawn a few times a second."""
+class TextBar:
+    """A one-line progress bar on stderr: redrawn in place on a terminal (5 times a second),
+    printed every 5 s otherwise, always once at the end."""
 
     def __init__(self, stream=None, width: int = 30) -> None:
         self.stream = stream or sys.stderr
@@ -23,31 +24,45 @@ class ProgressBar:
         self.started = time.perf_counter()
         self.last_draw = 0.0
         self.tty = getattr(self.stream, "isatty", lambda: False)()
+        self.drawn = False
 
-    def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
-        done = (replication * months + month) / (replications * months)
+    def restart(self) -> None:
+        self.started = time.perf_counter()
+
+    def draw(self, fraction: float, label: str, eta_s: float | None, finished: bool) -> None:
         now = time.perf_counter()
-        if replication == 0 and month == 1:  # a new run: restart the clock
-            self.started = now
-        finished = done >= 1.0
-        interval = 0.2 if self.tty else 5.0
-        if not finished and now - self.last_draw < interval:
+        if not finished and now - self.last_draw < (0.2 if self.tty else 5.0):
             return
         self.last_draw = now
-        elapsed = now - self.started
-        eta = elapsed * (1 - done) / done if done > 0 else float("nan")
-        filled = int(self.width * done)
-        bar = "#" * filled + "-" * (self.width - filled)
+        filled = int(self.width * min(max(fraction, 0.0), 1.0))
+        eta = "?" if eta_s is None else f"{eta_s:.0f}s"
         text = (
-            f"[{bar}] rep {replication + 1}/{replications}  month {month}/{months}  "
-            f"{elapsed:.0f}s elapsed, ETA {eta:.0f}s"
+            f"[{'#' * filled}{'-' * (self.width - filled)}] {label}  "
+            f"{now - self.started:.0f}s elapsed, ETA {eta}"
         )
         end = "\r" if self.tty and not finished else "\n"
         print(text, end=end, file=self.stream, flush=True)
+        self.drawn = end == "\r"
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
 
     def close(self) -> None:
-        if self.tty:
+        if self.drawn:  # a bar left mid-line (interrupted) ends its line
             print(file=self.stream, flush=True)
+            self.drawn = False
+
+
+class ProgressBar(TextBar):
+    """`[######----] rep 1/3  month 120/240  20s elapsed, ETA 4s` for `hubsim run`."""
+
+    def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
+        if replication == 0 and month == 1:  # a new run: restart the clock
+            self.restart()
+        done = (replication * months + month) / (replications * months)
+        eta = self.elapsed() * (1 - done) / done if done > 0 else None
+        label = f"rep {replication + 1}/{replications}  month {month}/{months}"
+        self.draw(done, label, eta, finished=done >= 1.0)
 
 
 def _share(x: float) -> str:

@@ -5,8 +5,6 @@ Runs go to local processes by default or to a Dask cluster; each finished run is
 
 from __future__ import annotations
 
-import sys
-import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from hubsim.errors import HubsimError, RunInterrupted
 from hubsim.experiments import executors
 from hubsim.experiments.store import SweepFolder, now
 from hubsim.experiments.sweep_file import Sweep, load_sweep
+from hubsim.report import TextBar
 
 
 class SweepProgressFn(Protocol):
@@ -245,43 +244,21 @@ def _interrupted_message(sweep: Sweep, folder: SweepFolder) -> str:
 # --------------------------------------------------------------------------- terminal
 
 
-class SweepProgress:
+class SweepProgress(TextBar):
     """`[######----] runs 12/45 (30 before)  failed 1  20s elapsed, ETA 31s` on stderr."""
 
-    def __init__(self, stream=None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.started = time.perf_counter()
-        self.last_draw = 0.0
-        self.tty = getattr(self.stream, "isatty", lambda: False)()
-        self.drawn = False
-
     def __call__(self, done: int, total: int, failed: int, before: int) -> None:
-        now_s = time.perf_counter()
         processed = done - before + failed
         if processed == 0:
-            self.started = now_s
-        finished = done + failed >= total
-        if not finished and now_s - self.last_draw < (0.2 if self.tty else 5.0):
-            return
-        self.last_draw = now_s
-        elapsed = now_s - self.started
+            self.restart()
         left = total - done - failed
-        eta = f"{elapsed / processed * left:.0f}s" if processed else "?"
-        filled = int(self.width * done / max(total, 1))
-        text = (
-            f"[{'#' * filled}{'-' * (self.width - filled)}] runs {done}/{total}"
+        eta = self.elapsed() / processed * left if processed else None
+        label = (
+            f"runs {done}/{total}"
             + (f" ({before} before)" if before else "")
-            + f"  failed {failed}  {elapsed:.0f}s elapsed, ETA {eta}"
+            + f"  failed {failed}"
         )
-        end = "\r" if self.tty and not finished else "\n"
-        print(text, end=end, file=self.stream, flush=True)
-        self.drawn = end == "\r"
-
-    def close(self) -> None:
-        if self.drawn:
-            print(file=self.stream, flush=True)
-            self.drawn = False
+        self.draw(done / max(total, 1), label, eta, finished=done + failed >= total)
 
 
 def summary_text(result: SweepResult, max_points: int = 40) -> str:

@@ -322,7 +322,6 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
     unemployed = np.bincount(seeker_city, minlength=n).astype(float)
     vacancies = np.bincount(firms.office_city, weights=posted, minlength=n)
     model.vacancies = vacancies
-    model.unemployed_before_match = unemployed
     hires = markets.stochastic_round(
         markets.matches(
             unemployed, vacancies, lab.matching_efficiency_per_month, lab.matching_elasticity
@@ -341,7 +340,6 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
     real_wage = model.cities.base_wage_yuan * model.wage_index
     w.wage[hired] = real_wage[city] * premium[w.degree[hired]]
     model.wage_bill += np.bincount(city, weights=w.wage[hired], minlength=n)
-    model.hires = np.bincount(city, minlength=n)
     model.wage_index[:-1] = markets.wage_index_update(
         model.wage_index,
         vacancies,

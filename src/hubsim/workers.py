@@ -46,10 +46,6 @@ class WorkerTable:
     def __len__(self) -> int:
         return self.size
 
-    @property
-    def alive(self) -> np.ndarray:
-        return self.city >= 0
-
     def nbytes_per_row(self) -> int:
         return sum(np.dtype(dt).itemsize for dt in COLUMNS.values())
 

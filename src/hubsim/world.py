@@ -117,6 +117,4 @@ def _init_city_state(model: HubModel) -> None:
     model.retired_since_july = 0.0
     model.unsettled_rows = np.zeros(0, dtype=np.int64)  # this year's graduates, until they choose
     model.vacancies = np.zeros(n)
-    model.firm_struggling = np.zeros(model.firms.n_firms, dtype=bool)
     model.target_tightness = np.full(n, model.beh.labour.stable_tightness)
-    model.cap = np.full(n, np.inf)

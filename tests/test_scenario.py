@@ -391,3 +391,17 @@ def test_every_shipped_scenario_is_valid_and_asks_a_question():
         scenario = load_scenario(path)
         assert scenario.question, path
         assert path.read_text().startswith("#"), f"{path} should open with a comment"
+
+
+def test_empty_file_and_file_level_key_hints(tmp_path):
+    from hubsim.errors import ScenarioError
+    from hubsim.scenario import load_scenario
+
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing yet\n")
+    with pytest.raises(ScenarioError, match="the file is empty.*extends: baseline.yaml"):
+        load_scenario(empty)
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("extnds: baseline.yaml\n")
+    with pytest.raises(ScenarioError, match="did you mean 'extends'"):
+        load_scenario(typo)

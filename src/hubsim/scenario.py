@@ -457,7 +457,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             f"{path}: cannot read the file ({exc.strerror}). Give the path of a readable YAML file."
         ) from None
     if data is None:
-        data = {}
+        raise ScenarioError(
+            f"{path}: the file is empty. A scenario usually starts from the baseline: write "
+            "'extends: baseline.yaml' (a path relative to this file) and the keys you change."
+        )
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{path}: a scenario must be a mapping of keys (name:, start:, ...), "
@@ -617,6 +620,8 @@ def _dotted(loc: tuple) -> str:
 
 def _extra_key_fix(loc: tuple) -> str:
     allowed = sorted(_model_at(loc[:-1]).model_fields) if _model_at(loc[:-1]) else []
+    if not loc[:-1]:  # file-level keys that loading consumes before the schema sees them
+        allowed = sorted([*allowed, "extends", "add_programmes"])
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     hint = f"did you mean '{close[0]}'? If so, correct" if close else "correct"
     level = f"in '{_dotted(loc[:-1])}'" if loc[:-1] else "at the top level"

@@ -254,5 +254,9 @@ def test_counts_are_kept_current_through_the_labour_market(monkeypatch):
     monkeypatch.setattr(migration, "migration", check_then_migrate)
     for _ in range(26):
         model.step()
+        # At the end of each month too: the counts recorded and used for rents.
+        fresh = dynamics.city_counts(model)
+        for key in ("population", "talent", "employed", "employed_talent"):
+            np.testing.assert_array_equal(model.counts[key], fresh[key], err_msg=key)
     assert checked == list(range(26))
     np.testing.assert_array_equal(model.staff, dynamics.office_staff(model))

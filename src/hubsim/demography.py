@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hubsim.dynamics import GRADUATION_AGE, lose_jobs
+from hubsim.dynamics import GRADUATION_AGE, lose_jobs, shift_residents
 from hubsim.markets import stochastic_round
 from hubsim.scenario import Demography
 
@@ -39,6 +39,7 @@ def retirement(model: HubModel) -> None:
     retiring = np.flatnonzero((w.birth <= limit) & (w.city >= 0))
     model.retired_step[:-1] += np.bincount(w.city[retiring], minlength=model.cities.n)[:-1]
     lose_jobs(model, retiring)
+    shift_residents(model, retiring, -1)
     w.city[retiring] = -1
     working_years = model.beh.demography.retirement_age - 16
     outside = model.outside_agents / (12.0 * working_years)

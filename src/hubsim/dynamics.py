@@ -40,10 +40,26 @@ def city_counts(model: HubModel) -> dict[str, np.ndarray]:
         "employed": bins[:, 2] + bins[:, 3],
         "employed_talent": bins[:, 3],
     }
+    outside_counts(model, counts)
+    return counts
+
+
+def outside_counts(model: HubModel, counts: dict[str, np.ndarray]) -> None:
+    """The outside node's entries, from its aggregate residents by degree."""
     counts["population"][-1] = model.outside_agents.sum()
     counts["talent"][-1] = model.outside_agents[1:].sum()
     counts["employed"][-1] = counts["population"][-1] * model.beh.labour.outside_employment_rate
-    return counts
+
+
+def shift_residents(model: HubModel, rows: np.ndarray, sign: int) -> None:
+    """Keep `model.counts` current when rows arrive in (+1) or leave (-1) their city."""
+    if model.counts is None or len(rows) == 0:
+        return
+    n = model.cities.n
+    city = model.workers.city[rows]
+    model.counts["population"] += sign * np.bincount(city, minlength=n)
+    talent = model.workers.degree[rows] > 0
+    model.counts["talent"] += sign * np.bincount(city[talent], minlength=n)
 
 
 def wage_bill(model: HubModel) -> np.ndarray:

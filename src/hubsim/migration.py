@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hubsim import markets, policy
-from hubsim.dynamics import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION, lose_jobs
+from hubsim.dynamics import (
+    OUTSIDE_AGE,
+    OUTSIDE_MONTHS_SINCE_GRADUATION,
+    lose_jobs,
+    shift_residents,
+)
 from hubsim.scenario import DEGREES
 from hubsim.workers import age_years, months_since, reconsider_hazard_per_month, sample_by_hazard
 
@@ -143,11 +148,13 @@ def _choose(model: HubModel, rows: np.ndarray, counts: dict, rng: np.random.Gene
     outside = model.cities.outside
     leaving = moved & (choice == outside)
     lose_jobs(model, rows[moved])
+    shift_residents(model, rows[moved], -1)
     w.city[rows[leaving]] = -1
     model.outside_agents += np.bincount(degree[leaving], minlength=len(DEGREES))
     arriving = moved & ~leaving
     settling = arriving | (~moved & ~w.settled[rows])
     w.city[rows[arriving]] = choice[arriving]
+    shift_residents(model, rows[arriving], +1)
     w.arrived[rows[arriving]] = model.now
     w.rent_subsidy_left[rows[arriving]] = 0
     w.settled[rows] = True
@@ -233,6 +240,7 @@ def _add_arrivals(
         graduated=np.where(degree > 0, now - OUTSIDE_MONTHS_SINCE_GRADUATION[degree], -(2**15)),
         arrived=np.full(len(city), now),
     )
+    shift_residents(model, rows, +1)
     c = model.cities
     w = model.workers
     open_ = policy.hukou_open(

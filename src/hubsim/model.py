@@ -130,7 +130,9 @@ class HubModel(mesa.Model):
         if on.demography:
             demography.retirement(self)
         dynamics.build_capacity(self)
-        self.counts = dynamics.city_counts(self)
+        # Jobs, moves, arrivals and retirements kept the counts current; only the outside
+        # node's entries, read from its aggregate residents, are refreshed.
+        dynamics.outside_counts(self, self.counts)
         if on.housing:
             dynamics.housing(self, self.counts)
         self.record()

@@ -119,27 +119,59 @@ def migration(model: HubModel) -> None:
     # Kept current through the labour market by shift_employment; copied so that movers
     # losing their jobs below do not change what the outside node's movers see.
     counts = {key: values.copy() for key, values in model.counts.items()}
-    _choose(model, choosers, counts, rng)
-    _outside_arrivals(model, counts, rng)
+    # One utility evaluation for the choosers and the outside node's representative movers.
+    people = _concat(_chooser_profile(model, choosers), _outside_profile(model))
+    value, hukou_ok = utility(model, counts, **people)
+    n = len(choosers)
+    _choose(model, choosers, value[:n], hukou_ok[:n], rng)
+    _outside_arrivals(model, value[n:], rng)
 
 
-def _choose(model: HubModel, rows: np.ndarray, counts: dict, rng: np.random.Generator) -> None:
+def _chooser_profile(model: HubModel, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """What `utility` needs to know of each chooser."""
+    w = model.workers
+    return {
+        "degree": w.degree[rows].astype(np.intp),
+        "age": age_years(w.birth[rows], model.now),
+        "since_graduation": months_since(w.graduated[rows], model.now),
+        "current": w.city[rows].astype(np.intp),
+        "origin": w.origin[rows].astype(np.intp),
+        "hukou": w.hukou[rows].astype(np.intp),
+        "settled": w.settled[rows],
+        "received": w.received[rows],
+    }
+
+
+def _outside_profile(model: HubModel) -> dict[str, np.ndarray]:
+    """The representative reconsidering person of the outside node, one per degree."""
+    here = np.full(len(DEGREES), model.cities.outside)
+    return {
+        "degree": np.arange(len(DEGREES)),
+        "age": OUTSIDE_AGE,
+        "since_graduation": OUTSIDE_MONTHS_SINCE_GRADUATION,
+        "current": here,
+        "origin": here,
+        "hukou": here,
+        "settled": np.ones(len(DEGREES), dtype=bool),
+        "received": np.zeros(len(DEGREES), dtype=np.int64),
+    }
+
+
+def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {key: np.concatenate([a[key], b[key]]) for key in a}
+
+
+def _choose(
+    model: HubModel,
+    rows: np.ndarray,
+    value: np.ndarray,
+    hukou_ok: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     w = model.workers
     if len(rows) == 0:
         return
     current = w.city[rows].astype(np.intp)
-    value, hukou_ok = utility(
-        model,
-        counts,
-        w.degree[rows].astype(np.intp),
-        age_years(w.birth[rows], model.now),
-        months_since(w.graduated[rows], model.now),
-        current,
-        w.origin[rows].astype(np.intp),
-        w.hukou[rows].astype(np.intp),
-        w.settled[rows],
-        w.received[rows],
-    )
     probabilities = markets.logit_probabilities(value, model.beh.migration.logit_scale)
     choice = markets.draw_choices(probabilities, rng)
     moved = choice != current
@@ -191,23 +223,12 @@ def collect_subsidies(model: HubModel, rows: np.ndarray) -> None:
         w.received[served] = policy.mark_received(w.received[served], p)
 
 
-def _outside_arrivals(model: HubModel, counts: dict, rng: np.random.Generator) -> None:
-    """People from the rest of China choose like a representative worker of their degree."""
+def _outside_arrivals(model: HubModel, value: np.ndarray, rng: np.random.Generator) -> None:
+    """People from the rest of China choose like a representative person of their degree.
+
+    `value` holds that person's utility of each node, one row per degree.
+    """
     outside, hazards = model.cities.outside, model.beh.migration.hazards
-    degrees = np.arange(len(DEGREES))
-    here = np.full(len(DEGREES), outside)
-    value, _ = utility(
-        model,
-        counts,
-        degrees,
-        OUTSIDE_AGE,
-        OUTSIDE_MONTHS_SINCE_GRADUATION,
-        here,
-        here,
-        here,
-        np.ones(len(DEGREES), dtype=bool),
-        np.zeros(len(DEGREES), dtype=np.int64),
-    )
     probabilities = markets.logit_probabilities(value, model.beh.migration.logit_scale)
     hazard = 1.0 - np.exp(-hazards.outside_per_year / 12.0)
     reconsider = np.minimum(rng.poisson(model.outside_agents * hazard), model.outside_agents)

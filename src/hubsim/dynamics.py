@@ -53,13 +53,22 @@ def outside_counts(model: HubModel, counts: dict[str, np.ndarray]) -> None:
 
 def shift_residents(model: HubModel, rows: np.ndarray, sign: int) -> None:
     """Keep `model.counts` current when rows arrive in (+1) or leave (-1) their city."""
+    _shift_counts(model, rows, sign, "population", "talent")
+
+
+def shift_employment(model: HubModel, rows: np.ndarray, sign: int) -> None:
+    """Keep `model.counts` current when rows are hired (+1) or lose their job (-1)."""
+    _shift_counts(model, rows, sign, "employed", "employed_talent")
+
+
+def _shift_counts(model: HubModel, rows: np.ndarray, sign: int, total: str, talent: str) -> None:
     if model.counts is None or len(rows) == 0:
         return
     n = model.cities.n
     city = model.workers.city[rows]
-    model.counts["population"] += sign * np.bincount(city, minlength=n)
-    talent = model.workers.degree[rows] > 0
-    model.counts["talent"] += sign * np.bincount(city[talent], minlength=n)
+    model.counts[total] += sign * np.bincount(city, minlength=n)
+    is_talent = model.workers.degree[rows] > 0
+    model.counts[talent] += sign * np.bincount(city[is_talent], minlength=n)
 
 
 def wage_bill(model: HubModel) -> np.ndarray:
@@ -109,17 +118,6 @@ def grow_office_arrays(model: HubModel, desired: np.ndarray | None = None) -> No
         desired = np.zeros(new)
     model.desired = np.append(model.desired, desired)
     model.staff = np.append(model.staff, np.zeros(new, dtype=model.staff.dtype))
-
-
-def shift_employment(model: HubModel, rows: np.ndarray, sign: int) -> None:
-    """Keep `model.counts` current when rows are hired (+1) or lose their job (-1)."""
-    if model.counts is None or len(rows) == 0:
-        return
-    n = model.cities.n
-    city = model.workers.city[rows]
-    model.counts["employed"] += sign * np.bincount(city, minlength=n)
-    talent = model.workers.degree[rows] > 0
-    model.counts["employed_talent"] += sign * np.bincount(city[talent], minlength=n)
 
 
 def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from hubsim.errors import ScenarioError
+from hubsim.errors import HubsimError, ScenarioError
 
 DEGREES = ("none", "bachelor", "master", "phd")
 CITY_KEYS = (
@@ -438,24 +438,29 @@ def yaml_error_message(path: Path, exc: yaml.YAMLError) -> str:
     )
 
 
+def read_yaml(path: Path, error: type[HubsimError]) -> Any:
+    """A YAML file's content (`parse_yaml`); unreadable or malformed files raise `error`."""
+    try:
+        return parse_yaml(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(yaml_error_message(path, exc)) from None
+    except UnicodeDecodeError:
+        raise error(
+            f"{path}: the file is not UTF-8 text. Save it as UTF-8 (plain text) and try again."
+        ) from None
+    except OSError as exc:
+        raise error(
+            f"{path}: cannot read the file ({exc.strerror}). Give the path of a readable YAML file."
+        ) from None
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ScenarioError(
             f"{path}: scenario file not found. Check the path (relative paths are taken from the "
             f"current folder, {Path.cwd()}); the shipped scenarios are in scenarios/."
         )
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(yaml_error_message(path, exc)) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(
-            f"{path}: the file is not UTF-8 text. Save it as UTF-8 (plain text) and try again."
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(
-            f"{path}: cannot read the file ({exc.strerror}). Give the path of a readable YAML file."
-        ) from None
+    data = read_yaml(path, ScenarioError)
     if data is None:
         raise ScenarioError(
             f"{path}: the file is empty. A scenario usually starts from the baseline: write "

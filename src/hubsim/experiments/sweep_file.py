@@ -23,7 +23,7 @@ from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
 from hubsim.results import MODEL_VERSION
 from hubsim.runner import resolve
-from hubsim.scenario import FRIENDLY, Scenario, load_scenario, parse_yaml, yaml_error_message
+from hubsim.scenario import FRIENDLY, Scenario, load_scenario, read_yaml
 
 RESERVED = ("point", "replication", "seed", "run_seconds")
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -248,12 +248,7 @@ def _read(path: Path) -> dict[str, Any]:
             f"{path}: sweep file not found. Check the path (relative paths are taken from "
             f"{Path.cwd()}); the example is scenarios/sweeps/chengdu-rent.yaml."
         )
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SweepError(yaml_error_message(path, exc)) from None
-    except (UnicodeDecodeError, OSError):
-        raise SweepError(f"{path}: cannot read the file as UTF-8 text; save it as such.") from None
+    data = read_yaml(path, SweepError)
     if not isinstance(data, dict):
         raise SweepError(
             f"{path}: a sweep file must be a mapping of keys (base:, parameters:, outcomes:, "

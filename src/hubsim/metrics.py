@@ -69,6 +69,11 @@ def city_metrics(model: HubModel, counts: dict[str, np.ndarray]) -> dict[str, np
     }
 
 
+def as_table(city_metrics: dict[str, np.ndarray]) -> np.ndarray:
+    """The metrics as one (len(METRICS), nodes) array, rows in METRICS order."""
+    return np.array([city_metrics[name] for name in METRICS], dtype=float)
+
+
 def target_talent(scenario: Scenario, city: str, talent: pd.Series) -> tuple[float, float, str]:
     """(talent at the target's start, talent aimed for, date) in people.
 

@@ -55,9 +55,11 @@ class HubModel(mesa.Model):
         self._schedule_calendar()
         self.counts = dynamics.city_counts(self)
         self.city_metrics = metrics.city_metrics(self, self.counts)
-        # One model reporter holding every city's metrics: 14 City agents x 17 reporters
-        # through getattr cost more than the whole month's arithmetic at small sizes.
-        self.datacollector = mesa.DataCollector(model_reporters={"city_metrics": "city_metrics"})
+        # One model reporter holding every city's metrics as one (metric, node) array:
+        # 14 City agents x 17 reporters through getattr, or a dict of 17 arrays (which the
+        # DataCollector deep-copies array by array), cost more than a month's arithmetic.
+        self.metric_table = metrics.as_table(self.city_metrics)
+        self.datacollector = mesa.DataCollector(model_reporters={"metric_table": "metric_table"})
         self.initial_metrics = {k: v.copy() for k, v in self.city_metrics.items()}
 
     # ------------------------------------------------------------------ world
@@ -140,6 +142,7 @@ class HubModel(mesa.Model):
     def record(self) -> None:
         """Metrics of the month just simulated, into the DataCollector and the flow table."""
         self.city_metrics = metrics.city_metrics(self, self.counts)
+        self.metric_table = metrics.as_table(self.city_metrics)
         year = (self.start_abs + self.month) // 12 - self.start_abs // 12  # calendar years
         self.flows_by_year[year] += self.flows_step
         self.datacollector.collect(self)

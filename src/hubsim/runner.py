@@ -108,8 +108,7 @@ def simulate(
 
 def _tidy_city_month(model: HubModel, replication: int) -> pd.DataFrame:
     """The DataCollector's monthly city metrics as a tidy table (metric, date, city order)."""
-    records = model.datacollector.model_vars["city_metrics"]
-    values = np.array([[record[m] for m in metrics.METRICS] for record in records], dtype=float)
+    values = np.array(model.datacollector.model_vars["metric_table"], dtype=float)
     months, n_metrics, n_nodes = values.shape
     dates = pd.date_range(model.params.start + "-01", periods=months, freq="MS")
     return pd.DataFrame(

@@ -248,6 +248,9 @@ def test_counts_are_kept_current_through_the_labour_market(monkeypatch):
             np.testing.assert_array_equal(m.counts[key], fresh[key], err_msg=key)
         np.testing.assert_array_equal(m.staff, dynamics.office_staff(m), err_msg="staff")
         np.testing.assert_allclose(m.wage_bill, dynamics.wage_bill(m), rtol=1e-9, atol=1e-3)
+        # Offices closed this month (exit, quarterly closing, relocation) kept nobody.
+        employer = m.workers.employer[m.workers.employer >= 0]
+        assert m.firms.office_open[employer].all(), "a worker is employed by a closed office"
         checked.append(m.month)
         real(m)
 
@@ -260,3 +263,30 @@ def test_counts_are_kept_current_through_the_labour_market(monkeypatch):
             np.testing.assert_array_equal(model.counts[key], fresh[key], err_msg=key)
     assert checked == list(range(26))
     np.testing.assert_array_equal(model.staff, dynamics.office_staff(model))
+
+
+def test_recorded_metrics_table_follows_metrics_order():
+    """The DataCollector stores one (metric, node) array a month, rows in METRICS order."""
+    from hubsim import metrics
+
+    model = HubModel(resolve(BASELINE, months=3, scale=50_000))
+    for _ in range(3):
+        model.step()
+    records = model.datacollector.model_vars["metric_table"]
+    assert len(records) == 3
+    assert records[-1].shape == (len(metrics.METRICS), model.cities.n)
+    for i, name in enumerate(metrics.METRICS):
+        np.testing.assert_array_equal(records[-1][i], model.city_metrics[name], err_msg=name)
+    assert records[0] is not records[-1] and not np.array_equal(records[0], records[-1])
+
+
+def test_world_reserves_rows_for_a_year_of_newcomers():
+    """Rows are reserved at build so that the first year's arrivals copy no column."""
+    from hubsim.world import ROW_HEADROOM
+
+    model = HubModel(resolve(BASELINE, months=12, scale=20_000))
+    column = model.workers._cols["city"]
+    assert len(column) >= len(model.workers) * (1 + ROW_HEADROOM)
+    for _ in range(12):
+        model.step()
+    assert model.workers._cols["city"] is column

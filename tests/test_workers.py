@@ -61,6 +61,32 @@ def test_append_defaults_and_growth():
         _ = table.no_such_column
 
 
+def test_reserve_makes_room_without_moving_rows():
+    table = WorkerTable()
+    _fill(table, 0, 10)
+    table.reserve(5000)
+    assert len(table) == 10  # reserving adds no rows
+    np.testing.assert_array_equal(table.birth, np.arange(10))
+    column = table._cols["birth"]
+    _fill(table, 10, 4990)  # fits in the reserved room: no column is reallocated
+    assert table._cols["birth"] is column
+    np.testing.assert_array_equal(table.birth, np.arange(5000))
+    table.reserve(100)  # never shrinks
+    assert len(table._cols["birth"]) == 5000
+    _fill(table, 5000, 1)  # beyond the room: grows, rows kept
+    assert table._cols["birth"] is not column
+    np.testing.assert_array_equal(table.employer, np.arange(5001))
+
+
+def test_columns_are_read_only_attributes():
+    table = WorkerTable()
+    _fill(table, 0, 3)
+    table.city[:] = 2  # the view writes through to the table ...
+    np.testing.assert_array_equal(table.city, [2, 2, 2])
+    with pytest.raises(AttributeError):
+        table.city = np.zeros(3)  # ... but a column cannot be replaced
+
+
 def test_compact_keeps_columns_aligned():
     table = WorkerTable()
     _fill(table, 0, 5000)

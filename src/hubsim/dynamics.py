@@ -65,10 +65,12 @@ def _shift_counts(model: HubModel, rows: np.ndarray, sign: int, total: str, tale
     if model.counts is None or len(rows) == 0:
         return
     n = model.cities.n
-    city = model.workers.city[rows]
-    model.counts[total] += sign * np.bincount(city, minlength=n)
-    is_talent = model.workers.degree[rows] > 0
-    model.counts[talent] += sign * np.bincount(city[is_talent], minlength=n)
+    # One bincount: bin = 2 * city + talent.
+    key = model.workers.city[rows].astype(np.intp) << 1
+    key |= model.workers.degree[rows] > 0
+    bins = np.bincount(key, minlength=2 * n).reshape(n, 2)
+    model.counts[total] += sign * (bins[:, 0] + bins[:, 1])
+    model.counts[talent] += sign * bins[:, 1]
 
 
 def wage_bill(model: HubModel) -> np.ndarray:
@@ -93,11 +95,11 @@ def first_k_per_group(
     order = rng.permutation(len(items))
     # A stable sort on a 16-bit key is a radix sort: shuffled, then grouped, in linear time.
     order = order[np.argsort(group[order].astype(np.int16), kind="stable")]
-    sorted_group = group[order]
-    sizes = np.bincount(sorted_group, minlength=len(k))
-    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    rank = np.arange(len(items)) - starts
-    return items[order[rank < k[sorted_group]]]
+    sizes = np.bincount(group, minlength=len(k))
+    take = np.minimum(k, sizes)
+    # Positions of the first take[g] of each group g in the grouped order.
+    skip = np.cumsum(sizes) - sizes - (np.cumsum(take) - take)
+    return items[order[np.arange(take.sum()) + np.repeat(skip, take)]]
 
 
 def lose_jobs(model: HubModel, rows: np.ndarray) -> None:
@@ -129,7 +131,8 @@ def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:
     w = model.workers
     closed = np.zeros(model.firms.n_offices + 1, dtype=bool)
     closed[closed_offices] = True
-    lose_jobs(model, np.flatnonzero(closed[w.employer]))  # employer -1: the spare last slot
+    # employer -1 reads the spare last slot; take() is faster than closed[...] on int32 indices.
+    lose_jobs(model, np.flatnonzero(np.take(closed, w.employer)))
 
 
 def _grant_share(model: HubModel) -> np.ndarray:
@@ -145,7 +148,8 @@ def _grant_share(model: HubModel) -> np.ndarray:
 def pay_rent_subsidies(model: HubModel) -> None:
     """Monthly rent subsidies to the workers receiving them, while budgets last."""
     w, book = model.workers, model.book
-    receiving = np.flatnonzero((w.rent_subsidy_left > 0) & (w.city >= 0))
+    receiving = np.flatnonzero(w.rent_subsidy_left > 0)  # few rows: then drop removed ones
+    receiving = receiving[w.city[receiving] >= 0]
     if len(receiving) == 0:
         return
     programme = w.rent_subsidy_programme[receiving]
@@ -202,6 +206,8 @@ def firm_decisions(model: HubModel, counts: dict[str, np.ndarray], dynamic: bool
         _open_and_close_offices(model, real_wage)
     _firm_exit(model)
     _firm_entry(model, counts, entry_shock)
+    # The staff of every office closed above lose their jobs: one pass over the workers.
+    lay_off(model, np.flatnonzero(~firms.office_open & (model.staff > 0)))
 
 
 def _pay_firm_grants(model: HubModel, real_wage: np.ndarray) -> None:
@@ -241,7 +247,6 @@ def _open_and_close_offices(model: HubModel, real_wage: np.ndarray) -> None:
         firms.office_open & ~firms.hq_offices() & (office_gain < beh.office_closing_ratio)
     )
     firms.office_open[closing] = False
-    lay_off(model, closing)
     _relocate(model, gain, open_to_offices)
     grow_office_arrays(model)
 
@@ -260,17 +265,16 @@ def _relocate(model: HubModel, gain: np.ndarray, open_to_offices: np.ndarray) ->
     if len(moving) == 0:
         return
     old_hq = np.flatnonzero(
-        firms.office_open & np.isin(firms.office_firm, moving) & firms.hq_offices()
+        firms.office_open & firms.of_firms(moving)[firms.office_firm] & firms.hq_offices()
     )
     firms.office_open[old_hq] = False
-    lay_off(model, old_hq)
     firms.hq_city[moving] = best
     firms.add_offices(moving, best)
 
 
 def _firm_exit(model: HubModel) -> None:
     firms, beh, rng = model.firms, model.beh.firms, model.streams["firms"]
-    staff = model.staff
+    staff = np.where(firms.office_open, model.staff, 0)  # closed offices' staff are laid off
     firm_staff = np.bincount(firms.office_firm, weights=staff, minlength=firms.n_firms)
     firm_desired = np.bincount(firms.office_firm, weights=model.desired, minlength=firms.n_firms)
     struggling = firm_desired < 0.5 * firm_staff
@@ -284,7 +288,6 @@ def _firm_exit(model: HubModel) -> None:
     )
     closed = firms.close_firms(dying)
     model.desired[closed] = 0.0
-    lay_off(model, closed)
 
 
 def _firm_entry(model: HubModel, counts: dict, entry_shock: float) -> None:
@@ -331,7 +334,8 @@ def labour_market(model: HubModel) -> None:
 
 def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> None:
     w, firms, lab, n = model.workers, model.firms, model.beh.labour, model.cities.n
-    seekers = np.flatnonzero((w.employer < 0) & (w.city >= 0))
+    seekers = np.flatnonzero(w.employer < 0)  # a few per cent of rows: then drop removed ones
+    seekers = seekers[w.city[seekers] >= 0]
     seeker_city = w.city[seekers].astype(np.intp)
     unemployed = np.bincount(seeker_city, minlength=n).astype(float)
     vacancies = np.bincount(firms.office_city, weights=posted, minlength=n)

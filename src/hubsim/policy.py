@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import get_args
 
 import numpy as np
@@ -87,6 +87,9 @@ class ProgrammeBook:
     active: np.ndarray  # switched on by dated events
     spent_yuan: np.ndarray
     refused_yuan: np.ndarray
+    # `of` answers from this cache while `active` is unchanged (a dozen calls a month).
+    _active_seen: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _active_of: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_programmes(cls, programmes: list[Programme], cities: tuple[str, ...], start: str):
@@ -134,8 +137,16 @@ class ProgrammeBook:
         return len(self.city)
 
     def of(self, instrument: str) -> np.ndarray:
-        """Indices of the active programmes of one instrument."""
-        return np.flatnonzero(self.active & (self.instrument == INSTRUMENTS.index(instrument)))
+        """Indices of the active programmes of one instrument (a read-only array)."""
+        seen = self.active.tobytes()
+        if seen != self._active_seen:
+            self._active_of = {}
+            for code, name in enumerate(INSTRUMENTS):
+                idx = np.flatnonzero(self.active & (self.instrument == code))
+                idx.setflags(write=False)
+                self._active_of[name] = idx
+            self._active_seen = seen
+        return self._active_of[instrument]
 
     def paying(self, instrument: str) -> np.ndarray:
         """Active programmes of an instrument whose budget is not yet spent this year."""

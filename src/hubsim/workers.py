@@ -37,12 +37,6 @@ class WorkerTable:
         self.size = 0
         self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.size]
-        raise AttributeError(name)
-
     def __len__(self) -> int:
         return self.size
 
@@ -52,8 +46,8 @@ class WorkerTable:
     def append(self, **columns: np.ndarray) -> np.ndarray:
         """Add rows; columns not given take their defaults. Returns the new row indices."""
         n = len(next(iter(columns.values())))
-        self._reserve(self.size + n)
-        rows = np.arange(self.size, self.size + n)
+        self._make_room(self.size + n)
+        start, stop = self.size, self.size + n
         defaults = {
             "employer": -1,
             "graduated": NO_GRADUATION,
@@ -61,15 +55,22 @@ class WorkerTable:
             "rent_subsidy_programme": -1,
         }
         for name, array in self._cols.items():
-            array[rows] = columns.get(name, defaults.get(name, 0))
-        self.size += n
-        return rows
+            array[start:stop] = columns.get(name, defaults.get(name, 0))
+        self.size = stop
+        return np.arange(start, stop)
 
-    def _reserve(self, needed: int) -> None:
+    def reserve(self, capacity: int) -> None:
+        """Room for `capacity` rows without regrowing (regrowing copies every column)."""
+        if capacity > len(self._cols["city"]):
+            self._grow_to(capacity)
+
+    def _make_room(self, needed: int) -> None:
         capacity = len(self._cols["city"])
         if needed <= capacity:
             return
-        new_capacity = max(needed, int(capacity * 1.25) + 1024)
+        self._grow_to(max(needed, int(capacity * 1.25) + 1024))
+
+    def _grow_to(self, new_capacity: int) -> None:
         for name, array in self._cols.items():
             grown = np.zeros(new_capacity, dtype=array.dtype)
             grown[: self.size] = array[: self.size]
@@ -81,6 +82,19 @@ class WorkerTable:
         for array in self._cols.values():
             array[: len(keep)] = array[keep]
         self.size = len(keep)
+
+
+def _column(name: str) -> property:
+    def get(self: WorkerTable) -> np.ndarray:
+        return self._cols[name][: self.size]
+
+    return property(get, doc=f"The live rows of column {name!r}.")
+
+
+# `table.city` etc. are views of the live rows (a property per column: cheaper than __getattr__,
+# which runs only after a failed lookup and is called about a hundred times a month).
+for _name in COLUMNS:
+    setattr(WorkerTable, _name, _column(_name))
 
 
 def age_years(birth: np.ndarray, month: int) -> np.ndarray:

@@ -23,6 +23,8 @@ def build_world(model: HubModel) -> None:
     rng = model.streams["init"]
     cities = model.cities
     n_agents = np.round(cities.working_age_people_2010 / model.scale).astype(np.int64)
+    # Rows are compacted each July; in between, arrivals and the cohort add a few per cent.
+    model.workers.reserve(int(n_agents[:-1].sum() * (1.0 + ROW_HEADROOM)) + 1024)
     for j in range(cities.n - 1):
         _add_residents(model, j, int(n_agents[j]), rng)
     mix = _degree_mix(model)
@@ -32,6 +34,9 @@ def build_world(model: HubModel) -> None:
     )
     _build_firms(model, rng)
     _init_city_state(model)
+
+
+ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
 
 def _degree_mix(model: HubModel) -> np.ndarray:

@@ -290,3 +290,28 @@ def test_world_reserves_rows_for_a_year_of_newcomers():
     for _ in range(12):
         model.step()
     assert model.workers._cols["city"] is column
+
+
+def test_july_newcomers_refill_removed_rows(monkeypatch):
+    """The July cohort takes the rows of people removed since (no table growth for them)."""
+    from hubsim import demography
+
+    model = HubModel(resolve(BASELINE, months=8, scale=20_000))
+    real = demography.graduate_cohort
+    seen = []
+
+    def check(m, month):
+        w = m.workers
+        removed, size = int((w.city < 0).sum()), len(w)
+        alive = int((w.city >= 0).sum())
+        real(m, month)
+        added = int((w.city >= 0).sum()) - alive
+        assert added > removed > 0  # at this scale the cohort outnumbers the removed rows
+        assert (w.city < 0).sum() == 0  # every removed row was refilled ...
+        assert len(w) - size == added - removed  # ... and only the rest appended
+        seen.append(month)
+
+    monkeypatch.setattr(demography, "graduate_cohort", check)
+    for _ in range(8):
+        model.step()
+    assert seen == [6]

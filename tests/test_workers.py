@@ -87,37 +87,38 @@ def test_columns_are_read_only_attributes():
         table.city = np.zeros(3)  # ... but a column cannot be replaced
 
 
-def test_compact_keeps_columns_aligned():
+def test_append_reusing_removed_rows():
+    """New rows fill removed rows first (lowest first), every column reset, then append."""
     table = WorkerTable()
-    _fill(table, 0, 5000)
-    removed = table.city < 0
-    assert removed.sum() == 1000
-    table.compact()
-    assert len(table) == 4000
-    assert np.all(table.city >= 0)
-    ids = table.birth.astype(np.int64)
-    assert np.all(ids % 5 != 0)
-    # Every column of each surviving row still belongs to the same worker, in order.
-    assert np.all(np.diff(ids) > 0)
-    np.testing.assert_array_equal(table.city, ids % 13)
-    np.testing.assert_array_equal(table.degree, ids % 4)
-    np.testing.assert_array_equal(table.hukou, (ids + 1) % 14)
-    np.testing.assert_array_equal(table.origin, (ids + 2) % 14)
-    np.testing.assert_array_equal(table.employer, ids)
-    np.testing.assert_allclose(table.wage, ids * 10.0)
-    np.testing.assert_array_equal(table.arrived, ids + 7)
-    np.testing.assert_array_equal(table.received, ids << 3)
-    # Appending after compaction continues at the new end.
-    rows = _fill(table, 10_000, 10)
-    np.testing.assert_array_equal(rows, np.arange(4000, 4010))
-    np.testing.assert_array_equal(table.birth[4000:], np.arange(10_000, 10_010))
-    # Compacting when nothing is removed changes nothing.
-    before = {name: getattr(table, name).copy() for name in COLUMNS}
-    table.city[table.city < 0] = 0
-    before["city"] = table.city.copy()
-    table.compact()
+    _fill(table, 0, 50)  # rows 0, 5, 10, ... 45 are removed (city -1): 10 of them
+    survivors = {name: getattr(table, name)[table.city >= 0].copy() for name in COLUMNS}
+    rows = table.append(
+        reuse_removed=True,
+        city=np.full(13, 7),
+        degree=np.full(13, 2),
+        birth=np.arange(1000, 1013),
+        settled=np.zeros(13, dtype=bool),
+    )
+    np.testing.assert_array_equal(rows, [*range(0, 50, 5), 50, 51, 52])
+    assert len(table) == 53
+    np.testing.assert_array_equal(table.city[rows], 7)
+    np.testing.assert_array_equal(table.birth[rows], np.arange(1000, 1013))
+    assert not table.settled[rows].any()
+    # Columns not given take their defaults, whatever the removed worker held.
+    np.testing.assert_array_equal(table.employer[rows], -1)
+    np.testing.assert_array_equal(table.wage[rows], 0.0)
+    np.testing.assert_array_equal(table.received[rows], 0)
+    np.testing.assert_array_equal(table.graduated[rows], NO_GRADUATION)
+    np.testing.assert_array_equal(table.rent_subsidy_programme[rows], -1)
+    # The surviving rows are untouched.
+    kept = np.setdiff1d(np.arange(50), rows)
     for name in COLUMNS:
-        np.testing.assert_array_equal(getattr(table, name), before[name], err_msg=name)
+        np.testing.assert_array_equal(getattr(table, name)[kept], survivors[name], err_msg=name)
+    # Without removed rows (or without reuse) rows are appended at the end.
+    more = table.append(reuse_removed=True, city=np.array([1, 2]))
+    np.testing.assert_array_equal(more, [53, 54])
+    table.city[3] = -1
+    np.testing.assert_array_equal(table.append(city=np.array([4])), [55])
 
 
 def test_age_and_months_since():

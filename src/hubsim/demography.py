@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hubsim.dynamics import GRADUATION_AGE, lose_jobs, shift_residents
+from hubsim.dynamics import GRADUATION_AGE, lose_jobs, outside_counts, shift_residents
 from hubsim.markets import stochastic_round
 from hubsim.scenario import Demography
 
@@ -52,7 +52,6 @@ def retirement(model: HubModel) -> None:
 def graduate_cohort(model: HubModel, month: int) -> None:
     """July: the year's graduates appear at university cities, unsettled; young entrants too."""
     demo, rng, c = model.beh.demography, model.streams["demography"], model.cities
-    model.workers.compact()
     now = model.start_abs + month
     year = (model.start_abs + month) // 12 + 1900
     graduates = cohort_people(demo, year) / model.scale
@@ -65,6 +64,7 @@ def graduate_cohort(model: HubModel, month: int) -> None:
     home = rng.random(len(city)) < demo.graduate_home_share
     origin = np.where(home, city, c.outside)
     model.unsettled_rows = model.workers.append(
+        reuse_removed=True,
         city=city,
         degree=degree,
         hukou=origin,
@@ -74,6 +74,7 @@ def graduate_cohort(model: HubModel, month: int) -> None:
         graduated=np.full(len(city), now),
         arrived=now - 12 * np.where(degree == 1, 4, 6),
     )
+    shift_residents(model, model.unsettled_rows, +1)
     outside_graduates = max(graduates - at_cities.sum(), 0.0)
     model.outside_agents[1:] += outside_graduates * mix
     born = np.bincount(city, minlength=c.n).astype(float)
@@ -81,17 +82,19 @@ def graduate_cohort(model: HubModel, month: int) -> None:
     born += _young_entrants(model, max(model.retired_since_july - graduates, 0.0), now, rng)
     model.retired_since_july = 0.0
     model._pending_births += born
+    outside_counts(model, model.counts)  # the new rows were counted as they came
 
 
 def _young_entrants(model: HubModel, total: float, now: int, rng) -> np.ndarray:
     """Young people without a degree, spread over nodes by population; returns counts."""
     c, w = model.cities, model.workers
-    population = np.bincount(w.city[w.city >= 0], minlength=c.n).astype(float)
+    population = model.counts["population"].copy()  # current: graduates included
     population[-1] = model.outside_agents.sum()
     expected = total * population / population.sum()
     at_cities = stochastic_round(expected[:-1], rng)
     city = np.repeat(np.arange(c.n - 1), at_cities)
-    w.append(
+    rows = w.append(
+        reuse_removed=True,
         city=city,
         degree=np.zeros(len(city)),
         hukou=city,
@@ -99,6 +102,7 @@ def _young_entrants(model: HubModel, total: float, now: int, rng) -> np.ndarray:
         birth=now - 12 * 16 - rng.integers(0, 24, size=len(city)),
         arrived=now - 12 * 16,
     )
+    shift_residents(model, rows, +1)
     model.outside_agents[0] += expected[-1]
     born = np.zeros(c.n)
     born[:-1] = at_cities

@@ -94,7 +94,8 @@ def first_k_per_group(
         return items
     order = rng.permutation(len(items))
     # A stable sort on a 16-bit key is a radix sort: shuffled, then grouped, in linear time.
-    order = order[np.argsort(group[order].astype(np.int16), kind="stable")]
+    key = group[order]
+    order = order[np.argsort(key if key.itemsize <= 2 else key.astype(np.int16), kind="stable")]
     sizes = np.bincount(group, minlength=len(k))
     take = np.minimum(k, sizes)
     # Positions of the first take[g] of each group g in the grouped order.
@@ -335,8 +336,9 @@ def labour_market(model: HubModel) -> None:
 def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> None:
     w, firms, lab, n = model.workers, model.firms, model.beh.labour, model.cities.n
     seekers = np.flatnonzero(w.employer < 0)  # a few per cent of rows: then drop removed ones
-    seekers = seekers[w.city[seekers] >= 0]
-    seeker_city = w.city[seekers].astype(np.intp)
+    seeker_city = w.city[seekers]
+    alive = seeker_city >= 0
+    seekers, seeker_city = seekers[alive], seeker_city[alive]
     unemployed = np.bincount(seeker_city, minlength=n).astype(float)
     vacancies = np.bincount(firms.office_city, weights=posted, minlength=n)
     model.vacancies = vacancies
@@ -348,7 +350,7 @@ def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> Non
     )
     hired = first_k_per_group(seekers, seeker_city, hires, rng)
     slots = np.repeat(np.arange(firms.n_offices), posted)
-    slots = first_k_per_group(slots, firms.office_city[slots].astype(np.intp), hires, rng)
+    slots = first_k_per_group(slots, np.repeat(firms.office_city, posted), hires, rng)
     # Both lists come grouped by city in ascending order, with the same count per city.
     w.employer[hired] = slots
     model.staff += np.bincount(slots, minlength=len(model.staff))

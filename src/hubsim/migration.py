@@ -36,24 +36,35 @@ def utility(
     settled: np.ndarray,
     received: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """V_ij for each worker i and node j (DESIGN s.3.4), and whether i could get hukou in j."""
+    """V_ij for each worker i and node j (DESIGN s.3.4), and whether i could get hukou in j.
+
+    Terms that vary only by node (wages, rents, amenities) or only by worker (degree premium)
+    are kept as vectors and broadcast; programme terms are computed only while some programme of
+    that kind is in force.
+    """
     c, mig, lab, book = model.cities, model.beh.migration, model.beh.labour, model.book
     nodes = np.arange(c.n)
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
     employment = counts["employed"] / np.maximum(counts["population"], 1.0)
     employment[-1] = lab.outside_employment_rate
     wage = c.base_wage_yuan * model.wage_index
-    log_income = np.log(premium[degree][:, None] * (wage * np.maximum(employment, 1e-3))[None, :])
+    # ln(premium_d w_j e_j) = ln premium_d + ln(w_j e_j)
+    log_income = np.log(premium)[degree][:, None] + np.log(wage * np.maximum(employment, 1e-3))
+    moving = nodes[None, :] != current[:, None]
     # Programmes are for newcomers: those who move in, and graduates choosing where to settle.
-    newcomer = (nodes[None, :] != current[:, None]) | ~settled[:, None]
-    discount = policy.housing_discount(book, degree, age, since_graduation, c.n) * newcomer
-    log_rent = np.log(model.rent[None, :] * (1.0 - discount))
+    newcomer = moving | ~settled[:, None]
+    log_rent = np.log(model.rent)[None, :]
+    if len(book.of("housing_discount")):
+        discount = policy.housing_discount(book, degree, age, since_graduation, c.n) * newcomer
+        log_rent = log_rent + np.log1p(-discount)
     hukou_ok = (hukou[:, None] == nodes[None, :]) | policy.hukou_open(
         book, c.hukou_min_degree, c.hukou_max_age, degree, age, since_graduation
     )
     paying = np.concatenate([book.paying("cash"), book.paying("rent")])
-    subsidy = policy.subsidy_value_yuan(book, paying, degree, age, since_graduation, received, c.n)
-    subsidy_10k = subsidy * newcomer / model.wage_trend / 10_000.0
+    subsidy_10k = 0.0
+    if len(paying):
+        subsidy = policy.subsidy_value_yuan(book, paying, degree, age, since_graduation, received, c.n)
+        subsidy_10k = subsidy * newcomer / (model.wage_trend * 10_000.0)
     cost = markets.moving_cost(
         current,
         origin,
@@ -62,7 +73,9 @@ def utility(
         mig.moving_cost_per_1000km,
         mig.leaving_origin_cost,
     )
-    cost = cost + cap_cost(model, counts)[None, :] * (nodes[None, :] != current[:, None])
+    cap = cap_cost(model, counts)
+    if cap.any():
+        cost = cost + cap[None, :] * moving
     value = markets.location_utility(
         log_income,
         log_rent,

@@ -89,7 +89,6 @@ class HubModel(mesa.Model):
 
     def _graduation(self) -> None:
         demography.graduate_cohort(self, int(self.time - 0.5))
-        self.counts = None  # new rows: count again
 
     # ------------------------------------------------------------------ time
     @property
@@ -122,8 +121,6 @@ class HubModel(mesa.Model):
         self.born_step = np.zeros(self.cities.n) + self._pending_births
         self._pending_births = np.zeros(self.cities.n)
         on = self.beh.switches
-        if self.counts is None:  # workers were added since the last count (July cohort)
-            self.counts = dynamics.city_counts(self)
         dynamics.pay_rent_subsidies(self)
         dynamics.firm_decisions(self, self.counts, dynamic=on.firm_dynamics)
         if on.labour_market:

@@ -1,7 +1,7 @@
 """Workers held column-wise (`WorkerTable`) and their pure rules: hazards, ageing, sampling.
 
 One row per agent; an agent stands for `scale` working-age people. Removed rows are marked
-(city = -1) and compacted once a year, so indices stay valid within a year.
+(city = -1) and refilled by the next July's newcomers, so indices stay valid until then.
 """
 
 from __future__ import annotations
@@ -43,11 +43,19 @@ class WorkerTable:
     def nbytes_per_row(self) -> int:
         return sum(np.dtype(dt).itemsize for dt in COLUMNS.values())
 
-    def append(self, **columns: np.ndarray) -> np.ndarray:
-        """Add rows; columns not given take their defaults. Returns the new row indices."""
+    def append(self, reuse_removed: bool = False, **columns: np.ndarray) -> np.ndarray:
+        """Add rows; columns not given take their defaults. Returns the new row indices.
+
+        With `reuse_removed`, removed rows (city == -1) are filled first, lowest first, and only
+        the rest is appended: the table then stays as large as the people alive, with no copy of
+        the surviving rows. Reused indices no longer mean the removed workers.
+        """
         n = len(next(iter(columns.values())))
-        self._make_room(self.size + n)
-        start, stop = self.size, self.size + n
+        free = np.flatnonzero(self.city < 0)[:n] if reuse_removed else np.zeros(0, np.intp)
+        extra = n - len(free)
+        self._make_room(self.size + extra)
+        start, stop = self.size, self.size + extra
+        rows = np.concatenate([free, np.arange(start, stop)]) if len(free) else slice(start, stop)
         defaults = {
             "employer": -1,
             "graduated": NO_GRADUATION,
@@ -55,9 +63,9 @@ class WorkerTable:
             "rent_subsidy_programme": -1,
         }
         for name, array in self._cols.items():
-            array[start:stop] = columns.get(name, defaults.get(name, 0))
+            array[rows] = columns.get(name, defaults.get(name, 0))
         self.size = stop
-        return np.arange(start, stop)
+        return rows if len(free) else np.arange(start, stop)
 
     def reserve(self, capacity: int) -> None:
         """Room for `capacity` rows without regrowing (regrowing copies every column)."""
@@ -75,13 +83,6 @@ class WorkerTable:
             grown = np.zeros(new_capacity, dtype=array.dtype)
             grown[: self.size] = array[: self.size]
             self._cols[name] = grown
-
-    def compact(self) -> None:
-        """Drop removed rows (city == -1); row indices change."""
-        keep = np.flatnonzero(self.city >= 0)
-        for array in self._cols.values():
-            array[: len(keep)] = array[keep]
-        self.size = len(keep)
 
 
 def _column(name: str) -> property:

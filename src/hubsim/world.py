@@ -23,7 +23,7 @@ def build_world(model: HubModel) -> None:
     rng = model.streams["init"]
     cities = model.cities
     n_agents = np.round(cities.working_age_people_2010 / model.scale).astype(np.int64)
-    # Rows are compacted each July; in between, arrivals and the cohort add a few per cent.
+    # The July cohort refills removed rows; arrivals in between add a few per cent.
     model.workers.reserve(int(n_agents[:-1].sum() * (1.0 + ROW_HEADROOM)) + 1024)
     for j in range(cities.n - 1):
         _add_residents(model, j, int(n_agents[j]), rng)

@@ -261,3 +261,19 @@ def test_great_circle_km():
     # A quarter of the equator.
     quarter = markets.great_circle_km(np.array([0.0, 0.0]), np.array([0.0, 90.0]))[0, 1]
     assert quarter == pytest.approx(np.pi / 2 * 6371.0, rel=1e-12)
+
+
+def test_spearman_matches_scipy_with_and_without_ties():
+    from scipy import stats
+
+    from hubsim.calibration import spearman
+
+    rng = np.random.default_rng(3)
+    for ties in (False, True):
+        a = rng.normal(size=13)
+        b = a + rng.normal(scale=0.7, size=13)
+        if ties:
+            a, b = np.round(a), np.round(b)
+        expected = stats.spearmanr(a, b).statistic
+        assert spearman(a, b) == pytest.approx(expected, abs=1e-12)
+    assert spearman(np.arange(5), np.arange(5)[::-1]) == pytest.approx(-1.0)

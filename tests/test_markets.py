@@ -277,3 +277,22 @@ def test_spearman_matches_scipy_with_and_without_ties():
         expected = stats.spearmanr(a, b).statistic
         assert spearman(a, b) == pytest.approx(expected, abs=1e-12)
     assert spearman(np.arange(5), np.arange(5)[::-1]) == pytest.approx(-1.0)
+
+
+def test_draw_choices_from_unnormalised_weights():
+    """Weights scaled per row (as `logit_weights` gives them) draw like their probabilities."""
+    rng = np.random.default_rng(11)
+    probs = np.array([0.5, 0.0, 0.2, 0.25, 0.05])
+    n = 200_000
+    row_scale = rng.uniform(0.01, 100.0, size=(n, 1))
+    choice = markets.draw_choices(np.tile(probs, (n, 1)) * row_scale, rng)
+    freq = np.bincount(choice, minlength=5) / n
+    assert freq[1] == 0.0
+    se = np.sqrt(probs * (1 - probs) / n)
+    np.testing.assert_array_less(np.abs(freq - probs), 5 * se + 1e-12)
+    v = rng.normal(size=(40, 6))
+    weights = markets.logit_weights(v, 1.7)
+    np.testing.assert_allclose(weights.max(axis=1), 1.0)  # the best option has weight 1
+    np.testing.assert_allclose(
+        weights / weights.sum(axis=1, keepdims=True), markets.logit_probabilities(v, 1.7)
+    )

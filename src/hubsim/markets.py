@@ -68,16 +68,24 @@ def agglomeration(base: np.ndarray, talent: np.ndarray, base_talent: np.ndarray,
     return base * np.power(np.maximum(talent, 1.0) / base_talent, alpha)
 
 
-def logit_probabilities(utility: np.ndarray, logit_scale: float) -> np.ndarray:
-    """Row-wise softmax(lambda V): choice probabilities with Gumbel noise of scale 1/lambda."""
+def logit_weights(utility: np.ndarray, logit_scale: float) -> np.ndarray:
+    """Row-wise exp(lambda (V - max V)): the logit probabilities up to each row's sum."""
     scaled = logit_scale * np.asarray(utility, float)
     scaled -= scaled.max(axis=-1, keepdims=True)
-    weights = np.exp(scaled)
+    return np.exp(scaled)
+
+
+def logit_probabilities(utility: np.ndarray, logit_scale: float) -> np.ndarray:
+    """Row-wise softmax(lambda V): choice probabilities with Gumbel noise of scale 1/lambda."""
+    weights = logit_weights(utility, logit_scale)
     return weights / weights.sum(axis=-1, keepdims=True)
 
 
 def draw_choices(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One categorical draw per row by inverting the cumulative probabilities."""
+    """One categorical draw per row by inverting the cumulative probabilities.
+
+    Rows need not sum to one (`logit_weights` will do): each is scaled by its own total.
+    """
     cumulative = np.cumsum(probabilities, axis=1)
     u = rng.random(probabilities.shape[0]) * cumulative[:, -1]
     choice = (cumulative < u[:, None]).sum(axis=1)

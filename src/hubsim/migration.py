@@ -185,8 +185,8 @@ def _choose(
     if len(rows) == 0:
         return
     current = w.city[rows].astype(np.intp)
-    probabilities = markets.logit_probabilities(value, model.beh.migration.logit_scale)
-    choice = markets.draw_choices(probabilities, rng)
+    # Drawn from the unnormalised logit weights: the same choice probabilities.
+    choice = markets.draw_choices(markets.logit_weights(value, model.beh.migration.logit_scale), rng)
     moved = choice != current
     degree = w.degree[rows].astype(np.intp)
     np.add.at(model.flows_step, (current[moved], choice[moved], degree[moved]), 1.0)
@@ -211,13 +211,14 @@ def _choose(
 def collect_subsidies(model: HubModel, rows: np.ndarray) -> None:
     """Newcomers claim cash (paid in queue order while the budget lasts) and rent streams."""
     w, book = model.workers, model.book
-    if len(rows) == 0:
+    programmes = np.concatenate([book.paying("cash"), book.paying("rent")])
+    if len(rows) == 0 or len(programmes) == 0:
         return
     city = w.city[rows]
     degree = w.degree[rows].astype(np.intp)
     age = age_years(w.birth[rows], model.now)
     since = months_since(w.graduated[rows], model.now)
-    for p in np.concatenate([book.paying("cash"), book.paying("rent")]):
+    for p in programmes:
         ok = (city == book.city[p]) & ~policy.already_received(w.received[rows], p)
         ok &= book.eligible(p, degree, age, since)
         claim = rows[ok]

@@ -315,3 +315,34 @@ def test_july_newcomers_refill_removed_rows(monkeypatch):
     for _ in range(8):
         model.step()
     assert seen == [6]
+
+
+def test_job_seekers_from_the_lay_off_pass_are_everyone_without_a_job(monkeypatch):
+    """When the lay-off pass hands its rows to matching, they are exactly the jobless rows."""
+    from hubsim import dynamics
+
+    model = HubModel(resolve(BASELINE, months=14, scale=20_000))
+    real = dynamics._match
+    handed = []
+
+    def check(m, seekers, posted, rng):
+        np.testing.assert_array_equal(
+            np.sort(seekers), np.flatnonzero(m.workers.employer < 0), err_msg=f"month {m.month}"
+        )
+        handed.append(len(seekers))
+        real(m, seekers, posted, rng)
+
+    monkeypatch.setattr(dynamics, "_match", check)
+    real_lay_off = dynamics.lay_off
+    passes = []
+
+    def record_lay_off(m, closed):
+        rows = real_lay_off(m, closed)
+        passes.append(rows)
+        return rows
+
+    monkeypatch.setattr(dynamics, "lay_off", record_lay_off)
+    for _ in range(14):
+        model.step()
+    assert len(handed) == 14
+    assert sum(p is not None for p in passes) >= 10  # most months the pass is reused

@@ -224,3 +224,26 @@ def test_sample_by_hazard_edge_cases():
     for _ in range(20):
         picked = sample_by_hazard(np.arange(1000), lambda idx: hz[idx], 0.1, rng)
         assert np.all(picked % 2 == 1)
+
+
+def test_born_by_matches_a_full_scan_through_appends_and_reuse():
+    """born_by(month) equals flatnonzero(birth <= month) while months rise and rows come and go."""
+    rng = np.random.default_rng(5)
+    table = WorkerTable()
+    table.append(city=rng.integers(0, 13, 3000), birth=rng.integers(100, 900, 3000))
+    for month in range(850, 1000):
+        if month % 7 == 0:  # arrivals, some of them old
+            n = int(rng.integers(1, 40))
+            table.append(city=rng.integers(0, 13, n), birth=rng.integers(month - 820, month, n))
+        if month % 12 == 5:  # removals, then a cohort refilling the removed rows
+            table.city[rng.choice(len(table), 200, replace=False)] = -1
+            n = int(rng.integers(100, 300))
+            table.append(
+                reuse_removed=True, city=rng.integers(0, 13, n), birth=rng.integers(0, 1000, n)
+            )
+        limit = month - 720
+        np.testing.assert_array_equal(
+            table.born_by(limit), np.flatnonzero(table.birth <= limit), err_msg=f"month {month}"
+        )
+    # Asked for an earlier month (not the usual order) it still answers right.
+    np.testing.assert_array_equal(table.born_by(150), np.flatnonzero(table.birth <= 150))

@@ -36,7 +36,7 @@ def retirement(model: HubModel) -> None:
     """Workers reaching the retirement age leave; the outside node retires at the same pace."""
     w = model.workers
     limit = model.now - 12 * model.beh.demography.retirement_age
-    retiring = np.flatnonzero(w.birth <= limit)  # few rows: then drop those already removed
+    retiring = w.born_by(limit)  # few rows: then drop those already removed
     retiring = retiring[w.city[retiring] >= 0]
     model.retired_step[:-1] += np.bincount(w.city[retiring], minlength=model.cities.n)[:-1]
     lose_jobs(model, retiring)

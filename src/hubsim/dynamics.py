@@ -69,8 +69,12 @@ def _shift_counts(model: HubModel, rows: np.ndarray, sign: int, total: str, tale
     key = model.workers.city[rows].astype(np.intp) << 1
     key |= model.workers.degree[rows] > 0
     bins = np.bincount(key, minlength=2 * n).reshape(n, 2)
-    model.counts[total] += sign * (bins[:, 0] + bins[:, 1])
-    model.counts[talent] += sign * bins[:, 1]
+    if sign > 0:
+        model.counts[total] += bins.sum(axis=1)
+        model.counts[talent] += bins[:, 1]
+    else:
+        model.counts[total] -= bins.sum(axis=1)
+        model.counts[talent] -= bins[:, 1]
 
 
 def wage_bill(model: HubModel) -> np.ndarray:
@@ -123,17 +127,22 @@ def grow_office_arrays(model: HubModel, desired: np.ndarray | None = None) -> No
     model.staff = np.append(model.staff, np.zeros(new, dtype=model.staff.dtype))
 
 
-def lay_off(model: HubModel, closed_offices: np.ndarray) -> None:
-    """Workers of closed offices lose their jobs."""
-    if len(closed_offices) == 0:
-        return
-    if model.staff[closed_offices].sum() == 0:  # nobody to lay off: skip the pass over workers
-        return
-    w = model.workers
-    closed = np.zeros(model.firms.n_offices + 1, dtype=bool)
-    closed[closed_offices] = True
-    # employer -1 reads the spare last slot; take() is faster than closed[...] on int32 indices.
-    lose_jobs(model, np.flatnonzero(np.take(closed, w.employer)))
+def lay_off(model: HubModel, closed_offices: np.ndarray) -> np.ndarray | None:
+    """Workers of closed offices lose their jobs.
+
+    The pass over all workers that finds them finds everyone without a job too: those rows
+    (removed rows included) are returned for the labour market's matching. None when no closed
+    office had staff (and no pass was made).
+    """
+    if len(closed_offices) == 0 or model.staff[closed_offices].sum() == 0:
+        return None
+    jobless = np.zeros(model.firms.n_offices + 1, dtype=bool)
+    jobless[closed_offices] = True
+    jobless[-1] = True  # employer -1 (no job) reads this last slot
+    # take() is faster than jobless[...] on int32 indices.
+    rows = np.flatnonzero(np.take(jobless, model.workers.employer))
+    lose_jobs(model, rows)  # only the employed among them
+    return rows
 
 
 def _grant_share(model: HubModel) -> np.ndarray:
@@ -179,8 +188,14 @@ def build_capacity(model: HubModel) -> None:
 
 
 # ---------------------------------------------------------------------------- firms
-def firm_decisions(model: HubModel, counts: dict[str, np.ndarray], dynamic: bool = True) -> None:
-    """Desired headcount per office, vacancies and layoffs; quarterly offices; entry and exit."""
+def firm_decisions(
+    model: HubModel, counts: dict[str, np.ndarray], dynamic: bool = True
+) -> np.ndarray | None:
+    """Desired headcount per office, vacancies and layoffs; quarterly offices; entry and exit.
+
+    Returns the rows without a job after the month's closures when the lay-off had to look at
+    every worker (see `lay_off`), for `labour_market`; else None.
+    """
     firms, beh = model.firms, model.beh.firms
     productivity_shock, entry_shock = model.shock()
     model.city_productivity = (
@@ -202,13 +217,13 @@ def firm_decisions(model: HubModel, counts: dict[str, np.ndarray], dynamic: bool
     model.desired = np.where(firms.office_open, desired, 0.0)
     _pay_firm_grants(model, real_wage)
     if not dynamic:
-        return
+        return None
     if model.month % 3 == 0:
         _open_and_close_offices(model, real_wage)
     _firm_exit(model)
     _firm_entry(model, counts, entry_shock)
     # The staff of every office closed above lose their jobs: one pass over the workers.
-    lay_off(model, np.flatnonzero(~firms.office_open & (model.staff > 0)))
+    return lay_off(model, np.flatnonzero(~firms.office_open & (model.staff > 0)))
 
 
 def _pay_firm_grants(model: HubModel, real_wage: np.ndarray) -> None:
@@ -315,8 +330,12 @@ def _firm_entry(model: HubModel, counts: dict, entry_shock: float) -> None:
 
 
 # ---------------------------------------------------------------------------- labour
-def labour_market(model: HubModel) -> None:
-    """Separations and layoffs, then matching m(U, V) per city, then wage indices."""
+def labour_market(model: HubModel, jobless: np.ndarray | None = None) -> None:
+    """Separations and layoffs, then matching m(U, V) per city, then wage indices.
+
+    `jobless`: every row without a job at this point, if already known (from `firm_decisions`
+    this month); otherwise the job seekers are found with a pass over the workers.
+    """
     w, firms, lab = model.workers, model.firms, model.beh.labour
     rng = model.streams["labour"]
     staff = model.staff
@@ -330,12 +349,18 @@ def labour_market(model: HubModel) -> None:
     lose_jobs(model, leaving)
     gap = np.clip(model.desired - staff, 0.0, 0.25 * model.desired + 1.0)
     posted = markets.stochastic_round(np.where(firms.office_open, gap, 0.0), rng)
-    _match(model, posted, rng)
+    if jobless is None:
+        seekers = np.flatnonzero(w.employer < 0)  # a few per cent of rows
+    else:  # those leaving their job had one: the two sets are disjoint
+        seekers = np.concatenate([jobless, leaving])
+    _match(model, seekers, posted, rng)
 
 
-def _match(model: HubModel, posted: np.ndarray, rng: np.random.Generator) -> None:
+def _match(
+    model: HubModel, seekers: np.ndarray, posted: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Hires per city from m(U, V); `seekers` are all rows without a job (removed rows too)."""
     w, firms, lab, n = model.workers, model.firms, model.beh.labour, model.cities.n
-    seekers = np.flatnonzero(w.employer < 0)  # a few per cent of rows: then drop removed ones
     seeker_city = w.city[seekers]
     alive = seeker_city >= 0
     seekers, seeker_city = seekers[alive], seeker_city[alive]

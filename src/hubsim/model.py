@@ -122,9 +122,9 @@ class HubModel(mesa.Model):
         self._pending_births = np.zeros(self.cities.n)
         on = self.beh.switches
         dynamics.pay_rent_subsidies(self)
-        dynamics.firm_decisions(self, self.counts, dynamic=on.firm_dynamics)
+        jobless = dynamics.firm_decisions(self, self.counts, dynamic=on.firm_dynamics)
         if on.labour_market:
-            dynamics.labour_market(self)
+            dynamics.labour_market(self, jobless)
         migration.migration(self)
         if on.demography:
             demography.retirement(self)

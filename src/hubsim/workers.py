@@ -36,6 +36,8 @@ class WorkerTable:
     def __init__(self, capacity: int = 0) -> None:
         self.size = 0
         self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
+        self._reused = 0  # times removed rows were refilled (their birth months changed)
+        self._birth_watch: tuple | None = None  # see born_by
 
     def __len__(self) -> int:
         return self.size
@@ -65,7 +67,25 @@ class WorkerTable:
         for name, array in self._cols.items():
             array[rows] = columns.get(name, defaults.get(name, 0))
         self.size = stop
+        self._reused += len(free) > 0
         return rows if len(free) else np.arange(start, stop)
+
+    def born_by(self, month: int, ahead: int = 12) -> np.ndarray:
+        """Rows born in or before `month`, ascending (removed rows included).
+
+        Asked with a rising month (retirement does), it looks at every row only every `ahead`
+        months: that pass lists the rows born by `month + ahead`; until then a call checks the
+        list and the rows appended since. Birth months are set only by `append`; refilling
+        removed rows starts a new pass.
+        """
+        watch = self._birth_watch
+        if watch is None or watch[0] != self._reused or not watch[2] <= month <= watch[3]:
+            listed = np.flatnonzero(self.birth <= month + ahead)
+            watch = self._birth_watch = (self._reused, self.size, month, month + ahead, listed)
+        scanned, listed = watch[1], watch[4]
+        old = listed[self.birth[listed] <= month]
+        new = scanned + np.flatnonzero(self.birth[scanned:] <= month)
+        return np.concatenate([old, new])
 
     def reserve(self, capacity: int) -> None:
         """Room for `capacity` rows without regrowing (regrowing copies every column)."""

@@ -386,6 +386,9 @@ def _annotate_cells(
             va="center",
             fontsize=fontsize,
             color="white" if dark else "black",
+            # Inside the axes: left out of constrained layout, which would measure each of
+            # the hundreds of labels on every pass (most of a heatmap's drawing time).
+            in_layout=False,
         )
 
 

@@ -279,7 +279,10 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12, help="steps timed per measurement")
     parser.add_argument("--budget-s", type=float, default=60.0, help="reference run time limit")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="runs per model and size up to 100k (fastest kept)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs per model and size up to 100k (each month's fastest time kept)",
     )
     parser.add_argument("--child", choices=["engine", "reference", "profile"], help="internal")
     parser.add_argument("--workers", type=int, default=1_000_000, help="internal")

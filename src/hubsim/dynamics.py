@@ -62,7 +62,7 @@ def shift_employment(model: HubModel, rows: np.ndarray, sign: int) -> None:
 
 
 def _shift_counts(model: HubModel, rows: np.ndarray, sign: int, total: str, talent: str) -> None:
-    if model.counts is None or len(rows) == 0:
+    if len(rows) == 0:
         return
     n = model.cities.n
     # One bincount: bin = 2 * city + talent.

@@ -255,7 +255,8 @@ def compare_sizes(months: int, budget_s: float, rounds: int) -> dict[int, tuple[
             )
         print(
             f"{engine['workers']:>10,} {engine['worker_steps_per_s']:>17,.0f} "
-            f"{reference['worker_steps_per_s']:>15,.0f} {ratio:>6.0f}x  ({median_ratio:.0f}x) {note}",
+            f"{reference['worker_steps_per_s']:>15,.0f} {ratio:>6.0f}x  "
+            f"({median_ratio:.0f}x) {note}",
             flush=True,
         )
         results[workers] = (engine, reference)

@@ -63,7 +63,9 @@ def utility(
     paying = np.concatenate([book.paying("cash"), book.paying("rent")])
     subsidy_10k = 0.0
     if len(paying):
-        subsidy = policy.subsidy_value_yuan(book, paying, degree, age, since_graduation, received, c.n)
+        subsidy = policy.subsidy_value_yuan(
+            book, paying, degree, age, since_graduation, received, c.n
+        )
         subsidy_10k = subsidy * newcomer / (model.wage_trend * 10_000.0)
     cost = markets.moving_cost(
         current,
@@ -186,7 +188,9 @@ def _choose(
         return
     current = w.city[rows].astype(np.intp)
     # Drawn from the unnormalised logit weights: the same choice probabilities.
-    choice = markets.draw_choices(markets.logit_weights(value, model.beh.migration.logit_scale), rng)
+    choice = markets.draw_choices(
+        markets.logit_weights(value, model.beh.migration.logit_scale), rng
+    )
     moved = choice != current
     degree = w.degree[rows].astype(np.intp)
     np.add.at(model.flows_step, (current[moved], choice[moved], degree[moved]), 1.0)

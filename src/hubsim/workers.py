@@ -6,6 +6,8 @@ One row per agent; an agent stands for `scale` working-age people. Removed rows 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from hubsim.policy import NO_GRADUATION
@@ -30,6 +32,16 @@ COLUMNS = {
 EPOCH = 1900 * 12
 
 
+class _BirthWatch(NamedTuple):
+    """What `WorkerTable.born_by` saw on its last pass over all rows."""
+
+    reused: int  # the table's refill count then
+    scanned: int  # rows that existed then
+    first: int  # the month asked then
+    last: int  # up to which month the list holds every row born by it
+    listed: np.ndarray  # rows born by `last`, ascending
+
+
 class WorkerTable:
     """Column arrays of all workers in the 13 cities (the outside node holds no agents)."""
 
@@ -37,7 +49,7 @@ class WorkerTable:
         self.size = 0
         self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
         self._reused = 0  # times removed rows were refilled (their birth months changed)
-        self._birth_watch: tuple | None = None  # see born_by
+        self._birth_watch: _BirthWatch | None = None  # see born_by
 
     def __len__(self) -> int:
         return self.size
@@ -57,7 +69,8 @@ class WorkerTable:
         extra = n - len(free)
         self._make_room(self.size + extra)
         start, stop = self.size, self.size + extra
-        rows = np.concatenate([free, np.arange(start, stop)]) if len(free) else slice(start, stop)
+        rows = np.concatenate([free, np.arange(start, stop)])
+        target = rows if len(free) else slice(start, stop)  # a slice writes faster
         defaults = {
             "employer": -1,
             "graduated": NO_GRADUATION,
@@ -65,10 +78,10 @@ class WorkerTable:
             "rent_subsidy_programme": -1,
         }
         for name, array in self._cols.items():
-            array[rows] = columns.get(name, defaults.get(name, 0))
+            array[target] = columns.get(name, defaults.get(name, 0))
         self.size = stop
         self._reused += len(free) > 0
-        return rows if len(free) else np.arange(start, stop)
+        return rows
 
     def born_by(self, month: int, ahead: int = 12) -> np.ndarray:
         """Rows born in or before `month`, ascending (removed rows included).
@@ -79,12 +92,12 @@ class WorkerTable:
         removed rows starts a new pass.
         """
         watch = self._birth_watch
-        if watch is None or watch[0] != self._reused or not watch[2] <= month <= watch[3]:
+        if watch is None or watch.reused != self._reused or not watch.first <= month <= watch.last:
             listed = np.flatnonzero(self.birth <= month + ahead)
-            watch = self._birth_watch = (self._reused, self.size, month, month + ahead, listed)
-        scanned, listed = watch[1], watch[4]
-        old = listed[self.birth[listed] <= month]
-        new = scanned + np.flatnonzero(self.birth[scanned:] <= month)
+            watch = _BirthWatch(self._reused, self.size, month, month + ahead, listed)
+            self._birth_watch = watch
+        old = watch.listed[self.birth[watch.listed] <= month]
+        new = watch.scanned + np.flatnonzero(self.birth[watch.scanned :] <= month)
         return np.concatenate([old, new])
 
     def reserve(self, capacity: int) -> None:

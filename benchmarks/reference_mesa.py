@@ -1,6 +1,6 @@
 """hubsim's rules written the plain Mesa way: one agent per worker, firm and city, a month a step.
 
-The speed baseline of `benchmarks/run.py` and the statistical oracle of `tests/test_reference.py`.
+The speed baseline of `benchmarks/run.py`, the statistical oracle of tests/engine/test_reference.py.
 """
 
 from __future__ import annotations
@@ -14,13 +14,25 @@ from random import Random
 import mesa
 import numpy as np
 
-from hubsim import markets, policy
-from hubsim.cities import CityArrays, build_city_arrays, census_table
-from hubsim.demography import cohort_people
-from hubsim.dynamics import GRADUATION_AGE, OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
-from hubsim.firms import location_gain, pareto_productivity
+from hubsim.engine.calendar import EPOCH
+from hubsim.engine.cities import CityArrays, build_city_arrays, census_table
+from hubsim.engine.programmes import INSTRUMENTS, ProgrammeBook
+from hubsim.engine.rules import choice, housing, labour, sampling
+from hubsim.engine.rules import programmes as programme_rules
+from hubsim.engine.rules.demography import (
+    GRADUATION_AGE,
+    OUTSIDE_AGE,
+    OUTSIDE_MONTHS_SINCE_GRADUATION,
+    cohort_people,
+)
+from hubsim.engine.rules.firms import (
+    agglomeration,
+    desired_headcount,
+    location_gain,
+    pareto_productivity,
+)
+from hubsim.engine.tables import NO_GRADUATION
 from hubsim.scenario import DEGREES, Scenario, month_index
-from hubsim.workers import EPOCH
 
 # One file rather than Mesa's agents.py/model.py pair, so that the oracle is one self-contained
 # read; it is long because it restates every rule of the engine agent by agent.
@@ -28,7 +40,7 @@ CENSUS_FIELDS = ("population", "talent", "employed", "employed_talent")
 
 
 def stochastic_round(value: float, random: Random) -> int:
-    """Round down, and up with probability equal to the fraction (as `markets.stochastic_round`)."""
+    """Round down, and up with probability equal to the fraction (`sampling.stochastic_round`)."""
     whole = math.floor(value)
     return whole + (random.random() < value - whole)
 
@@ -63,7 +75,7 @@ class Worker(mesa.Agent):
         origin: int,
         birth: int,
         arrived: int,
-        graduated: int = policy.NO_GRADUATION,
+        graduated: int = NO_GRADUATION,
         settled: bool = True,
     ) -> None:
         super().__init__(model)
@@ -120,7 +132,7 @@ class Worker(mesa.Agent):
             self.degree, self.age, self.months_since_graduation, self.city, self.origin,
             self.hukou, self.settled, self.received,
         )  # fmt: skip
-        probabilities = markets.logit_probabilities(value, model.beh.migration.logit_scale)
+        probabilities = choice.logit_probabilities(value, model.beh.migration.logit_scale)
         self.settle_in(int(self.rng.choice(len(probabilities), p=probabilities)), hukou_ok)
 
     def settle_in(self, choice: int, hukou_ok: np.ndarray) -> None:
@@ -149,8 +161,8 @@ class Worker(mesa.Agent):
         for p in model.board["paying"]:
             if book.city[p] != self.city or p in self.received or not self.eligible_for(p):
                 continue
-            amount = book.amount_by_degree[p][self.degree]
-            if book.instrument[p] == policy.INSTRUMENTS.index("rent"):
+            amount = book.yuan_by_degree[p][self.degree]
+            if book.instrument[p] == INSTRUMENTS.index("rent"):
                 self.rent_subsidy, self.rent_subsidy_left = amount, book.months[p]
                 self.rent_subsidy_programme = p
                 self.received.add(p)
@@ -192,7 +204,7 @@ class Firm(mesa.Agent):
     def desired_headcount(self, city: int) -> float:
         model = self.model
         return float(
-            markets.desired_headcount(
+            desired_headcount(
                 self.productivity,
                 model.city_productivity[city],
                 model.real_wage[city],
@@ -288,10 +300,10 @@ class City(mesa.Agent):
         """m = mu U^a V^(1-a) random seekers fill random posted slots; then the wage index moves."""
         model, lab = self.model, self.model.beh.labour
         self.vacancies = len(slots)
-        expected = markets.matches(
+        expected = labour.matches(
             len(seekers), len(slots), lab.matching_efficiency_per_month, lab.matching_elasticity
         )
-        hires = int(markets.stochastic_round(expected, self.rng))
+        hires = int(sampling.stochastic_round(expected, self.rng))
         self.seekers, self.hires = len(seekers), hires
         hired = self.rng.choice(len(seekers), size=hires, replace=False)
         filled = self.rng.choice(len(slots), size=hires, replace=False)
@@ -300,7 +312,7 @@ class City(mesa.Agent):
             worker = seekers[w]
             worker.take_job(slots[s], base_wage * model.premium[worker.degree])
         self.wage_index = float(
-            markets.wage_index_update(
+            labour.wage_index_update(
                 self.wage_index,
                 len(slots),
                 len(seekers),
@@ -314,7 +326,7 @@ class City(mesa.Agent):
         """Housing: rent moves part of the way toward R0 (N/N0)^(1/eta)."""
         model, j = self.model, self.index
         self.rent = float(
-            markets.rent_update(
+            housing.rent_update(
                 self.rent,
                 model.cities.base_rent_yuan_m2_month[j],
                 population,
@@ -354,14 +366,14 @@ class ReferenceModel(mesa.Model):
         self.start_abs = month_index(scenario.start) - EPOCH
         self.month = -1
         self.cities: CityArrays = build_city_arrays(scenario)
-        self.book = policy.ProgrammeBook.from_programmes(
+        self.book = ProgrammeBook.from_programmes(
             scenario.programmes, self.cities.keys, scenario.start
         )
         lab = self.beh.labour
         self.premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
         yearly_exit = self.beh.firms.exit_hazard_per_year
         self.monthly_exit_hazard = 1.0 - (1.0 - yearly_exit) ** (1 / 12)
-        self._wage_trend = markets.wage_trend_by_month(
+        self._wage_trend = labour.wage_trend_by_month(
             self.beh.labour.nominal_wage_growth_by_year,
             month_index(scenario.start),
             scenario.months,
@@ -534,7 +546,7 @@ class ReferenceModel(mesa.Model):
             worker.rent_subsidy_left -= 1
         for p, asked in due.items():
             budget = book.remaining[p] if book.active[p] else 0.0
-            paid = float(policy.pay_pro_rata(np.array([asked]), budget)[0])
+            paid = float(programme_rules.pay_pro_rata(np.array([asked]), budget)[0])
             book.charge(p, paid, asked)
             self.spent_step[book.city[p]] += paid
 
@@ -557,8 +569,10 @@ class ReferenceModel(mesa.Model):
         for p in book.of("office_capacity"):
             if self.month - book.start[p] >= book.months[p]:
                 continue
-            seats = book.amount_by_degree[p, 0] / book.months[p]
-            paid = float(policy.pay_pro_rata(np.array([seats * cost]), book.remaining[p])[0])
+            seats = book.seats[p] / book.months[p]
+            paid = float(
+                programme_rules.pay_pro_rata(np.array([seats * cost]), book.remaining[p])[0]
+            )
             book.charge(p, paid, seats * cost)
             self.spent_step[book.city[p]] += paid
             self.city_agents[book.city[p]].office_seats += paid / cost if cost > 0 else seats
@@ -568,14 +582,14 @@ class ReferenceModel(mesa.Model):
         """Productivity and cost per city, then every firm's step, then entry."""
         beh, counts = self.beh.firms, self.census()
         productivity_shock, entry_shock = self.shock()
-        self.city_productivity = productivity_shock * markets.agglomeration(
+        self.city_productivity = productivity_shock * agglomeration(
             self.base_productivity, counts["talent"], self.talent_2010, beh.agglomeration_alpha
         )
         self.real_wage = self.cities.base_wage_yuan * self.node_array("wage_index", 1.0)
         self.grant_share = np.zeros(self.cities.n)
         for p in self.book.paying("firm_grant"):
             j = self.book.city[p]
-            self.grant_share[j] = max(self.grant_share[j], self.book.amount_by_degree[p, 0])
+            self.grant_share[j] = max(self.grant_share[j], self.book.grant_share[p])
         self._pay_firm_grants(counts)
         if not self.beh.switches.firm_dynamics:
             self.agents_by_type[Firm].do("plan_headcount")
@@ -601,8 +615,8 @@ class ReferenceModel(mesa.Model):
         for p in book.paying("firm_grant"):
             j = book.city[p]
             bill = counts["employed"][j] * self.scale * self.real_wage[j] * self.wage_trend / 12
-            due = book.amount_by_degree[p, 0] * bill
-            paid = float(policy.pay_pro_rata(np.array([due]), book.remaining[p])[0])
+            due = book.grant_share[p] * bill
+            paid = float(programme_rules.pay_pro_rata(np.array([due]), book.remaining[p])[0])
             book.charge(p, paid, due)
             self.spent_step[j] += paid
 
@@ -654,7 +668,7 @@ class ReferenceModel(mesa.Model):
         cap_cost = np.zeros(c.n)
         for p in self.book.of("population_cap"):
             j = self.book.city[p]
-            pressure = policy.cap_pressure(people[j], self.book.amount_by_degree[p, 0])
+            pressure = programme_rules.cap_pressure(people[j], self.book.cap_people[p])
             cap_cost[j] = max(cap_cost[j], self.beh.migration.population_cap_cost * pressure)
         return {
             "expected_wage": wage * np.maximum(employment, 1e-3),
@@ -682,20 +696,18 @@ class ReferenceModel(mesa.Model):
         hukou_ok = (nodes == hukou) | ((degree >= c.hukou_min_degree) & (age <= c.hukou_max_age))
         for p in book.of("housing_discount"):
             if self.eligible(p, degree, age, since_graduation):
-                discount[book.city[p]] = max(discount[book.city[p]], book.amount_by_degree[p, 0])
+                discount[book.city[p]] = max(discount[book.city[p]], book.discount_share[p])
         for p in book.of("hukou"):
             hukou_ok[book.city[p]] |= self.eligible(p, degree, age, since_graduation)
         for p in board["paying"]:
             if p not in received and self.eligible(p, degree, age, since_graduation):
-                months = (
-                    book.months[p] if book.instrument[p] == policy.INSTRUMENTS.index("rent") else 1
-                )
-                subsidy[book.city[p]] += book.amount_by_degree[p, degree] * months
-        cost = markets.moving_cost(
+                months = book.months[p] if book.instrument[p] == INSTRUMENTS.index("rent") else 1
+                subsidy[book.city[p]] += book.yuan_by_degree[p, degree] * months
+        cost = choice.moving_cost(
             np.array([current]), np.array([origin]), c.distance_1000km, mig.moving_cost_fixed,
             mig.moving_cost_per_1000km, mig.leaving_origin_cost,
         )[0] + board["cap_cost"] * (nodes != current)  # fmt: skip
-        value = markets.location_utility(
+        value = choice.location_utility(
             np.log(self.premium[degree] * board["expected_wage"]),
             np.log(board["rent"] * (1.0 - discount * newcomer)),
             c.amenity, hukou_ok, subsidy * newcomer / self.wage_trend / 10_000.0, cost,
@@ -707,7 +719,7 @@ class ReferenceModel(mesa.Model):
         """Whether a person belongs to programme p's eligible group."""
         book = self.book
         return bool(
-            policy.eligible(
+            programme_rules.eligible(
                 degree, age, since_graduation, book.min_degree[p], book.max_age[p],
                 book.graduated_within_months[p],
             )
@@ -722,7 +734,7 @@ class ReferenceModel(mesa.Model):
                 degree, OUTSIDE_AGE[degree], OUTSIDE_MONTHS_SINCE_GRADUATION[degree],
                 outside, outside, outside, True, set(),
             )  # fmt: skip
-            probabilities = markets.logit_probabilities(value, self.beh.migration.logit_scale)
+            probabilities = choice.logit_probabilities(value, self.beh.migration.logit_scale)
             pool = self.outside_agents[degree]
             reconsider = int(min(self.rng.poisson(pool * hazard), pool))
             arrivals = self.rng.multinomial(reconsider, probabilities)
@@ -737,7 +749,7 @@ class ReferenceModel(mesa.Model):
         outside, now = self.cities.outside, self.now
         age_months = OUTSIDE_AGE[degree] * 12 + int(self.rng.integers(-48, 48))
         since = OUTSIDE_MONTHS_SINCE_GRADUATION[degree]
-        graduated = now - since if degree > 0 else policy.NO_GRADUATION
+        graduated = now - since if degree > 0 else NO_GRADUATION
         worker = Worker(self, city, degree, outside, outside, now - age_months, now, graduated)
         c = self.cities
         hukou_open = degree >= c.hukou_min_degree[city] and worker.age <= c.hukou_max_age[city]
@@ -763,7 +775,7 @@ class ReferenceModel(mesa.Model):
         demo, rng, c, now = self.beh.demography, self.rng, self.cities, self.now
         graduates = cohort_people(demo, now // 12 + 1900) / self.scale
         share = c.universities / demo.national_universities
-        at_cities = markets.stochastic_round(graduates * share[:-1], rng)
+        at_cities = sampling.stochastic_round(graduates * share[:-1], rng)
         mix = self._degree_mix()[1:]
         for j, k in enumerate(at_cities):
             for _ in range(k):
@@ -781,7 +793,7 @@ class ReferenceModel(mesa.Model):
         rng, now = self.rng, self.now
         population = self.census()["population"]
         expected = total * population / population.sum()
-        for j, k in enumerate(markets.stochastic_round(expected[:-1], rng)):
+        for j, k in enumerate(sampling.stochastic_round(expected[:-1], rng)):
             for _ in range(k):
                 birth = now - 12 * 16 - int(rng.integers(0, 24))
                 Worker(self, j, 0, j, j, birth, now - 12 * 16)
@@ -793,7 +805,7 @@ class ReferenceModel(mesa.Model):
         population = self.census()["population"]
         elasticity = self.cities.supply_elasticity.copy()
         for p in self.book.of("housing_supply"):
-            elasticity[self.book.city[p]] *= self.book.amount_by_degree[p, 0]
+            elasticity[self.book.city[p]] *= self.book.supply_factor[p]
         for city in self.city_agents:
             city.update_rent(population[city.index], elasticity[city.index])
 

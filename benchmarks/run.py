@@ -45,8 +45,8 @@ t the wall time of `python -m hubsim run scenarios/baseline.yaml --quiet` (plots
 # ------------------------------------------------------------------------ child processes
 def scenario_for(workers: int, months: int):
     """The baseline with `scale` chosen so that the 13 cities start with about `workers` agents."""
-    from hubsim.cities import build_city_arrays
-    from hubsim.runner import resolve
+    from hubsim.engine.cities import build_city_arrays
+    from hubsim.experiments.replications import resolve
 
     base = resolve(BASELINE)
     working_age = build_city_arrays(base).working_age_people_2010[:-1].sum()
@@ -65,17 +65,17 @@ def peak_resident_bytes() -> int:
 
 def measure_engine(workers: int, months: int) -> dict:
     """Build the engine at `workers` agents and time `months` steps; memory from the RSS."""
-    from hubsim.model import HubModel
+    from hubsim.engine import HubModel
 
     scenario = scenario_for(workers, months)
     before = resident_bytes()
     started = time.perf_counter()
     model = HubModel(scenario)
     build_s = time.perf_counter() - started
-    start_workers = int((model.workers.city >= 0).sum())
+    start_workers = int((model.state.workers.city >= 0).sum())
     worker_steps, step_s, step_times, step_workers = 0, 0.0, [], []
     for _ in range(months):
-        step_workers.append(int((model.workers.city >= 0).sum()))
+        step_workers.append(int((model.state.workers.city >= 0).sum()))
         worker_steps += step_workers[-1]
         started = time.perf_counter()
         model.step()
@@ -90,8 +90,8 @@ def measure_engine(workers: int, months: int) -> dict:
         "step_workers": step_workers,
         "worker_steps_per_s": worker_steps / step_s,
         "peak_growth_bytes_per_worker": (peak_resident_bytes() - before) / start_workers,
-        "table_bytes_per_row": model.workers.nbytes_per_row(),
-        "firms": int(model.firms.n_firms),
+        "table_bytes_per_row": model.state.workers.nbytes_per_row(),
+        "firms": int(model.state.firms.n_firms),
     }
 
 
@@ -135,7 +135,7 @@ def profile_engine(workers: int, months: int, top: int) -> None:
     import cProfile
     import pstats
 
-    from hubsim.model import HubModel
+    from hubsim.engine import HubModel
 
     model = HubModel(scenario_for(workers, months))
     profiler = cProfile.Profile()

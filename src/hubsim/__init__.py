@@ -3,7 +3,8 @@
 `hubsim.run(path_or_scenario, **overrides)` runs a scenario and returns a `RunResult`.
 """
 
-from hubsim.runner import RunResult, run
+from hubsim.experiments.replications import run
+from hubsim.output.result import RunResult
 from hubsim.scenario import Scenario, load_scenario
 
 __all__ = ["RunResult", "Scenario", "load_scenario", "run"]

@@ -120,8 +120,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from hubsim import report
-    from hubsim.runner import run
+    from hubsim.experiments.replications import run
+    from hubsim.output import report
 
     progress = None if args.quiet else report.ProgressBar()
     result = run(
@@ -144,10 +144,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from hubsim import report
-    from hubsim.compare import compare
+    from hubsim.experiments import compare_report
+    from hubsim.experiments.compare import compare
+    from hubsim.output.report import ProgressBar
 
-    progress = None if args.quiet else report.ProgressBar()
+    progress = None if args.quiet else ProgressBar()
     comparison = compare(
         args.inputs,
         replications=args.replications,
@@ -158,7 +159,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         progress=progress,
         announce=(lambda _m: None) if args.quiet else _say_progress,
     )
-    print(report.attainment_text(comparison))
+    print(compare_report.attainment_text(comparison))
     print(f"comparison: {comparison.folder} (open report.html)")
     return 0
 
@@ -180,7 +181,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from hubsim.calibration import fit_amenities
+    from hubsim.experiments.calibrate import fit_amenities
     from hubsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.set)

@@ -26,7 +26,7 @@ from typing import Any
 
 from hubsim.errors import HubsimError
 from hubsim.experiments.outcomes import Outcome, evaluate
-from hubsim.runner import replication_seeds, resolve, simulate
+from hubsim.experiments.replications import replication_seeds, resolve, simulate
 from hubsim.scenario import Scenario
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hubsim import metrics
-from hubsim.cities import NODES
-from hubsim.runner import assemble
+from hubsim.engine.cities import NODES
+from hubsim.engine.phases.record import METRICS
+from hubsim.output import summary
 from hubsim.scenario import CITY_KEYS, Scenario, month_index
 
-# Per-replication outcomes of `hubsim.runner.assemble` (booleans become 0/1): (what, unit).
+# Per-replication outcomes of `output.summary.summarize` (booleans become 0/1): (what, unit).
 SUMMARY_COLUMNS = {
     "talent_start": ("talent at the start", "people"),
     "talent_end": ("talent at the end", "people"),
@@ -87,7 +87,7 @@ def parse_outcome(text: str, scenario: Scenario) -> Outcome:
     parts = str(text).split("@")
     if len(parts) == 3:
         name, city, month = parts
-        _check(name, metrics.METRICS, "metric")
+        _check(name, METRICS, "metric")
         _check(city, NODES, "city")
         _check_month(month, scenario)
         return Outcome(str(text), name, city, month)
@@ -134,7 +134,7 @@ def _month_text(index: int) -> str:
 def evaluate(
     outcomes: tuple[Outcome, ...], scenario: Scenario, part: dict[str, pd.DataFrame]
 ) -> dict[str, float]:
-    """Every outcome of one replication (`hubsim.runner.simulate` output), as floats."""
+    """Every outcome of one replication (`experiments.replications.simulate` output), as floats."""
     values = {}
     tables = _summary_tables(scenario, part) if any(o.month is None for o in outcomes) else None
     city_month = part["city_month"]
@@ -157,8 +157,8 @@ def _metric_value(city_month: pd.DataFrame, outcome: Outcome) -> float:
 
 
 def _summary_tables(scenario: Scenario, part: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    result = assemble(scenario, [part])
-    return result.replications.set_index("city"), result.summary.set_index("city")
+    per_replication = summary.summarize(scenario, part["city_month"], part["initial"])
+    return per_replication.set_index("city"), summary.aggregate(per_replication).set_index("city")
 
 
 def _summary_value(tables: tuple[pd.DataFrame, pd.DataFrame], outcome: Outcome) -> float:

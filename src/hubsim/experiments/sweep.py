@@ -13,12 +13,12 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from hubsim import results
 from hubsim.errors import HubsimError, RunInterrupted
 from hubsim.experiments import executors
 from hubsim.experiments.store import SweepFolder, now
 from hubsim.experiments.sweep_file import Sweep, load_sweep
-from hubsim.report import TextBar
+from hubsim.output import run_folder
+from hubsim.output.report import TextBar
 
 
 class SweepProgressFn(Protocol):
@@ -209,9 +209,9 @@ def _manifest(sweep: Sweep, folder: SweepFolder, executor: str, workers: int | N
             {"key": p.key, "set_key": p.dotted, "column": p.column} for p in sweep.parameters
         ],
         "outcomes": [o.text for o in sweep.outcomes],
-        "model_version": results.MODEL_VERSION,
-        "versions": results.versions(),
-        "git_commit": results.git_commit(),
+        "model_version": run_folder.MODEL_VERSION,
+        "versions": run_folder.versions(),
+        "git_commit": run_folder.git_commit(),
         "created": old.get("created", now()),
         "sessions": [
             *old.get("sessions", []),

@@ -5,7 +5,6 @@ A mistake in a sweep file raises `SweepError` naming the file, the key and the f
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -15,15 +14,15 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.experiments import designs
 from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
-from hubsim.results import MODEL_VERSION
-from hubsim.runner import resolve
-from hubsim.scenario import FRIENDLY, Scenario, load_scenario, read_yaml
+from hubsim.experiments.replications import resolve
+from hubsim.output.run_folder import MODEL_VERSION
+from hubsim.scenario import Scenario, Strict, describe_validation, load_scenario, read_yaml
 
 RESERVED = ("point", "replication", "seed", "run_seconds")
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -34,11 +33,7 @@ class SweepError(HubsimError):
     """A sweep file that cannot be run."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RangeSpec(_Strict):
+class RangeSpec(Strict):
     """start, start + step, ... up to and including stop."""
 
     start: float
@@ -52,7 +47,7 @@ class RangeSpec(_Strict):
         return self
 
 
-class Bounds(_Strict):
+class Bounds(Strict):
     low: float
     high: float
 
@@ -63,7 +58,7 @@ class Bounds(_Strict):
         return self
 
 
-class ParameterSpec(_Strict):
+class ParameterSpec(Strict):
     """One swept scenario key: `values`, a `range`, or a distribution (`uniform`, `loguniform`)."""
 
     values: list[Any] | None = Field(None, min_length=1)
@@ -101,7 +96,7 @@ class ParameterSpec(_Strict):
         return self
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     """A sweep file as written (see scenarios/sweeps/chengdu-rent.yaml)."""
 
     name: str = Field(pattern=NAME_PATTERN)
@@ -262,47 +257,20 @@ def _validate(data: dict[str, Any], path: Path) -> SweepFile:
     try:
         return SweepFile.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe(err) for err in exc.errors()[:4]]
-        raise SweepError(f"{path}: " + "; ".join(problems) + ".") from None
-
-
-def _describe(err: Any) -> str:
-    loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx") or {}
-    where = _where(loc)
-    if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        allowed = sorted(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"{where} is not a sweep key{hint}; keys allowed there: {', '.join(allowed)}"
-    if kind == "missing":
-        return f"{where} is missing; add it (see scenarios/sweeps/chengdu-rent.yaml)"
-    if kind == "too_short":
-        return f"{where} is empty; give at least one entry"
-    if kind in FRIENDLY:
-        shown = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
-        return f"{where} {FRIENDLY[kind].format(**shown)}, but it is {err['input']!r}"
-    if kind == "literal_error":
-        return f"{where} must be one of {', '.join(designs.DESIGNS)}, not {err['input']!r}"
-    return f"{where}: {err['msg'].removeprefix('Value error, ')}".replace("key 'the file': ", "")
+        message = describe_validation(
+            exc, path, data, SweepFile, noun="sweep", where=_where, most=4
+        )
+        raise SweepError(message) from None
 
 
 def _where(loc: tuple) -> str:
+    """Parameters are named as written ("parameter 'b_w', key 'range.stop',")."""
     if not loc:
-        return "key 'the file'"
+        return "the file"
     if loc[0] == "parameters" and len(loc) > 1:
         rest = ".".join(str(part) for part in loc[2:])
         return f"parameter '{loc[1]}'" + (f", key '{rest}'," if rest else "")
     return "key '" + ".".join(str(part) for part in loc) + "'"
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    models: dict[tuple, type[BaseModel]] = {(): SweepFile}
-    if len(loc) == 2 and loc[0] == "parameters":
-        return ParameterSpec
-    if len(loc) == 3 and loc[0] == "parameters":
-        return RangeSpec if loc[2] == "range" else Bounds
-    return models.get(loc)
 
 
 def _base_scenario(spec: SweepFile, path: Path) -> Scenario:

@@ -1,0 +1,117 @@
+"""Bookkeeping shared by the phases: counts per node, jobs ending, office arrays growing.
+
+Counts, office staff and wage bills are kept current as people move, are hired or leave, so no
+phase recounts them; `city_counts` counts afresh (at build, and in tests as a check).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hubsim.engine.state import State
+
+
+def city_counts(state: State) -> dict[str, np.ndarray]:
+    """Agents per node: population, talent, employed, employed talent (outside node last)."""
+    w, n = state.workers, state.cities.n
+    # One bincount: bin = node * 4 + 2 * employed + talent; removed rows go to a spare node n.
+    key = w.city.astype(np.int16)
+    key[key < 0] = n
+    key <<= 2
+    key |= (w.employer >= 0).view(np.int8) << 1
+    key |= (w.degree > 0).view(np.int8)
+    bins = np.bincount(key, minlength=4 * (n + 1)).reshape(n + 1, 4)[:n].astype(float)
+    counts = {
+        "population": bins.sum(axis=1),
+        "talent": bins[:, 1] + bins[:, 3],
+        "employed": bins[:, 2] + bins[:, 3],
+        "employed_talent": bins[:, 3],
+    }
+    outside_counts(state, counts)
+    return counts
+
+
+def outside_counts(state: State, counts: dict[str, np.ndarray]) -> None:
+    """The outside node's entries, from its aggregate residents by degree."""
+    counts["population"][-1] = state.outside_agents.sum()
+    counts["talent"][-1] = state.outside_agents[1:].sum()
+    counts["employed"][-1] = (
+        counts["population"][-1] * state.behaviour.labour.outside_employment_rate
+    )
+
+
+def shift_residents(state: State, rows: np.ndarray, sign: int) -> None:
+    """Keep `state.counts` current when rows arrive in (+1) or leave (-1) their city."""
+    _shift_counts(state, rows, sign, "population", "talent")
+
+
+def shift_employment(state: State, rows: np.ndarray, sign: int) -> None:
+    """Keep `state.counts` current when rows are hired (+1) or lose their job (-1)."""
+    _shift_counts(state, rows, sign, "employed", "employed_talent")
+
+
+def _shift_counts(state: State, rows: np.ndarray, sign: int, total: str, talent: str) -> None:
+    if len(rows) == 0:
+        return
+    n = state.cities.n
+    # One bincount: bin = 2 * city + talent.
+    key = state.workers.city[rows].astype(np.intp) << 1
+    key |= state.workers.degree[rows] > 0
+    bins = np.bincount(key, minlength=2 * n).reshape(n, 2)
+    if sign > 0:
+        state.counts[total] += bins.sum(axis=1)
+        state.counts[talent] += bins[:, 1]
+    else:
+        state.counts[total] -= bins.sum(axis=1)
+        state.counts[talent] -= bins[:, 1]
+
+
+def wage_bill(state: State) -> np.ndarray:
+    """Real yearly wages of the employed in each node, counted afresh."""
+    w = state.workers
+    employed = (w.employer >= 0) & (w.city >= 0)
+    return np.bincount(w.city[employed], weights=w.wage[employed], minlength=state.cities.n)
+
+
+def office_staff(state: State) -> np.ndarray:
+    """Workers employed by each office, counted afresh (one pass over the workers)."""
+    shifted = state.workers.employer.astype(np.int64) + 1  # unemployed (-1) land in bin 0
+    return np.bincount(shifted, minlength=state.firms.n_offices + 1)[1:]
+
+
+def lose_jobs(state: State, rows: np.ndarray) -> None:
+    """The one place a job ends: no employer, no wage; staff, wage bill and counts follow."""
+    w = state.workers
+    rows = rows[w.employer[rows] >= 0]
+    shift_employment(state, rows, -1)
+    state.staff -= np.bincount(w.employer[rows], minlength=len(state.staff))
+    state.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
+    w.employer[rows] = -1
+    w.wage[rows] = 0.0
+
+
+def grow_office_arrays(state: State, desired: np.ndarray | None = None) -> None:
+    """Extend per-office arrays (desired headcount, staff) to newly added offices."""
+    new = state.firms.n_offices - len(state.staff)
+    if desired is None:
+        desired = np.zeros(new)
+    state.desired = np.append(state.desired, desired)
+    state.staff = np.append(state.staff, np.zeros(new, dtype=state.staff.dtype))
+
+
+def lay_off(state: State, closed_offices: np.ndarray) -> np.ndarray | None:
+    """Workers of closed offices lose their jobs.
+
+    The pass over all workers that finds them finds everyone without a job too: those rows
+    (removed rows included) are returned for the labour market's matching. None when no closed
+    office had staff (and no pass was made).
+    """
+    if len(closed_offices) == 0 or state.staff[closed_offices].sum() == 0:
+        return None
+    jobless = np.zeros(state.firms.n_offices + 1, dtype=bool)
+    jobless[closed_offices] = True
+    jobless[-1] = True  # employer -1 (no job) reads this last slot
+    # take() is faster than jobless[...] on int32 indices.
+    rows = np.flatnonzero(np.take(jobless, state.workers.employer))
+    lose_jobs(state, rows)  # only the employed among them
+    return rows

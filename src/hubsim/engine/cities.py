@@ -1,0 +1,141 @@
+"""Cities: the packaged 2010 data tables and the static per-node parameters as arrays.
+
+The 13 cities come from `data/cities_2010.csv` (with its source columns); the outside node last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from hubsim.scenario import CITY_KEYS, DEGREES, Scenario
+
+OUTSIDE = "rest_of_china"
+NODES = (*CITY_KEYS, OUTSIDE)
+NOBODY = 99  # a minimum degree nobody reaches: hukou closed to everyone
+HUKOU_MIN_DEGREE_BY_STRINGENCY = {1: 0, 2: 1, 3: 2, 4: 3, 5: NOBODY}  # ASSUMPTION, see README
+# The outside node stands for the rest of China. ASSUMPTION: placed near the population centre,
+# national average wage (national.csv) and an estimated 2010 national new-home price.
+OUTSIDE_ROW = {
+    "city": OUTSIDE,
+    "name": "Rest of China",
+    "tier": 3,
+    "lat": 32.0,
+    "lon": 112.0,
+    "avg_wage_2010_yuan": 37147.0,
+    "new_home_price_2010_yuan_m2": 5000.0,
+    "universities": 0,
+    "hukou_stringency_1to5": 1,
+}
+
+
+def city_table() -> pd.DataFrame:
+    """The packaged `cities_2010.csv` (with its source columns), indexed by city key."""
+    with resources.files("hubsim.data").joinpath("cities_2010.csv").open() as handle:
+        table = pd.read_csv(handle)
+    return table.set_index("city").loc[list(CITY_KEYS)]
+
+
+def census_table() -> pd.DataFrame:
+    """The packaged `census_2000_2010.csv`, indexed by city key."""
+    with resources.files("hubsim.data").joinpath("census_2000_2010.csv").open() as handle:
+        return pd.read_csv(handle).set_index("city").loc[list(CITY_KEYS)]
+
+
+@dataclass
+class CityArrays:
+    """Static per-node parameters (13 cities and the outside node last)."""
+
+    keys: tuple[str, ...]
+    names: tuple[str, ...]
+    tier: np.ndarray
+    distance_1000km: np.ndarray
+    amenity: np.ndarray
+    base_wage_yuan: np.ndarray  # 2010 average wage
+    base_rent_yuan_m2_month: np.ndarray
+    supply_elasticity: np.ndarray
+    universities: np.ndarray
+    hukou_min_degree: np.ndarray
+    hukou_max_age: np.ndarray
+    working_age_people_2010: np.ndarray
+    talent_share_2010: np.ndarray
+    seats_per_talent_2010: np.ndarray
+    capacity_growth_per_month: np.ndarray
+    productivity_factor: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    @property
+    def outside(self) -> int:
+        return self.n - 1
+
+
+def build_city_arrays(scenario: Scenario) -> CityArrays:
+    """The per-node parameters of a scenario: the data table with its city overrides."""
+    table = city_table().reset_index()
+    table = pd.concat([table, pd.DataFrame([OUTSIDE_ROW])], ignore_index=True)
+    beh = scenario.behaviour
+    overrides = [scenario.cities.get(k) for k in CITY_KEYS]
+    tier = table["tier"].to_numpy()
+    eta_default = np.where(
+        tier == 1, beh.housing.supply_elasticity_tier1, beh.housing.supply_elasticity_tier2
+    )
+    share_default = np.where(
+        tier == 1, beh.demography.talent_share_2010_tier1, beh.demography.talent_share_2010_tier2
+    )
+    share_default[-1] = beh.demography.talent_share_outside
+    stringency = table["hukou_stringency_1to5"].to_numpy()
+    min_degree = np.array([HUKOU_MIN_DEGREE_BY_STRINGENCY[int(s)] for s in stringency])
+    working_age = table["population_2010"].to_numpy(float) * beh.demography.working_age_share
+    working_age[-1] = beh.demography.national_working_age_people - working_age[:-1].sum()
+
+    def per_city(attr: str, default: np.ndarray) -> np.ndarray:
+        values = default.astype(float).copy()
+        for i, city in enumerate(overrides):
+            value = getattr(city, attr)
+            if value is not None:
+                values[i] = value
+        return values
+
+    for i, city in enumerate(overrides):
+        if city.hukou_min_degree is not None:
+            min_degree[i] = (
+                NOBODY
+                if city.hukou_min_degree == "nobody"
+                else DEGREES.index(city.hukou_min_degree)
+            )
+    zeros = np.zeros(len(table))
+    growth = per_city("office_capacity_growth_per_year", zeros)
+    return CityArrays(
+        keys=NODES,
+        names=tuple(table["name"]),
+        tier=tier,
+        distance_1000km=great_circle_km(table["lat"].to_numpy(), table["lon"].to_numpy()) / 1000,
+        amenity=per_city("amenity", zeros),
+        base_wage_yuan=table["avg_wage_2010_yuan"].to_numpy(float),
+        base_rent_yuan_m2_month=table["new_home_price_2010_yuan_m2"].to_numpy(float)
+        * beh.housing.rent_yield_per_month,
+        supply_elasticity=per_city("supply_elasticity", eta_default),
+        universities=table["universities"].to_numpy(float),
+        hukou_min_degree=min_degree,
+        hukou_max_age=per_city("hukou_max_age", np.full(len(table), 99.0)),
+        working_age_people_2010=working_age,
+        talent_share_2010=per_city("talent_share_2010", share_default),
+        seats_per_talent_2010=per_city("office_seats_per_talent_2010", np.ones(len(table))),
+        capacity_growth_per_month=np.power(1 + growth, 1 / 12) - 1,
+        productivity_factor=per_city("productivity_factor", np.ones(len(table))),
+    )
+
+
+def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Pairwise great-circle distances in km."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    dphi = phi[:, None] - phi[None, :]
+    dlam = lam[:, None] - lam[None, :]
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))

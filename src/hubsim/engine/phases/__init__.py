@@ -1,0 +1,5 @@
+"""The phases of one month, in DESIGN s.3's order: one module a phase, each a `run(state)`.
+
+policies, firms, labour, migration, demography, housing, record. They apply the pure rules of
+`engine.rules` to the state (`engine.state.State`) and keep its accounts current.
+"""

@@ -1,0 +1,294 @@
+"""Phase 4, migration: who reconsiders, the logit choice among all nodes, what moving changes.
+
+Movers arrive as job seekers, get hukou where they are eligible and collect subsidies while
+budgets last. The outside node's movers are drawn in aggregate and become agents on arrival.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hubsim.engine import programmes
+from hubsim.engine.accounts import lose_jobs, shift_residents
+from hubsim.engine.rules import choice as rules
+from hubsim.engine.rules.demography import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
+from hubsim.engine.rules.programmes import (
+    already_received,
+    cap_pressure,
+    mark_received,
+    pay_in_order,
+)
+from hubsim.engine.rules.sampling import sample_by_hazard
+from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
+from hubsim.engine.state import State
+from hubsim.scenario import DEGREES
+
+
+def utility(
+    state: State,
+    counts: dict[str, np.ndarray],
+    degree: np.ndarray,
+    age: np.ndarray,
+    since_graduation: np.ndarray,
+    current: np.ndarray,
+    origin: np.ndarray,
+    hukou: np.ndarray,
+    settled: np.ndarray,
+    received: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """V_ij for each worker i and node j (DESIGN s.3.4), and whether i could get hukou in j.
+
+    Terms that vary only by node (wages, rents, amenities) or only by worker (degree premium)
+    are kept as vectors and broadcast; programme terms are computed only while some programme of
+    that kind is in force.
+    """
+    c, mig, lab, book = state.cities, state.behaviour.migration, state.behaviour.labour, state.book
+    nodes = np.arange(c.n)
+    premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
+    employment = counts["employed"] / np.maximum(counts["population"], 1.0)
+    employment[-1] = lab.outside_employment_rate
+    wage = c.base_wage_yuan * state.wage_index
+    # ln(premium_d w_j e_j) = ln premium_d + ln(w_j e_j)
+    log_income = np.log(premium)[degree][:, None] + np.log(wage * np.maximum(employment, 1e-3))
+    moving = nodes[None, :] != current[:, None]
+    # Programmes are for newcomers: those who move in, and graduates choosing where to settle.
+    newcomer = moving | ~settled[:, None]
+    log_rent = np.log(state.rent)[None, :]
+    if len(book.of("housing_discount")):
+        discount = programmes.housing_discount(book, degree, age, since_graduation, c.n) * newcomer
+        log_rent = log_rent + np.log1p(-discount)
+    hukou_ok = (hukou[:, None] == nodes[None, :]) | programmes.hukou_open(
+        book, c.hukou_min_degree, c.hukou_max_age, degree, age, since_graduation
+    )
+    paying = np.concatenate([book.paying("cash"), book.paying("rent")])
+    subsidy_10k = 0.0
+    if len(paying):
+        subsidy = programmes.subsidy_value_yuan(
+            book, paying, degree, age, since_graduation, received, c.n
+        )
+        subsidy_10k = subsidy * newcomer / (state.wage_trend * 10_000.0)
+    cost = rules.moving_cost(
+        current,
+        origin,
+        c.distance_1000km,
+        mig.moving_cost_fixed,
+        mig.moving_cost_per_1000km,
+        mig.leaving_origin_cost,
+    )
+    cap = cap_cost(state, counts)
+    if cap.any():
+        cost = cost + cap[None, :] * moving
+    value = rules.location_utility(
+        log_income,
+        log_rent,
+        c.amenity[None, :],
+        hukou_ok,
+        subsidy_10k,
+        cost,
+        mig.b_w,
+        mig.b_r,
+        mig.b_h,
+        mig.b_s_per_10k_yuan,
+    )
+    return value, hukou_ok
+
+
+def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
+    """Extra arrival cost in cities near an active population cap."""
+    people = counts["population"] * state.scale / state.behaviour.demography.working_age_share
+    cost = np.zeros(state.cities.n)
+    for p in state.book.of("population_cap"):
+        j = state.book.city[p]
+        cap = state.book.cap_people[p]
+        pressure = cap_pressure(people[j], cap)
+        cost[j] = max(cost[j], state.behaviour.migration.population_cap_cost * pressure)
+    return cost
+
+
+def run(state: State) -> None:
+    """Reconsidering workers choose among all nodes; the outside node sends its movers."""
+    w, rng = state.workers, state.streams["migration"]
+    hazards = state.behaviour.migration.hazards
+    unsettled = state.unsettled_rows[~w.settled[state.unsettled_rows]]
+    unsettled = unsettled[w.city[unsettled] >= 0]
+    yearly = max(
+        hazards.base_per_year,
+        hazards.young_per_year,
+        hazards.unemployed_per_year,
+        hazards.new_graduate_per_year,
+    )
+
+    def hazard_of(rows: np.ndarray) -> np.ndarray:
+        hazard = reconsider_hazard_per_month(
+            age_years(w.birth[rows], state.calendar.now),
+            w.employer[rows] < 0,
+            months_since(w.graduated[rows], state.calendar.now),
+            hazards,
+        )
+        # Removed rows and unsettled graduates (who all choose anyway) are not sampled.
+        return np.where((w.city[rows] >= 0) & w.settled[rows], hazard, 0.0)
+
+    sampled = sample_by_hazard(len(w), hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
+    # A random order, so that budget queues serve choosers in no systematic order.
+    choosers = rng.permutation(np.concatenate([unsettled, sampled]))
+    # Kept current through the labour market by shift_employment; copied so that movers
+    # losing their jobs below do not change what the outside node's movers see.
+    counts = {key: values.copy() for key, values in state.counts.items()}
+    # One utility evaluation for the choosers and the outside node's representative movers.
+    people = _concat(_chooser_profile(state, choosers), _outside_profile(state))
+    value, hukou_ok = utility(state, counts, **people)
+    n = len(choosers)
+    _choose(state, choosers, value[:n], hukou_ok[:n], rng)
+    _outside_arrivals(state, value[n:], rng)
+
+
+def _chooser_profile(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """What `utility` needs to know of each chooser."""
+    w = state.workers
+    return {
+        "degree": w.degree[rows].astype(np.intp),
+        "age": age_years(w.birth[rows], state.calendar.now),
+        "since_graduation": months_since(w.graduated[rows], state.calendar.now),
+        "current": w.city[rows].astype(np.intp),
+        "origin": w.origin[rows].astype(np.intp),
+        "hukou": w.hukou[rows].astype(np.intp),
+        "settled": w.settled[rows],
+        "received": w.received[rows],
+    }
+
+
+def _outside_profile(state: State) -> dict[str, np.ndarray]:
+    """The representative reconsidering person of the outside node, one per degree."""
+    here = np.full(len(DEGREES), state.cities.outside)
+    return {
+        "degree": np.arange(len(DEGREES)),
+        "age": OUTSIDE_AGE,
+        "since_graduation": OUTSIDE_MONTHS_SINCE_GRADUATION,
+        "current": here,
+        "origin": here,
+        "hukou": here,
+        "settled": np.ones(len(DEGREES), dtype=bool),
+        "received": np.zeros(len(DEGREES), dtype=np.int64),
+    }
+
+
+def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {key: np.concatenate([a[key], b[key]]) for key in a}
+
+
+def _choose(
+    state: State,
+    rows: np.ndarray,
+    value: np.ndarray,
+    hukou_ok: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    w = state.workers
+    if len(rows) == 0:
+        return
+    current = w.city[rows].astype(np.intp)
+    # Drawn from the unnormalised logit weights: the same choice probabilities.
+    choice = rules.draw_choices(
+        rules.logit_weights(value, state.behaviour.migration.logit_scale), rng
+    )
+    moved = choice != current
+    degree = w.degree[rows].astype(np.intp)
+    np.add.at(state.tallies.flows, (current[moved], choice[moved], degree[moved]), 1.0)
+    outside = state.cities.outside
+    leaving = moved & (choice == outside)
+    lose_jobs(state, rows[moved])
+    shift_residents(state, rows[moved], -1)
+    w.city[rows[leaving]] = -1
+    state.outside_agents += np.bincount(degree[leaving], minlength=len(DEGREES))
+    arriving = moved & ~leaving
+    settling = arriving | (~moved & ~w.settled[rows])
+    w.city[rows[arriving]] = choice[arriving]
+    shift_residents(state, rows[arriving], +1)
+    w.arrived[rows[arriving]] = state.calendar.now
+    w.rent_subsidy_left[rows[arriving]] = 0
+    w.settled[rows] = True
+    gets_hukou = settling & hukou_ok[np.arange(len(rows)), choice]
+    w.hukou[rows[gets_hukou]] = choice[gets_hukou]
+    collect_subsidies(state, rows[settling])
+
+
+def collect_subsidies(state: State, rows: np.ndarray) -> None:
+    """Newcomers claim cash (paid in queue order while the budget lasts) and rent streams."""
+    w, book = state.workers, state.book
+    programmes = np.concatenate([book.paying("cash"), book.paying("rent")])
+    if len(rows) == 0 or len(programmes) == 0:
+        return
+    city = w.city[rows]
+    degree = w.degree[rows].astype(np.intp)
+    age = age_years(w.birth[rows], state.calendar.now)
+    since = months_since(w.graduated[rows], state.calendar.now)
+    for p in programmes:
+        ok = (city == book.city[p]) & ~already_received(w.received[rows], p)
+        ok &= book.eligible(p, degree, age, since)
+        claim = rows[ok]
+        amount = book.yuan_by_degree[p][degree[ok]]
+        if book.is_rent(p):
+            w.rent_subsidy[claim] = amount
+            w.rent_subsidy_left[claim] = book.months[p]
+            w.rent_subsidy_programme[claim] = p
+            w.received[claim] = mark_received(w.received[claim], p)
+            continue
+        requests = amount * state.scale
+        paid = pay_in_order(requests, book.remaining[p])
+        book.charge(p, paid.sum(), requests.sum())
+        state.tallies.spent_yuan[book.city[p]] += paid.sum()
+        served = claim[paid > 0]
+        w.received[served] = mark_received(w.received[served], p)
+
+
+def _outside_arrivals(state: State, value: np.ndarray, rng: np.random.Generator) -> None:
+    """People from the rest of China choose like a representative person of their degree.
+
+    `value` holds that person's utility of each node, one row per degree.
+    """
+    outside, hazards = state.cities.outside, state.behaviour.migration.hazards
+    probabilities = rules.logit_probabilities(value, state.behaviour.migration.logit_scale)
+    hazard = 1.0 - np.exp(-hazards.outside_per_year / 12.0)
+    reconsider = np.minimum(rng.poisson(state.outside_agents * hazard), state.outside_agents)
+    arrivals = np.array(
+        [rng.multinomial(int(k), p) for k, p in zip(reconsider, probabilities, strict=True)]
+    )
+    arrivals[:, outside] = 0
+    state.outside_agents -= arrivals.sum(axis=1)
+    state.tallies.flows[outside] += arrivals.T
+    dest_degree = np.argwhere(arrivals > 0)
+    repeat = arrivals[dest_degree[:, 0], dest_degree[:, 1]]
+    degree = np.repeat(dest_degree[:, 0], repeat)
+    city = np.repeat(dest_degree[:, 1], repeat)
+    if len(city) == 0:
+        return
+    _add_arrivals(state, city, degree, rng)
+
+
+def _add_arrivals(
+    state: State, city: np.ndarray, degree: np.ndarray, rng: np.random.Generator
+) -> None:
+    outside, now = state.cities.outside, state.calendar.now
+    age_months = OUTSIDE_AGE[degree] * 12 + rng.integers(-48, 48, size=len(city))
+    rows = state.workers.append(
+        city=city,
+        degree=degree,
+        hukou=np.full(len(city), outside),
+        origin=np.full(len(city), outside),
+        birth=now - age_months,
+        graduated=np.where(degree > 0, now - OUTSIDE_MONTHS_SINCE_GRADUATION[degree], -(2**15)),
+        arrived=np.full(len(city), now),
+    )
+    shift_residents(state, rows, +1)
+    c = state.cities
+    w = state.workers
+    open_ = programmes.hukou_open(
+        state.book,
+        c.hukou_min_degree,
+        c.hukou_max_age,
+        degree,
+        age_years(w.birth[rows], now),
+        months_since(w.graduated[rows], now),
+    )[np.arange(len(rows)), city]
+    w.hukou[rows[open_]] = city[open_]
+    collect_subsidies(state, rows)

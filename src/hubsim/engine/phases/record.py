@@ -1,0 +1,78 @@
+"""Phase 7, record: the month's metrics per node, for the DataCollector and the City agents.
+
+Every metric is in people represented (agents x scale), yuan, or a share; never in agents.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hubsim.engine.accounts import outside_counts
+from hubsim.engine.state import State
+
+METRICS = (
+    "population",  # working-age agents x scale / working-age share: comparable with the census
+    "talent",  # working-age people with a bachelor's degree or more
+    "employed",
+    "unemployed",
+    "vacancies",
+    "wage_mean",  # nominal yuan/year of the employed
+    "rent",  # nominal yuan per m2 per month
+    "firms",  # simulated firms headquartered in the city (state units)
+    "offices",  # open offices in the city (state units)
+    "inflow",  # people moving in this month
+    "outflow",
+    "net_migration",
+    "subsidy_spent",  # yuan paid this month by the city's programmes
+    "office_occupancy",  # employed talent / office seats
+    "office_seats",
+    "entrants",  # graduates and young people entering working age this month
+    "retirements",
+)
+
+
+def run(state: State) -> None:
+    """Take stock of the month: the outside node's counts, the metrics, the year's flows."""
+    # Jobs, moves, arrivals and retirements kept the counts current; only the outside
+    # node's entries, read from its aggregate residents, are refreshed.
+    outside_counts(state, state.counts)
+    state.metrics = city_metrics(state, state.counts)
+    state.flows_by_year[state.calendar.year_row()] += state.tallies.flows
+
+
+def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The METRICS for every node (13 cities, then the outside node), in people or yuan."""
+    firms, c, scale = state.firms, state.cities, state.scale
+    n = c.n
+    wage_mean = state.wage_bill / np.maximum(counts["employed"], 1.0) * state.wage_trend
+    wage_mean[-1] = c.base_wage_yuan[-1] * state.wage_trend
+    inflow = state.tallies.flows.sum(axis=(0, 2)) * scale
+    outflow = state.tallies.flows.sum(axis=(1, 2)) * scale
+    talent_seats = counts["employed_talent"] * scale
+    finite = np.isfinite(state.office_seats)
+    occupancy = np.full(n, np.nan)
+    occupancy[finite] = talent_seats[finite] / np.maximum(state.office_seats[finite], 1.0)
+    return {
+        "population": counts["population"] * scale / state.behaviour.demography.working_age_share,
+        "talent": counts["talent"] * scale,
+        "employed": counts["employed"] * scale,
+        "unemployed": (counts["population"] - counts["employed"]) * scale,
+        "vacancies": state.vacancies * scale,
+        "wage_mean": wage_mean,
+        "rent": state.rent * state.wage_trend,
+        "firms": np.bincount(firms.hq_city[firms.alive], minlength=n).astype(float),
+        "offices": np.bincount(firms.office_city[firms.office_open], minlength=n).astype(float),
+        "inflow": inflow,
+        "outflow": outflow,
+        "net_migration": inflow - outflow,
+        "subsidy_spent": state.tallies.spent_yuan.copy(),
+        "office_occupancy": occupancy,
+        "office_seats": np.where(np.isfinite(state.office_seats), state.office_seats, np.nan),
+        "entrants": state.tallies.entrants * scale,
+        "retirements": state.tallies.retired * scale,
+    }
+
+
+def as_table(city_metrics: dict[str, np.ndarray]) -> np.ndarray:
+    """The metrics as one (len(METRICS), nodes) array, rows in METRICS order."""
+    return np.array([city_metrics[name] for name in METRICS], dtype=float)

@@ -1,0 +1,74 @@
+"""Sampling rules: unbiased rounding, Bernoulli events by geometric gaps, thinning, group draws.
+
+They make the work of a month proportional to the number of events, not to the number of agents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def stochastic_round(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Round down and add one with probability equal to the fraction (unbiased)."""
+    values = np.asarray(values, dtype=float)
+    floor = np.floor(values)
+    return (floor + (rng.random(values.shape) < values - floor)).astype(np.int64)
+
+
+def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Positions of the successes among n Bernoulli(p) trials, in increasing order.
+
+    Drawn as geometric gaps between successes, so the cost is proportional to n p, not n.
+    """
+    if n <= 0 or p <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if p >= 0.25:
+        return np.flatnonzero(rng.random(n) < p)
+    expected = n * p
+    positions = np.cumsum(rng.geometric(p, size=int(expected + 6 * np.sqrt(expected) + 16))) - 1
+    while positions[-1] < n - 1:  # rare: more successes than drawn for
+        more = np.cumsum(rng.geometric(p, size=int(expected) + 16)) + positions[-1]
+        positions = np.concatenate([positions, more])
+    return positions[positions < n]
+
+
+def sample_by_hazard(
+    candidates: np.ndarray | int,
+    hazard_of: Callable[[np.ndarray], np.ndarray],
+    max_hazard: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Rows among `candidates` (an index array, or n for rows 0..n-1) that fire with their hazard.
+
+    Each candidate is first picked with probability max_hazard (geometric gaps, see
+    `bernoulli_positions`), then kept with probability hazard / max_hazard (thinning), so the
+    work is proportional to the events, not to the number of candidates.
+    `hazard_of(rows)` returns the hazard of the given rows (0 for rows that cannot fire).
+    """
+    n = candidates if isinstance(candidates, int) else len(candidates)
+    picked = bernoulli_positions(n, min(max_hazard, 1.0), rng)
+    if not isinstance(candidates, int):
+        picked = candidates[picked]
+    if len(picked) == 0:
+        return picked
+    keep = rng.random(len(picked)) * max_hazard < hazard_of(picked)
+    return picked[keep]
+
+
+def first_k_per_group(
+    items: np.ndarray, group: np.ndarray, k: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """A uniform random choice of k[g] items from each group g, returned grouped by g ascending."""
+    if len(items) == 0:
+        return items
+    order = rng.permutation(len(items))
+    # A stable sort on a 16-bit key is a radix sort: shuffled, then grouped, in linear time.
+    key = group[order]
+    order = order[np.argsort(key if key.itemsize <= 2 else key.astype(np.int16), kind="stable")]
+    sizes = np.bincount(group, minlength=len(k))
+    take = np.minimum(k, sizes)
+    # Positions of the first take[g] of each group g in the grouped order.
+    skip = np.cumsum(sizes) - sizes - (np.cumsum(take) - take)
+    return items[order[np.arange(take.sum()) + np.repeat(skip, take)]]

@@ -1,0 +1,157 @@
+"""The model's state, declared in one place: everything the phases read and write.
+
+Node arrays have one entry per node: the 13 cities, then the outside node (rest of China) last.
+Counts are in agents (one agent stands for `scale` people) unless the name says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hubsim.engine.calendar import Calendar
+from hubsim.engine.cities import CityArrays
+from hubsim.engine.programmes import ProgrammeBook
+from hubsim.engine.tables import FirmTable, WorkerTable
+from hubsim.scenario import DEGREES, Behaviour, Scenario, month_index
+
+STREAMS = ("init", "firms", "labour", "migration", "demography")  # one random stream per purpose
+
+
+def _unset() -> np.ndarray:
+    """An empty node or office array, filled by `engine.world.build_state`."""
+    return np.zeros(0)
+
+
+@dataclass
+class MonthTallies:
+    """What happened during one month; `reset` at the start of each step, read by the record."""
+
+    flows: np.ndarray  # (origin, destination, degree) agents who moved
+    spent_yuan: np.ndarray  # programme spending per node
+    retired: np.ndarray  # agents reaching retirement age (outside node: fractional)
+    entrants: np.ndarray  # graduates and young entrants counted this month (July's cohort)
+
+    @classmethod
+    def empty(cls, nodes: int) -> MonthTallies:
+        return cls(
+            flows=np.zeros((nodes, nodes, len(DEGREES))),
+            spent_yuan=np.zeros(nodes),
+            retired=np.zeros(nodes),
+            entrants=np.zeros(nodes),
+        )
+
+    def reset(self, entrants: np.ndarray) -> None:
+        """Zero every tally; the month's entrants (arrived with the cohort event) are given."""
+        nodes = len(self.spent_yuan)
+        self.flows = np.zeros((nodes, nodes, len(DEGREES)))
+        self.spent_yuan = np.zeros(nodes)
+        self.retired = np.zeros(nodes)
+        self.entrants = np.zeros(nodes) + entrants
+
+
+@dataclass(eq=False)
+class State:
+    """The model's state (`HubModel.state`); built by `engine.world.build_state`.
+
+    Attributes:
+        scenario: the validated scenario; `behaviour` and `scale` are read from it.
+        cities: static per-node parameters (data table plus scenario overrides).
+        book: the programmes, their budgets and what they have paid.
+        calendar: the one clock (`Calendar.month`, `Calendar.now`, ...).
+        streams: one random Generator per purpose (STREAMS), for common random numbers.
+        wage_level: national nominal wage level by month, relative to the start month.
+        workers: the worker agents (one row each), in the 13 cities.
+        firms: firms and their offices.
+        outside_agents: agents of the outside node by degree (held in aggregate, fractional).
+        unsettled_rows: rows of this July's graduates, until their first location choice.
+        counts: per node 'population', 'talent', 'employed', 'employed_talent' in agents,
+            kept current by `engine.accounts` as people move, are hired or leave.
+        staff: workers employed by each office (kept current like the counts).
+        desired: desired headcount of each office this month (0 for closed offices).
+        jobless: rows without a job after this month's office closures, when the firms phase
+            had to look at every worker to lay off their staff (handed to the labour phase's
+            matching, which would otherwise look again); None when it did not look.
+        wage_bill: real yuan a year paid to the employed of each node (kept current).
+        wage_index: each city's real wage relative to its start wage.
+        rent: real rent, yuan per m2 a month, per node.
+        office_seats: tech-park seats per city (the outside node: infinite).
+        vacancies: jobs posted this month per node.
+        target_tightness: vacancies per job seeker at which wage indices stand still.
+        base_productivity: A0 per node, calibrated at build so 2010 jobs are firms' desire.
+        city_productivity: A_j this month (agglomeration and demand shocks applied).
+        grant_share: share of wage cost paid by firm grants in each city this month.
+        population_2010, talent_2010, firms_2010: the start state, for agglomeration, rents
+            and firm entry.
+        tallies: what happened this month (flows, spending, retirements, entrants).
+        pending_entrants: July's entrants, counted into the tallies at the next reset.
+        retired_since_july: agents retired since the last cohort (young entrants replace them).
+        flows_by_year: (year row, origin, destination, degree) movers in agents.
+        metrics: the metrics recorded last (`engine.phases.record.METRICS`), in people or yuan.
+    """
+
+    scenario: Scenario
+    cities: CityArrays
+    book: ProgrammeBook
+    calendar: Calendar
+    streams: dict[str, np.random.Generator]
+    wage_level: np.ndarray
+    workers: WorkerTable = field(default_factory=WorkerTable)
+    firms: FirmTable = field(default_factory=FirmTable)
+    outside_agents: np.ndarray = field(default_factory=lambda: np.zeros(len(DEGREES)))
+    unsettled_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
+    staff: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    desired: np.ndarray = field(default_factory=_unset)
+    jobless: np.ndarray | None = None
+    wage_bill: np.ndarray = field(default_factory=_unset)
+    wage_index: np.ndarray = field(default_factory=_unset)
+    rent: np.ndarray = field(default_factory=_unset)
+    office_seats: np.ndarray = field(default_factory=_unset)
+    vacancies: np.ndarray = field(default_factory=_unset)
+    target_tightness: np.ndarray = field(default_factory=_unset)
+    base_productivity: np.ndarray = field(default_factory=_unset)
+    city_productivity: np.ndarray = field(default_factory=_unset)
+    grant_share: np.ndarray = field(default_factory=_unset)
+    population_2010: np.ndarray = field(default_factory=_unset)
+    talent_2010: np.ndarray = field(default_factory=_unset)
+    firms_2010: np.ndarray = field(default_factory=_unset)
+    tallies: MonthTallies = field(default_factory=lambda: MonthTallies.empty(0))
+    pending_entrants: np.ndarray = field(default_factory=_unset)
+    retired_since_july: float = 0.0
+    flows_by_year: np.ndarray = field(default_factory=_unset)
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def behaviour(self) -> Behaviour:
+        return self.scenario.behaviour
+
+    @property
+    def scale(self) -> float:
+        """People represented by one agent."""
+        return self.scenario.scale
+
+    @property
+    def wage_trend(self) -> float:
+        """National nominal wage level this month relative to the start (common to all cities)."""
+        return float(self.wage_level[max(self.calendar.month, 0)])
+
+    def real_wage(self) -> np.ndarray:
+        """Each node's real average wage this month (yuan a year at start prices)."""
+        return self.cities.base_wage_yuan * self.wage_index
+
+    def demand_shock(self) -> tuple[float, float]:
+        """Productivity and firm-entry factors of the demand shocks in force this month."""
+        month = month_index(self.scenario.start) + self.calendar.month
+        productivity, entry = 1.0, 1.0
+        for s in self.scenario.shocks:
+            if month_index(s.start) <= month <= month_index(s.end):
+                productivity *= s.productivity_factor
+                entry *= s.entry_factor
+        return productivity, entry
+
+    def start_tallies(self) -> None:
+        """A new month: zero the tallies, counting in the entrants that arrived before it."""
+        self.tallies.reset(self.pending_entrants)
+        self.pending_entrants = np.zeros(self.cities.n)

@@ -1,0 +1,191 @@
+"""The agent tables: workers (`WorkerTable`) and firms with their offices (`FirmTable`).
+
+One row per agent, one numpy array per attribute. Removed worker rows are marked (city = -1) and
+refilled by the next July's newcomers, so indices stay valid until then. Offices point at firms
+and cities; workers point at offices (`WorkerTable.employer`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+NO_GRADUATION = -(2**15)  # graduation month of workers who never graduated
+
+COLUMNS = {
+    "city": np.int8,  # current city (node index); -1 once removed
+    "degree": np.int8,  # index into scenario.DEGREES: 0 none, 1 bachelor, 2 master, 3 phd
+    "hukou": np.int8,  # city of hukou (outside node if none of the 13)
+    "origin": np.int8,  # home city (outside node if elsewhere)
+    "settled": np.bool_,  # False for new graduates until their first location choice
+    "employer": np.int32,  # office index, -1 when unemployed
+    "wage": np.float32,  # real yuan/year at 2010 prices, set at hire; 0 when unemployed
+    "birth": np.int16,  # birth month, months since 1900-01
+    "graduated": np.int16,  # graduation month since 1900-01, NO_GRADUATION if none
+    "arrived": np.int16,  # month of arrival in the current city
+    "rent_subsidy": np.float32,  # yuan a month being paid
+    "rent_subsidy_left": np.int16,  # months of it still due
+    "rent_subsidy_programme": np.int16,
+    "received": np.int64,  # bit p set once programme p (p < 63) has paid this worker
+}
+
+
+class _BirthWatch(NamedTuple):
+    """What `WorkerTable.born_by` saw on its last pass over all rows."""
+
+    reused: int  # the table's refill count then
+    scanned: int  # rows that existed then
+    first: int  # the month asked then
+    last: int  # up to which month the list holds every row born by it
+    listed: np.ndarray  # rows born by `last`, ascending
+
+
+class WorkerTable:
+    """Column arrays of all workers in the 13 cities (the outside node holds no agents)."""
+
+    def __init__(self, capacity: int = 0) -> None:
+        self.size = 0
+        self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
+        self._reused = 0  # times removed rows were refilled (their birth months changed)
+        self._birth_watch: _BirthWatch | None = None  # see born_by
+
+    def __len__(self) -> int:
+        return self.size
+
+    def nbytes_per_row(self) -> int:
+        return sum(np.dtype(dt).itemsize for dt in COLUMNS.values())
+
+    def append(self, reuse_removed: bool = False, **columns: np.ndarray) -> np.ndarray:
+        """Add rows; columns not given take their defaults. Returns the new row indices.
+
+        With `reuse_removed`, removed rows (city == -1) are filled first, lowest first, and only
+        the rest is appended: the table then stays as large as the people alive, with no copy of
+        the surviving rows. Reused indices no longer mean the removed workers.
+        """
+        n = len(next(iter(columns.values())))
+        free = np.flatnonzero(self.city < 0)[:n] if reuse_removed else np.zeros(0, np.intp)
+        extra = n - len(free)
+        self._make_room(self.size + extra)
+        start, stop = self.size, self.size + extra
+        rows = np.concatenate([free, np.arange(start, stop)])
+        target = rows if len(free) else slice(start, stop)  # a slice writes faster
+        defaults = {
+            "employer": -1,
+            "graduated": NO_GRADUATION,
+            "settled": True,
+            "rent_subsidy_programme": -1,
+        }
+        for name, array in self._cols.items():
+            array[target] = columns.get(name, defaults.get(name, 0))
+        self.size = stop
+        self._reused += len(free) > 0
+        return rows
+
+    def born_by(self, month: int, ahead: int = 12) -> np.ndarray:
+        """Rows born in or before `month`, ascending (removed rows included).
+
+        Asked with a rising month (retirement does), it looks at every row only every `ahead`
+        months: that pass lists the rows born by `month + ahead`; until then a call checks the
+        list and the rows appended since. Birth months are set only by `append`; refilling
+        removed rows starts a new pass.
+        """
+        watch = self._birth_watch
+        if watch is None or watch.reused != self._reused or not watch.first <= month <= watch.last:
+            listed = np.flatnonzero(self.birth <= month + ahead)
+            watch = _BirthWatch(self._reused, self.size, month, month + ahead, listed)
+            self._birth_watch = watch
+        old = watch.listed[self.birth[watch.listed] <= month]
+        new = watch.scanned + np.flatnonzero(self.birth[watch.scanned :] <= month)
+        return np.concatenate([old, new])
+
+    def reserve(self, capacity: int) -> None:
+        """Room for `capacity` rows without regrowing (regrowing copies every column)."""
+        if capacity > len(self._cols["city"]):
+            self._grow_to(capacity)
+
+    def _make_room(self, needed: int) -> None:
+        capacity = len(self._cols["city"])
+        if needed <= capacity:
+            return
+        self._grow_to(max(needed, int(capacity * 1.25) + 1024))
+
+    def _grow_to(self, new_capacity: int) -> None:
+        for name, array in self._cols.items():
+            grown = np.zeros(new_capacity, dtype=array.dtype)
+            grown[: self.size] = array[: self.size]
+            self._cols[name] = grown
+
+
+def _column(name: str) -> property:
+    def get(self: WorkerTable) -> np.ndarray:
+        return self._cols[name][: self.size]
+
+    return property(get, doc=f"The live rows of column {name!r}.")
+
+
+# `table.city` etc. are views of the live rows (a property per column: cheaper than __getattr__,
+# which runs only after a failed lookup and is called about a hundred times a month).
+for _name in COLUMNS:
+    setattr(WorkerTable, _name, _column(_name))
+
+
+class FirmTable:
+    """Firms (productivity, headquarters) and offices (firm, city), grown by appending."""
+
+    def __init__(self) -> None:
+        self.productivity = np.zeros(0, dtype=np.float64)
+        self.hq_city = np.zeros(0, dtype=np.int8)
+        self.born = np.zeros(0, dtype=np.int32)
+        self.alive = np.zeros(0, dtype=bool)
+        self.office_firm = np.zeros(0, dtype=np.int32)
+        self.office_city = np.zeros(0, dtype=np.int8)
+        self.office_open = np.zeros(0, dtype=bool)
+
+    @property
+    def n_firms(self) -> int:
+        return len(self.productivity)
+
+    @property
+    def n_offices(self) -> int:
+        return len(self.office_firm)
+
+    def add_firms(self, productivity: np.ndarray, city: np.ndarray, month: int) -> np.ndarray:
+        """New firms, each with a headquarters office in its city. Returns the office indices."""
+        first = self.n_firms
+        ids = np.arange(first, first + len(productivity), dtype=np.int32)
+        self.productivity = np.concatenate([self.productivity, productivity])
+        self.hq_city = np.concatenate([self.hq_city, city.astype(np.int8)])
+        self.born = np.concatenate([self.born, np.full(len(ids), month, dtype=np.int32)])
+        self.alive = np.concatenate([self.alive, np.ones(len(ids), dtype=bool)])
+        return self.add_offices(ids, city)
+
+    def add_offices(self, firm: np.ndarray, city: np.ndarray) -> np.ndarray:
+        first = self.n_offices
+        self.office_firm = np.concatenate([self.office_firm, firm.astype(np.int32)])
+        self.office_city = np.concatenate([self.office_city, city.astype(np.int8)])
+        self.office_open = np.concatenate([self.office_open, np.ones(len(firm), dtype=bool)])
+        return np.arange(first, self.n_offices)
+
+    def close_firms(self, firms: np.ndarray) -> np.ndarray:
+        """Close firms and all their offices; returns the offices closed."""
+        self.alive[firms] = False
+        closing = np.flatnonzero(self.office_open & self.of_firms(firms)[self.office_firm])
+        self.office_open[closing] = False
+        return closing
+
+    def of_firms(self, firms: np.ndarray) -> np.ndarray:
+        """A mask over all firms that is True for the given ones."""
+        mask = np.zeros(self.n_firms, dtype=bool)
+        mask[firms] = True
+        return mask
+
+    def presence(self, n_cities: int) -> np.ndarray:
+        """(firms, cities) whether each firm has an open office in each city."""
+        present = np.zeros((self.n_firms, n_cities), dtype=bool)
+        present[self.office_firm[self.office_open], self.office_city[self.office_open]] = True
+        return present
+
+    def hq_offices(self) -> np.ndarray:
+        """Whether each office is its firm's headquarters."""
+        return self.hq_city[self.office_firm] == self.office_city

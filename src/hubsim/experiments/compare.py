@@ -1,0 +1,149 @@
+"""Comparing scenarios: run what is missing on common random numbers, then tables and a report.
+
+`compare(inputs)` takes scenario files and/or finished run folders; every scenario is run with
+the same replication seeds, so differences between scenarios are paired replication by replication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from hubsim.errors import HubsimError
+from hubsim.experiments import compare_report
+from hubsim.experiments.comparison import Arm, Comparison, attainment_table, paired_differences
+from hubsim.experiments.replications import Progress, resolve, run
+from hubsim.output.run_folder import load_run
+from hubsim.scenario import Scenario
+
+
+def compare(
+    inputs: list[str | Path],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    months: int | None = None,
+    scale: float | None = None,
+    out: str | Path = "results",
+    progress: Progress | None = None,
+    announce=print,
+) -> Comparison:
+    """Run or load every input, check they are comparable, write `out/compare/<id>/`."""
+    if len(inputs) < 2:
+        raise HubsimError(
+            "compare needs at least two scenarios or run folders (got "
+            f"{len(inputs)}); e.g. python -m hubsim compare scenarios/baseline.yaml "
+            "scenarios/no-talent-war.yaml."
+        )
+    loaded = {str(i): _load_folder(Path(i)) for i in inputs if Path(i).is_dir()}
+    seed = seed if seed is not None else _common(list(loaded.values()), "seed", None)
+    replications = replications or _common(list(loaded.values()), "replications", None) or 5
+    # Every input is read and checked before anything runs, so a mistake costs no runs.
+    planned: dict[str, Scenario] = {}
+    for item in inputs:
+        if str(item) in loaded:
+            continue
+        scenario = resolve(item, seed=seed, replications=replications, months=months, scale=scale)
+        seed = scenario.seed  # the first scenario's seed serves all that follow
+        planned[str(item)] = scenario
+    _check_comparable([loaded.get(str(i)) or _planned_arm(planned[str(i)], str(i)) for i in inputs])
+    arms = []
+    for item in inputs:
+        if str(item) in loaded:
+            arms.append(loaded[str(item)])
+            continue
+        scenario = planned[str(item)]
+        announce(f"running {scenario.name} ({replications} replications, seed {seed})")
+        result = run(scenario, out=out, progress=progress)
+        arms.append(_arm_from_result(result, str(item)))
+    attainment = attainment_table(arms)
+    differences = paired_differences(arms)
+    comparison = Comparison(arms, attainment, differences)
+    comparison.folder = _write(comparison, Path(out))
+    return comparison
+
+
+def _load_folder(folder: Path) -> Arm:
+    run_data = load_run(folder)
+    manifest = run_data["manifest"]
+    scenario = manifest["scenario"]
+    return Arm(
+        name=scenario["name"],
+        question=scenario.get("question", ""),
+        source=str(folder),
+        city_month=run_data["city_month"],
+        summary=run_data["summary"],
+        per_replication=pd.read_csv(folder / "summary_by_replication.csv"),
+        start=scenario["start"],
+        months=scenario["months"],
+        seed=manifest["seed"],
+        replications=manifest["replications"],
+        folder=folder,
+    )
+
+
+def _planned_arm(s: Scenario, source: str) -> Arm:
+    """An arm not yet run: enough to check that it is comparable with the others."""
+    empty = pd.DataFrame()
+    return Arm(
+        s.name, s.question, source, empty, empty, empty,
+        s.start, s.months, s.seed, s.replications, None,
+    )  # fmt: skip
+
+
+def _arm_from_result(result, source: str) -> Arm:
+    s = result.scenario
+    return Arm(
+        s.name, s.question, source, result.city_month, result.summary, result.replications,
+        s.start, s.months, s.seed, s.replications, result.folder,
+    )  # fmt: skip
+
+
+def _common(arms: list[Arm], attr: str, default):
+    values = {getattr(a, attr) for a in arms}
+    return values.pop() if len(values) == 1 else default
+
+
+def _check_comparable(arms: list[Arm]) -> None:
+    first = arms[0]
+    for arm in arms[1:]:
+        if (arm.start, arm.months) != (first.start, first.months):
+            raise HubsimError(
+                f"{arm.source}: its horizon ({arm.start} + {arm.months} months) differs from "
+                f"{first.source} ({first.start} + {first.months} months). Compare runs over the "
+                "same months: pass --months N (it applies to every scenario file) or give run "
+                "folders with the same horizon."
+            )
+        if (arm.seed, arm.replications) != (first.seed, first.replications):
+            raise HubsimError(
+                f"{arm.source}: seed {arm.seed} with {arm.replications} replications, but "
+                f"{first.source} used seed {first.seed} with {first.replications}. Paired "
+                "comparisons need the same seeds: pass --seed and --replications to match."
+            )
+    names = [a.name for a in arms]
+    if len(set(names)) < len(names):
+        raise HubsimError(
+            f"two inputs are the same scenario name ({', '.join(names)}); give each scenario "
+            "its own `name:` so the comparison can tell them apart."
+        )
+
+
+def _write(comparison: Comparison, out: Path) -> Path:
+    key = "|".join(f"{a.name}:{a.source}" for a in comparison.arms)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    folder = out / "compare" / f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
+    partial = folder.with_name(folder.name + ".partial")
+    try:
+        partial.mkdir(parents=True)
+    except OSError as exc:
+        raise HubsimError(
+            f"--out {out}: cannot create {partial} ({exc.strerror}); give a writable --out."
+        ) from None
+    comparison.attainment.to_csv(partial / "attainment.csv", index=False)
+    comparison.differences.to_csv(partial / "differences.csv", index=False)
+    compare_report.write_report(comparison, partial)
+    partial.rename(folder)
+    return folder

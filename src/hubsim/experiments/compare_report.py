@@ -1,0 +1,319 @@
+"""Figures and the report of a comparison: overlays, paired differences, attainment, cost.
+
+`report.md` and `report.html` (plots embedded) are written for a policy reader.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from hubsim.engine.cities import city_table
+from hubsim.experiments.comparison import Comparison
+from hubsim.scenario import CITY_KEYS
+
+COLOURS = plt.get_cmap("tab10").colors
+CAVEATS = [
+    "Talent targets other than Wuhan's are assumptions of the baseline, not city plans.",
+    "Several 2010 inputs are estimates (wages of Shanghai, Hangzhou, Chengdu, Nanjing, Suzhou, "
+    "Wuhan, Xiamen, Fuzhou, Guiyang; some house prices; talent shares); see "
+    "src/hubsim/data/cities_2010.csv and its source columns.",
+    "City amenities are fitted to 2000-2010 census growth; the years after 2015 are projections.",
+    "Programme budgets are unlimited unless a scenario sets them; housing discounts and hukou "
+    "reforms have no recorded public cost.",
+    "Bands and intervals show simulation noise across replications, not uncertainty in the inputs.",
+]
+
+
+def _names() -> dict[str, str]:
+    return city_table()["name"].to_dict()
+
+
+def _grid(n: int) -> tuple[plt.Figure, list]:
+    cols = 4
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.6 * rows + 0.8), sharex=True)
+    panels = list(axes.flat)  # a list: every scenario loops over the same panels again
+    for ax in panels[n:]:
+        ax.set_visible(False)
+    return fig, panels
+
+
+def _talent_stats(city_month: pd.DataFrame) -> pd.DataFrame:
+    talent = city_month[city_month.metric == "talent"]
+    grouped = talent.groupby(["city", "date"])["value"]
+    return pd.DataFrame(
+        {"mean": grouped.mean(), "lo": grouped.quantile(0.025), "hi": grouped.quantile(0.975)}
+    )
+
+
+def overlay_figure(comparison: Comparison) -> plt.Figure:
+    """Talent per city, one line (mean) and band (95 % range) per scenario."""
+    fig, axes = _grid(len(CITY_KEYS))
+    names = _names()
+    for k, arm in enumerate(comparison.arms):
+        data = _talent_stats(arm.city_month)
+        for ax, city in zip(axes, CITY_KEYS, strict=False):
+            series = data.loc[city] / 1e6
+            ax.plot(series.index, series["mean"], color=COLOURS[k], lw=1.4, label=arm.name)
+            ax.fill_between(series.index, series["lo"], series["hi"], color=COLOURS[k], alpha=0.2)
+            ax.set_title(names[city], fontsize=10)
+            ax.grid(alpha=0.3)
+    reps = comparison.arms[0].replications
+    fig.suptitle(f"Talent (million people) by scenario: mean and 95 % range of {reps} replications")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def difference_figure(comparison: Comparison) -> plt.Figure:
+    """Each scenario minus the first, paired by replication, with 95 % intervals."""
+    fig, axes = _grid(len(CITY_KEYS))
+    names = _names()
+    diff = comparison.differences
+    for k, scenario in enumerate(diff.scenario.unique(), start=1):
+        mine = diff[diff.scenario == scenario]
+        for ax, city in zip(axes, CITY_KEYS, strict=False):
+            d = mine[mine.city == city].sort_values("date")
+            ax.plot(d.date, d["mean"] / 1e3, color=COLOURS[k], lw=1.4, label=scenario)
+            ax.fill_between(d.date, d.lo95 / 1e3, d.hi95 / 1e3, color=COLOURS[k], alpha=0.25)
+            ax.axhline(0, color="black", lw=0.8)
+            ax.set_title(names[city], fontsize=10)
+            ax.grid(alpha=0.3)
+    base = comparison.arms[0].name
+    fig.suptitle(
+        f"Talent difference from '{base}' (thousand people), paired by replication, 95 % interval"
+    )
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def attainment_heatmap(comparison: Comparison) -> plt.Figure:
+    """City x scenario: share of replications reaching the target; G marks ghost hubs."""
+    table = comparison.attainment
+    reached = table.pivot(index="city", columns="scenario", values="reached_share")
+    ghost = table.pivot(index="city", columns="scenario", values="ghost_share")
+    order = [a.name for a in comparison.arms]
+    reached, ghost = reached.loc[list(CITY_KEYS), order], ghost.loc[list(CITY_KEYS), order]
+    fig, ax = plt.subplots(figsize=(1.6 * len(order) + 3.5, 6.5))
+    image = ax.imshow(reached.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    for (i, j), value in np.ndenumerate(reached.to_numpy()):
+        mark = "\nghost" if ghost.iloc[i, j] >= 0.5 else ""
+        text = "no target" if np.isnan(value) else f"{value:.0%}{mark}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=9)
+    names = _names()
+    ax.set_yticks(range(len(reached)), [names[c] for c in reached.index])
+    ax.set_xticks(range(len(order)), order, rotation=20, ha="right")
+    ax.set_title("Share of replications reaching the talent target by its date")
+    fig.colorbar(image, ax=ax, label="share of replications", fraction=0.04)
+    fig.tight_layout()
+    return fig
+
+
+def efficiency_figure(comparison: Comparison) -> plt.Figure:
+    """Extra spending and extra talent against the first scenario, per city and scenario."""
+    table = comparison.attainment
+    first = comparison.arms[0].name
+    others = [a.name for a in comparison.arms[1:]]
+    fig, ax = plt.subplots(figsize=(10, 6.5))
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(0, color="black", lw=0.8)
+    names = _names()
+    for k, name in enumerate(others, start=1):
+        mine = table[table.scenario == name]
+        x, y = mine.extra_talent_vs_first / 1e3, mine.extra_spending_vs_first_yuan / 1e9
+        ax.scatter(x, y, color=COLOURS[k], label=name, s=36, alpha=0.85)
+        for row, xx, yy in zip(mine.itertuples(), x, y, strict=True):
+            if abs(yy) > 1:  # label the cities whose spending changed
+                ax.annotate(names[row.city], (xx, yy), fontsize=8, xytext=(3, 3),
+                            textcoords="offset points", color=COLOURS[k])  # fmt: skip
+    ax.set_xlabel(f"Extra talent at the horizon against '{first}' (thousand people)")
+    ax.set_ylabel(f"Extra programme spending against '{first}' (billion yuan)")
+    ax.set_title(
+        "Spending efficiency: up and to the left = paying more for little extra talent;\n"
+        "the slope from the origin is the cost of one extra talent (paired replications)"
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {
+    "overlay_talent.png": overlay_figure,
+    "difference_talent.png": difference_figure,
+    "attainment_heatmap.png": attainment_heatmap,
+    "spending_efficiency.png": efficiency_figure,
+}
+
+
+def attainment_markdown(comparison: Comparison) -> str:
+    """The attainment table as Markdown: city rows, one column per scenario."""
+    table = comparison.attainment
+    order = [a.name for a in comparison.arms]
+    names = _names()
+    head = "| city | " + " | ".join(order) + " |\n|---|" + "---|" * len(order) + "\n"
+    lines = []
+    for city in CITY_KEYS:
+        cells = []
+        for scenario in order:
+            row = table[(table.city == city) & (table.scenario == scenario)].iloc[0]
+            ghost = ", ghost" if row.ghost_share >= 0.5 else ""
+            reached = "no target" if np.isnan(row.reached_share) else f"{row.reached_share:.0%}"
+            cells.append(
+                f"{reached} reached{ghost}; {row.talent_end_mean / 1e6:.2f} M "
+                f"({max(row.talent_end_lo95, 0) / 1e6:.2f} to {row.talent_end_hi95 / 1e6:.2f})"
+            )
+        lines.append(f"| {names[city]} | " + " | ".join(cells) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
+def glance_lines(comparison: Comparison) -> list[str]:
+    """One line per scenario: how many hubs reach their target, who misses, ghost hubs, cost."""
+    names = _names()
+    table = comparison.attainment
+    lines = []
+    for arm in comparison.arms:
+        mine = table[table.scenario == arm.name]
+        judged = mine[mine.reached_share.notna()]
+        missed = [names[c] for c in judged[judged.reached_share < 0.5].city]
+        ghosts = [names[c] for c in mine[mine.ghost_share >= 0.5].city]
+        spent = mine.spending_yuan.sum() / 1e9
+        extra = ""
+        if arm is not comparison.arms[0]:
+            talent = mine.extra_talent_vs_first.sum() / 1e3
+            money = mine.extra_spending_vs_first_yuan.sum() / 1e9
+            extra = (
+                f" Against {comparison.arms[0].name}: {talent:+,.0f} thousand talent in the 13 "
+                f"cities together, {money:+,.0f} billion yuan of spending."
+            )
+        lines.append(
+            f"- **{arm.name}**: {len(judged) - len(missed)} of {len(judged)} cities reach their "
+            f"target in most replications; missing: {', '.join(missed) or 'none'}; ghost hubs: "
+            f"{', '.join(ghosts) or 'none'}; programme spending {spent:.0f} billion yuan.{extra}"
+        )
+    return lines
+
+
+def write_report(comparison: Comparison, folder: Path) -> list[Path]:
+    """Write the four figures, report.md and report.html into folder."""
+    plots = folder / "plots"
+    plots.mkdir(exist_ok=True)
+    written = []
+    for name, build in FIGURES.items():
+        fig = build(comparison)
+        fig.savefig(plots / name, dpi=100)
+        plt.close(fig)
+        written.append(plots / name)
+    markdown = report_markdown(comparison)
+    (folder / "report.md").write_text(markdown)
+    (folder / "report.html").write_text(_html(markdown, folder))
+    return written
+
+
+def report_markdown(comparison: Comparison) -> str:
+    arms = comparison.arms
+    first = arms[0]
+    lines = [
+        "# Can every hub reach its talent target?",
+        "",
+        f"{len(arms)} scenarios, {first.start} + {first.months} months, {first.replications} "
+        f"replications each on the same seeds (seed {first.seed}): differences between "
+        "scenarios are paired replication by replication.",
+        "",
+        "## Scenarios",
+        "",
+    ]
+    lines += [f"- **{a.name}** ({a.source}): {a.question or 'no question stated'}" for a in arms]
+    lines += ["", "## At a glance", "", *glance_lines(comparison)]
+    lines += [
+        "",
+        "## Attainment",
+        "",
+        "Share of replications reaching each city's target by its date; talent at the horizon, "
+        "mean and 95 % interval of the mean (million people). 'ghost': flagged a ghost hub in "
+        "at least half of the replications.",
+        "",
+        attainment_markdown(comparison),
+        "## Figures",
+        "",
+    ]
+    captions = {
+        "overlay_talent.png": "Talent per city, by scenario",
+        "difference_talent.png": f"Talent difference from {first.name}, paired",
+        "attainment_heatmap.png": "Target attainment, city by scenario",
+        "spending_efficiency.png": f"Extra spending against extra talent, relative to {first.name}",
+    }
+    lines += [f"![{text}](plots/{name})\n" for name, text in captions.items()]
+    lines += ["## Caveats", ""] + [f"- {c}" for c in CAVEATS]
+    return "\n".join(lines) + "\n"
+
+
+def _html(markdown: str, folder: Path) -> str:
+    """A self-contained HTML rendering: headings, lists, the table and embedded images."""
+    body = []
+    table_rows: list[str] = []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            if not set(line) <= set("|-"):
+                cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+                tag = "th" if not table_rows else "td"
+                table_rows.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if table_rows:
+            body.append("<table>" + "".join(table_rows) + "</table>")
+            table_rows = []
+        body.append(_html_line(line, folder))
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>hubsim comparison</title>"
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
+        "padding:4px 8px}img{max-width:100%}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>"
+    )
+
+
+def _html_line(line: str, folder: Path) -> str:
+    if line.startswith("!["):
+        alt, src = line[2:].split("](", 1)
+        data = base64.b64encode((folder / src.rstrip(")")).read_bytes()).decode()
+        return f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'></figure>"
+    if line.startswith("## "):
+        return f"<h2>{html.escape(line[3:])}</h2>"
+    if line.startswith("# "):
+        return f"<h1>{html.escape(line[2:])}</h1>"
+    if line.startswith("- "):
+        text = html.escape(line[2:]).replace("**", "")
+        return f"<li>{text}</li>"
+    return f"<p>{html.escape(line)}</p>" if line else ""
+
+
+def attainment_text(comparison: Comparison) -> str:
+    """City rows, scenario columns: share of replications reaching the target (G: ghost)."""
+    table = comparison.attainment
+    order = [a.name for a in comparison.arms]
+    width = max(12, *(len(n) + 1 for n in order))
+    lines = [
+        "Share of replications reaching the talent target by its date (G: ghost hub in most)",
+        "and talent at the horizon (million people, mean)",
+        "",
+        f"{'city':<10}" + "".join(f"{name:>{width}}" for name in order),
+    ]
+    for city, rows in table.groupby("city", sort=False):
+        cells = []
+        for name in order:
+            row = rows[rows.scenario == name].iloc[0]
+            ghost = "G" if row.ghost_share >= 0.5 else " "
+            reached = "  - " if pd.isna(row.reached_share) else f"{row.reached_share:>4.0%}"
+            cells.append(f"{reached}{ghost} {row.talent_end_mean / 1e6:5.2f}M")
+        lines.append(f"{city:<10}" + "".join(f"{c:>{width}}" for c in cells))
+    return "\n".join(lines)

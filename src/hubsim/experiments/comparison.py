@@ -1,0 +1,128 @@
+"""A comparison's tables: scenarios (arms) side by side, paired replication by replication.
+
+`attainment_table` and `paired_differences` read arms already run; `experiments.compare` runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from hubsim.scenario import CITY_KEYS
+
+
+@dataclass
+class Arm:
+    """One scenario of a comparison, with its tables."""
+
+    name: str
+    question: str
+    source: str  # the file or folder it came from
+    city_month: pd.DataFrame
+    summary: pd.DataFrame
+    per_replication: pd.DataFrame
+    start: str
+    months: int
+    seed: int
+    replications: int
+    folder: Path | None
+
+
+@dataclass
+class Comparison:
+    arms: list[Arm]
+    attainment: pd.DataFrame
+    differences: pd.DataFrame
+    folder: Path | None = None
+
+
+def _mean_interval(values: pd.Series) -> tuple[float, float, float]:
+    """Mean and its 95 % t-interval (the interval collapses with one replication)."""
+    values = values.dropna().astype(float)
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, mean, mean
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return mean, mean - half, mean + half
+
+
+def attainment_table(arms: list[Arm]) -> pd.DataFrame:
+    """City x scenario: reached and ghost shares, horizon talent with 95 % interval, cost.
+
+    Besides spending per net talent gained (all growth, whatever its cause), each scenario
+    after the first gets its extra talent and extra spending against the first, paired by
+    replication, and their ratio: what one more talent cost compared with the first scenario.
+    """
+    table = pd.DataFrame(_attainment_rows(arms))
+    base = arms[0].per_replication.set_index(["city", "replication"])
+    extra = []
+    for arm in arms:
+        mine = arm.per_replication.set_index(["city", "replication"])
+        talent = (mine.talent_end - base.talent_end).groupby(level="city").mean()
+        spent = (mine.spending_yuan - base.spending_yuan).groupby(level="city").mean()
+        extra.append(pd.DataFrame({"scenario": arm.name, "extra_talent_vs_first": talent,
+                                   "extra_spending_vs_first_yuan": spent}))  # fmt: skip
+    extra = pd.concat(extra).reset_index()
+    table = table.merge(extra, on=["city", "scenario"], how="left")
+    gain = table.extra_talent_vs_first
+    table["cost_per_extra_talent_yuan"] = np.where(
+        (gain > 0) & (table.extra_spending_vs_first_yuan > 0),
+        table.extra_spending_vs_first_yuan / gain.where(gain > 0, 1.0),
+        np.nan,
+    )
+    return table
+
+
+def _attainment_rows(arms: list[Arm]) -> list[dict]:
+    rows = []
+    for arm in arms:
+        per_rep = arm.per_replication
+        for city in CITY_KEYS:
+            mine = per_rep[per_rep.city == city]
+            mean, lo, hi = _mean_interval(mine.talent_end)
+            gain = mine.net_talent_gained.mean()
+            spent = mine.spending_yuan.mean()
+            rows.append(
+                {
+                    "city": city,
+                    "scenario": arm.name,
+                    "reached_share": float(mine.reached.mean()),
+                    "ghost_share": float(mine.ghost.mean()),
+                    "talent_end_mean": mean,
+                    "talent_end_lo95": lo,
+                    "talent_end_hi95": hi,
+                    "spending_yuan": float(spent),
+                    "net_talent_gained": float(gain),
+                    "spending_per_net_talent_yuan": spent / gain if gain > 0 else np.nan,
+                }
+            )
+    return rows
+
+
+def paired_differences(arms: list[Arm], metric: str = "talent") -> pd.DataFrame:
+    """Per date and city, each scenario minus the first, paired by replication (95 % t-interval)."""
+
+    def wide(arm: Arm) -> pd.DataFrame:
+        cm = arm.city_month
+        cm = cm[(cm.metric == metric) & cm.city.isin(CITY_KEYS)]
+        return cm.set_index(["date", "city", "replication"])["value"]
+
+    base = wide(arms[0])
+    frames = []
+    for arm in arms[1:]:
+        diff = (wide(arm) - base).rename("difference").reset_index()
+        grouped = diff.groupby(["date", "city"])["difference"]
+        n = grouped.count()
+        mean = grouped.mean()
+        sem = grouped.std(ddof=1).fillna(0.0) / np.sqrt(n)
+        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sem
+        frame = pd.DataFrame(
+            {"mean": mean, "lo95": mean - half, "hi95": mean + half, "replications": n}
+        ).reset_index()
+        frame.insert(0, "scenario", arm.name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

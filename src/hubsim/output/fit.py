@@ -1,0 +1,135 @@
+"""The calibration table: each simulated figure beside the figure it should match and its source.
+
+Growth over 2010-2015 is compared with the annualised 2000-2010 census growth of each city.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hubsim.engine.cities import census_table
+from hubsim.scenario import CITY_KEYS, Scenario
+
+FIT_YEARS = (2010, 2015)
+
+
+def census_growth_per_year() -> pd.Series:
+    """Annualised 2000-2010 census growth of each city (share per year)."""
+    census = census_table()
+    return (census["population_2010"] / census["population_2000"]) ** (1 / 10) - 1
+
+
+def simulated_growth_per_year(city_month: pd.DataFrame, initial: pd.DataFrame) -> pd.Series:
+    """Annualised population growth from the start to the end of FIT_YEARS (or the horizon).
+
+    NaN for every city when the run starts after the fit window.
+    """
+    pop = city_month[(city_month.metric == "population") & city_month.city.isin(CITY_KEYS)]
+    last = min(pop.date.max(), pd.Timestamp(f"{FIT_YEARS[1]}-12-01"))
+    if last < pop.date.min():
+        return pd.Series(np.nan, index=list(CITY_KEYS))
+    end = pop[pop.date == last].groupby("city")["value"].mean()
+    start = initial.loc[list(CITY_KEYS), "population"].groupby(level=0).mean()
+    years = (last.year - pop.date.min().year) + (last.month - pop.date.min().month + 1) / 12
+    return ((end / start[end.index]) ** (1 / years) - 1).loc[list(CITY_KEYS)]
+
+
+def growth_fit(city_month: pd.DataFrame, initial: pd.DataFrame) -> pd.DataFrame:
+    """Per city: simulated 2010-2015 growth, census 2000-2010 growth, error (points a year)."""
+    sim = simulated_growth_per_year(city_month, initial)
+    census = census_growth_per_year()
+    return pd.DataFrame(
+        {"simulated": sim, "census": census, "error": sim - census}, index=list(CITY_KEYS)
+    )
+
+
+def calibration_table(
+    scenario: Scenario, city_month: pd.DataFrame, flows: pd.DataFrame, initial: pd.DataFrame
+) -> pd.DataFrame:
+    """Rows of (quantity, city, simulated, target, source); shares as fractions."""
+    cm = city_month[city_month.city.isin(CITY_KEYS)]
+    wide = cm.pivot_table(index=["replication", "date", "city"], columns="metric", values="value")
+    unemployment = wide["unemployed"].sum() / (wide["employed"] + wide["unemployed"]).sum()
+    mig = scenario.behaviour.migration
+    rows = [
+        (
+            "unemployment rate (13 cities, whole run)",
+            "",
+            unemployment,
+            "0.04-0.06",
+            "national urban unemployment around 4-5 % (project data notes)",
+        ),
+        (
+            "inter-city move rate of talent per year",
+            "",
+            _talent_move_rate(cm, flows),
+            "0.02-0.05",
+            "ASSUMPTION: no sourced figure; judge by eye",
+        ),
+        (
+            "Chengdu wage / tier-1 average wage",
+            "chengdu",
+            _chengdu_wage_ratio(cm),
+            "0.50-0.80",
+            "seed article: Chengdu talent costs 50-80 % of tier-1",
+        ),
+        (
+            "migration elasticity to real income",
+            "",
+            _elasticity(flows, mig),
+            "1.5",
+            "Tombe & Zhu, AER 2019",
+        ),
+    ]
+    fit = growth_fit(city_month, initial)
+    first, last = city_month.date.min(), city_month.date.max()
+    last_year = min(last.year if last.month == 12 else last.year - 1, FIT_YEARS[1])
+    window = f"{first.year}-{max(last_year, first.year)}"
+    for city, row in fit.iterrows():
+        rows.append(
+            (
+                f"population growth per year {window}",
+                city,
+                row.simulated,
+                f"{row.census:.4f}",
+                "census 2000-2010 annualised (src/hubsim/data/census_2000_2010.csv)",
+            )
+        )
+    rho = spearman(fit.simulated, fit.census)
+    rows.append(("rank correlation of city growth", "", rho, "1.0", "census 2000-2010"))
+    return pd.DataFrame(rows, columns=["quantity", "city", "simulated", "target", "source"])
+
+
+def spearman(a: pd.Series, b: pd.Series) -> float:
+    """Spearman's rank correlation: Pearson's on average ranks (no scipy import per run)."""
+    ranks_a = pd.Series(np.asarray(a, float)).rank().to_numpy()
+    ranks_b = pd.Series(np.asarray(b, float)).rank().to_numpy()
+    return float(np.corrcoef(ranks_a, ranks_b)[0, 1])
+
+
+def _talent_move_rate(cm: pd.DataFrame, flows: pd.DataFrame) -> float:
+    talent_moves = flows[(flows.degree != "none") & flows.origin.isin(CITY_KEYS)]
+    per_year = talent_moves.groupby(["replication", "year"])["movers"].sum()
+    talent = cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["value"]
+    stock = (
+        talent.sum()
+        / cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["date"].nunique()
+    )
+    rate = (per_year / stock.reindex(per_year.index)).dropna()
+    return float(rate.mean()) if len(rate) else float("nan")
+
+
+def _chengdu_wage_ratio(cm: pd.DataFrame) -> float:
+    wage = cm[cm.metric == "wage_mean"].groupby("city")["value"].mean()
+    tier1 = wage[["beijing", "shanghai", "shenzhen", "guangzhou"]].mean()
+    return float(wage["chengdu"] / tier1)
+
+
+def _elasticity(flows: pd.DataFrame, migration) -> float:
+    """Logit elasticity of a destination's share to its income: lambda b_w (1 - s), weighted."""
+    movers = flows.groupby("destination")["movers"].sum()
+    if movers.sum() == 0:
+        return float("nan")
+    share = movers / movers.sum()
+    return float(migration.logit_scale * migration.b_w * (share * (1 - share)).sum() / share.sum())

@@ -1,0 +1,130 @@
+"""Terminal output: the progress bar and the printed summary and calibration tables.
+
+Tables are plain text, one row per city, with units in the headers.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from hubsim.output.result import RunResult
+
+
+class TextBar:
+    """A one-line progress bar on stderr: redrawn in place on a terminal (5 times a second),
+    printed every 5 s otherwise, always once at the end."""
+
+    def __init__(self, stream=None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.started = time.perf_counter()
+        self.last_draw = 0.0
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+        self.drawn = False
+
+    def restart(self) -> None:
+        self.started = time.perf_counter()
+
+    def draw(self, fraction: float, label: str, eta_s: float | None, finished: bool) -> None:
+        now = time.perf_counter()
+        if not finished and now - self.last_draw < (0.2 if self.tty else 5.0):
+            return
+        self.last_draw = now
+        filled = int(self.width * min(max(fraction, 0.0), 1.0))
+        eta = "?" if eta_s is None else f"{eta_s:.0f}s"
+        text = (
+            f"[{'#' * filled}{'-' * (self.width - filled)}] {label}  "
+            f"{now - self.started:.0f}s elapsed, ETA {eta}"
+        )
+        end = "\r" if self.tty and not finished else "\n"
+        print(text, end=end, file=self.stream, flush=True)
+        self.drawn = end == "\r"
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def close(self) -> None:
+        if self.drawn:  # a bar left mid-line (interrupted) ends its line
+            print(file=self.stream, flush=True)
+            self.drawn = False
+
+
+class ProgressBar(TextBar):
+    """`[######----] rep 1/3  month 120/240  20s elapsed, ETA 4s` for `hubsim run`."""
+
+    def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
+        if replication == 0 and month == 1:  # a new run: restart the clock
+            self.restart()
+        done = (replication * months + month) / (replications * months)
+        eta = self.elapsed() * (1 - done) / done if done > 0 else None
+        label = f"rep {replication + 1}/{replications}  month {month}/{months}"
+        self.draw(done, label, eta, finished=done >= 1.0)
+
+
+def _share(x: float) -> str:
+    return "-" if pd.isna(x) else f"{x:.2f}"
+
+
+def _millions(x: float) -> str:
+    return "-" if pd.isna(x) else f"{x / 1e6:.2f}"
+
+
+def summary_text(result: RunResult) -> str:
+    """The per-city summary and the calibration table, as printed at the end of a run."""
+    s = result.summary
+    reps = result.scenario.replications
+    lines = [
+        f"Scenario {result.scenario.name}: {result.scenario.start} + {result.scenario.months} "
+        f"months, {reps} replication(s), scale {result.scenario.scale:g} people per agent",
+        "",
+        f"{'city':<10} {'talent start':>12} {'talent end':>10} {'target':>8} {'by':>8} "
+        f"{'reached':>8} {'ghost':>6} {'occupancy':>9} {'spent':>9} {'per net talent':>14}",
+        f"{'':<10} {'(M people)':>12} {'(M)':>10} {'(M)':>8} {'':>8} "
+        f"{'(share)':>8} {'':>6} {'(end)':>9} {'(bn yuan)':>9} {'(k yuan)':>14}",
+    ]
+    for row in s.itertuples():
+        per = row.spending_per_net_talent_yuan
+        lines.append(
+            f"{row.city:<10} {_millions(row.talent_start):>12} {_millions(row.talent_end):>10} "
+            f"{_millions(row.target_talent):>8} {row.target_date or '-':>8} "
+            f"{_share(row.reached_share):>8} {row.ghost_share:>6.2f} "
+            f"{row.office_occupancy_end:>9.2f} {row.spending_yuan / 1e9:>9.2f} "
+            f"{'-' if np.isnan(per) else f'{per / 1e3:.1f}':>14}"
+        )
+    unjudged = sorted(set(result.scenario.targets) - set(s.city[s.target_talent.notna()]))
+    if unjudged:
+        lines += [
+            "",
+            f"Targets not judged (the run does not cover their start and date): "
+            f"{', '.join(unjudged)}.",
+        ]
+    lines += ["", *calibration_lines(result.calibration)]
+    return "\n".join(lines)
+
+
+def calibration_lines(table: pd.DataFrame) -> list[str]:
+    """Headline figures beside their targets and sources, then the census growth fit."""
+    growth = table[table.city != ""]
+    growth = growth[growth.quantity.str.startswith("population growth")]
+    headline = table.drop(growth.index)
+    lines = ["Calibration: each simulated figure beside the figure it should match", ""]
+    lines.append(f"{'quantity':<42} {'simulated':>10} {'target':>10}  source")
+    for row in headline.itertuples():
+        lines.append(f"{row.quantity:<42} {row.simulated:>10.3f} {row.target:>10}  {row.source}")
+    lines += [
+        "",
+        f"Population growth {growth.quantity.iloc[0].rsplit(' ', 1)[-1] if len(growth) else ''}"
+        " (simulated, % a year) against 2000-2010 census growth",
+        f"{'city':<10} {'simulated':>9} {'census':>7} {'error':>7}",
+    ]
+    for row in growth.itertuples():
+        census = float(row.target)
+        lines.append(
+            f"{row.city:<10} {100 * row.simulated:>9.2f} {100 * census:>7.2f} "
+            f"{100 * (row.simulated - census):>+7.2f}"
+        )
+    return lines

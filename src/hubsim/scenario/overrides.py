@@ -1,0 +1,72 @@
+"""`--set KEY=VALUE` overrides: a dotted key into a scenario's data, a value read as YAML.
+
+The value is typed by the schema when the scenario is validated again after the overrides.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hubsim.errors import ScenarioError
+
+
+def apply_override(data: dict[str, Any], item: str, path: Path) -> None:
+    """Set one `dotted.key=value`; the value is read as YAML and typed by the schema later."""
+    parts, text = _split_override(item, path)
+    node: Any = data
+    for depth in range(len(parts) - 1):
+        node = node[_child(node, parts, depth, path)]
+    index = _child(node, parts, len(parts) - 1, path)
+    node[index] = _override_value(text, node[index])
+
+
+def _split_override(item: str, path: Path) -> tuple[list[str], str]:
+    key, sep, text = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(parts):
+        raise ScenarioError(
+            f"{path}: --set {item!r} is not KEY=VALUE with a dotted key; write it like "
+            "--set behaviour.migration.b_w=1.2 (list entries by number: programmes.0.amount=500)."
+        )
+    return parts, text
+
+
+def _child(node: Any, parts: list[str], depth: int, path: Path) -> Any:
+    """The index of parts[depth] inside `node`, or a ScenarioError naming the dotted key."""
+    part, key = parts[depth], ".".join(parts)
+    where, parent = ".".join(parts[: depth + 1]), ".".join(parts[:depth]) or "the scenario"
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return int(part)
+    if isinstance(node, dict) and part in node:
+        return part
+    if isinstance(node, dict) and part.isdigit() and int(part) in node:
+        return int(part)
+    if isinstance(node, list):
+        numbers = f"numbered 0 to {len(node) - 1}" if node else "empty"
+        problem = f"'{parent}' is a list of {len(node)} entries ({numbers}), so '{where}' does "
+        fix = "not exist. Use an existing entry number, or add the entry in the file"
+    elif isinstance(node, dict):
+        known = sorted(map(str, node))
+        close = difflib.get_close_matches(part, known, n=1)
+        problem = f"the scenario has no key '{where}'"
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        fix = f"{hint}. Keys at that level: {', '.join(known)}"
+    else:
+        problem = f"'{parent}' is a single value ({node!r}), so it has no key '{part}'"
+        fix = f". Set it directly: --set {parent}=VALUE"
+    raise ScenarioError(f"{path}: --set {key}: {problem}{fix}.")
+
+
+def _override_value(text: str, current: Any) -> Any:
+    """`text` read as YAML (1.2 -> float, true -> bool), but kept as text where text is expected."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(current, str) and value is not None and not isinstance(value, str):
+        return text.strip()
+    return value

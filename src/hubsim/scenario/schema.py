@@ -1,0 +1,356 @@
+"""The scenario schema (pydantic): behaviour, cities, programmes, targets, ghost rule, shocks.
+
+Every value carries its unit in its name or its description; unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from hubsim.scenario.checking import MONTH_PATTERN, Strict, problem
+
+DEGREES = ("none", "bachelor", "master", "phd")
+CITY_KEYS = (
+    "beijing",
+    "shanghai",
+    "shenzhen",
+    "guangzhou",
+    "hangzhou",
+    "chengdu",
+    "nanjing",
+    "suzhou",
+    "wuhan",
+    "xian",
+    "xiamen",
+    "fuzhou",
+    "guiyang",
+)
+Degree = Literal["none", "bachelor", "master", "phd"]
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
+NonNeg = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def month_index(month: str) -> int:
+    """Months since 0000-01 of a 'YYYY-MM' string (so differences are month counts)."""
+    year, mon = (int(part) for part in month.split("-"))
+    return year * 12 + mon - 1
+
+
+def _unknown_city(city: str) -> str:
+    return f"'{city}' is not one of the 13 modelled cities; use one of {', '.join(CITY_KEYS)}"
+
+
+class Hazards(Strict):
+    """Yearly hazards of reconsidering one's city; a worker uses the largest that applies."""
+
+    base_per_year: NonNeg = Field(0.02, description="settled workers over the young-age limit")
+    young_per_year: NonNeg = Field(0.05, description="workers aged up to young_age_max")
+    unemployed_per_year: NonNeg = Field(0.30, description="unemployed workers")
+    new_graduate_per_year: NonNeg = Field(0.3, description="in the first year after graduating")
+    young_age_max: int = Field(30, ge=16, le=80)
+    outside_per_year: NonNeg = Field(
+        0.004, description="working-age people in the outside node (rest of China)"
+    )
+
+
+class Migration(Strict):
+    """Logit location choice V_ij (DESIGN s.3.4). Utility units; lambda is 1/Gumbel scale."""
+
+    logit_scale: float = Field(1.0, gt=0, description="lambda: 1/scale of the Gumbel noise")
+    b_w: float = Field(1.6, description="weight of ln(expected wage, yuan/year)")
+    b_r: float = Field(0.5, ge=0, description="weight of ln(rent, yuan/m2/month)")
+    b_h: float = Field(0.4, ge=0, description="value of holding or being able to get hukou")
+    b_s_per_10k_yuan: float = Field(
+        0.04, ge=0, description="value of 10,000 yuan of subsidies one is eligible for"
+    )
+    moving_cost_fixed: NonNeg = Field(2.0, description="utility cost of any move")
+    moving_cost_per_1000km: NonNeg = Field(0.4, description="utility cost per 1,000 km")
+    leaving_origin_cost: NonNeg = Field(0.6, description="extra cost of leaving one's home city")
+    population_cap_cost: NonNeg = Field(
+        2.0, description="arrival cost at a capped city per 10 % of cap above 90 % of it"
+    )
+    hazards: Hazards = Hazards()
+
+
+class Labour(Strict):
+    matching_efficiency_per_month: NonNeg = Field(0.4, description="mu in m = mu U^a V^(1-a)")
+    matching_elasticity: Share = Field(0.5, description="a in m = mu U^a V^(1-a)")
+    separation_rate_per_month: Share = Field(0.012, description="exogenous job endings")
+    layoff_speed_per_month: Share = Field(0.1, description="share of excess staff laid off")
+    wage_tightness_elasticity: NonNeg = Field(0.02, description="d ln wage / d ln(V/U) a month")
+    wage_max_change_per_month: NonNeg = Field(0.01, description="bound on the monthly index move")
+    nominal_wage_growth_by_year: dict[int, float] = Field(
+        default_factory=lambda: {2010: 0.104, 2020: 0.06},
+        description="national nominal wage growth a year, from each year given on: 2010-2019 "
+        "DERIVED from national.csv (37,147 to 90,501 yuan); from 2020 an ASSUMPTION",
+    )
+    stable_tightness: float = Field(
+        0.6, gt=0, description="vacancies per job seeker at which wage indices stand still"
+    )
+    initial_unemployment: Share = Field(0.045, description="share of workers without a job in 2010")
+    initial_vacancy_rate: Share = Field(0.03, description="open jobs per job at the start")
+    outside_employment_rate: Share = Field(0.95, description="e for the rest of China (fixed)")
+    degree_wage_premium: dict[Degree, float] = Field(
+        default_factory=lambda: {"none": 0.85, "bachelor": 1.3, "master": 1.6, "phd": 2.0},
+        description="ASSUMPTION: wage relative to the city's 2010 average wage",
+    )
+
+
+class Firms(Strict):
+    labour_elasticity: float = Field(0.7, gt=0, lt=1, description="theta in L* formula")
+    agglomeration_alpha: float = Field(
+        0.05, ge=0, le=0.5, description="A_j = A0_j (T/T0)^alpha; China 0.02-0.08"
+    )
+    mean_office_size_people: float = Field(20000, gt=0, description="people per office at start")
+    productivity_pareto_shape: float = Field(
+        5.0, gt=1, description="tail of firm productivity; size tail = shape x (1 - theta)"
+    )
+    office_opening_hazard_per_quarter: Share = Field(0.03)
+    office_opening_hurdle: float = Field(1.15, gt=0, description="profit ratio vs HQ to open")
+    office_closing_ratio: float = Field(0.6, gt=0, description="close if profit ratio below")
+    exit_hazard_per_year: Share = Field(0.05, description="births are calibrated to match")
+    struggling_exit_multiplier: float = Field(
+        3.0, ge=1, description="exit hazard factor for firms wanting under half their staff"
+    )
+    office_seat_cost_yuan: NonNeg = Field(
+        100_000, description="ASSUMPTION: public cost of one office seat built by a programme"
+    )
+    relocation_hazard_per_year: Share = Field(0.002)
+
+
+class Housing(Strict):
+    rent_adjustment_per_month: Share = Field(0.05, description="partial adjustment speed")
+    supply_elasticity_tier1: float = Field(0.6, gt=0, description="eta for tier-1 cities")
+    supply_elasticity_tier2: float = Field(2.0, gt=0, description="eta for tier-2 cities")
+    rent_yield_per_month: float = Field(
+        0.0025, gt=0, description="ASSUMPTION: monthly rent per m2 / new-home price per m2"
+    )
+
+
+class Demography(Strict):
+    retirement_age: int = Field(60, ge=40, le=80)
+    working_age_share: Share = Field(
+        0.7014, description="ages 15-59, 2010 census bulletin No. 1; agents are working-age"
+    )
+    talent_share_2010_tier1: Share = Field(
+        0.30, description="ESTIMATE: bachelor+ share of working-age residents, tier-1"
+    )
+    talent_share_2010_tier2: Share = Field(0.18, description="ESTIMATE: same for tier-2")
+    talent_share_outside: Share = Field(0.06, description="ESTIMATE: same for the rest of China")
+    graduates_per_year: dict[int, float] = Field(
+        default_factory=lambda: {2010: 6_300_000, 2019: 8_340_000, 2020: 8_740_000},
+        description="national.csv; interpolated, held flat after the last year",
+    )
+    graduate_growth_after_last_year: float = Field(0.0, description="yearly change after")
+    graduate_decline_from_year: int | None = Field(None, description="year cohorts start to fall")
+    graduate_decline_per_year: float = Field(0.0, ge=0, le=1)
+    graduate_degree_mix: dict[Degree, float] = Field(
+        default_factory=lambda: {"bachelor": 0.86, "master": 0.125, "phd": 0.015},
+        description="ASSUMPTION: degree shares of a graduate cohort",
+    )
+    graduate_home_share: Share = Field(
+        0.4, description="ASSUMPTION: share of graduates whose home is their university city"
+    )
+    national_universities: int = Field(2738, gt=0, description="MOE list 30 Jun 2020")
+    national_working_age_people: float = Field(
+        939_700_000, gt=0, description="1,339,724,852 x 0.7014 (2010 census)"
+    )
+
+
+class Switches(Strict):
+    """Phases that can be turned off, to check the model against closed-form limits."""
+
+    demography: bool = Field(True, description="graduates, young entrants and retirement")
+    firm_dynamics: bool = Field(True, description="firm entry, exit, offices and relocation")
+    labour_market: bool = Field(True, description="separations, matching and wage updates")
+    housing: bool = Field(True, description="rents follow population")
+
+
+class Behaviour(Strict):
+    switches: Switches = Switches()
+    migration: Migration = Migration()
+    labour: Labour = Labour()
+    firms: Firms = Firms()
+    housing: Housing = Housing()
+    demography: Demography = Demography()
+
+
+class CityOverride(Strict):
+    """Per-city parameters on top of the packaged data table."""
+
+    amenity: float = Field(0.0, description="a_j, utility units")
+    talent_share_2010: Share | None = Field(None, description="overrides the tier default")
+    supply_elasticity: float | None = Field(None, gt=0, description="overrides the tier default")
+    hukou_min_degree: Degree | Literal["nobody"] | None = Field(
+        None, description="lowest degree that gets hukou (default from hukou stringency 1-5)"
+    )
+    hukou_max_age: int = Field(99, ge=16, le=99)
+    office_seats_per_talent_2010: float = Field(
+        1.1, gt=0, description="office capacity (tech-park seats) per employed talent in 2010"
+    )
+    office_capacity_growth_per_year: float = Field(
+        0.04, description="planned yearly growth of office seats"
+    )
+    productivity_factor: float = Field(1.0, gt=0, description="multiplies A0_j")
+
+
+class Eligibility(Strict):
+    min_degree: Degree = "bachelor"
+    max_age: int = Field(99, ge=16, le=99)
+    graduated_within_years: float | None = Field(None, gt=0)
+    arrivals_only: bool = Field(True, description="only workers moving in (or graduating) there")
+
+
+Instrument = Literal[
+    "cash",
+    "rent",
+    "housing_discount",
+    "hukou",
+    "population_cap",
+    "firm_grant",
+    "office_capacity",
+    "housing_supply",
+]
+UNITS = {
+    "cash": "yuan one-off per person",
+    "rent": "yuan per month per person, for `months` months",
+    "housing_discount": "share below market rent (0-1)",
+    "hukou": "no amount: opens hukou to the eligible group",
+    "population_cap": "residents (people)",
+    "firm_grant": "share of wage cost paid for offices in the city (0-1)",
+    "office_capacity": "office seats (people) built, spread over `months` months",
+    "housing_supply": "factor on the city's housing supply elasticity (2 doubles it)",
+}
+
+
+class Programme(Strict):
+    """One incentive programme: a city, dates, an instrument, who gets it, how much."""
+
+    city: str
+    start: Month
+    end: Month | None = None
+    instrument: Instrument
+    eligibility: Eligibility = Eligibility()
+    amount: float = Field(0.0, ge=0, description="see hubsim.scenario.UNITS for the unit")
+    amount_by_degree: dict[Degree, NonNeg] = Field(default_factory=dict)
+    months: int = Field(1, ge=1, description="duration of rent payments or of a build-out")
+    budget_yuan_per_year: float | None = Field(None, ge=0, description="None: unlimited")
+    source: str = ""
+
+    @field_validator("city")
+    @classmethod
+    def _known_city(cls, city: str) -> str:
+        if city not in CITY_KEYS:
+            raise ValueError(_unknown_city(city))
+        return city
+
+    @model_validator(mode="after")
+    def _dates_and_amounts(self) -> Programme:
+        if self.end is not None and month_index(self.end) < month_index(self.start):
+            raise problem(
+                "end",
+                f"the programme ends ({self.end}) before it starts ({self.start}); "
+                f"set end to {self.start} or later, or remove end for an open-ended programme",
+            )
+        shares = ("housing_discount", "firm_grant")
+        if self.instrument in shares and self.amount > 1:
+            raise problem(
+                "amount",
+                f"a {self.instrument} amount is a share between 0 and 1 (0.2 means 20 %), "
+                f"not {self.amount:g}",
+            )
+        return self
+
+    def amount_for(self, degree: str) -> float:
+        return self.amount_by_degree.get(degree, self.amount)
+
+
+class Target(Strict):
+    """A city's talent goal: a gain in talent (people or share) between two dates."""
+
+    start: Month
+    by: Month
+    gain_people: float | None = Field(None, ge=0)
+    gain_share: float | None = Field(None, ge=0)
+    source: str = "ASSUMPTION"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Target:
+        if (self.gain_people is None) == (self.gain_share is None):
+            raise ValueError(
+                "a target needs exactly one of gain_people (people) or gain_share (share of "
+                "the 2010 talent stock); give one and remove the other"
+            )
+        if month_index(self.by) < month_index(self.start):
+            raise problem(
+                "by", f"the target date ({self.by}) is before its start ({self.start}); fix either"
+            )
+        return self
+
+
+class GhostRule(Strict):
+    """A hub is a ghost hub at the horizon if both occupancy and target share are low."""
+
+    occupancy_below: Share = Field(0.6, description="talent employed / office seats")
+    target_share_below: Share = Field(0.5, description="talent gain achieved / gain targeted")
+
+
+class Shock(Strict):
+    """A demand shock: firm productivity and start-ups scaled between two dates."""
+
+    start: Month
+    end: Month
+    productivity_factor: float = Field(1.0, gt=0)
+    entry_factor: float = Field(1.0, ge=0)
+
+
+class Scenario(Strict):
+    """A complete hubsim scenario (what `baseline.yaml` and its descendants describe)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    question: str = ""
+    start: Month = "2010-01"
+    months: int = Field(240, ge=1, le=1200)
+    seed: int = Field(20100101, ge=0)
+    scale: float = Field(500.0, ge=1, description="people represented by one agent")
+    replications: int = Field(1, ge=1)
+    behaviour: Behaviour = Behaviour()
+    cities: dict[str, CityOverride] = Field(default_factory=dict)
+    programmes: list[Programme] = Field(default_factory=list)
+    targets: dict[str, Target] = Field(default_factory=dict)
+    ghost: GhostRule = GhostRule()
+    shocks: list[Shock] = Field(default_factory=list)
+
+    @field_validator("cities", "targets")
+    @classmethod
+    def _known_cities(cls, value: dict) -> dict:
+        unknown = sorted(set(value) - set(CITY_KEYS), key=str)
+        if unknown:
+            raise problem(str(unknown[0]), _unknown_city(str(unknown[0])))
+        return value
+
+    @model_validator(mode="after")
+    def _fill_cities(self) -> Scenario:
+        for key in CITY_KEYS:
+            if key not in self.cities:
+                self.cities[key] = CityOverride()
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the resolved scenario, stable across runs."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def start_month_index(self) -> int:
+        return month_index(self.start)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file."""
+    return Scenario.model_json_schema()

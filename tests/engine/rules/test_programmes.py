@@ -1,0 +1,89 @@
+"""Programme rules (engine.rules.programmes) on hand-made arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hubsim.engine import tables
+from hubsim.engine.rules import programmes as programme_rules
+
+
+def test_eligible_each_condition():
+    degree = np.array([0, 1, 2, 3, 1, 1])
+    age = np.array([25, 25, 25, 25, 41, 25])
+    since = np.array([0, 6, 6, 6, 6, 40])
+    got = programme_rules.eligible(
+        degree, age, since, min_degree=1, max_age=40, graduated_within_months=36
+    )
+    np.testing.assert_array_equal(got, [False, True, True, True, False, False])
+    # Boundaries are inclusive.
+    assert programme_rules.eligible(np.array([1]), np.array([40]), np.array([36]), 1, 40, 36)[0]
+    # No graduation limit (inf) admits never-graduated workers if the degree allows.
+    never = np.array([tables.NO_GRADUATION])
+    assert programme_rules.eligible(np.array([0]), np.array([30]), 1404 - never, 0, 99, np.inf)[0]
+    assert not programme_rules.eligible(np.array([0]), np.array([30]), 1404 - never, 0, 99, 12)[0]
+
+
+def test_pay_in_order_exhausts_budget_and_refuses_the_rest():
+    requests = np.array([10_000.0, 10_000.0, 15_000.0, 10_000.0, 5_000.0])
+    paid = programme_rules.pay_in_order(requests, 30_000.0)
+    np.testing.assert_array_equal(paid, [10_000.0, 10_000.0, 0.0, 0.0, 0.0])
+    assert paid.sum() <= 30_000.0
+    # Exactly enough: everyone is paid.
+    np.testing.assert_array_equal(programme_rules.pay_in_order(requests, requests.sum()), requests)
+    # Unlimited budget: everyone is paid; the input is not modified.
+    out = programme_rules.pay_in_order(requests, np.inf)
+    np.testing.assert_array_equal(out, requests)
+    out[0] = -1
+    assert requests[0] == 10_000.0
+    # Nothing left: nobody is paid.
+    assert np.all(programme_rules.pay_in_order(requests, 0.0) == 0.0)
+    # Order matters: the first come are served.
+    np.testing.assert_array_equal(
+        programme_rules.pay_in_order(np.array([5_000.0, 30_000.0]), 30_000.0), [5_000.0, 0.0]
+    )
+
+
+def test_pay_pro_rata():
+    due = np.array([600.0, 800.0, 2000.0, 600.0])  # total 4000
+    np.testing.assert_array_equal(programme_rules.pay_pro_rata(due, 5000.0), due)
+    np.testing.assert_array_equal(programme_rules.pay_pro_rata(due, 4000.0), due)
+    half = programme_rules.pay_pro_rata(due, 2000.0)
+    np.testing.assert_allclose(half, due / 2)
+    assert half.sum() == pytest.approx(2000.0)
+    np.testing.assert_array_equal(programme_rules.pay_pro_rata(due, 0.0), 0.0)
+    np.testing.assert_array_equal(programme_rules.pay_pro_rata(due, -10.0), 0.0)  # never negative
+    np.testing.assert_array_equal(programme_rules.pay_pro_rata(np.zeros(3), 0.0), 0.0)
+    np.testing.assert_array_equal(programme_rules.pay_pro_rata(due, np.inf), due)
+
+
+def test_cap_pressure():
+    cap = np.full(5, 1000.0)
+    population = np.array([0.0, 850.0, 900.0, 950.0, 1000.0])
+    np.testing.assert_allclose(
+        programme_rules.cap_pressure(population, cap), [0.0, 0.0, 0.0, 0.5, 1.0]
+    )
+    assert programme_rules.cap_pressure(np.array([1100.0]), np.array([1000.0]))[0] == pytest.approx(
+        2.0
+    )
+
+
+def test_received_bits():
+    received = np.zeros(4, dtype=np.int64)
+    received[[1, 3]] = programme_rules.mark_received(received[[1, 3]], 5)
+    received[3] = programme_rules.mark_received(received[3:4], 62)[0]
+    np.testing.assert_array_equal(
+        programme_rules.already_received(received, 5), [False, True, False, True]
+    )
+    np.testing.assert_array_equal(
+        programme_rules.already_received(received, 62), [False, False, False, True]
+    )
+    assert not programme_rules.already_received(received, 4).any()
+    assert not programme_rules.already_received(received, 0).any()
+    # Programmes from 63 on are not tracked: never marked, never "received".
+    np.testing.assert_array_equal(programme_rules.mark_received(received, 63), received)
+    assert not programme_rules.already_received(received | np.int64(-1), 63).any()
+    # Marking twice is idempotent.
+    once = programme_rules.mark_received(received, 5)
+    np.testing.assert_array_equal(programme_rules.mark_received(once, 5), once)

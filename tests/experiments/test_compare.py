@@ -1,0 +1,134 @@
+"""Comparing scenarios: common random numbers, the attainment table, the report, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hubsim.cli import main
+from hubsim.experiments.compare import compare
+from hubsim.output import run_folder
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+SMALL = {"months": 30, "scale": 20000, "replications": 2}
+
+
+def child(tmp_path: Path, name: str, body: str = "") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: {name}\n{body}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def same_and_policy(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cmp")
+    twin = child(tmp, "twin")
+    policy = child(
+        tmp,
+        "chengdu-cash",
+        "add_programmes:\n  - {city: chengdu, start: 2011-07, instrument: cash, amount: 50000,\n"
+        "     eligibility: {min_degree: bachelor}}\n",
+    )
+    out = tmp / "out"
+    comparison = compare([BASELINE, twin, policy], out=out, announce=lambda _m: None, **SMALL)
+    return comparison, out
+
+
+def test_a_scenario_against_itself_differs_by_exactly_zero(same_and_policy):
+    comparison, _ = same_and_policy
+    twin = comparison.differences[comparison.differences.scenario == "twin"]
+    assert len(twin) == 13 * SMALL["months"]
+    assert (twin[["mean", "lo95", "hi95"]] == 0).all().all()
+
+
+def test_one_policy_changes_nothing_before_its_start(same_and_policy):
+    comparison, _ = same_and_policy
+    base, policy = comparison.arms[0].city_month, comparison.arms[2].city_month
+    key = ["date", "city", "metric", "replication"]
+    merged = base.merge(policy, on=key, suffixes=("_base", "_policy"))
+    before = merged[merged.date < "2011-07-01"]
+    after = merged[merged.date >= "2011-07-01"]
+    assert len(before) > 0
+    np.testing.assert_array_equal(before.value_base.to_numpy(), before.value_policy.to_numpy())
+    assert (after.value_base != after.value_policy).any()
+    # The cash is paid in Chengdu only after the start.
+    spent = after[(after.city == "chengdu") & (after.metric == "subsidy_spent")]
+    assert spent.value_policy.sum() > 0
+
+
+def test_attainment_table_and_report(same_and_policy):
+    comparison, out = same_and_policy
+    folder = comparison.folder
+    assert folder.parent == out / "compare"
+    table = pd.read_csv(folder / "attainment.csv")
+    assert set(table.scenario) == {"baseline", "twin", "chengdu-cash"}
+    assert len(table) == 13 * 3
+    assert table.reached_share.isna().all()  # 30 months: no target date falls inside the run
+    assert (table.talent_end_lo95 <= table.talent_end_mean).all()
+    assert (table.talent_end_mean <= table.talent_end_hi95).all()
+    report = (folder / "report.md").read_text()
+    for needed in ("# Can every hub reach", "## Attainment", "## Caveats", "chengdu-cash"):
+        assert needed in report
+    html = (folder / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 4
+    pngs = sorted((folder / "plots").glob("*.png"))
+    assert len(pngs) == 4, pngs
+    for png in pngs:
+        assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_reuses_run_folders(same_and_policy, tmp_path):
+    comparison, _ = same_and_policy
+    folders = [arm.folder for arm in comparison.arms[:2]]
+    again = compare(folders, out=tmp_path, announce=lambda _m: None)
+    pd.testing.assert_frame_equal(again.attainment, comparison.attainment.iloc[: 2 * 13])
+
+
+def test_cli_prints_the_attainment_table(same_and_policy, tmp_path, capsys):
+    comparison, _ = same_and_policy
+    folders = [str(arm.folder) for arm in comparison.arms[:2]]
+    assert main(["compare", *folders, "--out", str(tmp_path), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "baseline" in printed and "twin" in printed and "wuhan" in printed
+
+
+def test_one_scenario_only_is_an_error(capsys):
+    assert main(["compare", str(BASELINE)]) == 2
+    assert "at least two" in capsys.readouterr().err
+
+
+def test_incomplete_folder_is_an_error(same_and_policy, tmp_path, capsys):
+    comparison, _ = same_and_policy
+    broken = tmp_path / "broken"
+    shutil.copytree(comparison.arms[0].folder, broken)
+    (broken / run_folder.INCOMPLETE).write_text("interrupted")
+    assert main(["compare", str(broken), str(comparison.arms[1].folder)]) == 2
+    err = capsys.readouterr().err
+    assert "incomplete" in err and str(broken) in err
+
+
+def test_other_model_version_is_an_error(same_and_policy, tmp_path, capsys):
+    comparison, _ = same_and_policy
+    old = tmp_path / "old"
+    shutil.copytree(comparison.arms[0].folder, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["model_version"] = "0"
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["compare", str(old), str(comparison.arms[1].folder)]) == 2
+    assert "model version" in capsys.readouterr().err
+
+
+def test_mismatched_horizons_are_an_error(same_and_policy, tmp_path, capsys):
+    comparison, _ = same_and_policy
+    short = child(tmp_path, "short", "months: 12\n")
+    code = main(
+        ["compare", str(comparison.arms[0].folder), str(short), "--out", str(tmp_path),
+         "--quiet", "--scale", "20000"]
+    )  # fmt: skip
+    assert code == 2
+    assert "horizon" in capsys.readouterr().err

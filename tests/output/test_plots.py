@@ -1,0 +1,353 @@
+"""Tests for hubsim.plots: files written, PNG validity, bands and edge cases."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from PIL import Image
+
+from hubsim.output import plots
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ALL_FILES = [
+    "talent.png",
+    "rent_wage.png",
+    "net_migration.png",
+    "flows_heatmap.png",
+    "attainment.png",
+    "spending.png",
+]
+CITIES = [
+    ("beijing", "Beijing", 1),
+    ("shanghai", "Shanghai", 1),
+    ("shenzhen", "Shenzhen", 1),
+    ("guangzhou", "Guangzhou", 1),
+    ("hangzhou", "Hangzhou", 2),
+    ("chengdu", "Chengdu", 2),
+    ("nanjing", "Nanjing", 2),
+    ("suzhou", "Suzhou", 2),
+    ("wuhan", "Wuhan", 2),
+    ("xian", "Xi'an", 2),
+    ("xiamen", "Xiamen", 2),
+    ("fuzhou", "Fuzhou", 2),
+    ("guiyang", "Guiyang", 2),
+]
+METRICS = ["population", "talent", "rent", "wage_mean", "net_migration", "subsidy_spent"]
+
+
+def make_run(
+    n_cities: int = 13, n_rep: int = 3, n_months: int = 24, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Small synthetic run in the exact formats the model hands to plot_run."""
+    rng = np.random.default_rng(seed)
+    # Put a tier-2 city first so the tier-1-first ordering is actually exercised.
+    cities = CITIES[4:5] + CITIES[:4] + CITIES[5:]
+    cities = cities[:n_cities]
+    dates = pd.date_range("2016-07-01", periods=n_months, freq="MS")
+    frames = []
+    for i, (key, _name, _tier) in enumerate(cities):
+        base = 1e6 * (1 + i)
+        for rep in range(n_rep):
+            walk = np.cumsum(rng.normal(0, 0.01, n_months))
+            series = {
+                "population": base * 5 * (1 + walk),
+                "talent": base * (1 + 0.01 * np.arange(n_months) + walk),
+                "rent": 60 * (1 + walk),
+                "wage_mean": 90_000 * (1 + walk),
+                "net_migration": rng.normal(500, 2000, n_months),
+                "subsidy_spent": np.full(n_months, 1e6),
+            }
+            for metric, values in series.items():
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "date": dates,
+                            "city": key,
+                            "metric": metric,
+                            "value": values.astype("float64"),
+                            "replication": rep,
+                        }
+                    )
+                )
+    # rest_of_china rows exist in model output but must never become a panel.
+    frames.append(
+        pd.DataFrame(
+            {
+                "date": dates,
+                "city": "rest_of_china",
+                "metric": "talent",
+                "value": 1e8,
+                "replication": 0,
+            }
+        )
+    )
+    city_month = pd.concat(frames, ignore_index=True)
+    return city_month, make_flows(cities, n_rep, rng), make_summary(cities, rng)
+
+
+def make_flows(cities: list, n_rep: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Yearly origin-destination movers including rest_of_china."""
+    keys = [c[0] for c in cities] + ["rest_of_china"]
+    rows = [
+        (year, o, d, degree, float(rng.uniform(10, 5000)), rep)
+        for rep in range(n_rep)
+        for year in (2016, 2017, 2018)
+        for o in keys
+        for d in keys
+        if o != d
+        for degree in ("bachelor", "master")
+    ]
+    columns = ["year", "origin", "destination", "degree", "movers", "replication"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def make_summary(cities: list, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per city; first city has no target and no net gain."""
+    n = len(cities)
+    start = rng.uniform(0.5e6, 5e6, n)
+    end = start * rng.uniform(0.9, 1.3, n)
+    end[0] = start[0] * 0.95
+    target = end * rng.uniform(0.8, 1.2, n)
+    target[0] = np.nan
+    spending = rng.uniform(0, 5e9, n)
+    gain = end - start
+    return pd.DataFrame(
+        {
+            "city": [c[0] for c in cities],
+            "name": [c[1] for c in cities],
+            "tier": [c[2] for c in cities],
+            "talent_start": start,
+            "talent_end": end,
+            "talent_end_lo": end * 0.95,
+            "talent_end_hi": end * 1.05,
+            "talent_at_target_date": end * 0.98,
+            "talent_at_target_lo": end * 0.93,
+            "talent_at_target_hi": end * 1.03,
+            "target_talent": target,
+            "target_date": ["" if np.isnan(t) else "2017-06" for t in target],
+            "reached_share": (end >= target).astype(float),
+            "ghost_share": [0.6 if i == n - 1 else 0.0 for i in range(n)],
+            "office_occupancy_end": 0.8,
+            "spending_yuan": spending,
+            "net_talent_gained": gain,
+            "spending_per_net_talent_yuan": np.where(gain > 0, spending / gain, np.nan),
+        }
+    )
+
+
+def assert_png(path: Path) -> None:
+    """A real, non-empty PNG within the size budget."""
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert 1_000 < len(data) < 300_000
+
+
+def city_axes(fig, names: set[str]) -> list:
+    """Panels of a small-multiples figure whose title is a city name."""
+    return [ax for ax in fig.axes if ax.get_title() in names]
+
+
+def has_band(ax) -> bool:
+    return any(isinstance(c, PolyCollection) for c in ax.collections)
+
+
+@pytest.mark.parametrize(("n_cities", "n_rep"), [(13, 1), (13, 3), (3, 3)])
+def test_plot_run_writes_every_figure(tmp_path: Path, n_cities: int, n_rep: int) -> None:
+    city_month, flows, summary = make_run(n_cities=n_cities, n_rep=n_rep)
+    out = tmp_path / "nested" / "figures"  # missing parents must be created
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a complete run must not warn
+        paths = plots.plot_run(city_month, flows, summary, out)
+    assert [p.name for p in paths] == ALL_FILES
+    assert sorted(out.iterdir()) == sorted(paths)
+    for path in paths:
+        assert_png(path)
+    assert plt.get_fignums() == []  # every figure closed after saving
+
+
+def test_band_only_with_replications() -> None:
+    names = {c[1] for c in CITIES}
+    for n_rep, expected in [(1, False), (3, True)]:
+        city_month, _flows, summary = make_run(n_cities=5, n_rep=n_rep)
+        fig = plots._talent_figure(city_month, summary)
+        panels = city_axes(fig, names)
+        assert len(panels) == 5
+        assert all(has_band(ax) == expected for ax in panels)
+        fig_rw = plots._rent_wage_figure(city_month, summary)
+        assert all(has_band(ax) == expected for ax in fig_rw.axes[:2])
+        plt.close("all")
+
+
+def test_talent_panels_order_names_and_exclude_rest() -> None:
+    city_month, _flows, summary = make_run(n_cities=13, n_rep=1)
+    fig = plots._talent_figure(city_month, summary)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    plt.close(fig)
+    assert titles[:4] == ["Beijing", "Shanghai", "Shenzhen", "Guangzhou"]  # tier 1 first
+    assert "Xi'an" in titles  # display name, not the key
+    assert len(titles) == 13
+    assert not any("rest" in t.lower() for t in titles)
+
+
+def test_talent_band_is_percentile_range() -> None:
+    city_month, _flows, _summary = make_run(n_cities=2, n_rep=3)
+    stats, n_rep = plots._metric_stats(city_month, "talent")
+    assert n_rep == 3
+    first = city_month[(city_month["metric"] == "talent") & (city_month["city"] == "hangzhou")]
+    first = first[first["date"] == first["date"].min()]["value"]
+    row = stats[(stats["city"] == "hangzhou")].iloc[0]
+    assert row["mean"] == pytest.approx(first.mean())
+    assert row["lo"] == pytest.approx(np.percentile(first, 2.5))
+    assert row["hi"] == pytest.approx(np.percentile(first, 97.5))
+    assert "rest_of_china" not in set(stats["city"])
+
+
+def test_missing_metric_warns_and_writes_the_rest(tmp_path: Path) -> None:
+    city_month, flows, summary = make_run(n_cities=4, n_rep=2)
+    city_month = city_month[city_month["metric"] != "wage_mean"]
+    with pytest.warns(UserWarning, match="rent_wage.png.*wage_mean"):
+        paths = plots.plot_run(city_month, flows, summary, tmp_path)
+    names = [p.name for p in paths]
+    assert names == [f for f in ALL_FILES if f != "rent_wage.png"]
+    assert not (tmp_path / "rent_wage.png").exists()
+    for path in paths:
+        assert_png(path)
+
+
+def test_all_nan_metric_counts_as_missing(tmp_path: Path) -> None:
+    city_month, flows, summary = make_run(n_cities=3, n_rep=1)
+    city_month.loc[city_month["metric"] == "net_migration", "value"] = np.nan
+    with pytest.warns(UserWarning, match="net_migration"):
+        paths = plots.plot_run(city_month, flows, summary, tmp_path)
+    assert "net_migration.png" not in [p.name for p in paths]
+
+
+def test_empty_flows_warns_and_skips_heatmap(tmp_path: Path) -> None:
+    city_month, flows, summary = make_run(n_cities=3, n_rep=1)
+    with pytest.warns(UserWarning, match="flows_year is empty"):
+        paths = plots.plot_run(city_month, flows.iloc[0:0], summary, tmp_path)
+    assert [p.name for p in paths] == [f for f in ALL_FILES if f != "flows_heatmap.png"]
+
+
+def test_all_nan_targets(tmp_path: Path) -> None:
+    city_month, flows, summary = make_run(n_cities=4, n_rep=3)
+    summary["target_talent"] = np.nan
+    summary["target_date"] = ""
+    fig = plots._attainment_figure(summary)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+    assert labels.count("no target") == 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = plots.plot_run(city_month, flows, summary, tmp_path)
+    assert [p.name for p in paths] == ALL_FILES
+
+
+def test_talent_target_line_and_marker() -> None:
+    city_month, _flows, summary = make_run(n_cities=3, n_rep=1)
+    fig = plots._talent_figure(city_month, summary)
+    by_title = {ax.get_title(): ax for ax in fig.axes}
+    plt.close(fig)
+    # Hangzhou (first row of the summary) has no target: only the talent line.
+    assert len(by_title["Hangzhou"].lines) == 1
+    # Beijing has a target and a date: talent line, dashed target line, date marker.
+    lines = by_title["Beijing"].lines
+    assert len(lines) == 3
+    assert any(line.get_linestyle() == "--" for line in lines)
+    assert any(line.get_marker() == "D" for line in lines)
+
+
+def test_attainment_status() -> None:
+    _cm, _flows, summary = make_run(n_cities=5, n_rep=1)
+    summary["reached_share"] = [0.0, 0.5, 0.4, 1.0, 1.0]
+    summary["ghost_share"] = [0.0, 0.0, 0.0, 0.0, 0.5]
+    table = plots._attainment_table(summary).set_index("city")
+    assert table.loc["hangzhou", "status"] == "no target"  # NaN target
+    assert table.loc["beijing", "status"] == "reached"
+    assert table.loc["shanghai", "status"] == "missed"
+    assert table.loc["shenzhen", "status"] == "reached"
+    assert table.loc["guangzhou", "status"] == "ghost"  # ghost wins over reached
+    row = summary.set_index("city").loc["beijing"]
+    expected = 100 * row["talent_at_target_date"] / row["target_talent"]
+    assert table.loc["beijing", "pct"] == pytest.approx(expected)
+    assert list(table.index[:4]) == ["beijing", "shanghai", "shenzhen", "guangzhou"]
+
+
+def test_net_migration_sums_months_and_averages_replications() -> None:
+    dates = pd.date_range("2016-11-01", periods=4, freq="MS")  # Nov, Dec, Jan, Feb
+    rows = [
+        (d, "wuhan", "net_migration", float(v), rep)
+        for rep, values in enumerate([[1, 2, 3, 4], [3, 4, 5, 6]])
+        for d, v in zip(dates, values, strict=True)
+    ]
+    cm = pd.DataFrame(rows, columns=["date", "city", "metric", "value", "replication"])
+    table, months = plots._net_migration_table(cm)
+    assert table.loc["wuhan", 2016] == pytest.approx((3 + 7) / 2)
+    assert table.loc["wuhan", 2017] == pytest.approx((7 + 11) / 2)
+    assert months.to_dict() == {2016: 2, 2017: 2}
+
+
+def test_flow_matrix_mean_over_replications_and_blank_diagonal() -> None:
+    flows = pd.DataFrame(
+        [
+            (2016, "wuhan", "beijing", "bachelor", 100.0, 0),
+            (2017, "wuhan", "beijing", "master", 50.0, 0),
+            (2016, "rest_of_china", "wuhan", "phd", 40.0, 1),  # absent in rep 0
+            (2016, "beijing", "beijing", "phd", 99.0, 1),  # diagonal: never shown
+        ],
+        columns=["year", "origin", "destination", "degree", "movers", "replication"],
+    )
+    summary = pd.DataFrame({"city": ["wuhan", "beijing"], "name": ["Wuhan", "Beijing"]})
+    summary["tier"] = [2, 1]
+    matrix = plots._flow_matrix(flows, summary)
+    assert list(matrix.index) == ["beijing", "wuhan", "rest_of_china"]
+    assert list(matrix.columns) == list(matrix.index)
+    assert matrix.loc["wuhan", "beijing"] == pytest.approx(75.0)
+    assert matrix.loc["rest_of_china", "wuhan"] == pytest.approx(20.0)
+    assert matrix.loc["beijing", "wuhan"] == 0.0
+    assert np.isnan(np.diag(matrix.to_numpy())).all()
+
+
+def test_spending_labels_no_net_gain() -> None:
+    _cm, _flows, summary = make_run(n_cities=4, n_rep=1)
+    summary.loc[1, "spending_per_net_talent_yuan"] = np.nan
+    fig = plots._spending_figure(summary)
+    unit_panel = fig.axes[1]
+    texts = [t.get_text().strip() for t in unit_panel.texts]
+    plt.close(fig)
+    assert texts.count("no net gain") == summary["spending_per_net_talent_yuan"].isna().sum()
+    assert "billion yuan" in fig.axes[0].get_xlabel()
+    assert "thousand yuan per person" in unit_panel.get_xlabel()
+
+
+def test_missing_display_name_falls_back_to_key() -> None:
+    summary = pd.DataFrame({"city": ["xian", "wuhan"], "name": ["", None], "tier": [2, 2]})
+    names = plots._display_names(summary)
+    assert names["xian"] == "xian"
+    assert names["wuhan"] == "wuhan"
+    assert names["rest_of_china"] == "Rest of China"
+
+
+def test_metric_only_for_rest_of_china_counts_as_missing(tmp_path: Path) -> None:
+    city_month, flows, summary = make_run(n_cities=3, n_rep=1)
+    keep = (city_month["metric"] != "talent") | (city_month["city"] == "rest_of_china")
+    with pytest.warns(UserWarning, match="talent.png.*talent"):
+        paths = plots.plot_run(city_month[keep], flows, summary, tmp_path)
+    assert "talent.png" not in [p.name for p in paths]
+
+
+def test_large_figures_are_palettised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plots, "_PALETTE_ABOVE_BYTES", 0)
+    city_month, _flows, summary = make_run(n_cities=3, n_rep=3)
+    path = plots._save(plots._talent_figure(city_month, summary), tmp_path / "t.png")
+    assert_png(path)
+    with Image.open(path) as image:
+        assert image.mode == "P"
+        assert image.size[0] == 1320  # 12 in at 110 dpi
+    assert plt.get_fignums() == []

@@ -1,0 +1,122 @@
+"""Run folders and the Python API: what a run writes, and what an interrupted run keeps."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import hubsim
+from hubsim.engine.phases.record import METRICS
+from hubsim.errors import HubsimError, RunInterrupted
+from hubsim.experiments import replications
+from hubsim.output import run_folder
+
+BASELINE = "scenarios/baseline.yaml"
+SMALL = {"months": 14, "scale": 20000}
+REQUIRED_METRICS = {
+    "population", "talent", "employed", "unemployed", "vacancies", "wage_mean", "rent", "firms",
+    "offices", "inflow", "outflow", "net_migration", "subsidy_spent", "office_occupancy",
+}  # fmt: skip
+PLOTS = {"talent", "rent_wage", "net_migration", "flows_heatmap", "attainment", "spending"}
+
+
+@pytest.fixture(scope="module")
+def two_replications(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    # Wuhan's target is moved inside the 14 months so that it is judged; the others are not.
+    inside = ["targets.wuhan.start=2010-03", "targets.wuhan.by=2010-12"]
+    return hubsim.run(BASELINE, replications=2, out=out, overrides=inside, **SMALL)
+
+
+def test_run_folder_is_complete(two_replications):
+    folder = two_replications.folder
+    assert folder.name.endswith(f"-s{two_replications.scenario.seed}")
+    assert folder.parent.name == "baseline"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["scenario_sha256"] == two_replications.scenario.digest()
+    assert manifest["versions"]["mesa"].startswith("3.")
+    assert not (folder / run_folder.INCOMPLETE).exists()
+    assert not folder.with_name(folder.name + ".partial").exists()
+    for name in ("city_month.parquet", "flows_year.parquet", "summary.csv", "calibration.csv"):
+        assert (folder / name).stat().st_size > 0
+
+
+def test_city_month_is_tidy_with_every_metric(two_replications):
+    cm = pd.read_parquet(two_replications.folder / "city_month.parquet")
+    assert list(cm.columns) == ["date", "city", "metric", "value", "replication"]
+    assert REQUIRED_METRICS <= set(cm.metric) == set(METRICS)
+    assert set(cm.replication) == {0, 1}
+    assert cm.date.nunique() == SMALL["months"]
+    # One value per date, city, metric and replication.
+    assert not cm.duplicated(["date", "city", "metric", "replication"]).any()
+
+
+def test_population_is_people_comparable_with_the_census(two_replications):
+    cm = two_replications.city_month
+    first = cm[(cm.metric == "population") & (cm.date == cm.date.min()) & (cm.city == "beijing")]
+    # Beijing had 19.6 million residents in the 2010 census.
+    assert first.value.mean() == pytest.approx(19.6e6, rel=0.05)
+
+
+def test_summary_shares_over_replications(two_replications):
+    summary = pd.read_csv(two_replications.folder / "summary.csv")
+    assert len(summary) == 13
+    judged = summary.set_index("city").reached_share
+    assert 0 <= judged["wuhan"] <= 1
+    # Targets whose dates fall after the run's end are not judged (not counted as missed).
+    assert judged.drop("wuhan").isna().all()
+    assert summary.set_index("city").target_talent.drop("wuhan").isna().all()
+    assert summary.ghost_share.between(0, 1).all()
+    assert (summary.talent_end_lo <= summary.talent_end_hi).all()
+    by_rep = two_replications.replications
+    wuhan = by_rep[by_rep.city == "wuhan"]
+    assert summary.set_index("city").loc["wuhan", "reached_share"] == wuhan.reached.mean()
+
+
+def test_every_plot_is_a_png(two_replications):
+    plots = {p.stem: p for p in (two_replications.folder / "plots").glob("*.png")}
+    assert set(plots) == PLOTS
+    for path in plots.values():
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert path.stat().st_size > 10_000
+
+
+def test_interrupted_run_keeps_finished_replications(tmp_path, monkeypatch):
+    real = replications.simulate
+
+    def stop_on_second(scenario, seed, replication=0, progress=None):
+        if replication == 1:
+            raise KeyboardInterrupt
+        return real(scenario, seed, replication, progress)
+
+    monkeypatch.setattr(replications, "simulate", stop_on_second)
+    with pytest.raises(RunInterrupted, match="1 finished replications are kept"):
+        hubsim.run(BASELINE, replications=3, out=tmp_path, months=3, scale=20000)
+    (partial,) = (tmp_path / "baseline").iterdir()
+    assert partial.name.endswith(".partial")
+    assert (partial / run_folder.INCOMPLETE).exists()
+    kept = pd.read_parquet(partial / "replications" / "city_month_r000.parquet")
+    assert set(kept.replication) == {0}
+    manifest = json.loads((partial / "manifest.json").read_text())
+    assert manifest["status"].startswith("incomplete")
+    with pytest.raises(HubsimError, match="incomplete"):
+        run_folder.load_run(partial)
+
+
+def test_load_run_reads_a_complete_folder(two_replications):
+    loaded = run_folder.load_run(two_replications.folder)
+    assert loaded["manifest"]["replications"] == 2
+    pd.testing.assert_frame_equal(
+        loaded["city_month"], two_replications.city_month, check_dtype=False
+    )
+
+
+def test_api_without_folder_and_plot_elsewhere(tmp_path):
+    result = hubsim.run(BASELINE, months=2, scale=40000, overrides=["behaviour.migration.b_w=1.2"])
+    assert result.folder is None
+    assert result.scenario.behaviour.migration.b_w == 1.2
+    written = result.plot(tmp_path / "figs")
+    assert {p.stem for p in written} == PLOTS

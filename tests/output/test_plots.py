@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -181,14 +183,12 @@ def test_band_only_with_replications() -> None:
         assert all(has_band(ax) == expected for ax in panels)
         fig_rw = plots._rent_wage_figure(city_month, summary)
         assert all(has_band(ax) == expected for ax in fig_rw.axes[:2])
-        plt.close("all")
 
 
 def test_talent_panels_order_names_and_exclude_rest() -> None:
     city_month, _flows, summary = make_run(n_cities=13, n_rep=1)
     fig = plots._talent_figure(city_month, summary)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    plt.close(fig)
     assert titles[:4] == ["Beijing", "Shanghai", "Shenzhen", "Guangzhou"]  # tier 1 first
     assert "Xi'an" in titles  # display name, not the key
     assert len(titles) == 13
@@ -241,7 +241,6 @@ def test_all_nan_targets(tmp_path: Path) -> None:
     summary["target_date"] = ""
     fig = plots._attainment_figure(summary)
     labels = [t.get_text() for t in fig.axes[0].texts]
-    plt.close(fig)
     assert labels.count("no target") == 4
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -253,7 +252,6 @@ def test_talent_target_line_and_marker() -> None:
     city_month, _flows, summary = make_run(n_cities=3, n_rep=1)
     fig = plots._talent_figure(city_month, summary)
     by_title = {ax.get_title(): ax for ax in fig.axes}
-    plt.close(fig)
     # Hangzhou (first row of the summary) has no target: only the talent line.
     assert len(by_title["Hangzhou"].lines) == 1
     # Beijing has a target and a date: talent line, dashed target line, date marker.
@@ -320,7 +318,6 @@ def test_spending_labels_no_net_gain() -> None:
     fig = plots._spending_figure(summary)
     unit_panel = fig.axes[1]
     texts = [t.get_text().strip() for t in unit_panel.texts]
-    plt.close(fig)
     assert texts.count("no net gain") == summary["spending_per_net_talent_yuan"].isna().sum()
     assert "billion yuan" in fig.axes[0].get_xlabel()
     assert "thousand yuan per person" in unit_panel.get_xlabel()
@@ -351,3 +348,26 @@ def test_large_figures_are_palettised(tmp_path: Path, monkeypatch: pytest.Monkey
         assert image.mode == "P"
         assert image.size[0] == 1320  # 12 in at 110 dpi
     assert plt.get_fignums() == []
+
+
+def test_figures_leave_the_callers_backend_and_pyplot_alone(tmp_path: Path) -> None:
+    """A notebook user's backend is not switched and no figure is left open in pyplot."""
+    script = f"""
+import pathlib, sys
+import matplotlib
+matplotlib.use("svg")
+import matplotlib.pyplot as plt
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import test_plots
+from hubsim.output import plots
+tables = test_plots.make_run(n_cities=13, n_rep=3)
+written = plots.plot_run(*tables, pathlib.Path({str(tmp_path)!r}))
+assert matplotlib.get_backend().lower() == "svg", matplotlib.get_backend()
+assert plt.get_fignums() == [], plt.get_fignums()
+print(len(written))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) == len(ALL_FILES)

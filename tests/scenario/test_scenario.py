@@ -409,3 +409,33 @@ def test_empty_file_and_file_level_key_hints(tmp_path):
     typo.write_text("extnds: baseline.yaml\n")
     with pytest.raises(ScenarioError, match="did you mean 'extends'"):
         load_scenario(typo)
+
+
+def test_removed_arrivals_only_key_says_it_was_removed(write) -> None:
+    """An old file with eligibility.arrivals_only gets one paragraph naming the key and the fix."""
+    path = write(
+        "old.yaml",
+        """
+        name: old
+        programmes:
+          - {city: chengdu, start: 2018-01, instrument: cash, amount: 1000,
+             eligibility: {min_degree: bachelor, arrivals_only: false}}
+        """,
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert "key 'programmes.0.eligibility.arrivals_only': this key was removed" in message
+    assert "delete the line" in message and "\n" not in message
+
+
+def test_amount_by_degree_only_for_per_person_instruments(write) -> None:
+    base = (
+        "name: x\nprogrammes:\n  - {city: guiyang, start: 2018-01, instrument: %s, amount: 5, %s}\n"
+    )
+    by_degree = "amount_by_degree: {phd: 9}"
+    with pytest.raises(ScenarioError, match="office_capacity programmes have one amount"):
+        load_scenario(write("seats.yaml", base % ("office_capacity", by_degree)))
+    for instrument in ("cash", "rent"):  # the per-person instruments keep their table
+        loaded = load_scenario(write(f"{instrument}.yaml", base % (instrument, by_degree)))
+        assert loaded.programmes[0].amount_for("phd") == 9

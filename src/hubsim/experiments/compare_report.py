@@ -9,15 +9,17 @@ import base64
 import html
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from hubsim.engine.cities import city_table
 from hubsim.experiments.comparison import Comparison
+from hubsim.output.plots import subplots
 from hubsim.scenario import CITY_KEYS
 
-COLOURS = plt.get_cmap("tab10").colors
+COLOURS = matplotlib.colormaps["tab10"].colors
 CAVEATS = [
     "Talent targets other than Wuhan's are assumptions of the baseline, not city plans.",
     "Several 2010 inputs are estimates (wages of Shanghai, Hangzhou, Chengdu, Nanjing, Suzhou, "
@@ -34,10 +36,10 @@ def _names() -> dict[str, str]:
     return city_table()["name"].to_dict()
 
 
-def _grid(n: int) -> tuple[plt.Figure, list]:
+def _grid(n: int) -> tuple[Figure, list]:
     cols = 4
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.6 * rows + 0.8), sharex=True)
+    fig, axes = subplots(rows, cols, figsize=(13, 2.6 * rows + 0.8), sharex=True)
     panels = list(axes.flat)  # a list: every scenario loops over the same panels again
     for ax in panels[n:]:
         ax.set_visible(False)
@@ -52,7 +54,7 @@ def _talent_stats(city_month: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def overlay_figure(comparison: Comparison) -> plt.Figure:
+def overlay_figure(comparison: Comparison) -> Figure:
     """Talent per city, one line (mean) and band (95 % range) per scenario."""
     fig, axes = _grid(len(CITY_KEYS))
     names = _names()
@@ -72,7 +74,7 @@ def overlay_figure(comparison: Comparison) -> plt.Figure:
     return fig
 
 
-def difference_figure(comparison: Comparison) -> plt.Figure:
+def difference_figure(comparison: Comparison) -> Figure:
     """Each scenario minus the first, paired by replication, with 95 % intervals."""
     fig, axes = _grid(len(CITY_KEYS))
     names = _names()
@@ -96,14 +98,14 @@ def difference_figure(comparison: Comparison) -> plt.Figure:
     return fig
 
 
-def attainment_heatmap(comparison: Comparison) -> plt.Figure:
+def attainment_heatmap(comparison: Comparison) -> Figure:
     """City x scenario: share of replications reaching the target; G marks ghost hubs."""
     table = comparison.attainment
     reached = table.pivot(index="city", columns="scenario", values="reached_share")
     ghost = table.pivot(index="city", columns="scenario", values="ghost_share")
     order = [a.name for a in comparison.arms]
     reached, ghost = reached.loc[list(CITY_KEYS), order], ghost.loc[list(CITY_KEYS), order]
-    fig, ax = plt.subplots(figsize=(1.6 * len(order) + 3.5, 6.5))
+    fig, ax = subplots(figsize=(1.6 * len(order) + 3.5, 6.5))
     image = ax.imshow(reached.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(reached.to_numpy()):
         mark = "\nghost" if ghost.iloc[i, j] >= 0.5 else ""
@@ -118,12 +120,12 @@ def attainment_heatmap(comparison: Comparison) -> plt.Figure:
     return fig
 
 
-def efficiency_figure(comparison: Comparison) -> plt.Figure:
+def efficiency_figure(comparison: Comparison) -> Figure:
     """Extra spending and extra talent against the first scenario, per city and scenario."""
     table = comparison.attainment
     first = comparison.arms[0].name
     others = [a.name for a in comparison.arms[1:]]
-    fig, ax = plt.subplots(figsize=(10, 6.5))
+    fig, ax = subplots(figsize=(10, 6.5))
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
     names = _names()
@@ -211,7 +213,6 @@ def write_report(comparison: Comparison, folder: Path) -> list[Path]:
     for name, build in FIGURES.items():
         fig = build(comparison)
         fig.savefig(plots / name, dpi=100)
-        plt.close(fig)
         written.append(plots / name)
     markdown = report_markdown(comparison)
     (folder / "report.md").write_text(markdown)

@@ -11,15 +11,12 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")  # headless: runs on CI and servers without a display
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from hubsim.output.plots import subplots
 
 if TYPE_CHECKING:
     from hubsim.experiments.outcomes import Outcome
@@ -84,7 +81,7 @@ def _outcome_figure(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Pa
     count = len(sweep.parameters)
     ncols = min(count, 3)
     nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrows, ncols, figsize=(5.2 * ncols, 3.9 * nrows), squeeze=False, layout="constrained"
     )
     for ax, parameter in zip(axes.flat, sweep.parameters, strict=False):
@@ -98,7 +95,6 @@ def _outcome_figure(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Pa
         fontsize=10,
     )
     fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
     return path
 
 
@@ -146,7 +142,7 @@ def _heatmap(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Path) -> 
     table = rows.pivot_table(
         index=first.column, columns=second.column, values=outcome.text, aggfunc="mean"
     )
-    fig, ax = plt.subplots(
+    fig, ax = subplots(
         figsize=(max(5.5, 0.75 * table.shape[1] + 3), max(4.0, 0.5 * table.shape[0] + 2)),
         layout="constrained",
     )
@@ -161,7 +157,6 @@ def _heatmap(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Path) -> 
     bar.set_label(outcome.unit)
     ax.set_title(f"{outcome.label}\nmean over {sweep.replications} replications", fontsize=10)
     fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
     return path
 
 

@@ -10,22 +10,19 @@ import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")  # headless: runs on CI and servers without a display
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.colors import Colormap, LogNorm, Normalize  # noqa: E402
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-from PIL import Image  # noqa: E402  (Pillow ships with matplotlib)
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap, LogNorm, Normalize
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+from PIL import Image  # Pillow ships with matplotlib
 
 __all__ = ["plot_run"]
 
@@ -42,7 +39,7 @@ _STATUS_COLOURS = {
     "ghost": "#7570b3",
 }
 # tab10 plus three extra dark hues: 13 cities need 13 colours that survive dashing.
-_CITY_COLOURS = [*plt.get_cmap("tab10").colors, "#000000", "#f0027f", "#393b79"]
+_CITY_COLOURS = [*matplotlib.colormaps["tab10"].colors, "#000000", "#f0027f", "#393b79"]
 _THOUSANDS = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 # Plain decimals on log axes: policy readers shouldn't have to decode powers of ten.
 _PLAIN = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}")
@@ -147,6 +144,23 @@ def _missing_inputs(
     return ""
 
 
+def subplots(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    figsize: tuple[float, float],
+    layout: str | None = None,
+    **grid: object,
+) -> tuple[Figure, Any]:
+    """A `Figure` and its axes, like `pyplot.subplots` but outside pyplot's global state.
+
+    No backend is switched and no figure is registered, so a notebook user's backend and open
+    figures are left alone; the figure is freed when it is no longer referenced.
+    """
+    fig = Figure(figsize=figsize, layout=layout)
+    return fig, fig.subplots(nrows, ncols, **grid)
+
+
 def _save(fig: Figure, path: Path) -> Path:
     """Write a figure as PNG and always release it, so long batches don't leak memory.
 
@@ -154,10 +168,7 @@ def _save(fig: Figure, path: Path) -> Path:
     256-colour palette, visually lossless for line art, to stay under 300 KB.
     """
     buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=_DPI)
-    finally:
-        plt.close(fig)
+    fig.savefig(buffer, format="png", dpi=_DPI)  # a bare Figure: nothing to release in pyplot
     if buffer.tell() <= _PALETTE_ABOVE_BYTES:
         path.write_bytes(buffer.getvalue())
         return path
@@ -308,7 +319,7 @@ def _talent_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     xlim = (start - pad, end + pad)
     ncols = 4
     nrows = math.ceil((len(cities) + 1) / ncols)  # +1 keeps a slot free for the legend
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrows, ncols, figsize=(12, 2.3 * nrows + 0.9), layout="constrained", squeeze=False
     )
     flat = axes.ravel()
@@ -333,7 +344,7 @@ def _with_reps(title: str, n_rep: int, band: bool = True) -> str:
 
 def _rent_wage_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     """Rent and mean wage over time, one line per city, tier-1 solid, tier-2 dashed."""
-    fig, (ax_rent, ax_wage) = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained")
+    fig, (ax_rent, ax_wage) = subplots(1, 2, figsize=(13, 5.2), layout="constrained")
     names, tier_one = _display_names(summary), _tier_one(summary)
     specs = [
         (ax_rent, "rent", 1.0, "Rent", "Rent (yuan per m² per month)"),
@@ -424,12 +435,12 @@ def _net_migration_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Fi
     finite = values[np.isfinite(values)]
     limit = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
     norm = Normalize(-limit, limit)  # symmetric, so white means zero
-    cmap = plt.get_cmap("RdBu").with_extremes(bad="#dddddd")
+    cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#dddddd")
     n_years = len(table.columns)
     # Width grows with the run length but is capped so long runs stay a readable page width.
     width = min(14.0, max(6.5, 2.8 + 0.62 * n_years))
     height = max(3.2, 1.4 + 0.36 * len(cities))
-    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    fig, ax = subplots(figsize=(width, height), layout="constrained")
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
     if n_years <= 30:
         _annotate_cells(ax, values, norm, cmap, _short_number, 7 if n_years <= 18 else 6)
@@ -477,9 +488,9 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     matrix = _flow_matrix(flows_year, summary)
     values = matrix.to_numpy() / 1e3
     norm = _flow_norm(values)
-    cmap = plt.get_cmap("YlGnBu").with_extremes(bad="white")
+    cmap = matplotlib.colormaps["YlGnBu"].with_extremes(bad="white")
     size = 3.5 + 0.48 * len(matrix)
-    fig, ax = plt.subplots(figsize=(size + 1.4, size), layout="constrained")
+    fig, ax = subplots(figsize=(size + 1.4, size), layout="constrained")
     shown = np.where(values > 0, values, np.nan) if isinstance(norm, LogNorm) else values
     # aspect="auto": a fixed aspect lets constrained layout clip the colour-bar label.
     image = ax.imshow(np.ma.masked_invalid(shown), cmap=cmap, norm=norm, aspect="auto")
@@ -553,7 +564,7 @@ def _attainment_bars(ax: Axes, table: pd.DataFrame) -> float:
 def _attainment_figure(summary: pd.DataFrame) -> Figure:
     """Horizontal bars of talent at each city's target date as a percentage of its target."""
     table, names = _attainment_table(summary), _display_names(summary)
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(table) + 2.2), layout="constrained")
+    fig, ax = subplots(figsize=(9, 0.42 * len(table) + 2.2), layout="constrained")
     right = _attainment_bars(ax, table)
     ax.axvline(100, color="black", linewidth=1)
     ax.set_xlim(0, right)
@@ -655,7 +666,7 @@ def _money_label(value: float) -> str:
 def _spending_figure(summary: pd.DataFrame) -> Figure:
     """Programme spending per city and spending per net talent gained, side by side."""
     table, names = _spending_table(summary), _display_names(summary)
-    fig, (ax_total, ax_unit) = plt.subplots(
+    fig, (ax_total, ax_unit) = subplots(
         1, 2, figsize=(12, 0.42 * len(table) + 1.9), sharey=True, layout="constrained"
     )
     _spending_panel(ax_total, table["total_bn"], "#4c72b0", "no data")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from hubsim.engine.cities import NODES, city_table
 from hubsim.scenario import Scenario
+from hubsim.scenario.schema import GhostRule
 
 
 def target_talent(scenario: Scenario, city: str, talent: pd.Series) -> tuple[float, float, str]:
@@ -25,6 +26,20 @@ def target_talent(scenario: Scenario, city: str, talent: pd.Series) -> tuple[flo
     base = float(talent.loc[target.start])
     gain = target.gain_people if target.gain_people is not None else base * target.gain_share
     return base, base + gain, target.by
+
+
+def is_ghost(judged: bool, occupancy: float, target_share: float, rule: GhostRule) -> bool:
+    """The ghost-hub rule: a judged target, low office occupancy and little of the target won.
+
+    Args:
+        judged: whether the city's target falls inside the run (unjudged cities are no ghosts).
+        occupancy: employed talent / office seats at the horizon.
+        target_share: talent gained by the target date / talent gain targeted.
+        rule: the scenario's thresholds.
+    """
+    return bool(
+        judged and occupancy < rule.occupancy_below and target_share < rule.target_share_below
+    )
 
 
 def summarize_replication(
@@ -57,9 +72,7 @@ def summarize_replication(
                 "target_share_achieved": achieved,
                 "reached": float(series.loc[due] >= goal) if by else np.nan,
                 "office_occupancy_end": float(occupancy[city]),
-                "ghost": bool(by)
-                and occupancy[city] < scenario.ghost.occupancy_below
-                and achieved < scenario.ghost.target_share_below,
+                "ghost": is_ghost(bool(by), occupancy[city], achieved, scenario.ghost),
                 "spending_yuan": float(spending.get(city, 0.0)),
                 "net_talent_gained": net,
             }

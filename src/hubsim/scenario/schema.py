@@ -200,10 +200,24 @@ class CityOverride(Strict):
 
 
 class Eligibility(Strict):
+    """Who a programme is for. Programmes always go to newcomers: people moving into the city
+    and new graduates choosing their first city (residents who stay are never paid)."""
+
     min_degree: Degree = "bachelor"
     max_age: int = Field(99, ge=16, le=99)
     graduated_within_years: float | None = Field(None, gt=0)
-    arrivals_only: bool = Field(True, description="only workers moving in (or graduating) there")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "arrivals_only" in data:
+            raise problem(
+                "arrivals_only",
+                "this key was removed: it was never read, and every programme goes to newcomers "
+                "(people moving in and new graduates choosing their first city) whatever it said; "
+                "delete the line",
+            )
+        return data
 
 
 Instrument = Literal[
@@ -256,6 +270,13 @@ class Programme(Strict):
                 "end",
                 f"the programme ends ({self.end}) before it starts ({self.start}); "
                 f"set end to {self.start} or later, or remove end for an open-ended programme",
+            )
+        if self.amount_by_degree and self.instrument not in ("cash", "rent"):
+            raise problem(
+                "amount_by_degree",
+                f"amounts by degree are for cash and rent (yuan per person); {self.instrument} "
+                f"programmes have one amount ({UNITS[self.instrument]}): give it as amount and "
+                "remove amount_by_degree",
             )
         shares = ("housing_discount", "firm_grant")
         if self.instrument in shares and self.amount > 1:

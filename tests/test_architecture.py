@@ -1,0 +1,137 @@
+"""The package layout: data flows scenario -> engine -> output, experiments drive them; no cycles.
+
+Every `import` counts, at module level, inside functions and under TYPE_CHECKING alike.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "hubsim"
+# Which layers each layer may import (besides itself and hubsim.errors).
+ALLOWED = {
+    "scenario": set(),
+    "engine": {"scenario"},
+    "output": {"scenario", "engine"},
+    "experiments": {"scenario", "engine", "output"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """hubsim modules a file imports anywhere in it (a package counts as its __init__)."""
+    found = set()
+    package = (
+        module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else module_name(path)
+    )
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                base = f"{base}.{node.module}" if node.module else base
+            # `from package import module` imports the module; `from module import name` the
+            # module itself (as import-linter's graph counts them).
+            names = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                for alias in node.names
+            ]
+        else:
+            continue
+        found |= {name for name in names if name in modules}
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = {module_name(p): p for p in SRC.rglob("*.py")}
+    return {name: imports_of(path, set(files)) - {name} for name, path in files.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, as a list of modules, or None (depth-first search)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node], _ = 1, stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node], _ = 2, stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ALLOWED else None
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    bad = []
+    for module, imported in graph.items():
+        mine = layer(module)
+        if mine is None:
+            continue
+        for other in imported:
+            theirs = layer(other)
+            if theirs not in (None, mine) and theirs not in ALLOWED[mine]:
+                bad.append(f"{module} imports {other}")
+            if theirs is None and other not in ("hubsim", "hubsim.errors"):
+                bad.append(f"{module} imports {other} (outside the layers)")
+    return bad
+
+
+def test_no_import_cycle_anywhere() -> None:
+    graph = import_graph()
+    assert len(graph) > 40  # the walk found the package
+    assert find_cycle(graph) is None, find_cycle(graph)
+
+
+def test_the_cycle_finder_sees_a_cycle_through_a_deferred_import() -> None:
+    """Negative control: the same checker rejects a graph with a cycle, however it is made."""
+    graph = import_graph()
+    graph["hubsim.engine.state"] = graph["hubsim.engine.state"] | {"hubsim.engine.model"}
+    cycle = find_cycle(graph)
+    assert cycle is not None and cycle[0] == cycle[-1]
+
+
+def test_data_flows_one_way_between_layers() -> None:
+    assert layer_violations(import_graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "imported"),
+    [
+        ("hubsim.engine.model", "hubsim.output.summary"),
+        ("hubsim.scenario.schema", "hubsim.engine.cities"),
+        ("hubsim.output.report", "hubsim.experiments.replications"),
+    ],
+)
+def test_a_backward_import_is_a_violation(module: str, imported: str) -> None:
+    graph = import_graph()
+    graph[module] = graph[module] | {imported}
+    assert layer_violations(graph) == [f"{module} imports {imported}"]
+
+
+def test_engine_rules_are_pure() -> None:
+    """Rules take arrays: they import no state, no model, no other engine module."""
+    graph = import_graph()
+    for module, imported in graph.items():
+        if module.startswith("hubsim.engine.rules."):
+            assert {m for m in imported if m.startswith("hubsim.engine")} == set(), module

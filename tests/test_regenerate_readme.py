@@ -1,0 +1,46 @@
+"""tools/regenerate_readme.py: it finds every generated block and flags a stale one."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    spec = importlib.util.spec_from_file_location(
+        "regenerate", ROOT / "tools" / "regenerate_readme.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    readme = tmp_path / "README.md"
+    readme.write_text((ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(module, "README", readme)
+    return module
+
+
+def test_the_readme_has_every_generated_block(tool) -> None:
+    found = {m.group(1) for m in tool.MARKER.finditer(tool.README.read_text())}
+    assert found == {
+        "baseline-summary",
+        "baseline-calibration",
+        "compare-attainment",
+        "sweep-means",
+    }
+
+
+def test_check_passes_on_the_same_block_and_fails_on_a_changed_one(tool, monkeypatch) -> None:
+    text = tool.README.read_text()
+    current = next(m.group(2) for m in tool.MARKER.finditer(text) if m.group(1) == "sweep-means")
+    monkeypatch.setitem(tool.PARTS, "sweep", lambda _work: ({"sweep-means": current}, {}))
+    assert tool.main(["--check", "--only", "sweep"]) == 0
+    changed = current.replace("0", "1", 1)
+    monkeypatch.setitem(tool.PARTS, "sweep", lambda _work: ({"sweep-means": changed}, {}))
+    assert tool.main(["--check", "--only", "sweep"]) == 1
+    assert tool.README.read_text() == text  # --check writes nothing
+    assert tool.main(["--only", "sweep"]) == 0  # without --check the block is rewritten
+    assert changed in tool.README.read_text()

@@ -351,8 +351,8 @@ class City(mesa.Agent):
 class ReferenceModel(mesa.Model):
     """The hubsim world with one Mesa agent per worker and firm; one step is one month.
 
-    It follows `hubsim.model.HubModel.step` phase by phase and reuses hubsim's data tables and
-    pure formulas (`hubsim.markets`, `hubsim.policy`), but every worker and firm is a `mesa.Agent`
+    It follows `hubsim.engine.model.HubModel.step` phase by phase and reuses hubsim's data
+    tables and pure rules (`hubsim.engine.rules`), but every worker and firm is a `mesa.Agent`
     with its own methods, activated with `shuffle_do`; firm offices belong to their firm. The rest
     of China is aggregate counts by degree, as in the engine. Decisions within a phase read the
     city state at the start of that phase (the engine is synchronous).
@@ -830,7 +830,7 @@ class ReferenceModel(mesa.Model):
 
 def main() -> None:
     """Run the reference on a scenario file and print the cities' outcomes at the end."""
-    from hubsim.runner import resolve
+    from hubsim.experiments.replications import resolve
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario")

@@ -6,6 +6,8 @@ Every `import` counts, at module level, inside functions and under TYPE_CHECKING
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,22 @@ def test_engine_rules_are_pure() -> None:
     for module, imported in graph.items():
         if module.startswith("hubsim.engine.rules."):
             assert {m for m in imported if m.startswith("hubsim.engine")} == set(), module
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        ("hubsim.scenario", ("hubsim.engine", "hubsim.output", "hubsim.experiments")),
+        ("hubsim.engine", ("hubsim.output", "hubsim.experiments")),
+        ("hubsim.output.summary", ("hubsim.experiments",)),
+    ],
+)
+def test_importing_a_layer_loads_nothing_downstream(module: str, forbidden: tuple) -> None:
+    """At run time too (package __init__ files run on import): a fresh interpreter checks it."""
+    code = (
+        f"import sys, {module}\n"
+        f"print('\\n'.join(m for m in sys.modules if m.startswith({forbidden!r})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"importing {module} loaded:\n{done.stdout}"

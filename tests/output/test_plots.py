@@ -1,4 +1,4 @@
-"""Tests for hubsim.plots: files written, PNG validity, bands and edge cases."""
+"""Tests for hubsim.output.plots: files written, PNG validity, bands and edge cases."""
 
 from __future__ import annotations
 

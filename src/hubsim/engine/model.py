@@ -18,6 +18,9 @@ from hubsim.scenario import Scenario
 class HubModel(mesa.Model):
     """Talent migration between 13 Chinese cities and the rest of China, one step a month.
 
+    `HubModel(scenario, seed)` seeds from `SeedSequence(seed)` itself; replication r of
+    `hubsim.run` passes child r of `SeedSequence(scenario.seed)` instead.
+
     Attributes:
         params: the scenario (Mesa's own `scenario` attribute is its experiment object).
         state: everything the phases read and write (`engine.state.State`).
@@ -43,7 +46,6 @@ class HubModel(mesa.Model):
         self.state: State = build_state(scenario, streams)
         self.city_agents = [City(self, i) for i in range(self.state.cities.n)]
         self._schedule_calendar()
-        self.state.metrics = record.city_metrics(self.state, self.state.counts)
         # One model reporter holding every city's metrics as one (metric, node) array:
         # 14 City agents x 17 reporters through getattr, or a dict of 17 arrays (which the
         # DataCollector deep-copies array by array), cost more than a month's arithmetic.
@@ -61,11 +63,13 @@ class HubModel(mesa.Model):
         """One month (DESIGN s.3): policies, firms, labour market, migration, demography,
         housing, record. Programme switches, January budgets and the July cohort have run
         just before, as dated events."""
+        # Dated events ran just before this step: programme switches, January budgets and (in
+        # July) the graduate cohort, which is demography's yearly half.
         state, on = self.state, self.state.behaviour.switches
         state.calendar.advance()
         state.start_tallies()
         policies.run(state)
-        firms.run(state, dynamic=on.firm_dynamics)
+        firms.run(state, dynamic=on.firm_dynamics)  # headcounts always; entry, exit if dynamic
         if on.labour_market:
             labour.run(state)
         migration.run(state)

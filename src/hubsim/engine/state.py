@@ -14,7 +14,7 @@ from hubsim.engine.calendar import Calendar
 from hubsim.engine.cities import CityArrays
 from hubsim.engine.programmes import ProgrammeBook
 from hubsim.engine.tables import FirmTable, WorkerTable
-from hubsim.scenario import DEGREES, Behaviour, Scenario, month_index
+from hubsim.scenario import DEGREES, Behaviour, Scenario
 
 STREAMS = ("init", "firms", "labour", "migration", "demography")  # one random stream per purpose
 
@@ -51,7 +51,7 @@ class MonthTallies:
         self.entrants = np.zeros(nodes) + entrants
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class State:
     """The model's state (`HubModel.state`); built by `engine.world.build_state`.
 
@@ -88,7 +88,11 @@ class State:
         pending_entrants: July's entrants, counted into the tallies at the next reset.
         retired_since_july: agents retired since the last cohort (young entrants replace them).
         flows_by_year: (year row, origin, destination, degree) movers in agents.
-        metrics: the metrics recorded last (`engine.phases.record.METRICS`), in people or yuan.
+        metrics: the metrics recorded last (`engine.phases.record.METRICS`), in people or yuan;
+            firms read last month's office occupancy from it.
+
+    Mutable state also lives inside `book` (budgets left, programmes active, spending), the
+    `calendar` (the month) and the agent tables; all of it is reached from here.
     """
 
     scenario: Scenario
@@ -143,10 +147,10 @@ class State:
 
     def demand_shock(self) -> tuple[float, float]:
         """Productivity and firm-entry factors of the demand shocks in force this month."""
-        month = month_index(self.scenario.start) + self.calendar.month
+        month, calendar = self.calendar.month, self.calendar
         productivity, entry = 1.0, 1.0
         for s in self.scenario.shocks:
-            if month_index(s.start) <= month <= month_index(s.end):
+            if calendar.index_of(s.start) <= month <= calendar.index_of(s.end):
                 productivity *= s.productivity_factor
                 entry *= s.entry_factor
         return productivity, entry

@@ -10,6 +10,7 @@ import numpy as np
 from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
 from hubsim.engine.cities import build_city_arrays, census_table
+from hubsim.engine.phases import record
 from hubsim.engine.programmes import ProgrammeBook
 from hubsim.engine.rules.firms import pareto_productivity
 from hubsim.engine.rules.labour import wage_trend_by_month
@@ -48,6 +49,7 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
     _build_firms(state, rng)
     _init_city_state(state)
     state.counts = accounts.city_counts(state)
+    state.metrics = record.city_metrics(state, state.counts)
     return state
 
 

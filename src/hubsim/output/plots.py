@@ -79,7 +79,7 @@ def plot_run(
     for filename, needs, build in _figure_specs(city_month, flows_year, summary):
         problem = _missing_inputs(needs, available, flows_year, summary)
         if problem:
-            warnings.warn(f"hubsim.plots: skipping {filename}: {problem}", stacklevel=2)
+            warnings.warn(f"hubsim.output.plots: skipping {filename}: {problem}", stacklevel=2)
             continue
         written.append(_save(build(), out / filename))
     return written

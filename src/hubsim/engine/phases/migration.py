@@ -10,7 +10,7 @@ import numpy as np
 
 from hubsim.engine import programmes
 from hubsim.engine.accounts import lose_jobs, shift_residents
-from hubsim.engine.rules import choice as rules
+from hubsim.engine.rules import choice
 from hubsim.engine.rules.demography import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
 from hubsim.engine.rules.programmes import (
     already_received,
@@ -67,7 +67,7 @@ def utility(
             book, paying, degree, age, since_graduation, received, c.n
         )
         subsidy_10k = subsidy * newcomer / (state.wage_trend * 10_000.0)
-    cost = rules.moving_cost(
+    cost = choice.moving_cost(
         current,
         origin,
         c.distance_1000km,
@@ -78,7 +78,7 @@ def utility(
     cap = cap_cost(state, counts)
     if cap.any():
         cost = cost + cap[None, :] * moving
-    value = rules.location_utility(
+    value = choice.location_utility(
         log_income,
         log_rent,
         c.amenity[None, :],
@@ -187,42 +187,42 @@ def _choose(
     if len(rows) == 0:
         return
     current = w.city[rows].astype(np.intp)
-    # Drawn from the unnormalised logit weights: the same choice probabilities.
-    choice = rules.draw_choices(
-        rules.logit_weights(value, state.behaviour.migration.logit_scale), rng
+    # Drawn from the unnormalised logit weights: the same chosen probabilities.
+    chosen = choice.draw_choices(
+        choice.logit_weights(value, state.behaviour.migration.logit_scale), rng
     )
-    moved = choice != current
+    moved = chosen != current
     degree = w.degree[rows].astype(np.intp)
-    np.add.at(state.tallies.flows, (current[moved], choice[moved], degree[moved]), 1.0)
+    np.add.at(state.tallies.flows, (current[moved], chosen[moved], degree[moved]), 1.0)
     outside = state.cities.outside
-    leaving = moved & (choice == outside)
+    leaving = moved & (chosen == outside)
     lose_jobs(state, rows[moved])
     shift_residents(state, rows[moved], -1)
     w.city[rows[leaving]] = -1
     state.outside_agents += np.bincount(degree[leaving], minlength=len(DEGREES))
     arriving = moved & ~leaving
     settling = arriving | (~moved & ~w.settled[rows])
-    w.city[rows[arriving]] = choice[arriving]
+    w.city[rows[arriving]] = chosen[arriving]
     shift_residents(state, rows[arriving], +1)
     w.arrived[rows[arriving]] = state.calendar.now
     w.rent_subsidy_left[rows[arriving]] = 0
     w.settled[rows] = True
-    gets_hukou = settling & hukou_ok[np.arange(len(rows)), choice]
-    w.hukou[rows[gets_hukou]] = choice[gets_hukou]
+    gets_hukou = settling & hukou_ok[np.arange(len(rows)), chosen]
+    w.hukou[rows[gets_hukou]] = chosen[gets_hukou]
     collect_subsidies(state, rows[settling])
 
 
 def collect_subsidies(state: State, rows: np.ndarray) -> None:
     """Newcomers claim cash (paid in queue order while the budget lasts) and rent streams."""
     w, book = state.workers, state.book
-    programmes = np.concatenate([book.paying("cash"), book.paying("rent")])
-    if len(rows) == 0 or len(programmes) == 0:
+    paying = np.concatenate([book.paying("cash"), book.paying("rent")])
+    if len(rows) == 0 or len(paying) == 0:
         return
     city = w.city[rows]
     degree = w.degree[rows].astype(np.intp)
     age = age_years(w.birth[rows], state.calendar.now)
     since = months_since(w.graduated[rows], state.calendar.now)
-    for p in programmes:
+    for p in paying:
         ok = (city == book.city[p]) & ~already_received(w.received[rows], p)
         ok &= book.eligible(p, degree, age, since)
         claim = rows[ok]
@@ -247,7 +247,7 @@ def _outside_arrivals(state: State, value: np.ndarray, rng: np.random.Generator)
     `value` holds that person's utility of each node, one row per degree.
     """
     outside, hazards = state.cities.outside, state.behaviour.migration.hazards
-    probabilities = rules.logit_probabilities(value, state.behaviour.migration.logit_scale)
+    probabilities = choice.logit_probabilities(value, state.behaviour.migration.logit_scale)
     hazard = 1.0 - np.exp(-hazards.outside_per_year / 12.0)
     reconsider = np.minimum(rng.poisson(state.outside_agents * hazard), state.outside_agents)
     arrivals = np.array(

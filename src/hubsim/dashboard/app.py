@@ -140,7 +140,10 @@ def default_save_path(scenario_file: str, base: Scenario) -> str:
 def applied_settings(model: PolicyDashboard) -> str:
     """The settings the current runs use, in words (sliders take effect on Reset)."""
     parts = [f"scale {model.settings.scale:,.0f} people per agent"]
-    parts += [f"{key} = {value:g}" for key, value in model.settings.behaviour]
+    for key, value in model.settings.behaviour:
+        section, field = BEHAVIOUR_WEIGHTS[key]
+        if value != getattr(getattr(model.base.behaviour, section), field):
+            parts.append(f"{key} = {value:g}")
     for city, i in model.settings.cities:
         name = views.CITY_NAMES[city]
         if i.cash_yuan:
@@ -196,7 +199,7 @@ def CityTable(model: PolicyDashboard):
 
     solara.HTML(tag="div", unsafe_innerHTML=views.table_html(views.city_table(model)))
     with solara.Row(style={"align-items": "center"}):
-        solara.InputText("Save the settings in force as", value=path)
+        solara.InputText("Save the settings in force as", value=path, continuous_update=True)
         solara.Button("Save scenario", on_click=save, color="primary")
     kind, text = message.value
     if kind == "ok":

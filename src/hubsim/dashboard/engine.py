@@ -42,7 +42,7 @@ __all__ = [
     "save_scenario",
 ]
 
-DEFAULT_SCALE = 2000.0  # people per agent: a year of both runs in well under a second
+DEFAULT_SCALE = 1000.0  # people per agent: a year of both runs in about a tenth of a second
 SEAT_BUILD_MONTHS = 60  # office seats added by the dashboard are built over five years
 HUKOU_CHOICES = ("scenario", "none", "bachelor", "master", "phd", "nobody")
 # Main behaviour weights, as (section, key) in `behaviour`: the logit's wage, rent, hukou and

@@ -73,6 +73,7 @@ def talent_view(model: PolicyDashboard) -> Figure:
         CITY_KEYS,
         targets,
         horizon(model),
+        CITY_NAMES,
     )
 
 
@@ -81,7 +82,7 @@ def rent_view(model: PolicyDashboard) -> Figure:
         row_years(model),
         model.policy.series("rent")[:, :N_CITIES],
         model.reference.series("rent")[:, :N_CITIES],
-        CITY_KEYS,
+        list(CITY_NAMES.values()),
         horizon(model),
     )
 
@@ -95,7 +96,7 @@ def migration_view(model: PolicyDashboard) -> Figure:
     return figures.city_bars_figure(
         cumulative(model.policy, "net_migration") / 1e3,
         cumulative(model.reference, "net_migration") / 1e3,
-        CITY_KEYS,
+        list(CITY_NAMES.values()),
         "Net migration since the start (thousand people)",
     )
 
@@ -104,7 +105,7 @@ def spending_view(model: PolicyDashboard) -> Figure:
     return figures.city_bars_figure(
         cumulative(model.policy, "subsidy_spent") / 1e9,
         cumulative(model.reference, "subsidy_spent") / 1e9,
-        CITY_KEYS,
+        list(CITY_NAMES.values()),
         "Programme spending since the start (bn yuan)",
     )
 

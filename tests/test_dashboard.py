@@ -290,6 +290,8 @@ def server(baseline, tmp_path):
 
 @pytest.mark.slow
 def test_in_a_browser_chengdu_rent_subsidy_moves_chengdus_curve(server, page, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(server)
     page.get_by_text("Step a year").wait_for(timeout=60_000)
@@ -297,8 +299,16 @@ def test_in_a_browser_chengdu_rent_subsidy_moves_chengdus_curve(server, page, tm
     slider.focus()
     slider.press("End")  # the slider's maximum, 3,000 yuan a month
     assert slider.get_attribute("aria-valuenow") == "3000"
-    page.get_by_role("button", name="Reset").click()
-    page.get_by_text("Chengdu rent 3,000 yuan a month").wait_for(timeout=30_000)
+    applied = page.get_by_text("Chengdu rent 3,000 yuan a month")
+    for _ in range(5):  # the slider's value reaches the server a moment after the key press
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Reset").click()
+        try:
+            applied.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    assert applied.is_visible()
     page.get_by_role("button", name="Step a year").click()
     page.get_by_text("12 of 240 months simulated").wait_for(timeout=30_000)
     policy = page.locator("#talent-chengdu-policy path").get_attribute("d")

@@ -143,9 +143,13 @@ def table_html(rows: list[dict[str, str]]) -> str:
     """The city table as HTML; each row carries its city key (`data-city`) for tests."""
     if not rows:
         return "<table></table>"
-    head = "".join(f"<th>{name}</th>" for name in rows[0])
+    cell = 'style="padding:2px 10px;text-align:{};border-bottom:1px solid #ddd"'
+    left, right = cell.format("left"), cell.format("right")
+    head = "".join(f"<th {left if i == 0 else right}>{name}</th>" for i, name in enumerate(rows[0]))
     body = "".join(
-        f'<tr data-city="{key}">' + "".join(f"<td>{v}</td>" for v in row.values()) + "</tr>"
+        f'<tr data-city="{key}">'
+        + "".join(f"<td {left if i == 0 else right}>{v}</td>" for i, v in enumerate(row.values()))
+        + "</tr>"
         for key, row in zip(CITY_KEYS, rows, strict=True)
     )
     return (

@@ -238,6 +238,14 @@ def test_dashboard_with_a_missing_file_is_one_paragraph(capsys):
     assert "no-such-scenario.yaml: scenario file not found" in err and "Traceback" not in err
 
 
+def test_dashboard_on_a_port_in_use_is_one_paragraph(baseline, capsys):
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["dashboard", str(baseline), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err
+
+
 def test_the_extra_is_installed_here():
     from hubsim.dashboard.server import missing_extra
 

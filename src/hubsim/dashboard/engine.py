@@ -14,9 +14,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from hubsim.cities import NODES
 from hubsim.errors import HubsimError
-from hubsim.metrics import METRICS
 from hubsim.model import HubModel
 from hubsim.runner import resolve
 from hubsim.scenario import CITY_KEYS, Scenario, load_scenario, scenario_from_dict
@@ -26,8 +24,6 @@ __all__ = [
     "CITY_KEYS",
     "DEFAULT_SCALE",
     "HUKOU_CHOICES",
-    "METRICS",
-    "NODES",
     "SEAT_BUILD_MONTHS",
     "CityInstruments",
     "DashboardSettings",
@@ -40,6 +36,7 @@ __all__ = [
     "policy_scenario",
     "reference_scenario",
     "save_scenario",
+    "scenario_changes",
 ]
 
 DEFAULT_SCALE = 1000.0  # people per agent: a year of both runs in about a tenth of a second

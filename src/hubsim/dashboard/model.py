@@ -13,11 +13,9 @@ import mesa
 import numpy as np
 
 from hubsim.dashboard.engine import (
-    BEHAVIOUR_WEIGHTS,
     CITY_KEYS,
     DEFAULT_SCALE,
     HUKOU_CHOICES,
-    METRICS,
     CityInstruments,
     DashboardSettings,
     HubModel,
@@ -183,6 +181,3 @@ def scenario_files(first: str | Path) -> list[str]:
     first = Path(first)
     others = sorted(str(p) for p in first.parent.glob("*.yaml") if p.resolve() != first.resolve())
     return [str(first), *others]
-
-
-__all__ = ["CITY_CONTROLS", "BEHAVIOUR_WEIGHTS", "METRICS", "PolicyDashboard", "Trace"]

@@ -4,6 +4,7 @@ scenario, the command line, and one end-to-end run in a real browser (Debian's c
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,7 +24,7 @@ import solara  # noqa: E402
 from mesa.visualization.solara_viz import _build_model_init_kwargs  # noqa: E402
 
 from hubsim.cli import main  # noqa: E402
-from hubsim.dashboard import app, engine  # noqa: E402
+from hubsim.dashboard import app, engine, views  # noqa: E402
 from hubsim.dashboard.model import CITY_CONTROLS, PolicyDashboard  # noqa: E402
 from hubsim.scenario import load_scenario  # noqa: E402
 
@@ -112,6 +113,16 @@ def test_mesa_reset_rebuilds_the_same_model_from_keywords(baseline):
     )
     again = step(type(first)(**kwargs), 6)
     np.testing.assert_array_equal(first.policy.series("talent"), again.policy.series("talent"))
+
+
+def test_views_draw_a_consistent_snapshot_while_a_step_is_half_done(baseline):
+    """Play steps the model in a thread: a page drawn mid-step sees whole months only."""
+    model = step(dashboard(baseline), 3)
+    model.policy.step()  # one run has stepped, the other not yet
+    policy, reference = model.snapshot()
+    assert len(policy.rows) == len(reference.rows) == 4
+    assert len(views.talent_view(model).axes) == 16
+    assert len(views.city_table(model)) == 13
 
 
 def test_the_model_stops_at_the_horizon(write):
@@ -327,5 +338,14 @@ def test_in_a_browser_chengdu_rent_subsidy_moves_chengdus_curve(server, page, tm
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 10_000
     keep = os.environ.get("HUBSIM_DASHBOARD_SCREENSHOT")
-    if keep:  # e.g. to refresh the README's picture by hand
+    if keep:  # e.g. to look at it outside the test's folder
         shutil.copy(shot, keep)
+    # Play runs month after month until paused.
+    page.get_by_role("button", name="▶").click()
+    page.get_by_text(re.compile(r"^(1[5-9]|[2-9]\d|\d{3}) of 240 months")).wait_for(timeout=60_000)
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for(timeout=30_000)
+    status = page.get_by_text(re.compile(r"of 240 months simulated"))
+    paused = status.inner_text()
+    page.wait_for_timeout(1_500)
+    assert status.inner_text() == paused

@@ -52,6 +52,12 @@ class Trace:
         self.model.step()
         self.rows.append(dict(self.model.city_metrics))
 
+    def upto(self, n: int) -> Trace:
+        """The first n rows only (a view for drawing while Play steps the model in a thread)."""
+        view = Trace.__new__(Trace)
+        view.model, view.rows = self.model, self.rows[:n]
+        return view
+
     def series(self, metric: str) -> np.ndarray:
         """(rows, nodes) array of one metric."""
         return np.array([row[metric] for row in self.rows], dtype=float)
@@ -133,6 +139,15 @@ class PolicyDashboard(mesa.Model):
     @property
     def start(self) -> str:
         return self.policy_params.start
+
+    def snapshot(self) -> tuple[Trace, Trace]:
+        """(settings run, unmodified run) cut to the months both have finished.
+
+        Mesa's Play steps the model in a thread while the page draws; `month` moves only once
+        both runs have stepped, so month + 2 rows (the start and each month) are in both.
+        """
+        n = self.month + 2
+        return self.policy.upto(n), self.reference.upto(n)
 
     def step(self) -> None:
         """One month of both runs; stops at the scenario's horizon."""

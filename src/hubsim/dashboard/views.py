@@ -23,9 +23,9 @@ def decimal_year(start: str, offset_months: float) -> float:
     return year + (month - 1 + offset_months) / 12
 
 
-def row_years(model: PolicyDashboard) -> np.ndarray:
+def row_years(model: PolicyDashboard, trace: Trace) -> np.ndarray:
     """Decimal year of each trace row: the start, then the end of each simulated month."""
-    return np.array([decimal_year(model.start, k) for k in range(len(model.policy.rows))])
+    return np.array([decimal_year(model.start, k) for k in range(len(trace.rows))])
 
 
 def horizon(model: PolicyDashboard) -> tuple[float, float]:
@@ -58,18 +58,19 @@ def target_status(trace: Trace, params: Scenario, city: str) -> TargetStatus | N
 
 
 def talent_view(model: PolicyDashboard) -> Figure:
+    policy, reference = model.snapshot()
     targets = {}
     for city in CITY_KEYS:
-        status = target_status(model.policy, model.policy_params, city)
+        status = target_status(policy, model.policy_params, city)
         if status is not None and np.isfinite(status.goal):
             target = model.policy_params.targets[city]
             start = decimal_year(model.start, months_between(model.start, target.start) + 1)
             by = decimal_year(model.start, months_between(model.start, target.by) + 1)
             targets[city] = (start, by, status.goal)
     return figures.talent_figure(
-        row_years(model),
-        model.policy.series("talent")[:, :N_CITIES],
-        model.reference.series("talent")[:, :N_CITIES],
+        row_years(model, policy),
+        policy.series("talent")[:, :N_CITIES],
+        reference.series("talent")[:, :N_CITIES],
         CITY_KEYS,
         targets,
         horizon(model),
@@ -78,10 +79,11 @@ def talent_view(model: PolicyDashboard) -> Figure:
 
 
 def rent_view(model: PolicyDashboard) -> Figure:
+    policy, reference = model.snapshot()
     return figures.rent_figure(
-        row_years(model),
-        model.policy.series("rent")[:, :N_CITIES],
-        model.reference.series("rent")[:, :N_CITIES],
+        row_years(model, policy),
+        policy.series("rent")[:, :N_CITIES],
+        reference.series("rent")[:, :N_CITIES],
         list(CITY_NAMES.values()),
         horizon(model),
     )
@@ -93,18 +95,20 @@ def cumulative(trace: Trace, metric: str) -> np.ndarray:
 
 
 def migration_view(model: PolicyDashboard) -> Figure:
+    policy, reference = model.snapshot()
     return figures.city_bars_figure(
-        cumulative(model.policy, "net_migration") / 1e3,
-        cumulative(model.reference, "net_migration") / 1e3,
+        cumulative(policy, "net_migration") / 1e3,
+        cumulative(reference, "net_migration") / 1e3,
         list(CITY_NAMES.values()),
         "Net migration since the start (thousand people)",
     )
 
 
 def spending_view(model: PolicyDashboard) -> Figure:
+    policy, reference = model.snapshot()
     return figures.city_bars_figure(
-        cumulative(model.policy, "subsidy_spent") / 1e9,
-        cumulative(model.reference, "subsidy_spent") / 1e9,
+        cumulative(policy, "subsidy_spent") / 1e9,
+        cumulative(reference, "subsidy_spent") / 1e9,
         list(CITY_NAMES.values()),
         "Programme spending since the start (bn yuan)",
     )
@@ -112,14 +116,15 @@ def spending_view(model: PolicyDashboard) -> Figure:
 
 def city_table(model: PolicyDashboard) -> list[dict[str, str]]:
     """One row per city: talent in both runs, the difference, target and status, spending."""
-    talent = model.policy.rows[-1]["talent"]
-    talent_ref = model.reference.rows[-1]["talent"]
-    spent = cumulative(model.policy, "subsidy_spent")
-    spent_ref = cumulative(model.reference, "subsidy_spent")
+    policy, reference = model.snapshot()
+    talent = policy.rows[-1]["talent"]
+    talent_ref = reference.rows[-1]["talent"]
+    spent = cumulative(policy, "subsidy_spent")
+    spent_ref = cumulative(reference, "subsidy_spent")
     rows = []
     for i, city in enumerate(CITY_KEYS):
-        status = target_status(model.policy, model.policy_params, city)
-        status_ref = target_status(model.reference, model.reference_params, city)
+        status = target_status(policy, model.policy_params, city)
+        status_ref = target_status(reference, model.reference_params, city)
         target = model.policy_params.targets.get(city)
         goal = "" if status is None or not np.isfinite(status.goal) else f"{status.goal / 1e6:.2f}"
         rows.append(

@@ -197,7 +197,7 @@ def save_scenario(
     if base_path is not None:
         extends = os.path.relpath(Path(base_path).resolve(), out.parent.resolve())
         body = {"extends": Path(extends).as_posix(), **scenario_changes(base, settings)}
-        _write(out, header, body)
+        _write(out, header, body, f"the dashboard's; delete to run at the file's {base.scale:g}")
         if _loads_as(out, wanted):
             return kind
     kind = "full"
@@ -207,8 +207,11 @@ def save_scenario(
     return kind
 
 
-def _write(out: Path, header: str, body: dict[str, Any]) -> None:
+def _write(out: Path, header: str, body: dict[str, Any], scale_note: str = "") -> None:
     text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
+    if scale_note and "scale" in body:
+        line = f"scale: {body['scale']}\n"
+        text = text.replace(line, line[:-1] + f"  # {scale_note}\n", 1)
     try:
         out.write_text(header + text, encoding="utf-8")
     except OSError as exc:

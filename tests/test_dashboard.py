@@ -26,10 +26,11 @@ from mesa.visualization.solara_viz import _build_model_init_kwargs  # noqa: E402
 from hubsim.cli import main  # noqa: E402
 from hubsim.dashboard import app, engine, views  # noqa: E402
 from hubsim.dashboard.model import CITY_CONTROLS, PolicyDashboard  # noqa: E402
-from hubsim.scenario import load_scenario  # noqa: E402
+
+load_scenario = engine.load_scenario  # hubsim's own names come through the dashboard's engine
 
 TINY = 20000.0  # people per agent: a year of both runs in a few milliseconds
-CHENGDU = 5  # column of Chengdu in the node arrays
+CHENGDU = engine.CITY_KEYS.index("chengdu")  # its column in the node arrays
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

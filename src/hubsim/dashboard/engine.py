@@ -31,6 +31,7 @@ __all__ = [
     "HubsimError",
     "Scenario",
     "load_base",
+    "load_scenario",
     "month_label",
     "months_between",
     "policy_scenario",

@@ -194,6 +194,17 @@ def test_slider_change_reaches_the_models_scenario_on_reset(baseline):
     assert model.value.settings.scale == engine.DEFAULT_SCALE  # the slider's, not the test's
 
 
+def test_the_scenario_picker_switches_file_on_reset(baseline):
+    model, rc = render(baseline)
+    picker = rc.find(vw.Select, label="Scenario file").widget
+    other = baseline.parent / "no-talent-war.yaml"
+    assert str(other) in picker.items
+    picker.v_model = str(other)
+    button(rc, "Reset").click()
+    assert model.value.base.name == "no-talent-war"
+    assert model.value.reference_params.programmes == model.value.base.programmes
+
+
 def test_save_button_writes_a_scenario_that_hubsim_run_accepts(baseline, tmp_path, capsys):
     model, rc = render(baseline)
     rc.find(vw.Slider, label="Chengdu: rent subsidy (yuan a month)").widget.v_model = 1500

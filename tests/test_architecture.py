@@ -19,6 +19,7 @@ ALLOWED = {
     "engine": {"scenario"},
     "output": {"scenario", "engine"},
     "experiments": {"scenario", "engine", "output"},
+    "dashboard": {"scenario", "engine", "output", "experiments"},
 }
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m hubsim run|compare|sweep|validate|calibrate|schema`.
+"""Command line: `python -m hubsim run|compare|sweep|dashboard|validate|calibrate|schema`.
 
 A thin layer over the library; user errors print one paragraph and exit with code 2.
 """
@@ -113,6 +113,16 @@ def _parser() -> argparse.ArgumentParser:
     comp.set_defaults(func=_cmd_compare)
 
     _add_sweep_parser(sub)
+
+    dash = sub.add_parser(
+        "dashboard", help="sliders over a scenario in the browser, beside the unmodified run"
+    )
+    dash.add_argument(
+        "scenario", nargs="?", default="scenarios/baseline.yaml", help="scenario YAML file"
+    )
+    dash.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    dash.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    dash.set_defaults(func=_cmd_dashboard)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=_cmd_schema)
@@ -230,6 +240,26 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(summary_text(result))
     print(f"results: {result.folder}")
     return 1 if result.failed else 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (1-65535)")
+    return value
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from hubsim.dashboard.server import EXTRA_HINT, missing_extra, serve
+
+    missing = missing_extra()
+    if missing:
+        _say(f"the dashboard needs its extra ({missing} is not installed): {EXTRA_HINT}")
+        return 2
+    return serve(args.scenario, host=args.host, port=args.port)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

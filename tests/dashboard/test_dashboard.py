@@ -179,7 +179,7 @@ def test_step_advances_the_model_and_the_page(baseline):
     assert model.value.month == 0
     button(rc, "Step a year").click()
     assert model.value.month == 12
-    assert "13 of 240 months simulated" in texts(rc.find(ipyvue.Html, tag="span"))
+    assert "13 of 240 months simulated (through 2011-01)" in texts(rc.find(ipyvue.Html, tag="span"))
 
 
 def test_slider_change_reaches_the_models_scenario_on_reset(baseline):

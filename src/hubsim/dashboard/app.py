@@ -171,11 +171,13 @@ def StatusBar(model: PolicyDashboard):
         force_update()
 
     done = model.month + 1
-    reached = views.decimal_year(model.start, done)
+    year, month = (int(part) for part in model.start.split("-"))
+    last = year * 12 + month - 2 + done  # the last month simulated, months since year 0
+    reached = f"through {last // 12:04d}-{last % 12 + 1:02d}" if done else "none yet"
     with solara.Row(style={"align-items": "center"}):
         solara.Button("Step a year", on_click=step_year, disabled=not model.running)
         solara.Text(
-            f"{done} of {model.months} months simulated (to {reached:.2f}). "
+            f"{done} of {model.months} months simulated ({reached}). "
             "Sliders take effect on Reset."
         )
     solara.Text(f"Settings in force: {applied_settings(model)}", style={"font-size": "13px"})

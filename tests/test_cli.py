@@ -135,6 +135,41 @@ def test_set_mistakes(write, capsys, item: str, needles: list[str]) -> None:
         assert needle in err
 
 
+TWO = (
+    "name: two\nmonths: 2\nprogrammes:\n"
+    "  - {city: shenzhen, start: 2017-01, instrument: cash, amount: 1000}\n"
+    "  - {city: chengdu, start: 2017-01, instrument: cash, amount: 1000}\n"
+    "  - {city: chengdu, start: 2018-01, instrument: rent, amount: 500}\n"
+)
+
+
+def test_set_with_a_selector(write, capsys) -> None:
+    path = write("two.yaml", TWO)
+    assert main(["validate", str(path), "--set", "programmes[city=shenzhen].amount=5"]) == 0
+    assert "valid scenario 'two'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("item", "needles"),
+    [
+        ("programmes[city=chengdu].amount=5", ["2 entries of 'programmes'", "tells them apart"]),
+        ("programmes[city=xian].amount=5", ["no entry of 'programmes'", "city=xian"]),
+    ],
+)
+def test_set_selector_mistakes(write, capsys, item: str, needles: list[str]) -> None:
+    err = fails(capsys, ["validate", str(write("two.yaml", TWO)), "--set", item])
+    for needle in ["two.yaml", *needles]:
+        assert needle in err
+
+
+def test_start_after_2019_and_doctorate_are_one_paragraph(write, capsys) -> None:
+    path = write("late.yaml", "name: late\nstart: 2035-01\n")
+    assert "key 'start'" in fails(capsys, ["validate", str(path)])
+    path = write("doc.yaml", "name: doc\ncities:\n  chengdu: {hukou_min_degree: doctorate}\n")
+    err = fails(capsys, ["validate", str(path)])
+    assert "'phd' or 'nobody', but it is 'doctorate'" in err and "literal[" not in err
+
+
 # --------------------------------------------------------------------------- run options
 
 

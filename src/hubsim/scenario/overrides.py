@@ -1,6 +1,7 @@
 """`--set KEY=VALUE` overrides: a dotted key into a scenario's data, a value read as YAML.
 
-The value is typed by the schema when the scenario is validated again after the overrides.
+A list entry is picked by number (`programmes.3.amount`) or by its fields
+(`programmes[city=chengdu,instrument=rent].amount`); the schema types the value afterwards.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any
 import yaml
 
 from hubsim.errors import ScenarioError
+from hubsim.scenario.selectors import KeyProblem, resolve_key, split_assignment, split_key
 
 
 def apply_override(data: dict[str, Any], item: str, path: Path) -> None:
     """Set one `dotted.key=value`; the value is read as YAML and typed by the schema later."""
-    parts, text = _split_override(item, path)
+    parts, text = _split_override(item, data, path)
     node: Any = data
     for depth in range(len(parts) - 1):
         node = node[_child(node, parts, depth, path)]
@@ -24,15 +26,21 @@ def apply_override(data: dict[str, Any], item: str, path: Path) -> None:
     node[index] = _override_value(text, node[index])
 
 
-def _split_override(item: str, path: Path) -> tuple[list[str], str]:
-    key, sep, text = item.partition("=")
-    parts = key.strip().split(".")
-    if not sep or not all(parts):
+def _split_override(item: str, data: dict[str, Any], path: Path) -> tuple[list[str], str]:
+    key, sep, text = split_assignment(item)
+    key = key.strip()
+    if not sep or not all(split_key(key)):
         raise ScenarioError(
             f"{path}: --set {item!r} is not KEY=VALUE with a dotted key; write it like "
-            "--set behaviour.migration.b_w=1.2 (list entries by number: programmes.0.amount=500)."
+            "--set behaviour.migration.b_w=1.2 (list entries by number, programmes.0.amount=500, "
+            "or by their fields, programmes[city=chengdu,instrument=rent].amount=500)."
         )
-    return parts, text
+    if "[" in key:
+        try:
+            key = resolve_key(key, data, scenario="the scenario")
+        except KeyProblem as exc:
+            raise ScenarioError(f"{path}: --set {key}: {exc}.") from None
+    return key.split("."), text
 
 
 def _child(node: Any, parts: list[str], depth: int, path: Path) -> Any:

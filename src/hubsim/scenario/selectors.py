@@ -1,6 +1,6 @@
-"""Scenario keys in sweep files: `--set` keys, where a list entry may be named by its fields.
+"""Selectors in scenario keys: a list entry named by its fields, in `--set` and sweep files.
 
-`programmes[city=chengdu,instrument=rent].amount` becomes `programmes.19.amount` for the base.
+`programmes[city=chengdu,instrument=rent].amount` becomes `programmes.19.amount` for the scenario.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ class KeyProblem(ValueError):
     """A selector that matches no entry, or several; the message says how to fix it."""
 
 
-def resolve_key(key: str, data: dict[str, Any]) -> str:
+def resolve_key(key: str, data: dict[str, Any], scenario: str = "the base scenario") -> str:
     """`key` in `--set` form: each `name[field=value,...]` becomes `name.<position>`.
 
     Args:
         key: a dotted scenario key, e.g. `programmes[city=chengdu,instrument=rent].amount`.
         data: the scenario as a plain dict (`Scenario.model_dump(mode="json")`).
+        scenario: how messages name the scenario the entries are looked up in.
 
     Raises:
         KeyProblem: a selector must match exactly one entry of the list it names. Keys that
@@ -29,7 +30,7 @@ def resolve_key(key: str, data: dict[str, Any]) -> str:
     for part in split_key(key):
         name, _, selector = part.partition("[")
         if selector:
-            index = _select(node.get(name) if isinstance(node, dict) else None, part)
+            index = _select(node.get(name) if isinstance(node, dict) else None, part, scenario)
             parts += [name, str(index)]
             node = node[name][index]
             continue
@@ -54,11 +55,21 @@ def split_key(key: str) -> list[str]:
     return [*parts, current]
 
 
-def _select(entries: Any, part: str) -> int:
+def split_assignment(item: str) -> tuple[str, str, str]:
+    """`key=value` split at the first '=' outside brackets (selectors hold '=' of their own)."""
+    depth = 0
+    for position, char in enumerate(item):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "=" and depth == 0:
+            return item[:position], "=", item[position + 1 :]
+    return item, "", ""
+
+
+def _select(entries: Any, part: str, scenario: str) -> int:
     name, _, body = part.partition("[")
     if not isinstance(entries, list) or not body.endswith("]"):
         raise KeyProblem(
-            f"'{part}' selects from a list, but '{name}' is not a list of the base scenario; "
+            f"'{part}' selects from a list, but '{name}' is not a list of {scenario}; "
             "write it like programmes[city=chengdu,instrument=rent]"
         )
     wanted = dict(pair.split("=", 1) for pair in body[:-1].split(",") if "=" in pair)
@@ -71,8 +82,8 @@ def _select(entries: Any, part: str) -> int:
         return found[0]
     what = " and ".join(f"{k}={v}" for k, v in wanted.items()) or "(no field=value)"
     if not found:
-        problem = f"no entry of '{name}' in the base scenario has {what}"
-        fix = "fix the selector, or add the entry to the base scenario (add_programmes:)"
+        problem = f"no entry of '{name}' in {scenario} has {what}"
+        fix = f"fix the selector, or add the entry to {scenario} (add_programmes:)"
     else:
         problem = f"{len(found)} entries of '{name}' have {what} (positions {found})"
         fix = "add a field that tells them apart, e.g. start=2020-01"

@@ -120,3 +120,27 @@ def test_api_without_folder_and_plot_elsewhere(tmp_path):
     assert result.scenario.behaviour.migration.b_w == 1.2
     written = result.plot(tmp_path / "figs")
     assert {p.stem for p in written} == PLOTS
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("city_month.parquet", b"PAR1 cut short", "is not a readable Parquet file"),
+        ("manifest.json", b'{"status": "complete",', "is not valid JSON (line 1)"),
+        ("manifest.json", b"[1, 2]", "does not hold a mapping of keys"),
+        ("summary.csv", b"", "is not a readable CSV file"),
+    ],
+)
+def test_load_run_names_a_damaged_file_and_the_fix(
+    two_replications, tmp_path, name, content, needle
+):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(two_replications.folder, folder)
+    (folder / name).write_bytes(content)
+    with pytest.raises(HubsimError) as info:
+        run_folder.load_run(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder / name} {needle}"), message
+    assert "run the scenario again" in message or "run its scenario again" in message

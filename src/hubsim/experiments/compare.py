@@ -69,14 +69,14 @@ def compare(
 def _load_folder(folder: Path) -> Arm:
     run_data = load_run(folder)
     manifest = run_data["manifest"]
-    scenario = manifest["scenario"]
+    scenario = manifest["scenario"]  # load_run checked its keys
     return Arm(
         name=scenario["name"],
         question=scenario.get("question", ""),
         source=str(folder),
         city_month=run_data["city_month"],
         summary=run_data["summary"],
-        per_replication=pd.read_csv(folder / "summary_by_replication.csv"),
+        per_replication=run_data["summary_by_replication"],
         start=scenario["start"],
         months=scenario["months"],
         seed=manifest["seed"],

@@ -136,13 +136,25 @@ class RunFolder:
         return self.final
 
 
+TABLES = {  # file -> columns a reader needs
+    "city_month.parquet": ("date", "city", "metric", "value", "replication"),
+    "flows_year.parquet": ("year", "origin", "destination", "degree", "movers", "replication"),
+    "summary.csv": ("city",),
+    "summary_by_replication.csv": ("city", "replication"),
+}
+MANIFEST_KEYS = ("scenario", "seed", "replications", "status", "model_version")
+SCENARIO_KEYS = ("name", "start", "months")
+
+
 def load_run(folder: str | Path) -> dict:
-    """Read a complete run folder: manifest and tables (for compare and notebooks)."""
+    """Read a complete run folder: manifest and tables (for compare and notebooks).
+
+    Raises:
+        HubsimError: the folder is not a run, is incomplete or from another model version, or
+            one of its files is missing or damaged (the message names the file and the fix).
+    """
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise HubsimError(f"{folder}: not a hubsim run folder (no manifest.json).")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = _read_manifest(folder)
     if (folder / INCOMPLETE).exists() or manifest.get("status") != "complete":
         raise HubsimError(
             f"{folder}: this run is incomplete ({manifest.get('status')}). Run the scenario "
@@ -153,9 +165,77 @@ def load_run(folder: str | Path) -> dict:
             f"{folder}: made by model version {manifest.get('model_version')}, this hubsim is "
             f"version {MODEL_VERSION}; rerun the scenario."
         )
+    tables = {name: _read_table(folder, name, manifest) for name in TABLES}
     return {
         "manifest": manifest,
-        "city_month": pd.read_parquet(folder / "city_month.parquet"),
-        "flows_year": pd.read_parquet(folder / "flows_year.parquet"),
-        "summary": pd.read_csv(folder / "summary.csv"),
+        "city_month": tables["city_month.parquet"],
+        "flows_year": tables["flows_year.parquet"],
+        "summary": tables["summary.csv"],
+        "summary_by_replication": tables["summary_by_replication.csv"],
     }
+
+
+def _damaged(folder: Path, name: str, problem: str, manifest: dict | None = None) -> HubsimError:
+    """One paragraph: which file of which run folder, what is wrong, how to get a good one."""
+    manifest = manifest or {}
+    scenario = manifest.get("scenario")
+    named = scenario.get("name") if isinstance(scenario, dict) else None
+    again = "run its scenario again (python -m hubsim run SCENARIO_FILE)"
+    if named:
+        options = f" --seed {manifest['seed']}" if "seed" in manifest else ""
+        options += (
+            f" --replications {manifest['replications']}" if "replications" in manifest else ""
+        )
+        options += f" --months {scenario['months']}" if "months" in scenario else ""
+        again = (
+            f"run the scenario again (python -m hubsim run scenarios/{named}.yaml{options}, "
+            "or the file it came from)"
+        )
+    return HubsimError(
+        f"{folder / name} {problem}, so the run folder {folder} cannot be used. The folder is "
+        f"damaged or was not written by hubsim: {again} and use the new folder, or give the "
+        "scenario file instead of the folder (compare then runs it)."
+    )
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.exists():
+        if not folder.exists():
+            raise HubsimError(f"{folder}: no such folder. Give a run folder or a scenario file.")
+        raise _damaged(folder, "manifest.json", "is missing (every hubsim run folder has one)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise _damaged(folder, "manifest.json", f"is not valid JSON (line {exc.lineno})") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise _damaged(folder, "manifest.json", f"cannot be read ({why})") from None
+    if not isinstance(manifest, dict):
+        raise _damaged(folder, "manifest.json", "does not hold a mapping of keys")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    scenario = manifest.get("scenario")
+    if not missing and not isinstance(scenario, dict):
+        missing = ["scenario (a mapping)"]
+    elif not missing:
+        missing = [f"scenario.{key}" for key in SCENARIO_KEYS if key not in scenario]
+    if missing:
+        raise _damaged(folder, "manifest.json", f"lacks the key {', '.join(missing)}", manifest)
+    return manifest
+
+
+def _read_table(folder: Path, name: str, manifest: dict) -> pd.DataFrame:
+    path = folder / name
+    if not path.exists():
+        raise _damaged(folder, name, "is missing", manifest)
+    try:
+        table = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+    except Exception:  # pyarrow and pandas raise many kinds of error for damaged bytes
+        kind = "Parquet" if name.endswith(".parquet") else "CSV"
+        problem = f"is not a readable {kind} file (damaged, cut short or overwritten)"
+        raise _damaged(folder, name, problem, manifest) from None
+    missing = [column for column in TABLES[name] if column not in table.columns]
+    if missing or table.empty:
+        what = f"lacks the column {', '.join(missing)}" if missing else "holds no rows"
+        raise _damaged(folder, name, what, manifest)
+    return table

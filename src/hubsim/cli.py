@@ -225,6 +225,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         out=Path(args.out),
         plots=not args.no_plots,
         progress=None if args.quiet else SweepProgress(),
+        announce=_say_progress,  # damaged run files set aside: said even with --quiet
     )
     if not args.quiet:
         print(summary_text(result))

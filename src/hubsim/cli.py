@@ -134,6 +134,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out=Path(args.out),
         plots=not args.no_plots,
         progress=progress,
+        announce=_say_progress,  # resuming an interrupted run: said even with --quiet
     )
     if progress is not None:
         progress.close()

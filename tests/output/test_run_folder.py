@@ -144,3 +144,65 @@ def test_load_run_names_a_damaged_file_and_the_fix(
     message = str(info.value)
     assert message.startswith(f"{folder / name} {needle}"), message
     assert "run the scenario again" in message or "run its scenario again" in message
+
+
+# --------------------------------------------------------------------------- resuming
+
+
+def _interrupt_at(monkeypatch, stop: int) -> None:
+    real = replications.simulate
+
+    def stop_at(scenario, seed, replication=0, progress=None):
+        if replication == stop:
+            raise KeyboardInterrupt
+        return real(scenario, seed, replication, progress)
+
+    monkeypatch.setattr(replications, "simulate", stop_at)
+
+
+RESUME = {"replications": 3, "months": 6, "scale": 40000, "seed": 11}
+
+
+def test_a_rerun_resumes_an_interrupted_run_bit_for_bit(tmp_path, monkeypatch):
+    whole = hubsim.run(BASELINE, out=tmp_path / "whole", plots=False, **RESUME).folder
+    out = tmp_path / "resumed"
+    _interrupt_at(monkeypatch, 2)
+    with pytest.raises(RunInterrupted, match="Run the same command again to resume"):
+        hubsim.run(BASELINE, out=out, plots=False, **RESUME)
+    (partial,) = (out / "baseline").iterdir()
+    monkeypatch.undo()
+
+    said: list[str] = []
+    resumed = hubsim.run(BASELINE, out=out, plots=False, announce=said.append, **RESUME)
+    assert said == [f"resuming: 2 of 3 replications kept from {partial}"]
+    assert resumed.folder == partial.with_name(partial.name.removesuffix(".partial"))
+    assert [p.name for p in (out / "baseline").iterdir()] == [resumed.folder.name]
+    for name in ("city_month.parquet", "flows_year.parquet", "summary.csv", "calibration.csv"):
+        assert (resumed.folder / name).read_bytes() == (whole / name).read_bytes(), name
+    manifest = json.loads((resumed.folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["resumed"][0]["kept"] == 2
+
+
+def test_a_partial_run_of_another_seed_is_removed_and_said(tmp_path, monkeypatch):
+    _interrupt_at(monkeypatch, 1)
+    with pytest.raises(RunInterrupted):
+        hubsim.run(BASELINE, out=tmp_path, plots=False, **{**RESUME, "seed": 12})
+    (stale,) = (tmp_path / "baseline").iterdir()
+    monkeypatch.undo()
+
+    said: list[str] = []
+    result = hubsim.run(BASELINE, out=tmp_path, plots=False, announce=said.append, **RESUME)
+    assert said == [
+        f"removed the stale partial run folder {stale} (its scenario or seed differs from "
+        "this run's)"
+    ]
+    assert not stale.exists()
+    assert [p.name for p in (tmp_path / "baseline").iterdir()] == [result.folder.name]
+
+
+def test_a_partial_run_still_going_is_left_alone(tmp_path):
+    scenario = replications.resolve(BASELINE, **RESUME)
+    live = run_folder.RunFolder.create(tmp_path, scenario)  # this process: still running
+    said: list[str] = []
+    result = hubsim.run(BASELINE, out=tmp_path, plots=False, announce=said.append, **RESUME)
+    assert said == [] and live.partial.exists() and result.folder.exists()

@@ -57,7 +57,7 @@ def compare(
             continue
         scenario = planned[str(item)]
         announce(f"running {scenario.name} ({replications} replications, seed {seed})")
-        result = run(scenario, out=out, progress=progress)
+        result = run(scenario, out=out, progress=progress, announce=announce)
         arms.append(_arm_from_result(result, str(item)))
     attainment = attainment_table(arms)
     differences = paired_differences(arms)

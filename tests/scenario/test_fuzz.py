@@ -170,8 +170,9 @@ def _parent(data: Any, path: tuple) -> tuple[Any, Any]:
     return node, path[-1]
 
 
-def check_message(message: str) -> None:
-    leaked = [word for word in INTERNALS if word in message]
+def check_message(message: str, given_input: Any) -> None:
+    """No internal name in `message` (unless the user typed it), and on one line."""
+    leaked = [word for word in INTERNALS if word in message and word not in str(given_input)]
     assert not leaked, f"{leaked} in: {message}"
     assert "\n" not in message, message
 
@@ -186,7 +187,7 @@ def test_mutations_of_a_mapping_are_accepted_or_refused_in_plain_words(data) -> 
     try:
         scenario_from_dict(data)
     except ScenarioError as exc:
-        check_message(str(exc))
+        check_message(str(exc), data)
 
 
 @settings(FUZZ, max_examples=60)
@@ -198,7 +199,7 @@ def test_mutations_written_to_a_file_are_accepted_or_refused_in_plain_words(data
         try:
             load_scenario(path)
         except ScenarioError as exc:
-            check_message(str(exc))
+            check_message(str(exc), data)
 
 
 @settings(FUZZ, max_examples=100)
@@ -218,4 +219,4 @@ def test_set_overrides_are_accepted_or_refused_in_plain_words(key: str, value: s
         try:
             load_scenario(path, [f"{key}={value}"])
         except ScenarioError as exc:
-            check_message(str(exc))
+            check_message(str(exc), (key, value))

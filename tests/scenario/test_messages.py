@@ -142,3 +142,8 @@ def test_an_empty_city_list_in_a_file(write) -> None:
 def test_a_scenario_that_is_not_a_mapping() -> None:
     with pytest.raises(ScenarioError, match="must be a mapping"):
         scenario_from_dict(["name", "t"])  # type: ignore[arg-type]
+
+
+def test_an_unknown_key_with_a_newline_is_shown_on_one_line() -> None:
+    message = refused({"behaviour": {"migration": {"b_w\n": 1}}})
+    assert "key 'behaviour.migration.b_w\\n' is not a scenario key" in message

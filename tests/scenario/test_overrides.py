@@ -75,3 +75,14 @@ def test_a_selector_on_a_mapping(small: Path) -> None:
 def test_the_value_after_a_selector_is_still_checked(small: Path) -> None:
     with pytest.raises(ScenarioError, match=r"key 'programmes\.0\.amount' must be 0 or more"):
         load_scenario(small, ["programmes[city=wuhan].amount=-1"])
+
+
+@pytest.mark.parametrize(
+    ("item", "needle"),
+    [
+        ("programmes.\u00b2.amount=1", "'programmes' is a list of 3 entries"),  # a digit, not int
+        ("behaviour.mig\nration.b_w=1", "no key 'behaviour.mig\\nration'"),  # shown on one line
+    ],
+)
+def test_odd_characters_in_a_key_are_a_message_on_one_line(small: Path, item, needle) -> None:
+    assert needle in refused(small, item)

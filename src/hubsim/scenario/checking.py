@@ -51,7 +51,13 @@ def problem(key: str, detail: str) -> PydanticCustomError:
 
 def key_name(loc: tuple) -> str:
     """The default way a message names a location: key 'a.b.c'."""
-    return "key '" + ".".join(str(part) for part in loc) + "'" if loc else "the file"
+    return "key '" + ".".join(printable(part) for part in loc) + "'" if loc else "the file"
+
+
+def printable(part: Any) -> str:
+    """Text on one line: a newline or tab the user typed in a key is shown as \\n or \\t."""
+    text = str(part)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def describe_validation(
@@ -195,7 +201,7 @@ def _extra_key_fix(loc: tuple, root: type[BaseModel], top_level_keys: tuple[str,
         allowed = sorted([*allowed, *top_level_keys])
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     hint = f"did you mean '{close[0]}'? If so, correct" if close else "correct"
-    level = "in '" + ".".join(map(str, loc[:-1])) + "'" if loc[:-1] else "at the top level"
+    level = "in '" + ".".join(map(printable, loc[:-1])) + "'" if loc[:-1] else "at the top level"
     listed = f". Keys allowed {level}: {', '.join(allowed)}" if allowed else ""
     return f"{hint} its spelling, otherwise remove it{listed}"
 

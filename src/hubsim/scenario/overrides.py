@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from hubsim.errors import ScenarioError
+from hubsim.scenario.checking import printable
 from hubsim.scenario.selectors import KeyProblem, resolve_key, split_assignment, split_key
 
 
@@ -39,7 +40,7 @@ def _split_override(item: str, data: dict[str, Any], path: Path) -> tuple[list[s
         try:
             key = resolve_key(key, data, scenario="the scenario")
         except KeyProblem as exc:
-            raise ScenarioError(f"{path}: --set {key}: {exc}.") from None
+            raise ScenarioError(printable(f"{path}: --set {key}: {exc}.")) from None
     return key.split("."), text
 
 
@@ -47,11 +48,11 @@ def _child(node: Any, parts: list[str], depth: int, path: Path) -> Any:
     """The index of parts[depth] inside `node`, or a ScenarioError naming the dotted key."""
     part, key = parts[depth], ".".join(parts)
     where, parent = ".".join(parts[: depth + 1]), ".".join(parts[:depth]) or "the scenario"
-    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+    if isinstance(node, list) and _is_index(part) and int(part) < len(node):
         return int(part)
     if isinstance(node, dict) and part in node:
         return part
-    if isinstance(node, dict) and part.isdigit() and int(part) in node:
+    if isinstance(node, dict) and _is_index(part) and int(part) in node:
         return int(part)
     if isinstance(node, list):
         numbers = f"numbered 0 to {len(node) - 1}" if node else "empty"
@@ -66,7 +67,7 @@ def _child(node: Any, parts: list[str], depth: int, path: Path) -> Any:
     else:
         problem = f"'{parent}' is a single value ({node!r}), so it has no key '{part}'"
         fix = f". Set it directly: --set {parent}=VALUE"
-    raise ScenarioError(f"{path}: --set {key}: {problem}{fix}.")
+    raise ScenarioError(printable(f"{path}: --set {key}: {problem}{fix}."))
 
 
 def _override_value(text: str, current: Any) -> Any:
@@ -78,3 +79,8 @@ def _override_value(text: str, current: Any) -> Any:
     if isinstance(current, str) and value is not None and not isinstance(value, str):
         return text.strip()
     return value
+
+
+def _is_index(part: str) -> bool:
+    """A list position written in digits (ASCII only: '²' is a digit to Python, not to int)."""
+    return part.isascii() and part.isdigit()

@@ -45,7 +45,7 @@ def month_index(month: str) -> int:
 
 
 def _unknown_city(city: str) -> str:
-    return f"'{city}' is not one of the 13 modelled cities; use one of {', '.join(CITY_KEYS)}"
+    return f"{city!r} is not one of the 13 modelled cities; use one of {', '.join(CITY_KEYS)}"
 
 
 class Hazards(Strict):

@@ -37,7 +37,7 @@ def resolve_key(key: str, data: dict[str, Any], scenario: str = "the base scenar
         parts.append(name)
         if isinstance(node, dict):
             node = node.get(name)
-        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
+        elif isinstance(node, list) and name.isascii() and name.isdigit() and int(name) < len(node):
             node = node[int(name)]
     return ".".join(parts)
 

@@ -56,11 +56,17 @@ class TextBar:
 class ProgressBar(TextBar):
     """`[######----] rep 1/3  month 120/240  20s elapsed, ETA 4s` for `hubsim run`."""
 
+    _last: tuple[int, int] | None = None  # (replication, month) of the previous call
+    _before = 0.0  # share of the run done before this bar saw it (replications resumed)
+
     def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
-        if replication == 0 and month == 1:  # a new run: restart the clock
-            self.restart()
         done = (replication * months + month) / (replications * months)
-        eta = self.elapsed() * (1 - done) / done if done > 0 else None
+        if self._last is None or (replication, month) < self._last:  # a new or resumed run
+            self.restart()
+            self._before = (replication * months + month - 1) / (replications * months)
+        self._last = (replication, month)
+        rate_done = done - self._before
+        eta = self.elapsed() * (1 - done) / rate_done if rate_done > 0 else None
         label = f"rep {replication + 1}/{replications}  month {month}/{months}"
         self.draw(done, label, eta, finished=done >= 1.0)
 

@@ -206,3 +206,12 @@ def test_a_partial_run_still_going_is_left_alone(tmp_path):
     said: list[str] = []
     result = hubsim.run(BASELINE, out=tmp_path, plots=False, announce=said.append, **RESUME)
     assert said == [] and live.partial.exists() and result.folder.exists()
+
+
+def test_the_folder_of_a_scenarios_runs_is_not_a_run_folder(two_replications):
+    parent = two_replications.folder.parent
+    with pytest.raises(HubsimError) as info:
+        run_folder.load_run(parent)
+    message = str(info.value)
+    assert f"{parent}: this folder holds run folders" in message
+    assert str(two_replications.folder) in message

@@ -307,6 +307,13 @@ def _read_manifest(folder: Path) -> dict:
     if not path.exists():
         if not folder.exists():
             raise HubsimError(f"{folder}: no such folder. Give a run folder or a scenario file.")
+        runs = sorted(p.name for p in folder.iterdir() if (p / "manifest.json").is_file())
+        if runs:  # e.g. results/baseline, the folder of a scenario's runs
+            raise HubsimError(
+                f"{folder}: this folder holds run folders ({', '.join(runs[-3:])}"
+                f"{', ...' if len(runs) > 3 else ''}), it is not one itself. Give one of them, "
+                f"e.g. {folder / runs[-1]} (the newest), or the scenario file."
+            )
         raise _damaged(folder, "manifest.json", "is missing (every hubsim run folder has one)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))

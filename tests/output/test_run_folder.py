@@ -215,3 +215,20 @@ def test_the_folder_of_a_scenarios_runs_is_not_a_run_folder(two_replications):
     message = str(info.value)
     assert f"{parent}: this folder holds run folders" in message
     assert str(two_replications.folder) in message
+
+
+def test_a_partial_run_made_by_other_code_is_not_resumed(tmp_path, monkeypatch):
+    _interrupt_at(monkeypatch, 1)
+    with pytest.raises(RunInterrupted):
+        hubsim.run(BASELINE, out=tmp_path, plots=False, **RESUME)
+    (stale,) = (tmp_path / "baseline").iterdir()
+    monkeypatch.undo()
+    manifest = json.loads((stale / "manifest.json").read_text())
+    manifest["versions"]["numpy"] = "1.0.0"
+    (stale / "manifest.json").write_text(json.dumps(manifest))
+    said: list[str] = []
+    hubsim.run(BASELINE, out=tmp_path, plots=False, announce=said.append, **RESUME)
+    assert said == [
+        f"removed the stale partial run folder {stale} (it was made by another hubsim commit "
+        "or other package versions)"
+    ]

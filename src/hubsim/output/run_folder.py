@@ -69,7 +69,8 @@ class RunFolder:
         A `<run-id>.partial/` folder of the same scenario (same SHA-256, so the same seed and
         replications) and model version is resumed: its finished replications are kept, as
         they would be computed again bit for bit. Other interrupted runs of this scenario name
-        are stale and removed. A partial folder whose run may still be going is left alone.
+        (or made by other code: another commit or package versions) are stale and removed. A
+        partial folder whose run may still be going is left alone.
         """
         found = []
         parent = Path(out) / scenario.name
@@ -219,6 +220,9 @@ def _partial_state(partial: Path, scenario: Scenario) -> tuple[dict | None, str]
         return None, ""
     if manifest.get("model_version") != MODEL_VERSION:
         return None, f"it was made by model version {manifest.get('model_version')}"
+    if manifest.get("versions") != versions() or manifest.get("git_commit") != git_commit():
+        # kept replications must be what this code would compute, bit for bit
+        return None, "it was made by another hubsim commit or other package versions"
     if digest != scenario.digest() or manifest.get("seed") != scenario.seed:
         return None, "its scenario or seed differs from this run's"
     return manifest, ""

@@ -283,3 +283,25 @@ def test_cli_run_end_to_end_with_plots_and_tables(tmp_path: Path) -> None:
     for name in plots:
         data = (folder / "plots" / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_ctrl_c_then_the_same_command_resumes(write, tmp_path: Path, capsys, monkeypatch) -> None:
+    from hubsim.experiments import replications
+
+    real = replications.simulate
+
+    def stop_at_second(scenario, seed, replication=0, progress=None):
+        if replication == 1:
+            raise KeyboardInterrupt
+        return real(scenario, seed, replication, progress)
+
+    argv = ["run", str(write("tiny.yaml", OK)), "--out", str(tmp_path), "--replications", "2"]
+    monkeypatch.setattr(replications, "simulate", stop_at_second)
+    assert main([*argv, *TINY]) == 130
+    assert "Run the same command again to resume" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert main([*argv, *TINY]) == 0
+    err = capsys.readouterr().err
+    assert "resuming: 1 of 2 replications kept from " in err and ".partial" in err
+    (folder,) = (tmp_path / "tiny").iterdir()
+    assert not folder.name.endswith(".partial")

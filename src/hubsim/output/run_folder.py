@@ -28,6 +28,16 @@ from hubsim.scenario import Scenario
 
 MODEL_VERSION = "1"  # bump when a change makes old run folders incomparable
 INCOMPLETE = "INCOMPLETE.txt"
+PART_TABLES = ("city_month", "flows_year", "initial")  # what a finished replication leaves
+_NONE_FINISHED = "it had no finished replication"
+TABLES = {  # the files of a complete run folder that compare reads -> the columns it needs
+    "city_month.parquet": ("date", "city", "metric", "value", "replication"),
+    "flows_year.parquet": ("year", "origin", "destination", "degree", "movers", "replication"),
+    "summary.csv": ("city",),
+    "summary_by_replication.csv": ("city", "replication"),
+}
+MANIFEST_KEYS = ("scenario", "seed", "replications", "status", "model_version")
+SCENARIO_KEYS = ("name", "start", "months")
 
 
 def versions() -> dict[str, str]:
@@ -184,20 +194,6 @@ class RunFolder:
         return self.final
 
 
-TABLES = {  # file -> columns a reader needs
-    "city_month.parquet": ("date", "city", "metric", "value", "replication"),
-    "flows_year.parquet": ("year", "origin", "destination", "degree", "movers", "replication"),
-    "summary.csv": ("city",),
-    "summary_by_replication.csv": ("city", "replication"),
-}
-MANIFEST_KEYS = ("scenario", "seed", "replications", "status", "model_version")
-SCENARIO_KEYS = ("name", "start", "months")
-
-
-PART_TABLES = ("city_month", "flows_year", "initial")  # what a replication leaves on disk
-_NONE_FINISHED = "it had no finished replication"
-
-
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
@@ -290,11 +286,12 @@ def _damaged(folder: Path, name: str, problem: str, manifest: dict | None = None
     named = scenario.get("name") if isinstance(scenario, dict) else None
     again = "run its scenario again (python -m hubsim run SCENARIO_FILE)"
     if named:
-        options = f" --seed {manifest['seed']}" if "seed" in manifest else ""
-        options += (
-            f" --replications {manifest['replications']}" if "replications" in manifest else ""
+        given = {**scenario, **manifest}
+        options = "".join(
+            f" --{key} {given[key]:g}" if key == "scale" else f" --{key} {given[key]}"
+            for key in ("seed", "replications", "months", "scale")
+            if key in given
         )
-        options += f" --months {scenario['months']}" if "months" in scenario else ""
         again = (
             f"run the scenario again (python -m hubsim run scenarios/{named}.yaml{options}, "
             "or the file it came from)"

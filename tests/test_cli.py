@@ -135,6 +135,41 @@ def test_set_mistakes(write, capsys, item: str, needles: list[str]) -> None:
         assert needle in err
 
 
+TWO = (
+    "name: two\nmonths: 2\nprogrammes:\n"
+    "  - {city: shenzhen, start: 2017-01, instrument: cash, amount: 1000}\n"
+    "  - {city: chengdu, start: 2017-01, instrument: cash, amount: 1000}\n"
+    "  - {city: chengdu, start: 2018-01, instrument: rent, amount: 500}\n"
+)
+
+
+def test_set_with_a_selector(write, capsys) -> None:
+    path = write("two.yaml", TWO)
+    assert main(["validate", str(path), "--set", "programmes[city=shenzhen].amount=5"]) == 0
+    assert "valid scenario 'two'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("item", "needles"),
+    [
+        ("programmes[city=chengdu].amount=5", ["2 entries of 'programmes'", "tells them apart"]),
+        ("programmes[city=xian].amount=5", ["no entry of 'programmes'", "city=xian"]),
+    ],
+)
+def test_set_selector_mistakes(write, capsys, item: str, needles: list[str]) -> None:
+    err = fails(capsys, ["validate", str(write("two.yaml", TWO)), "--set", item])
+    for needle in ["two.yaml", *needles]:
+        assert needle in err
+
+
+def test_start_after_2019_and_doctorate_are_one_paragraph(write, capsys) -> None:
+    path = write("late.yaml", "name: late\nstart: 2035-01\n")
+    assert "key 'start'" in fails(capsys, ["validate", str(path)])
+    path = write("doc.yaml", "name: doc\ncities:\n  chengdu: {hukou_min_degree: doctorate}\n")
+    err = fails(capsys, ["validate", str(path)])
+    assert "'phd' or 'nobody', but it is 'doctorate'" in err and "literal[" not in err
+
+
 # --------------------------------------------------------------------------- run options
 
 
@@ -248,3 +283,25 @@ def test_cli_run_end_to_end_with_plots_and_tables(tmp_path: Path) -> None:
     for name in plots:
         data = (folder / "plots" / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_ctrl_c_then_the_same_command_resumes(write, tmp_path: Path, capsys, monkeypatch) -> None:
+    from hubsim.experiments import replications
+
+    real = replications.simulate
+
+    def stop_at_second(scenario, seed, replication=0, progress=None):
+        if replication == 1:
+            raise KeyboardInterrupt
+        return real(scenario, seed, replication, progress)
+
+    argv = ["run", str(write("tiny.yaml", OK)), "--out", str(tmp_path), "--replications", "2"]
+    monkeypatch.setattr(replications, "simulate", stop_at_second)
+    assert main([*argv, *TINY]) == 130
+    assert "Run the same command again to resume" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert main([*argv, *TINY]) == 0
+    err = capsys.readouterr().err
+    assert "resuming: 1 of 2 replications kept from " in err and ".partial" in err
+    (folder,) = (tmp_path / "tiny").iterdir()
+    assert not folder.name.endswith(".partial")

@@ -144,6 +144,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out=Path(args.out),
         plots=not args.no_plots,
         progress=progress,
+        announce=_say_progress,  # resuming an interrupted run: said even with --quiet
     )
     if progress is not None:
         progress.close()
@@ -235,6 +236,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         out=Path(args.out),
         plots=not args.no_plots,
         progress=None if args.quiet else SweepProgress(),
+        announce=_say_progress,  # damaged run files set aside: said even with --quiet
     )
     if not args.quiet:
         print(summary_text(result))

@@ -132,3 +132,55 @@ def test_mismatched_horizons_are_an_error(same_and_policy, tmp_path, capsys):
     )  # fmt: skip
     assert code == 2
     assert "horizon" in capsys.readouterr().err
+
+
+def _damage(folder: Path, name: str, how: str) -> None:
+    path = folder / name
+    if how == "delete":
+        path.unlink()
+    elif how == "truncate":
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    elif how == "garbage":
+        path.write_bytes(b"\x00\xffnot a table\x00" * 10)
+    elif how == "empty":
+        path.write_text("")
+    elif how == "no-scenario":
+        manifest = json.loads(path.read_text())
+        del manifest["scenario"]
+        path.write_text(json.dumps(manifest))
+    elif how == "no-months":
+        manifest = json.loads(path.read_text())
+        del manifest["scenario"]["months"]
+        path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("name", "how", "needle"),
+    [
+        ("city_month.parquet", "truncate", "is not a readable Parquet file"),
+        ("city_month.parquet", "delete", "is missing"),
+        ("flows_year.parquet", "garbage", "is not a readable Parquet file"),
+        ("manifest.json", "truncate", "is not valid JSON"),
+        ("manifest.json", "delete", "missing"),
+        ("manifest.json", "no-scenario", "lacks the key scenario"),
+        ("manifest.json", "no-months", "lacks the key scenario.months"),
+        ("summary.csv", "empty", "is not a readable CSV file"),
+        ("summary_by_replication.csv", "garbage", "summary_by_replication.csv"),
+        ("summary_by_replication.csv", "delete", "is missing"),
+    ],
+)
+def test_a_damaged_run_folder_is_one_paragraph_naming_the_file(
+    same_and_policy, tmp_path, capsys, name, how, needle
+):
+    comparison, _ = same_and_policy
+    damaged = tmp_path / "damaged"
+    shutil.copytree(comparison.arms[0].folder, damaged)
+    _damage(damaged, name, how)
+    code = main(["compare", str(damaged), str(comparison.arms[1].folder), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert str(damaged / name) in err and needle in err, err
+    assert "run the scenario again" in err or "run its scenario again" in err, err
+    for internal in ("Arrow", "JSONDecodeError", "KeyError", "Errno"):
+        assert internal not in err, err

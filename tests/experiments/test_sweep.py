@@ -442,3 +442,51 @@ def test_a_dask_worker_killed_mid_sweep_is_replaced_and_no_row_doubles(
     assert result.failed == 0 and result.complete
     assert_each_run_once(rows_of(folder), points=5, replications=6)
     assert len(list((folder / "runs").iterdir())) == 30
+
+
+# --------------------------------------------------------------------------- damaged folders
+
+
+def test_a_damaged_run_file_is_set_aside_and_its_run_done_again(
+    sweep_file, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = sweep_file(tiny(parameters={"behaviour.migration.b_w": [1.4, 1.8]}))
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out), "--no-plots"]) == 0
+    folder = out / "tiny" / load_sweep(path).sweep_id
+    good = rows_of(folder)
+    broken = folder / "runs" / "p000001-r0000.parquet"
+    broken.write_bytes(broken.read_bytes()[:40])  # cut short, as by a full disk
+    (folder / "failures" / "p000000-r0001.json").write_text("{not json")
+    capsys.readouterr()
+
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert (
+        "sweep tiny: set aside runs/p000001-r0000.parquet (not readable Parquet: damaged or "
+        "cut short) as damaged/p000001-r0000.parquet.damaged; its run will be done again" in err
+    )
+    assert "failures/p000000-r0001.json (not readable JSON)" in err
+    assert (folder / "damaged" / "p000001-r0000.parquet.damaged").exists()
+    again = rows_of(folder)
+    assert_each_run_once(again, points=2, replications=2)
+    pd.testing.assert_frame_equal(again.drop(columns=META), good.drop(columns=META))
+
+
+@pytest.mark.parametrize("content", ["{cut", "[1, 2]", '{"sessions": 3}'])
+def test_a_damaged_sweep_manifest_is_one_paragraph_with_the_fix(
+    sweep_file, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    path = sweep_file(tiny(parameters={"behaviour.migration.b_w": [1.4]}, replications=1))
+    out = tmp_path / "out"
+    folder = out / "tiny" / load_sweep(path).sweep_id
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(content)
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out), "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert f"{folder / 'manifest.json'} " in err
+    assert "delete it" in err and "run the same command again" in err
+    assert not list((folder / "runs").iterdir())  # nothing ran
+    assert not (folder / "LOCK").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 
@@ -20,3 +21,30 @@ def test_spearman_matches_scipy_with_and_without_ties():
         expected = stats.spearmanr(a, b).statistic
         assert spearman(a, b) == pytest.approx(expected, abs=1e-12)
     assert spearman(np.arange(5), np.arange(5)[::-1]) == pytest.approx(-1.0)
+
+
+def test_a_run_after_the_fit_window_is_not_judged_never_nan(baseline):
+    """A 2017 start cannot be set beside 2010-2015 growth: the table says so, it prints no nan."""
+    import hubsim
+    from hubsim.output.report import calibration_lines
+
+    result = hubsim.run(baseline, months=6, scale=50000, seed=3, overrides=["start=2017-01"])
+    table = result.calibration
+    rho = table[table.quantity == "rank correlation of city growth"].simulated
+    assert rho.isna().all()
+    text = "\n".join(calibration_lines(table))
+    assert "nan" not in text.lower()
+    assert "rank correlation of city growth            not judged" in text
+    assert "Population growth 2010-2015: not judged" in text
+
+
+def test_a_run_over_the_fit_window_prints_every_city():
+    from hubsim.output.report import calibration_lines
+
+    rows = [("unemployment rate (13 cities, whole run)", "", 0.05, "0.04-0.06", "notes")]
+    rows += [("population growth per year 2010-2015", "beijing", 0.03, "0.0375", "census")]
+    rows += [("population growth per year 2010-2015", "wuhan", np.nan, "0.0197", "census")]
+    table = pd.DataFrame(rows, columns=["quantity", "city", "simulated", "target", "source"])
+    text = calibration_lines(table)
+    assert any(line.startswith("beijing         3.00    3.75   -0.75") for line in text), text
+    assert any(line.startswith("wuhan      not judged    1.97") for line in text), text

@@ -120,3 +120,115 @@ def test_api_without_folder_and_plot_elsewhere(tmp_path):
     assert result.scenario.behaviour.migration.b_w == 1.2
     written = result.plot(tmp_path / "figs")
     assert {p.stem for p in written} == PLOTS
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("city_month.parquet", b"PAR1 cut short", "is not a readable Parquet file"),
+        ("manifest.json", b'{"status": "complete",', "is not valid JSON (line 1)"),
+        ("manifest.json", b"[1, 2]", "does not hold a mapping of keys"),
+        ("summary.csv", b"", "is not a readable CSV file"),
+    ],
+)
+def test_load_run_names_a_damaged_file_and_the_fix(
+    two_replications, tmp_path, name, content, needle
+):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(two_replications.folder, folder)
+    (folder / name).write_bytes(content)
+    with pytest.raises(HubsimError) as info:
+        run_folder.load_run(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder / name} {needle}"), message
+    assert "run the scenario again" in message or "run its scenario again" in message
+
+
+# --------------------------------------------------------------------------- resuming
+
+
+def _interrupt_at(monkeypatch, stop: int) -> None:
+    real = replications.simulate
+
+    def stop_at(scenario, seed, replication=0, progress=None):
+        if replication == stop:
+            raise KeyboardInterrupt
+        return real(scenario, seed, replication, progress)
+
+    monkeypatch.setattr(replications, "simulate", stop_at)
+
+
+RESUME = {"replications": 3, "months": 6, "scale": 40000, "seed": 11}
+
+
+def test_a_rerun_resumes_an_interrupted_run_bit_for_bit(tmp_path, monkeypatch):
+    whole = hubsim.run(BASELINE, out=tmp_path / "whole", plots=False, **RESUME).folder
+    out = tmp_path / "resumed"
+    _interrupt_at(monkeypatch, 2)
+    with pytest.raises(RunInterrupted, match="Run the same command again to resume"):
+        hubsim.run(BASELINE, out=out, plots=False, **RESUME)
+    (partial,) = (out / "baseline").iterdir()
+    monkeypatch.undo()
+
+    said: list[str] = []
+    resumed = hubsim.run(BASELINE, out=out, plots=False, announce=said.append, **RESUME)
+    assert said == [f"resuming: 2 of 3 replications kept from {partial}"]
+    assert resumed.folder == partial.with_name(partial.name.removesuffix(".partial"))
+    assert [p.name for p in (out / "baseline").iterdir()] == [resumed.folder.name]
+    for name in ("city_month.parquet", "flows_year.parquet", "summary.csv", "calibration.csv"):
+        assert (resumed.folder / name).read_bytes() == (whole / name).read_bytes(), name
+    manifest = json.loads((resumed.folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["resumed"][0]["kept"] == 2
+
+
+def test_a_partial_run_of_another_seed_is_removed_and_said(tmp_path, monkeypatch):
+    _interrupt_at(monkeypatch, 1)
+    with pytest.raises(RunInterrupted):
+        hubsim.run(BASELINE, out=tmp_path, plots=False, **{**RESUME, "seed": 12})
+    (stale,) = (tmp_path / "baseline").iterdir()
+    monkeypatch.undo()
+
+    said: list[str] = []
+    result = hubsim.run(BASELINE, out=tmp_path, plots=False, announce=said.append, **RESUME)
+    assert said == [
+        f"removed the stale partial run folder {stale} (its scenario or seed differs from "
+        "this run's)"
+    ]
+    assert not stale.exists()
+    assert [p.name for p in (tmp_path / "baseline").iterdir()] == [result.folder.name]
+
+
+def test_a_partial_run_still_going_is_left_alone(tmp_path):
+    scenario = replications.resolve(BASELINE, **RESUME)
+    live = run_folder.RunFolder.create(tmp_path, scenario)  # this process: still running
+    said: list[str] = []
+    result = hubsim.run(BASELINE, out=tmp_path, plots=False, announce=said.append, **RESUME)
+    assert said == [] and live.partial.exists() and result.folder.exists()
+
+
+def test_the_folder_of_a_scenarios_runs_is_not_a_run_folder(two_replications):
+    parent = two_replications.folder.parent
+    with pytest.raises(HubsimError) as info:
+        run_folder.load_run(parent)
+    message = str(info.value)
+    assert f"{parent}: this folder holds run folders" in message
+    assert str(two_replications.folder) in message
+
+
+def test_a_partial_run_made_by_other_code_is_not_resumed(tmp_path, monkeypatch):
+    _interrupt_at(monkeypatch, 1)
+    with pytest.raises(RunInterrupted):
+        hubsim.run(BASELINE, out=tmp_path, plots=False, **RESUME)
+    (stale,) = (tmp_path / "baseline").iterdir()
+    monkeypatch.undo()
+    manifest = json.loads((stale / "manifest.json").read_text())
+    manifest["versions"]["numpy"] = "1.0.0"
+    (stale / "manifest.json").write_text(json.dumps(manifest))
+    said: list[str] = []
+    hubsim.run(BASELINE, out=tmp_path, plots=False, announce=said.append, **RESUME)
+    assert said == [
+        f"removed the stale partial run folder {stale} (it was made by another hubsim commit "
+        "or other package versions)"
+    ]

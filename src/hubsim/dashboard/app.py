@@ -177,8 +177,7 @@ def StatusBar(model: PolicyDashboard):
     with solara.Row(style={"align-items": "center"}):
         solara.Button("Step a year", on_click=step_year, disabled=not model.running)
         solara.Text(
-            f"{done} of {model.months} months simulated ({reached}). "
-            "Sliders take effect on Reset."
+            f"{done} of {model.months} months simulated ({reached}). Sliders take effect on Reset."
         )
     solara.Text(f"Settings in force: {applied_settings(model)}", style={"font-size": "13px"})
 

@@ -57,7 +57,7 @@ def compare(
             continue
         scenario = planned[str(item)]
         announce(f"running {scenario.name} ({replications} replications, seed {seed})")
-        result = run(scenario, out=out, progress=progress)
+        result = run(scenario, out=out, progress=progress, announce=announce)
         arms.append(_arm_from_result(result, str(item)))
     attainment = attainment_table(arms)
     differences = paired_differences(arms)
@@ -69,14 +69,14 @@ def compare(
 def _load_folder(folder: Path) -> Arm:
     run_data = load_run(folder)
     manifest = run_data["manifest"]
-    scenario = manifest["scenario"]
+    scenario = manifest["scenario"]  # load_run checked its keys
     return Arm(
         name=scenario["name"],
         question=scenario.get("question", ""),
         source=str(folder),
         city_month=run_data["city_month"],
         summary=run_data["summary"],
-        per_replication=pd.read_csv(folder / "summary_by_replication.csv"),
+        per_replication=run_data["summary_by_replication"],
         start=scenario["start"],
         months=scenario["months"],
         seed=manifest["seed"],

@@ -90,10 +90,13 @@ def run(
     out: str | Path | None = None,
     plots: bool = True,
     progress: Progress | None = None,
+    announce: Callable[[str], None] = print,
 ) -> RunResult:
     """Run a scenario (file path, dict or Scenario) and return its tables.
 
     With `out`, the run folder `out/<scenario>/<run-id>/` is written (atomically) with plots.
+    An interrupted run of the same scenario and seed in `out` is resumed from its finished
+    replications (the result is the same, bit for bit); `announce` is told so in one line.
     """
     resolved = resolve(
         scenario,
@@ -103,11 +106,12 @@ def run(
         months=months,
         scale=scale,
     )
-    folder = RunFolder.create(Path(out), resolved) if out is not None else None
+    folder, parts = (None, []) if out is None else RunFolder.open(Path(out), resolved, announce)
     started = time.perf_counter()
-    parts = []
     try:
         for r, child in enumerate(replication_seeds(resolved)):
+            if r < len(parts):  # kept from an interrupted run
+                continue
             part = simulate(resolved, child, r, progress)
             parts.append(part)
             if folder is not None:
@@ -117,7 +121,8 @@ def run(
         kept = f"; {len(parts)} finished replications are kept in {where}" if where else ""
         raise RunInterrupted(
             f"Run of {resolved.name} interrupted after {len(parts)} of "
-            f"{resolved.replications} replications{kept}. Run the command again to redo it."
+            f"{resolved.replications} replications{kept}. Run the same command again to resume "
+            "from them."
         ) from None
     result = assemble(resolved, parts)
     result.timings["simulate_s"] = time.perf_counter() - started

@@ -41,6 +41,10 @@ class SweepFolder:
     def failures(self) -> Path:
         return self.root / "failures"
 
+    @property
+    def damaged(self) -> Path:
+        return self.root / "damaged"
+
     @classmethod
     def open(cls, out: Path, name: str, sweep_id: str) -> SweepFolder:
         """The folder `out/name/sweep_id/`, created if new, reused (resumed) if not."""
@@ -108,8 +112,56 @@ class SweepFolder:
         self._write_json(self.root / "manifest.json", manifest)
 
     def read_manifest(self) -> dict:
+        """The manifest of earlier sessions ({} if none); a damaged one is a user error."""
         path = self.root / "manifest.json"
-        return json.loads(path.read_text()) if path.exists() else {}
+        if not path.exists():
+            return {}
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            problem = "" if isinstance(manifest, dict) else "does not hold a mapping of keys"
+            if not problem and not isinstance(manifest.get("sessions", []), list):
+                problem = "has a 'sessions' entry that is not a list"
+        except json.JSONDecodeError as exc:
+            problem = f"is not valid JSON (line {exc.lineno})"
+        except (UnicodeDecodeError, OSError) as exc:
+            problem = f"cannot be read ({getattr(exc, 'strerror', None) or 'not UTF-8 text'})"
+        if problem:
+            raise HubsimError(
+                f"{path} {problem}: the sweep's record of its sessions is damaged (the finished "
+                f"runs in {self.runs} are not). Move it away or delete it (a new one is written; "
+                "the history of earlier sessions is lost) and run the same command again: "
+                "the runs on disk are kept and only the missing ones run."
+            )
+        return manifest
+
+    def set_aside_damaged(self) -> list[str]:
+        """Move unreadable run and failure files to damaged/, so their runs are done again.
+
+        Returns one line per file moved, for the terminal.
+        """
+        said = []
+        for key in sorted(self.finished()):
+            problem = _damaged_row(self.runs / run_name(key), key)
+            if problem:
+                said.append(self._set_aside(self.runs / run_name(key), problem))
+        for key in sorted(_keys(self.failures, "json")):
+            path = self.failures / run_name(key, "json")
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, OSError):
+                said.append(self._set_aside(path, "not readable JSON"))
+        return said
+
+    def _set_aside(self, path: Path, problem: str) -> str:
+        self.damaged.mkdir(exist_ok=True)
+        aside = self.damaged / f"{path.name}.damaged"
+        if aside.exists():  # damaged twice: keep both
+            aside = aside.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.damaged")
+        os.replace(path, aside)
+        return (
+            f"set aside {path.parent.name}/{path.name} ({problem}) as "
+            f"{aside.parent.name}/{aside.name}; its run will be done again"
+        )
 
     def write_table(self, name: str, table: pd.DataFrame) -> Path:
         path = self.root / name
@@ -180,6 +232,19 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _damaged_row(path: Path, key: Key) -> str:
+    """Why the run file at `path` cannot be used, or '' if it is a good row of run `key`."""
+    try:
+        row = pd.read_parquet(path)
+    except Exception:  # pyarrow raises many kinds of error for damaged bytes
+        return "not readable Parquet: damaged or cut short"
+    if len(row) != 1 or not {"point", "replication"} <= set(row.columns):
+        return "not one row with point and replication"
+    if (int(row.point.iloc[0]), int(row.replication.iloc[0])) != key:
+        return "its row is of another run"
+    return ""
 
 
 def _keys(folder: Path, suffix: str) -> set[Key]:

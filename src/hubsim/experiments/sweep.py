@@ -5,6 +5,7 @@ Runs go to local processes by default or to a Dask cluster; each finished run is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ def run_sweep(
     out: str | Path = "results",
     plots: bool = True,
     progress: SweepProgressFn | None = None,
+    announce: Callable[[str], None] = print,
 ) -> SweepResult:
     """Run a sweep file; runs already in its folder are skipped, so calling again resumes.
 
@@ -67,6 +69,7 @@ def run_sweep(
         out: results folder; the sweep goes to `out/<sweep-name>/<sweep-id>/`.
         plots: draw the figures into `plots/` when every run has been tried.
         progress: called after each run with (runs on disk, total, failed now, found on disk).
+        announce: told, in one line each, about damaged run files set aside (to be redone).
 
     Raises:
         HubsimError: a bad sweep file, folder or scheduler (nothing is run).
@@ -77,12 +80,15 @@ def run_sweep(
     sweep = load_sweep(path)
     folder = SweepFolder.open(Path(out), sweep.name, sweep.sweep_id)
     with folder.lock():
-        return _session(sweep, folder, workers, scheduler, plots, progress)
+        return _session(sweep, folder, workers, scheduler, plots, progress, announce)
 
 
-def _session(sweep: Sweep, folder: SweepFolder, workers, scheduler, plots, progress):
+def _session(sweep: Sweep, folder: SweepFolder, workers, scheduler, plots, progress, announce):
     """One call of run_sweep on its locked folder: run what is missing, then read it all back."""
     folder.tidy()
+    folder.read_manifest()  # a damaged manifest stops the session before anything runs
+    for line in folder.set_aside_damaged():
+        announce(f"sweep {sweep.name}: {line}")
     before = folder.finished()
     todo = [key for key in sweep.run_keys() if key not in before]
     manifest = _manifest(sweep, folder, "dask" if scheduler is not None else "local", workers)

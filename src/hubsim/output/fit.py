@@ -86,6 +86,8 @@ def calibration_table(
     first, last = city_month.date.min(), city_month.date.max()
     last_year = min(last.year if last.month == 12 else last.year - 1, FIT_YEARS[1])
     window = f"{first.year}-{max(last_year, first.year)}"
+    if fit.simulated.isna().all():  # the run starts after the fit window: nothing to judge
+        window = f"{FIT_YEARS[0]}-{FIT_YEARS[1]}"
     for city, row in fit.iterrows():
         rows.append(
             (
@@ -96,7 +98,8 @@ def calibration_table(
                 "census 2000-2010 annualised (src/hubsim/data/census_2000_2010.csv)",
             )
         )
-    rho = spearman(fit.simulated, fit.census)
+    judged = fit.simulated.notna()
+    rho = spearman(fit.simulated[judged], fit.census[judged]) if judged.sum() > 1 else np.nan
     rows.append(("rank correlation of city growth", "", rho, "1.0", "census 2000-2010"))
     return pd.DataFrame(rows, columns=["quantity", "city", "simulated", "target", "source"])
 

@@ -56,11 +56,17 @@ class TextBar:
 class ProgressBar(TextBar):
     """`[######----] rep 1/3  month 120/240  20s elapsed, ETA 4s` for `hubsim run`."""
 
+    _last: tuple[int, int] | None = None  # (replication, month) of the previous call
+    _before = 0.0  # share of the run done before this bar saw it (replications resumed)
+
     def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
-        if replication == 0 and month == 1:  # a new run: restart the clock
-            self.restart()
         done = (replication * months + month) / (replications * months)
-        eta = self.elapsed() * (1 - done) / done if done > 0 else None
+        if self._last is None or (replication, month) < self._last:  # a new or resumed run
+            self.restart()
+            self._before = (replication * months + month - 1) / (replications * months)
+        self._last = (replication, month)
+        rate_done = done - self._before
+        eta = self.elapsed() * (1 - done) / rate_done if rate_done > 0 else None
         label = f"rep {replication + 1}/{replications}  month {month}/{months}"
         self.draw(done, label, eta, finished=done >= 1.0)
 
@@ -106,23 +112,41 @@ def summary_text(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+NOT_JUDGED = "not judged"
+
+
 def calibration_lines(table: pd.DataFrame) -> list[str]:
-    """Headline figures beside their targets and sources, then the census growth fit."""
+    """Headline figures beside their targets and sources, then the census growth fit.
+
+    A figure the run cannot give (NaN: e.g. the run does not cover the 2010-2015 fit window)
+    is printed as "not judged", never as nan.
+    """
     growth = table[table.city != ""]
     growth = growth[growth.quantity.str.startswith("population growth")]
     headline = table.drop(growth.index)
     lines = ["Calibration: each simulated figure beside the figure it should match", ""]
     lines.append(f"{'quantity':<42} {'simulated':>10} {'target':>10}  source")
     for row in headline.itertuples():
-        lines.append(f"{row.quantity:<42} {row.simulated:>10.3f} {row.target:>10}  {row.source}")
+        simulated = NOT_JUDGED if np.isnan(row.simulated) else f"{row.simulated:.3f}"
+        lines.append(f"{row.quantity:<42} {simulated:>10} {row.target:>10}  {row.source}")
+    window = growth.quantity.iloc[0].rsplit(" ", 1)[-1] if len(growth) else ""
+    if growth.simulated.isna().all():
+        return [
+            *lines,
+            "",
+            f"Population growth {window}: {NOT_JUDGED} (the run does not cover the fit window, "
+            "so there is no simulated growth to set beside the 2000-2010 census growth)",
+        ]
     lines += [
         "",
-        f"Population growth {growth.quantity.iloc[0].rsplit(' ', 1)[-1] if len(growth) else ''}"
-        " (simulated, % a year) against 2000-2010 census growth",
+        f"Population growth {window} (simulated, % a year) against 2000-2010 census growth",
         f"{'city':<10} {'simulated':>9} {'census':>7} {'error':>7}",
     ]
     for row in growth.itertuples():
         census = float(row.target)
+        if np.isnan(row.simulated):
+            lines.append(f"{row.city:<10} {NOT_JUDGED:>9} {100 * census:>7.2f} {'':>7}")
+            continue
         lines.append(
             f"{row.city:<10} {100 * row.simulated:>9.2f} {100 * census:>7.2f} "
             f"{100 * (row.simulated - census):>+7.2f}"

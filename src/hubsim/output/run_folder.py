@@ -1,7 +1,8 @@
 """Run folders: `results/<scenario>/<run-id>/`, written so that a folder is complete or marked.
 
 While a run goes on it lives in `<run-id>.partial/` (finished replications saved as they end);
-only a finished run is renamed to `<run-id>/`. An interrupted one keeps what it had written.
+only a finished run is renamed to `<run-id>/`. An interrupted one keeps what it had written, and
+the next run of the same scenario and seed resumes from it.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
+import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -24,6 +28,16 @@ from hubsim.scenario import Scenario
 
 MODEL_VERSION = "1"  # bump when a change makes old run folders incomparable
 INCOMPLETE = "INCOMPLETE.txt"
+PART_TABLES = ("city_month", "flows_year", "initial")  # what a finished replication leaves
+_NONE_FINISHED = "it had no finished replication"
+TABLES = {  # the files of a complete run folder that compare reads -> the columns it needs
+    "city_month.parquet": ("date", "city", "metric", "value", "replication"),
+    "flows_year.parquet": ("year", "origin", "destination", "degree", "movers", "replication"),
+    "summary.csv": ("city",),
+    "summary_by_replication.csv": ("city", "replication"),
+}
+MANIFEST_KEYS = ("scenario", "seed", "replications", "status", "model_version")
+SCENARIO_KEYS = ("name", "start", "months")
 
 
 def versions() -> dict[str, str]:
@@ -57,17 +71,60 @@ class RunFolder:
     manifest: dict
 
     @classmethod
+    def open(
+        cls, out: Path, scenario: Scenario, announce: Callable[[str], None]
+    ) -> tuple[RunFolder, list[dict[str, pd.DataFrame]]]:
+        """A folder for a run of `scenario`, and the replications an interrupted run finished.
+
+        A `<run-id>.partial/` folder of the same scenario (same SHA-256, so the same seed and
+        replications) and model version is resumed: its finished replications are kept, as
+        they would be computed again bit for bit. Other interrupted runs of this scenario name
+        (or made by other code: another commit or package versions) are stale and removed. A
+        partial folder whose run may still be going is left alone.
+        """
+        found = []
+        parent = Path(out) / scenario.name
+        for partial in sorted(parent.glob("*.partial")) if parent.is_dir() else []:
+            manifest, why_stale = _partial_state(partial, scenario)
+            if manifest is None and not why_stale:
+                continue  # its run may still be going
+            parts = [] if why_stale else _finished_parts(partial, scenario.replications)
+            found.append((len(parts), partial, manifest, parts, why_stale or _NONE_FINISHED))
+        best = max((f for f in found if f[0] > 0), default=None, key=lambda f: f[0])
+        for kept, partial, _manifest, _parts, why_stale in found:
+            if best is None or partial != best[1]:
+                shutil.rmtree(partial, ignore_errors=True)
+                why = why_stale if kept == 0 else "a fuller interrupted run of it is resumed"
+                announce(f"removed the stale partial run folder {partial} ({why})")
+        if best is None:
+            return cls.create(out, scenario), []
+        kept, partial, manifest, parts, _ = best
+        folder = cls(partial.with_name(partial.name.removesuffix(".partial")), partial, manifest)
+        for tmp in (partial / "replications").glob("*.tmp"):
+            tmp.unlink()
+        manifest.update(status="running", **_session())
+        manifest["resumed"] = [*manifest.get("resumed", []), {"at": _now(), "kept": kept}]
+        folder._write_json("manifest.json", manifest)
+        announce(f"resuming: {kept} of {scenario.replications} replications kept from {partial}")
+        return folder, parts
+
+    @classmethod
     def create(cls, out: Path, scenario: Scenario) -> RunFolder:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_id = f"{stamp}-{scenario.digest()[:8]}-s{scenario.seed}"
-        final = out / scenario.name / run_id
-        partial = final.with_name(run_id + ".partial")
         try:
-            (partial / "replications").mkdir(parents=True, exist_ok=False)
-        except FileExistsError:
-            raise HubsimError(
-                f"{partial}: a run with this id is being written; wait a second."
-            ) from None
+            for number in range(1, 100):  # runs of one scenario started in the same second
+                final = out / scenario.name / (run_id if number == 1 else f"{run_id}-{number}")
+                partial = final.with_name(final.name + ".partial")
+                if final.exists():
+                    continue
+                try:
+                    (partial / "replications").mkdir(parents=True, exist_ok=False)
+                    break
+                except FileExistsError:
+                    continue
+            else:
+                raise HubsimError(f"{partial}: too many runs with this id; wait a second.")
         except OSError as exc:
             raise HubsimError(
                 f"--out {out}: cannot create the run folder {partial} ({exc.strerror}). Give "
@@ -83,8 +140,9 @@ class RunFolder:
             "model_version": MODEL_VERSION,
             "versions": versions(),
             "git_commit": git_commit(),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "started": _now(),
             "status": "running",
+            **_session(),
         }
         folder = cls(final, partial, manifest)
         folder._write_json("manifest.json", manifest)
@@ -102,9 +160,9 @@ class RunFolder:
     def save_replication(self, replication: int, part: dict[str, pd.DataFrame]) -> None:
         """Keep a finished replication on disk at once, so an interruption loses none."""
         folder = self.partial / "replications"
-        for name in ("city_month", "flows_year"):
+        for name in PART_TABLES:
             tmp = folder / f"{name}_r{replication:03d}.parquet.tmp"
-            part[name].to_parquet(tmp, index=False)
+            part[name].to_parquet(tmp, index=name == "initial")  # initial is indexed by node
             os.replace(tmp, folder / f"{name}_r{replication:03d}.parquet")
 
     def mark_interrupted(self, reason: str) -> Path:
@@ -136,13 +194,71 @@ class RunFolder:
         return self.final
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _session() -> dict:
+    """Who writes the folder: a later run can tell an interrupted run from a running one."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _partial_state(partial: Path, scenario: Scenario) -> tuple[dict | None, str]:
+    """(manifest, '') for a partial run `scenario` can resume, (None, why) for a stale one and
+    (None, '') for one that may still be running."""
+    try:
+        manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
+        status, digest = str(manifest["status"]), manifest["scenario_sha256"]
+        host, pid = manifest.get("host"), manifest.get("pid")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, "its manifest.json is missing or damaged"
+    if status == "running" and (host != socket.gethostname() or _alive(pid)):
+        return None, ""
+    if manifest.get("model_version") != MODEL_VERSION:
+        return None, f"it was made by model version {manifest.get('model_version')}"
+    if manifest.get("versions") != versions() or manifest.get("git_commit") != git_commit():
+        # kept replications must be what this code would compute, bit for bit
+        return None, "it was made by another hubsim commit or other package versions"
+    if digest != scenario.digest() or manifest.get("seed") != scenario.seed:
+        return None, "its scenario or seed differs from this run's"
+    return manifest, ""
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return True  # unknown: assume the run may still be going
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _finished_parts(partial: Path, replications: int) -> list[dict[str, pd.DataFrame]]:
+    """The finished replications 0, 1, ... of a partial run, up to the first missing one."""
+    parts = []
+    for replication in range(replications):
+        files = {
+            n: partial / "replications" / f"{n}_r{replication:03d}.parquet" for n in PART_TABLES
+        }
+        try:
+            parts.append({name: pd.read_parquet(path) for name, path in files.items()})
+        except Exception:  # missing, or cut short by the interruption: redo from here
+            break
+    return parts
+
+
 def load_run(folder: str | Path) -> dict:
-    """Read a complete run folder: manifest and tables (for compare and notebooks)."""
+    """Read a complete run folder: manifest and tables (for compare and notebooks).
+
+    Raises:
+        HubsimError: the folder is not a run, is incomplete or from another model version, or
+            one of its files is missing or damaged (the message names the file and the fix).
+    """
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise HubsimError(f"{folder}: not a hubsim run folder (no manifest.json).")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = _read_manifest(folder)
     if (folder / INCOMPLETE).exists() or manifest.get("status") != "complete":
         raise HubsimError(
             f"{folder}: this run is incomplete ({manifest.get('status')}). Run the scenario "
@@ -153,9 +269,85 @@ def load_run(folder: str | Path) -> dict:
             f"{folder}: made by model version {manifest.get('model_version')}, this hubsim is "
             f"version {MODEL_VERSION}; rerun the scenario."
         )
+    tables = {name: _read_table(folder, name, manifest) for name in TABLES}
     return {
         "manifest": manifest,
-        "city_month": pd.read_parquet(folder / "city_month.parquet"),
-        "flows_year": pd.read_parquet(folder / "flows_year.parquet"),
-        "summary": pd.read_csv(folder / "summary.csv"),
+        "city_month": tables["city_month.parquet"],
+        "flows_year": tables["flows_year.parquet"],
+        "summary": tables["summary.csv"],
+        "summary_by_replication": tables["summary_by_replication.csv"],
     }
+
+
+def _damaged(folder: Path, name: str, problem: str, manifest: dict | None = None) -> HubsimError:
+    """One paragraph: which file of which run folder, what is wrong, how to get a good one."""
+    manifest = manifest or {}
+    scenario = manifest.get("scenario")
+    named = scenario.get("name") if isinstance(scenario, dict) else None
+    again = "run its scenario again (python -m hubsim run SCENARIO_FILE)"
+    if named:
+        given = {**scenario, **manifest}
+        options = "".join(
+            f" --{key} {given[key]:g}" if key == "scale" else f" --{key} {given[key]}"
+            for key in ("seed", "replications", "months", "scale")
+            if key in given
+        )
+        again = (
+            f"run the scenario again (python -m hubsim run scenarios/{named}.yaml{options}, "
+            "or the file it came from)"
+        )
+    return HubsimError(
+        f"{folder / name} {problem}, so the run folder {folder} cannot be used. The folder is "
+        f"damaged or was not written by hubsim: {again} and use the new folder, or give the "
+        "scenario file instead of the folder (compare then runs it)."
+    )
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.exists():
+        if not folder.exists():
+            raise HubsimError(f"{folder}: no such folder. Give a run folder or a scenario file.")
+        runs = sorted(p.name for p in folder.iterdir() if (p / "manifest.json").is_file())
+        if runs:  # e.g. results/baseline, the folder of a scenario's runs
+            raise HubsimError(
+                f"{folder}: this folder holds run folders ({', '.join(runs[-3:])}"
+                f"{', ...' if len(runs) > 3 else ''}), it is not one itself. Give one of them, "
+                f"e.g. {folder / runs[-1]} (the newest), or the scenario file."
+            )
+        raise _damaged(folder, "manifest.json", "is missing (every hubsim run folder has one)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise _damaged(folder, "manifest.json", f"is not valid JSON (line {exc.lineno})") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise _damaged(folder, "manifest.json", f"cannot be read ({why})") from None
+    if not isinstance(manifest, dict):
+        raise _damaged(folder, "manifest.json", "does not hold a mapping of keys")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    scenario = manifest.get("scenario")
+    if not missing and not isinstance(scenario, dict):
+        missing = ["scenario (a mapping)"]
+    elif not missing:
+        missing = [f"scenario.{key}" for key in SCENARIO_KEYS if key not in scenario]
+    if missing:
+        raise _damaged(folder, "manifest.json", f"lacks the key {', '.join(missing)}", manifest)
+    return manifest
+
+
+def _read_table(folder: Path, name: str, manifest: dict) -> pd.DataFrame:
+    path = folder / name
+    if not path.exists():
+        raise _damaged(folder, name, "is missing", manifest)
+    try:
+        table = pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+    except Exception:  # pyarrow and pandas raise many kinds of error for damaged bytes
+        kind = "Parquet" if name.endswith(".parquet") else "CSV"
+        problem = f"is not a readable {kind} file (damaged, cut short or overwritten)"
+        raise _damaged(folder, name, problem, manifest) from None
+    missing = [column for column in TABLES[name] if column not in table.columns]
+    if missing or table.empty:
+        what = f"lacks the column {', '.join(missing)}" if missing else "holds no rows"
+        raise _damaged(folder, name, what, manifest)
+    return table

@@ -8,7 +8,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
@@ -50,7 +51,13 @@ def problem(key: str, detail: str) -> PydanticCustomError:
 
 def key_name(loc: tuple) -> str:
     """The default way a message names a location: key 'a.b.c'."""
-    return "key '" + ".".join(str(part) for part in loc) + "'" if loc else "the file"
+    return "key '" + ".".join(printable(part) for part in loc) + "'" if loc else "the file"
+
+
+def printable(part: Any) -> str:
+    """Text on one line: a newline or tab the user typed in a key is shown as \\n or \\t."""
+    text = str(part)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def describe_validation(
@@ -70,7 +77,7 @@ def describe_validation(
     `noun` names the kind of file ("scenario", "sweep"); `where` names a location; keys that
     loading consumes before validation (such as `extends`) are offered in `top_level_keys`.
     """
-    errors = exc.errors()
+    errors = _plain_errors(exc.errors(), root)
     problems = [
         _describe_error(err, data, root, noun, where, top_level_keys) for err in errors[:most]
     ]
@@ -78,6 +85,61 @@ def describe_validation(
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
     at = f" {context}" if context else ""
     return f"{path}{at}: " + "; ".join(problems) + tail + "."
+
+
+def _plain_errors(errors: list[dict], root: type[BaseModel]) -> list[dict]:
+    """Errors with locations a user wrote: no union member tags, no '[key]' markers.
+
+    A union reports one error per member (`literal['nobody']`, `int`, ...): those at the same
+    key become one, their allowed values merged; an error about a mapping's key says so.
+    """
+    merged: dict[tuple, dict] = {}
+    for err in errors:
+        loc, about_key = _user_loc(tuple(err["loc"]), root)
+        err = {**err, "loc": loc, "about_key": about_key}
+        seen = merged.get((loc, about_key))
+        if seen is None:
+            merged[(loc, about_key)] = err
+        elif seen["type"] == err["type"] == "literal_error":
+            both = f"{seen['ctx']['expected']}, {err['ctx']['expected']}".replace(" or ", ", ")
+            head, _, last = both.rpartition(", ")
+            seen["ctx"] = {**seen["ctx"], "expected": f"{head} or {last}"}
+    return list(merged.values())
+
+
+def _user_loc(loc: tuple, root: type[BaseModel]) -> tuple[tuple, bool]:
+    """`loc` without the parts pydantic adds: union member tags and the '[key]' of mappings."""
+    node: Any = root
+    kept: list = []
+    about_key = False
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        if part == "[key]":
+            about_key = True
+            continue
+        node = _strip_annotated(node)
+        members = [a for a in get_args(node) if a is not type(None)]
+        if get_origin(node) in (Union, UnionType) and len(members) > 1:
+            node = None  # `part` names the member that failed, not a key the user wrote
+            continue
+        if get_origin(node) in (Union, UnionType):
+            node = _strip_annotated(members[0])
+        kept.append(part)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(part))
+            node = field.annotation if field else None
+        elif get_origin(node) in (dict, list):
+            node = get_args(node)[-1]
+        else:
+            node = None
+    return tuple(kept), about_key
+
+
+def _strip_annotated(node: Any) -> Any:
+    while get_origin(node) is Annotated:
+        node = get_args(node)[0]
+    return node
 
 
 def _describe_error(
@@ -92,6 +154,9 @@ def _describe_error(
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "hubsim_value":
         return f"{where((*loc, ctx['key']))}: {ctx['detail']}"
+    if err.get("about_key") and loc:
+        text = _friendly(kind, ctx, err["msg"], loc[-1])
+        return f"{where(loc[:-1])} has the key {loc[-1]!r}, which {text}; change or remove that key"
     name = where(loc)
     if kind == "extra_forbidden":
         return f"{name} is not a {noun} key; {_extra_key_fix(loc, root, top_level_keys)}"
@@ -136,7 +201,7 @@ def _extra_key_fix(loc: tuple, root: type[BaseModel], top_level_keys: tuple[str,
         allowed = sorted([*allowed, *top_level_keys])
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     hint = f"did you mean '{close[0]}'? If so, correct" if close else "correct"
-    level = "in '" + ".".join(map(str, loc[:-1])) + "'" if loc[:-1] else "at the top level"
+    level = "in '" + ".".join(map(printable, loc[:-1])) + "'" if loc[:-1] else "at the top level"
     listed = f". Keys allowed {level}: {', '.join(allowed)}" if allowed else ""
     return f"{hint} its spelling, otherwise remove it{listed}"
 

@@ -167,13 +167,19 @@ def _add_programmes(base: dict[str, Any], data: dict[str, Any], path: Path) -> d
     return merged
 
 
-def _expand_city_lists(data: dict[str, Any]) -> dict[str, Any]:
+def _expand_city_lists(data: dict[str, Any], path: Path) -> dict[str, Any]:
     """A programme whose `city` is a list stands for one programme per city."""
     programmes = data.get("programmes")
     if not isinstance(programmes, list):
         return data
     expanded = []
-    for programme in programmes:
+    for number, programme in enumerate(programmes):
+        if isinstance(programme, dict) and programme.get("city") == []:
+            raise ScenarioError(
+                f"{path}: key 'programmes.{number}.city' is an empty list, so the programme "
+                "would apply to no city and be dropped without a word; give a city (city: "
+                "chengdu) or a list of cities (city: [chengdu, xian]), or delete the programme."
+            )
         if isinstance(programme, dict) and isinstance(programme.get("city"), list):
             expanded += [{**programme, "city": city} for city in programme["city"]]
         else:
@@ -193,8 +199,13 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validate(data: dict[str, Any], path: Path, context: str = "") -> Scenario:
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{path}: a scenario must be a mapping of keys (name:, start:, ...), "
+            f"but it is a {type(data).__name__}."
+        )
     data.setdefault("name", _default_name(path))
-    data = _expand_city_lists(data)
+    data = _expand_city_lists(data, path)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -1,6 +1,7 @@
 """`--set KEY=VALUE` overrides: a dotted key into a scenario's data, a value read as YAML.
 
-The value is typed by the schema when the scenario is validated again after the overrides.
+A list entry is picked by number (`programmes.3.amount`) or by its fields
+(`programmes[city=chengdu,instrument=rent].amount`); the schema types the value afterwards.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from typing import Any
 import yaml
 
 from hubsim.errors import ScenarioError
+from hubsim.scenario.checking import printable
+from hubsim.scenario.selectors import KeyProblem, resolve_key, split_assignment, split_key
 
 
 def apply_override(data: dict[str, Any], item: str, path: Path) -> None:
     """Set one `dotted.key=value`; the value is read as YAML and typed by the schema later."""
-    parts, text = _split_override(item, path)
+    parts, text = _split_override(item, data, path)
     node: Any = data
     for depth in range(len(parts) - 1):
         node = node[_child(node, parts, depth, path)]
@@ -24,26 +27,32 @@ def apply_override(data: dict[str, Any], item: str, path: Path) -> None:
     node[index] = _override_value(text, node[index])
 
 
-def _split_override(item: str, path: Path) -> tuple[list[str], str]:
-    key, sep, text = item.partition("=")
-    parts = key.strip().split(".")
-    if not sep or not all(parts):
+def _split_override(item: str, data: dict[str, Any], path: Path) -> tuple[list[str], str]:
+    key, sep, text = split_assignment(item)
+    key = key.strip()
+    if not sep or not all(split_key(key)):
         raise ScenarioError(
             f"{path}: --set {item!r} is not KEY=VALUE with a dotted key; write it like "
-            "--set behaviour.migration.b_w=1.2 (list entries by number: programmes.0.amount=500)."
+            "--set behaviour.migration.b_w=1.2 (list entries by number, programmes.0.amount=500, "
+            "or by their fields, programmes[city=chengdu,instrument=rent].amount=500)."
         )
-    return parts, text
+    if "[" in key:
+        try:
+            key = resolve_key(key, data, scenario="the scenario")
+        except KeyProblem as exc:
+            raise ScenarioError(printable(f"{path}: --set {key}: {exc}.")) from None
+    return key.split("."), text
 
 
 def _child(node: Any, parts: list[str], depth: int, path: Path) -> Any:
     """The index of parts[depth] inside `node`, or a ScenarioError naming the dotted key."""
     part, key = parts[depth], ".".join(parts)
     where, parent = ".".join(parts[: depth + 1]), ".".join(parts[:depth]) or "the scenario"
-    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+    if isinstance(node, list) and _is_index(part) and int(part) < len(node):
         return int(part)
     if isinstance(node, dict) and part in node:
         return part
-    if isinstance(node, dict) and part.isdigit() and int(part) in node:
+    if isinstance(node, dict) and _is_index(part) and int(part) in node:
         return int(part)
     if isinstance(node, list):
         numbers = f"numbered 0 to {len(node) - 1}" if node else "empty"
@@ -58,7 +67,7 @@ def _child(node: Any, parts: list[str], depth: int, path: Path) -> Any:
     else:
         problem = f"'{parent}' is a single value ({node!r}), so it has no key '{part}'"
         fix = f". Set it directly: --set {parent}=VALUE"
-    raise ScenarioError(f"{path}: --set {key}: {problem}{fix}.")
+    raise ScenarioError(printable(f"{path}: --set {key}: {problem}{fix}."))
 
 
 def _override_value(text: str, current: Any) -> Any:
@@ -70,3 +79,8 @@ def _override_value(text: str, current: Any) -> Any:
     if isinstance(current, str) and value is not None and not isinstance(value, str):
         return text.strip()
     return value
+
+
+def _is_index(part: str) -> bool:
+    """A list position written in digits (ASCII only: '²' is a digit to Python, not to int)."""
+    return part.isascii() and part.isdigit()

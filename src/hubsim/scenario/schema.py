@@ -30,6 +30,9 @@ CITY_KEYS = (
     "guiyang",
 )
 Degree = Literal["none", "bachelor", "master", "phd"]
+# One Literal, not `Degree | Literal["nobody"]`: a union would report each member's error apart.
+HukouDegree = Literal["none", "bachelor", "master", "phd", "nobody"]
+LAST_START_YEAR = 2019  # the world is built from the 2010 census and the recorded 2010s
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -42,7 +45,7 @@ def month_index(month: str) -> int:
 
 
 def _unknown_city(city: str) -> str:
-    return f"'{city}' is not one of the 13 modelled cities; use one of {', '.join(CITY_KEYS)}"
+    return f"{city!r} is not one of the 13 modelled cities; use one of {', '.join(CITY_KEYS)}"
 
 
 class Hazards(Strict):
@@ -186,7 +189,7 @@ class CityOverride(Strict):
     amenity: float = Field(0.0, description="a_j, utility units")
     talent_share_2010: Share | None = Field(None, description="overrides the tier default")
     supply_elasticity: float | None = Field(None, gt=0, description="overrides the tier default")
-    hukou_min_degree: Degree | Literal["nobody"] | None = Field(
+    hukou_min_degree: HukouDegree | None = Field(
         None, description="lowest degree that gets hukou (default from hukou stringency 1-5)"
     )
     hukou_max_age: int = Field(99, ge=16, le=99)
@@ -297,7 +300,9 @@ class Target(Strict):
     start: Month
     by: Month
     gain_people: float | None = Field(None, ge=0)
-    gain_share: float | None = Field(None, ge=0)
+    gain_share: float | None = Field(
+        None, ge=0, description="share of the city's talent at the target's start (0.3: 30 %)"
+    )
     source: str = "ASSUMPTION"
 
     @model_validator(mode="after")
@@ -305,7 +310,14 @@ class Target(Strict):
         if (self.gain_people is None) == (self.gain_share is None):
             raise ValueError(
                 "a target needs exactly one of gain_people (people) or gain_share (share of "
-                "the 2010 talent stock); give one and remove the other"
+                "the city's talent at the target's start); give one and remove the other"
+            )
+        if self.gain_share is not None and self.gain_share > 1:
+            raise problem(
+                "gain_share",
+                "a share of the city's talent at the target's start (0.3 means 30 %) is at most "
+                f"1, but it is {self.gain_share:g}; write {self.gain_share / 100:g} if you "
+                "meant per cent, or give the gain in people with gain_people instead",
             )
         if month_index(self.by) < month_index(self.start):
             raise problem(
@@ -346,6 +358,19 @@ class Scenario(Strict):
     targets: dict[str, Target] = Field(default_factory=dict)
     ghost: GhostRule = GhostRule()
     shocks: list[Shock] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _buildable_start(cls, start: str) -> str:
+        if int(start[:4]) > LAST_START_YEAR:
+            raise ValueError(
+                f"must be a month of 2010-{LAST_START_YEAR}, because the world is always built "
+                "from the 2010 census (a later start would only relabel the 2010 state with later "
+                f"dates), but it is '{start}'; start in 2010-{LAST_START_YEAR} (e.g. start: "
+                "2010-01) and reach later years with months: (2010-01 plus 312 months ends in "
+                "2035-12)"
+            )
+        return start
 
     @field_validator("cities", "targets")
     @classmethod

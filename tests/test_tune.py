@@ -216,6 +216,39 @@ def test_two_processes_on_one_storage_share_the_study(tuning_file, tmp_path) -> 
     assert 10 <= len(complete) <= 12  # the target, overshot at most by one trial in flight each
 
 
+def test_ctrl_c_keeps_the_finished_trials_and_fails_those_in_flight(tuning_file, tmp_path):
+    path = tuning_file(replications=2, trials=30, constraints=[])
+    tuning = load_tuning(path)
+    out = tmp_path / "out"
+    folder = out / tuning.name / tuning.study_id
+    process = _cli(path, out, "--workers", "2", "--no-plots", "--no-check")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        if (folder / "study.journal").exists() and len(_complete(study_of(folder, tuning))) >= 2:
+            break
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "interrupted" in err.decode() and "Run the same command again" in err.decode()
+    study = study_of(folder, tuning)
+    assert len(_complete(study)) >= 2
+    assert not study.get_trials(states=(TrialState.RUNNING,))  # in flight: failed, not left
+    stopped = study.get_trials(states=(TrialState.FAIL,))
+    assert all(t.user_attrs.get("stopped") == "interrupted by the user" for t in stopped)
+
+
+def test_the_same_file_gives_the_same_trials(tuning_file, tmp_path) -> None:
+    path = tuning_file(replications=1, trials=6, constraints=[], check_replications=1)
+    tables = [
+        run_tune(path, workers=1, out=tmp_path / name, plots=False, check=False).trials
+        for name in ("first", "second")
+    ]
+    columns = ["trial", "cash_yuan", "spending_yuan@chengdu"]
+    assert tables[0][columns].equals(tables[1][columns])
+    assert tables[0].cash_yuan.nunique() == 6  # seeded, not constant
+
+
 # --------------------------------------------------------------------------- bad files
 
 

@@ -91,31 +91,46 @@ def _history(tuning: Tuning, done: pd.DataFrame) -> Figure:
 
 
 def _importances(study: optuna.Study, tuning: Tuning) -> Figure | None:
-    """Optuna's parameter importances (PED-ANOVA by default), one panel per objective."""
-    n = len(tuning.objectives)
+    """Optuna's parameter importances (PED-ANOVA by default) for each objective and for each
+    constraint's share, one panel each."""
+    targets = [
+        # PED-ANOVA explains what makes the target low: flip what is to be high
+        (
+            f"for {o.column}",
+            lambda t, i=i, s=1.0 if o.direction == "minimize" else -1.0: s * t.values[i],
+        )
+        for i, o in enumerate(tuning.objectives)
+    ]
+    targets += [
+        (
+            f"for the share reaching {c.city}'s target",
+            lambda t, n=c.name: -t.user_attrs[f"share:{n}"],
+        )
+        for c in tuning.constraints
+    ]
     panels = []
-    for i, objective in enumerate(tuning.objectives):
-        sign = 1.0 if objective.direction == "minimize" else -1.0  # PED-ANOVA looks at low values
+    for title, target in targets:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # its reminder of the above
-                found = optuna.importance.get_param_importances(
-                    study, target=lambda t, i=i, sign=sign: sign * t.values[i]
-                )
-        except (ValueError, RuntimeError):  # too few complete trials, or a constant objective
-            return None
-        panels.append(found)
+                found = optuna.importance.get_param_importances(study, target=target)
+        except (ValueError, RuntimeError, ZeroDivisionError):  # too few trials, or constant
+            continue
+        panels.append((title, found))
+    if not panels:
+        return None
     labels = {v.key: v.label for v in tuning.variables}
-    figure = Figure(figsize=(7.5, 1.2 + 0.5 * len(tuning.variables) * n + 0.6 * n))
+    n = len(panels)
+    figure = Figure(figsize=(7.5, 0.8 + (0.5 * len(tuning.variables) + 0.7) * n))
     figure.set_layout_engine("constrained")
-    for i, (objective, found) in enumerate(zip(tuning.objectives, panels, strict=True)):
+    for i, (title, found) in enumerate(panels):
         ax = figure.add_subplot(n, 1, i + 1)
         names = list(found)[::-1]
         ax.barh([_wrap(labels.get(k, k), 45) for k in names], [found[k] for k in names])
         ax.set_xlim(0, 1)
-        ax.set_xlabel("importance (share of the objective's variation explained)")
-        ax.set_title(_wrap(f"for {objective.column}", 80), fontsize=10)
+        ax.set_title(_wrap(title, 80), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
+    ax.set_xlabel("importance (PED-ANOVA, sums to 1 in each panel)")
     figure.suptitle(f"Parameter importances: {tuning.name}", fontsize=11)
     return figure
 

@@ -145,6 +145,20 @@ def test_the_fresh_seeds_are_not_the_studys() -> None:
     assert [s.spawn_key for s in fresh] == [s.spawn_key for s in again[2:]]
 
 
+def test_a_repeated_package_is_copied_not_rerun(tuning_file, tmp_path) -> None:
+    variables = {CASH: {"kind": "categorical", "choices": [0, 150000], "column": "cash_yuan"}}
+    path = tuning_file(variables=variables, replications=1, trials=6, check_replications=1)
+    table = run_tune(path, workers=1, out=tmp_path / "out", plots=False, check=False).trials
+    assert len(table) == 6 and set(table.state) == {"COMPLETE"}
+    copied = table[table.same_as.notna()]
+    assert len(copied) >= 2 and (copied.seconds == 0).all()  # packages proposed while their
+    # first trial was still in flight are run again: the same package on the same seeds
+    for cash, group in table.groupby("cash_yuan"):
+        assert group["spending_yuan@chengdu"].nunique() == 1, cash  # gives the same result
+    originals = table.set_index("trial").loc[copied.same_as.astype(int)]
+    assert (originals.cash_yuan.to_numpy() == copied.cash_yuan.to_numpy()).all()
+
+
 # --------------------------------------------------------------------------- resume and sharing
 
 

@@ -317,6 +317,8 @@ class _Session:
         while self._room():
             trial = self.study.ask(spaces)
             trial.set_user_attr("session", self.tag)
+            if self._repeat(trial):
+                continue
             self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
             overrides = self.tuning.overrides(trial.params)
             yield from _tasks(self.tuning, trial.number, overrides, range(self.tuning.replications))
@@ -358,6 +360,26 @@ class _Session:
             self.ran += 1
         self.told.append(trial.number)
 
+    def _repeat(self, trial: optuna.Trial) -> bool:
+        """A package already run gives the same result on the same seeds: copy it, run nothing.
+        (NSGA-II's crossover often proposes a parent's package again.)"""
+        done = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        same = next((t for t in done if t.params == trial.params), None)
+        if same is None:
+            return False
+        for key, value in same.user_attrs.items():
+            if key.startswith(("share:", "mean:")):
+                trial.set_user_attr(key, value)
+        for name, value in same.constraints.items():
+            trial.set_constraint(name, value)
+        trial.set_user_attr("seconds", 0.0)
+        trial.set_user_attr("same_as", same.number)
+        self.study.tell(trial, same.values)
+        self.ran += 1
+        self.told.append(trial.number)
+        self._report()
+        return True
+
     def stop(self, why: str) -> None:
         """Fail the trials in flight (they are not counted, so a rerun replaces them)."""
         for entry in self.pending.values():
@@ -396,12 +418,19 @@ def objective_values(tuning: Tuning, per_rep: dict[str, np.ndarray], base: dict 
 
 
 def constraint_values(tuning: Tuning, per_rep: dict[str, np.ndarray]):
-    """(name, share reaching the target, at_least - share): Optuna's feasible is <= 0."""
+    """(name, share reaching the target, at_least - bound): Optuna's feasible is <= 0.
+
+    The bound is the share itself, or with `confidence` its one-sided Wilson lower bound.
+    """
     rows = []
     for constraint in tuning.constraints:
         reached = np.nan_to_num(per_rep[constraint.outcome.text], nan=0.0)
         share = float(np.mean(reached))
-        rows.append((constraint.name, share, constraint.at_least - share))
+        bound = share
+        if constraint.confidence is not None:
+            level = 2 * constraint.confidence - 1  # a two-sided interval's lower end
+            bound = wilson(int(round(reached.sum())), len(reached), level)[0]
+        rows.append((constraint.name, share, constraint.at_least - bound))
     return rows
 
 
@@ -542,6 +571,7 @@ def trials_table(study: optuna.Study, tuning: Tuning) -> pd.DataFrame:
             row[f"constraint:{constraint.name}"] = trial.constraints.get(constraint.name)
         row["feasible"] = feasible(trial)
         row["seconds"] = trial.user_attrs.get("seconds")
+        row["same_as"] = trial.user_attrs.get("same_as")  # a repeated package, not rerun
         row["error"] = _error(trial)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -20,6 +20,7 @@ from hubsim.experiments.tuning_file import Tuning
 
 _DPI = 110
 _FEASIBLE, _INFEASIBLE, _BEST = "#1b6ca8", "#c0392b", "#e69f00"
+_CHOICES = ("#9ecae1", "#a1d99b", "#fdae6b", "#bcbddc", "#d9d9d9", "#fa9fb5")
 
 
 def plot_study(
@@ -130,7 +131,7 @@ def _importances(study: optuna.Study, tuning: Tuning) -> Figure | None:
         ax.set_xlim(0, 1)
         ax.set_title(_wrap(title, 80), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
-    ax.set_xlabel("importance (PED-ANOVA, sums to 1 in each panel)")
+    ax.set_xlabel("importance: what sets the best 10 % of trials apart (PED-ANOVA, sums to 1)")
     figure.suptitle(f"Parameter importances: {tuning.name}", fontsize=11)
     return figure
 
@@ -145,16 +146,16 @@ def _constraint(tuning: Tuning, done: pd.DataFrame, best: FrozenTrial | None) ->
         ax = figure.add_subplot(n, 1, i + 1)
         share = done[f"share:{constraint.name}"].astype(float)
         x = done[variable.column]
-        ok = share >= constraint.at_least - 1e-12
+        ok = done[f"constraint:{constraint.name}"].astype(float) <= 0  # Optuna's feasibility
         jitter = (np.arange(len(done)) % 5 - 2) * 0.004  # trials with equal shares stay visible
-        ax.scatter(x[ok], share[ok] + jitter[ok], s=22, color=_FEASIBLE, label="meets the share")
+        ax.scatter(x[ok], share[ok] + jitter[ok], s=22, color=_FEASIBLE, label="feasible")
         ax.scatter(
             x[~ok],
             share[~ok] + jitter[~ok],
             s=22,
             marker="x",
             color=_INFEASIBLE,
-            label="misses it",
+            label="infeasible" + (" (lower bound below p)" if constraint.confidence else ""),
         )
         p = constraint.at_least
         ax.axhline(p, color="grey", ls="--", lw=1, label=f"p = {p:g}")
@@ -184,7 +185,14 @@ def _pareto(tuning: Tuning, done: pd.DataFrame, best: FrozenTrial | None) -> Fig
     figure = Figure(figsize=(7.5, 5.2), layout="constrained")
     ax = figure.add_subplot()
     x, y, ok = done[first.column], done[second.column], done.feasible.astype(bool)
-    ax.scatter(x[ok], y[ok], s=20, color="#9ecae1", label="feasible trials")
+    groups = next((v for v in tuning.variables if v.spec.kind == "categorical"), None)
+    if groups is None:
+        ax.scatter(x[ok], y[ok], s=20, color="#9ecae1", label="feasible trials")
+    else:  # a choice (e.g. who gets hukou) often splits the trials into bands: colour them
+        for choice, colour in zip(groups.spec.choices, _CHOICES, strict=False):
+            mine = ok & (done[groups.column].astype(str) == str(choice))
+            label = f"{groups.column} = {choice}"
+            ax.scatter(x[mine], y[mine], s=22, color=colour, alpha=0.6, label=label)
     if (~ok).any():
         ax.scatter(x[~ok], y[~ok], s=20, marker="x", color=_INFEASIBLE, label="infeasible")
     front = pareto_mask(np.c_[x[ok], y[ok]], [first.direction, second.direction])

@@ -113,6 +113,13 @@ class ConstraintSpec(_Strict):
 
     reached: str = Field(description="a city with a talent target in the base scenario")
     at_least: float = Field(gt=0, le=1, description="the promised probability p")
+    confidence: float | None = Field(
+        None,
+        gt=0.5,
+        lt=1,
+        description="judge the share by its one-sided Wilson lower bound at this confidence "
+        "(guards against packages that were lucky on the study's seeds); default: the share",
+    )
 
 
 class SamplerSpec(_Strict):
@@ -201,6 +208,7 @@ class Constraint:
     city: str
     at_least: float
     outcome: Outcome  # reached@city
+    confidence: float | None = None  # None: the share itself must reach at_least
 
     @property
     def name(self) -> str:
@@ -439,7 +447,7 @@ def _constraint(index: int, spec: ConstraintSpec, base: Scenario, path: Path) ->
             "{months: ...}) or move the target's dates inside it."
         )
     outcome = parse_outcome(f"reached@{city}", base)
-    return Constraint(city, spec.at_least, outcome)
+    return Constraint(city, spec.at_least, outcome, spec.confidence)
 
 
 def _target_in_run(base: Scenario, city: str) -> bool:

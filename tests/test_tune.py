@@ -263,6 +263,23 @@ def test_the_same_file_gives_the_same_trials(tuning_file, tmp_path) -> None:
     assert tables[0].cash_yuan.nunique() == 6  # seeded, not constant
 
 
+def test_trials_on_dask_match_the_local_pool(tuning_file, tmp_path) -> None:
+    from distributed import Client, LocalCluster
+
+    # four trials, all in TPE's random start-up phase: the same packages however runs interleave
+    path = tuning_file(replications=2, trials=4, check_replications=1)
+    local = run_tune(path, workers=1, out=tmp_path / "local", plots=False, check=False)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        on_dask = run_tune(path, scheduler=client, out=tmp_path / "dask", plots=False, check=False)
+    columns = ["trial", "cash_yuan", "spending_yuan@chengdu", "share:reached@chengdu>=0.5"]
+    assert on_dask.trials[columns].equals(local.trials[columns])
+
+
 # --------------------------------------------------------------------------- bad files
 
 

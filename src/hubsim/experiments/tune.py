@@ -118,6 +118,9 @@ def run_tune(
         except KeyboardInterrupt:
             session.stop("interrupted by the user")
             raise RunInterrupted(_interrupted(tuning, study, folder)) from None
+        except Exception as exc:  # e.g. an unreachable scheduler or a pool that keeps dying
+            session.stop(f"stopped: {type(exc).__name__}: {exc}")
+            raise
         finally:
             if progress is not None and hasattr(progress, "close"):
                 progress.close()

@@ -316,7 +316,7 @@ def test_trials_on_dask_match_the_local_pool(tuning_file, tmp_path) -> None:
         ),
         (
             {"sampler": "gp"},
-            ["sampler 'gp' is not known", "tpe", "nsga2"],
+            ["key 'sampler': 'gp' is not a sampler", "tpe", "nsga2"],
         ),
     ],
 )

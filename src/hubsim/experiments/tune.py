@@ -32,6 +32,7 @@ from optuna.trial import FrozenTrial, TrialState
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.errors import RunInterrupted
 from hubsim.experiments import executors
+from hubsim.experiments.tune_plots import plot_study
 from hubsim.experiments.tuning_file import TuneError, Tuning, Variable, load_tuning
 from hubsim.results import MODEL_VERSION, git_commit, versions
 from hubsim.runner import resolve
@@ -612,8 +613,6 @@ def _write_outputs(result: TuneResult, study: optuna.Study, plots: bool) -> list
         files.append(folder / "best.yaml")
         files[-1].write_text(text, encoding="utf-8")
     if plots and not result.trials.empty:
-        from hubsim.experiments.tune_plots import plot_study
-
         files += plot_study(study, tuning, result.trials, result.best, folder / "plots")
     return files
 

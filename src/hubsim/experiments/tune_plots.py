@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from optuna.trial import FrozenTrial
 
+# The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.experiments.tuning_file import Tuning
 
 _DPI = 110

@@ -155,8 +155,8 @@ class TuningFile(_Strict):
     def _known_sampler(self) -> TuningFile:
         if self.sampler.name.lower() not in SAMPLERS:
             raise ValueError(
-                f"sampler '{self.sampler.name}' is not known; use tpe (the default) or nsga2 "
-                "(for two objectives)"
+                f"key 'sampler': '{self.sampler.name}' is not a sampler; use tpe (the default) "
+                "or nsga2 (for two objectives). GPSampler is not offered: it needs PyTorch"
             )
         self.sampler.name = SAMPLERS[self.sampler.name.lower()]
         return self

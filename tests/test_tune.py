@@ -336,6 +336,18 @@ def test_a_bad_tuning_file_stops_with_exit_2_and_one_paragraph(
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.journal"))
 
 
+def test_storage_urls_and_bad_storage(tuning_file, tmp_path, capsys) -> None:
+    path = tuning_file(replications=1, trials=2, constraints=[])
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    result = run_tune(path, workers=1, storage=url, out=tmp_path / "out", plots=False, check=False)
+    study = optuna.load_study(study_name=result.tuning.study_name, storage=url)
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 2
+    for bad in (str(tmp_path / "missing" / "x.journal"), "sqlite:////missing-dir/x.db"):
+        assert main(["tune", str(path), "--storage", bad, "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err
+        assert f"--storage {bad}" in err and err.count("\n") == 1
+
+
 # --------------------------------------------------------------------------- pure parts
 
 

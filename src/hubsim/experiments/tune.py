@@ -162,7 +162,13 @@ def _folder(out: Path, tuning: Tuning) -> Path:
 def open_storage(url: str) -> optuna.storages.BaseStorage:
     """An Optuna storage: a URL (sqlite:///..., postgresql://...) or a journal file path."""
     if "://" not in url:
-        backend = optuna.storages.journal.JournalFileBackend(url)
+        try:
+            backend = optuna.storages.journal.JournalFileBackend(url)
+        except OSError as exc:
+            raise TuneError(
+                f"--storage {url}: cannot open the journal file ({exc.strerror}). Give a path in "
+                "a folder you can write to, or an Optuna storage URL (postgresql://...)."
+            ) from None
         return optuna.storages.journal.JournalStorage(backend)
     try:
         return optuna.storages.RDBStorage(url)

@@ -703,7 +703,7 @@ def _check_lines(check: Check) -> list[str]:
     for row in check.shares:
         lines.append(
             f"  {row['name']}: reached in {row['reached']} of {row['runs']} = {row['share']:.2f} "
-            f"(95 % interval {row['lo']:.2f}-{row['hi']:.2f}); promised {row['promised']:g}: "
+            f"(95 % interval {row['lo']:.3f}-{row['hi']:.3f}); promised {row['promised']:g}: "
             f"{row['verdict']}"
         )
     for row in check.objectives:

@@ -176,7 +176,7 @@ def _constraint(tuning: Tuning, done: pd.DataFrame, best: FrozenTrial | None) ->
         ax.set_ylabel(f"share of {reps} replications\nreaching {constraint.city}'s target")
         ax.legend(fontsize=8, loc="best")
         ax.grid(alpha=0.3)
-    figure.suptitle(f"Chance constraint against {variable.key}", fontsize=11)
+    figure.suptitle(f"Chance constraint, every trial: {tuning.name}", fontsize=11)
     return figure
 
 

@@ -176,7 +176,7 @@ def _complete(study: optuna.Study) -> dict[int, tuple]:
 
 
 def test_a_killed_study_resumes_keeping_every_finished_trial(tuning_file, tmp_path) -> None:
-    path = tuning_file(replications=1, trials=8, constraints=[])
+    path = tuning_file(replications=1, trials=6, constraints=[])
     tuning = load_tuning(path)
     out = tmp_path / "out"
     folder = out / tuning.name / tuning.study_id
@@ -185,16 +185,16 @@ def test_a_killed_study_resumes_keeping_every_finished_trial(tuning_file, tmp_pa
     while time.monotonic() < deadline:
         time.sleep(0.3)
         journal = folder / "study.journal"
-        if journal.exists() and len(_complete(study_of(folder, tuning))) >= 3:
+        if journal.exists() and len(_complete(study_of(folder, tuning))) >= 2:
             break
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     before = _complete(study_of(folder, tuning))
-    assert 3 <= len(before) < 8
+    assert 2 <= len(before) < 6
     result = run_tune(path, workers=1, out=out, plots=False, check=False)
     after = _complete(study_of(folder, tuning))
     assert {n: after[n] for n in before} == before  # every finished trial kept as it was
-    assert len(after) == 8  # and the rest added
+    assert len(after) == 6  # and the rest added
     # the trial the kill interrupted (if any) is failed, not counted, and said so
     states = result.trials.set_index("trial").state
     assert set(result.abandoned) == set(states.index[states == "FAIL"])
@@ -202,7 +202,7 @@ def test_a_killed_study_resumes_keeping_every_finished_trial(tuning_file, tmp_pa
 
 
 def test_two_processes_on_one_storage_share_the_study(tuning_file, tmp_path) -> None:
-    path = tuning_file(replications=1, trials=10, constraints=[])
+    path = tuning_file(replications=1, trials=8, constraints=[])
     tuning = load_tuning(path)
     storage = tmp_path / "shared.journal"
     outs = [tmp_path / "a", tmp_path / "b"]
@@ -227,7 +227,7 @@ def test_two_processes_on_one_storage_share_the_study(tuning_file, tmp_path) -> 
     assert all(told), "both processes ran trials"
     assert not set(told[0]) & set(told[1])  # no trial run twice
     assert set(told[0]) | set(told[1]) == complete  # none lost
-    assert 10 <= len(complete) <= 12  # the target, overshot at most by one trial in flight each
+    assert 8 <= len(complete) <= 10  # the target, overshot at most by one trial in flight each
 
 
 def test_ctrl_c_keeps_the_finished_trials_and_fails_those_in_flight(tuning_file, tmp_path):
@@ -243,7 +243,7 @@ def test_ctrl_c_keeps_the_finished_trials_and_fails_those_in_flight(tuning_file,
             break
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
-    assert process.returncode == 130
+    assert process.returncode == 130, err.decode()[-3000:]
     assert "interrupted" in err.decode() and "Run the same command again" in err.decode()
     study = study_of(folder, tuning)
     assert len(_complete(study)) >= 2

@@ -37,6 +37,7 @@ from hubsim.experiments.tuning_file import TuneError, Tuning, Variable, load_tun
 from hubsim.results import MODEL_VERSION, git_commit, versions
 from hubsim.runner import resolve
 
+JOURNAL_GRACE_S = 5
 BASE_POINT = -1  # the point number of the base scenario's runs (extra measures)
 SAMPLER_STREAM = 7_1300  # spawn key of the sampler's seed, apart from replication children
 Progress = Callable[[int, int, int, int, str], None]  # done, total, failed, before, best
@@ -162,8 +163,11 @@ def _folder(out: Path, tuning: Tuning) -> Path:
 def open_storage(url: str) -> optuna.storages.BaseStorage:
     """An Optuna storage: a URL (sqlite:///..., postgresql://...) or a journal file path."""
     if "://" not in url:
+        # A session killed while writing leaves the lock behind; Optuna breaks a lock after its
+        # grace period (30 s by default). Writes take milliseconds: 5 s is still generous.
+        lock = optuna.storages.journal.JournalFileSymlinkLock(url, grace_period=JOURNAL_GRACE_S)
         try:
-            backend = optuna.storages.journal.JournalFileBackend(url)
+            backend = optuna.storages.journal.JournalFileBackend(url, lock_obj=lock)
         except OSError as exc:
             raise TuneError(
                 f"--storage {url}: cannot open the journal file ({exc.strerror}). Give a path in "
@@ -393,8 +397,10 @@ class _Session:
     def stop(self, why: str) -> None:
         """Fail the trials in flight (they are not counted, so a rerun replaces them)."""
         for entry in self.pending.values():
-            entry["trial"].set_user_attr("stopped", why)
-            self.study.tell(entry["trial"], state=TrialState.FAIL, skip_if_finished=True)
+            # best effort: a trial the interruption caught half-told is failed on resume
+            with contextlib.suppress(Exception):
+                entry["trial"].set_user_attr("stopped", why)
+                self.study.tell(entry["trial"], state=TrialState.FAIL, skip_if_finished=True)
         self.pending.clear()
 
     def _report(self) -> None:

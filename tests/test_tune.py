@@ -159,6 +159,29 @@ def test_a_repeated_package_is_copied_not_rerun(tuning_file, tmp_path) -> None:
     assert (originals.cash_yuan.to_numpy() == copied.cash_yuan.to_numpy()).all()
 
 
+def test_two_objectives_give_a_pareto_front_against_the_base(tuning_file, tmp_path) -> None:
+    objectives = [
+        {"minimize": "spending_yuan@chengdu"},
+        {"maximize": "talent@chengdu@2010-12", "measure": "extra"},
+    ]
+    path = tuning_file(
+        objectives=objectives, constraints=[], replications=1, trials=5, check_replications=2,
+        sampler={"name": "nsga2", "population": 4},
+    )  # fmt: skip
+    result = run_tune(path, workers=1, out=tmp_path / "out")
+    study = study_of(result.folder, result.tuning)
+    assert result.best.number in {t.number for t in study.best_trials}
+    # the extra talent is the trial's talent minus the base's on the same seed
+    base = study.user_attrs["base_outcomes"]["talent@chengdu@2010-12"][0]
+    for trial in study.get_trials(states=(TrialState.COMPLETE,)):
+        mean = trial.user_attrs["mean:talent@chengdu@2010-12"]
+        assert trial.values[1] == pytest.approx(mean - base)
+    assert "pareto.png" in {p.name for p in result.files}
+    assert [row["column"] for row in result.check.objectives] == [
+        "spending_yuan@chengdu", "extra:talent@chengdu@2010-12",
+    ]  # fmt: skip
+
+
 # --------------------------------------------------------------------------- resume and sharing
 
 

@@ -298,6 +298,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         plots=not args.no_plots,
         check=not args.no_check,
         progress=None if args.quiet else _TuneProgress(),
+        announce=None if args.quiet else _say_progress,
     )
     if not args.quiet:
         print(summary_text(result))

@@ -83,6 +83,7 @@ def run_tune(
     plots: bool = True,
     check: bool = True,
     progress: Progress | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> TuneResult:
     """Run (or resume) the study of a tuning file until it holds `trials` counted trials.
 
@@ -97,6 +98,7 @@ def run_tune(
         plots: draw the figures into `plots/`.
         check: run the best package on fresh seeds (not the study's) and report it.
         progress: called after each trial with (done, total, failed, done before, best so far).
+        announce: called with a line before the steps that run without a progress bar.
 
     Raises:
         TuneError: a bad tuning file, folder or storage (nothing is run).
@@ -112,9 +114,12 @@ def run_tune(
         study = open_study(tuning, url)
         abandoned = fail_abandoned(study)
     session = _Session(tuning, study, wanted, progress)
+    say = announce or (lambda _line: None)
     with _quiet_optuna(), contextlib.ExitStack() as stack:
         runner = _Runner(workers, scheduler, stack)
         try:
+            if tuning.needs_base and "base_outcomes" not in study.user_attrs:
+                say(f"running the base scenario on the study's {tuning.replications} seeds")
             base = _base_values(tuning, study, runner)
             session.run(runner, base)
         except KeyboardInterrupt:
@@ -127,7 +132,10 @@ def run_tune(
             if progress is not None and hasattr(progress, "close"):
                 progress.close()
         best = best_trial(study, tuning)
-        fresh = run_check(tuning, study, best, runner, folder) if check and best else None
+        fresh = None
+        if check and best is not None:
+            say(f"checking trial {best.number} on {tuning.spec.check_replications} fresh seeds")
+            fresh = run_check(tuning, study, best, runner, folder)
     result = TuneResult(
         tuning,
         folder,

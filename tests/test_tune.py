@@ -182,6 +182,22 @@ def test_two_objectives_give_a_pareto_front_against_the_base(tuning_file, tmp_pa
     ]  # fmt: skip
 
 
+def test_a_failing_trial_is_recorded_and_the_study_goes_on(tuning_file, tmp_path) -> None:
+    key = "programmes[city=nanjing,instrument=hukou,end=2020-03]"
+    variables = {  # each value is valid alone; a start after the end fails in the run
+        f"{key}.start": {"kind": "categorical", "choices": ["2018-03", "2020-01"]},
+        f"{key}.end": {"kind": "categorical", "choices": ["2019-01", "2018-06"]},
+    }
+    path = tuning_file(variables=variables, constraints=[], replications=1, trials=8)
+    result = run_tune(path, workers=1, out=tmp_path / "out", plots=False, check=False)
+    table = result.trials
+    starts, ends = table[f"{key}.start"], table[f"{key}.end"]
+    assert len(table) == 8 and result.failed == (table.state == "FAIL").sum() > 0
+    assert ((table.state == "FAIL") == (starts == "2020-01")).all()
+    assert table.error[table.state == "FAIL"].str.contains("before it starts").all()
+    assert (table.error[table.state == "COMPLETE"] == "").all() and (ends.notna()).all()
+
+
 # --------------------------------------------------------------------------- resume and sharing
 
 

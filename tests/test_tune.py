@@ -22,9 +22,10 @@ from scipy.stats import binomtest
 
 from hubsim.cli import main
 from hubsim.experiments import executors
-from hubsim.experiments.tune import knee, objective_values, run_tune, wilson
+from hubsim.experiments.tune import _tasks, check_tasks, knee, objective_values, run_tune, wilson
 from hubsim.experiments.tune_plots import pareto_mask
 from hubsim.experiments.tuning_file import load_tuning
+from hubsim.runner import replication_seeds, resolve
 from hubsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,14 +136,22 @@ def test_tune_finds_the_minimal_subsidy_that_bisection_finds(tuning_file, tmp_pa
     assert names == ["constraint.png", "history.png", "importances.png"]
 
 
-def test_the_fresh_seeds_are_not_the_studys() -> None:
-    seeds = np.random.SeedSequence(20100101).spawn(2 + 4)
-    study, fresh = seeds[:2], seeds[2:]
-    first = {tuple(s.generate_state(4)) for s in study}
-    assert not first & {tuple(s.generate_state(4)) for s in fresh}
-    # and they are what hubsim run --replications 6 would give as its replications 2 to 5
-    again = np.random.SeedSequence(20100101).spawn(6)
-    assert [s.spawn_key for s in fresh] == [s.spawn_key for s in again[2:]]
+def test_the_check_runs_on_fresh_seeds_not_the_studys(tuning_file) -> None:
+    tuning = load_tuning(tuning_file(replications=3, check_replications=5))
+
+    def seeds(tasks) -> list[tuple]:  # the child SeedSequence each run starts from (run_task)
+        return [
+            tuple(replication_seeds(resolve(t.base, overrides=list(t.overrides)))[t.replication]
+                  .generate_state(4))
+            for t in tasks
+        ]  # fmt: skip
+
+    study = seeds(_tasks(tuning, 0, (), range(3)))
+    fresh = seeds(check_tasks(tuning, 0, ()))
+    assert len(set(fresh)) == 5 and not set(fresh) & set(study)
+    # they are what `hubsim run BASE --replications 8` gives as its replications 3 to 7
+    expected = np.random.SeedSequence(tuning.base.seed).spawn(8)[3:]
+    assert fresh == [tuple(s.generate_state(4)) for s in expected]
 
 
 def test_a_repeated_package_is_copied_not_rerun(tuning_file, tmp_path) -> None:

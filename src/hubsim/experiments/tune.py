@@ -532,13 +532,11 @@ def run_check(tuning: Tuning, study, best: FrozenTrial, runner: _Runner, folder:
         ):
             old.pop("study")
             return Check(**old)
-    scenario = resolve(tuning.base, replications=first + n)
-    reps = range(first, first + n)
-    tasks = _tasks(tuning, best.number, tuning.overrides(best.params), reps, scenario)
+    tasks = check_tasks(tuning, best.number, tuning.overrides(best.params))
     values = _collect(runner.results(tasks), f"the check of trial {best.number}")
     base = None
     if tuning.needs_base:
-        base_tasks = _tasks(tuning, BASE_POINT, (), reps, scenario)
+        base_tasks = check_tasks(tuning, BASE_POINT, ())
         base = _collect(runner.results(base_tasks), "the base run on fresh seeds")
     result = Check(best.number, first, n)
     for constraint in tuning.constraints:
@@ -565,6 +563,14 @@ def run_check(tuning: Tuning, study, best: FrozenTrial, runner: _Runner, folder:
         )
     saved.write_text(json.dumps({"study": tuning.study_name, **result.__dict__}, indent=2))
     return result
+
+
+def check_tasks(tuning: Tuning, point: int, overrides: tuple) -> Iterator[executors.RunTask]:
+    """Runs on fresh seeds: replications R to R+M-1 of the base with R+M replications, i.e.
+    children R, R+1, ... of the seed's SeedSequence (the study's are children 0 to R-1)."""
+    first, n = tuning.replications, tuning.spec.check_replications
+    scenario = resolve(tuning.base, replications=first + n)
+    return _tasks(tuning, point, overrides, range(first, first + n), scenario)
 
 
 def _interval(objective, values: dict, base: dict | None) -> dict:

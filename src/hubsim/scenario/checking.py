@@ -164,6 +164,10 @@ def _describe_error(
         return f"{name} is missing; add it"
     if kind == "too_short":
         return f"{name} is empty; give at least one entry"
+    if kind == "too_long":
+        return (
+            f"{name} has {ctx.get('actual_length')} entries; give at most {ctx.get('max_length')}"
+        )
     got = _lookup(data, loc)
     text = _friendly(kind, ctx, err["msg"], got)
     if not loc:  # a rule over the whole file: its text says which keys

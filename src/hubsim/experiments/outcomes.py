@@ -13,6 +13,7 @@ import pandas as pd
 from hubsim.engine.cities import NODES
 from hubsim.engine.phases.record import METRICS
 from hubsim.output import summary
+from hubsim.output.tables import NOT_APPLICABLE
 from hubsim.scenario import CITY_KEYS, Scenario, month_index
 
 # Per-replication outcomes of `output.summary.summarize` (booleans become 0/1): (what, unit).
@@ -89,6 +90,8 @@ def parse_outcome(text: str, scenario: Scenario) -> Outcome:
         name, city, month = parts
         _check(name, METRICS, "metric")
         _check(city, NODES, "city")
+        if name in NOT_APPLICABLE.get(city, ()):
+            raise OutcomeError(f"{name} does not apply to {city} (it has no office seats)")
         _check_month(month, scenario)
         return Outcome(str(text), name, city, month)
     if len(parts) == 2:

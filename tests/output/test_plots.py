@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import warnings
@@ -463,3 +464,13 @@ def test_a_one_month_run_draws_points_and_says_so_without_warning(tmp_path: Path
     assert panel.lines[0].get_marker() == "o"
     low, high = panel.get_xlim()
     assert high - low > 30  # days around the month, not a collapsed axis
+
+
+@pytest.mark.parametrize("n_months", [2, 30])
+def test_short_spans_pick_date_ticks_without_warning(n_months: int) -> None:
+    city_month, _flows, summary = make_run(n_cities=3, n_rep=1, n_months=n_months)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for build in (plots._talent_figure, plots._rent_wage_figure):
+            fig = build(city_month, summary)
+            fig.savefig(io.BytesIO(), format="png", dpi=40)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap, LogNorm, Normalize
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import MONTHLY, AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
@@ -328,6 +328,8 @@ def _short_run_note(stats: pd.DataFrame) -> str:
 def _date_axis(ax: Axes) -> None:
     """Few, short date ticks: years when the span allows, months otherwise."""
     locator = AutoDateLocator(minticks=3, maxticks=6)
+    # Without 12 some spans of two to three years fit no monthly step and warn.
+    locator.intervald[MONTHLY] = [1, 2, 3, 4, 6, 12]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
 

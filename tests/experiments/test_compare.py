@@ -147,6 +147,15 @@ def test_attainment_has_the_paired_cost_and_no_spending_per_net_talent(same_and_
         assert policy.cost_per_extra_talent_yuan == pytest.approx(expected)
 
 
+def test_targets_after_the_horizon_are_not_judged_rather_than_absent(same_and_policy):
+    comparison, _ = same_and_policy
+    assert comparison.attainment.target_note.str.contains("after the horizon").all()
+    fig = compare_report.attainment_heatmap(comparison)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("not judged:\nafter the horizon") == 13 * 3
+    assert "no target" not in texts
+
+
 def test_every_efficiency_point_is_named_and_every_figure_stamped(same_and_policy):
     comparison, _ = same_and_policy
     figures = compare_report.figures(comparison)

@@ -33,6 +33,11 @@ CAVEATS = [
 ]
 
 
+def _tight(fig: Figure, right: float = 1.0) -> None:
+    """Tight layout leaving a strip at the foot for the stamp (and `right` for outside legends)."""
+    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), right, 1))
+
+
 def _names() -> dict[str, str]:
     return city_table()["name"].to_dict()
 
@@ -71,7 +76,7 @@ def overlay_figure(comparison: Comparison) -> Figure:
     fig.suptitle(f"Talent (million people) by scenario: mean and 95 % range of {reps} replications")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -95,7 +100,7 @@ def difference_figure(comparison: Comparison) -> Figure:
     )
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -108,16 +113,21 @@ def attainment_heatmap(comparison: Comparison) -> Figure:
     reached, ghost = reached.loc[list(CITY_KEYS), order], ghost.loc[list(CITY_KEYS), order]
     fig, ax = subplots(figsize=(1.6 * len(order) + 3.5, 6.5))
     image = ax.imshow(reached.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    notes = table.pivot(index="city", columns="scenario", values="target_note")
+    notes = notes.loc[list(CITY_KEYS), order].fillna("")
     for (i, j), value in np.ndenumerate(reached.to_numpy()):
         mark = "\nghost" if ghost.iloc[i, j] >= 0.5 else ""
-        text = "no target" if np.isnan(value) else f"{value:.0%}{mark}"
+        note = str(notes.iloc[i, j])
+        why = "after the horizon" if "after the horizon" in note else "starts before the run"
+        missing = f"not judged:\n{why}" if note.startswith("not judged") else "no target"
+        text = missing if np.isnan(value) else f"{value:.0%}{mark}"
         ax.text(j, i, text, ha="center", va="center", fontsize=9)
     names = _names()
     ax.set_yticks(range(len(reached)), [names[c] for c in reached.index])
     ax.set_xticks(range(len(order)), order, rotation=20, ha="right")
     ax.set_title("Share of replications reaching the talent target by its date")
     fig.colorbar(image, ax=ax, label="share of replications", fraction=0.04)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -163,7 +173,7 @@ def efficiency_figure(comparison: Comparison) -> Figure:
     ax.add_artist(ax.legend(handles=scenario_handles, title="scenario (colour)", **outside))
     outside.update(loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=8)
     ax.legend(handles=city_handles, title="city (marker)", **outside)
-    fig.tight_layout()
+    _tight(fig, right=0.8)
     return fig
 
 
@@ -228,9 +238,7 @@ def figures(comparison: Comparison) -> dict[str, Figure]:
     built = {}
     for name, build in FIGURES.items():
         fig = build(comparison)
-        if comparison.stamp:
-            fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), 1, 1))  # room for the stamp
-            stamp_figure(fig, comparison.stamp)
+        stamp_figure(fig, comparison.stamp)
         built[name] = fig
     return built
 

@@ -97,9 +97,18 @@ def _attainment_rows(arms: list[Arm]) -> list[dict]:
                     "talent_end_hi95": hi,
                     "spending_yuan": float(spent),
                     "net_talent_gained": float(mine.net_talent_gained.mean()),
+                    "target_note": _first_note(mine),
                 }
             )
     return rows
+
+
+def _first_note(per_rep: pd.DataFrame) -> str:
+    """The city's target note ('judged', 'not judged: ...', '' without a target)."""
+    if "target_note" not in per_rep or per_rep.empty:
+        return ""
+    note = per_rep["target_note"].iloc[0]
+    return note if isinstance(note, str) else ""
 
 
 def paired_differences(arms: list[Arm], metric: str = "talent") -> pd.DataFrame:

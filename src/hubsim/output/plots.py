@@ -224,8 +224,8 @@ def _save(fig: Figure, path: Path) -> Path:
     256-colour palette, visually lossless for line art, to stay under 300 KB.
     """
     buffer = io.BytesIO()
-    # zlib level 3 instead of 6: a third less encoding time for files about 5 % larger
-    fig.savefig(buffer, format="png", dpi=_DPI, pil_kwargs={"compress_level": 3})
+    # zlib level 1 instead of 6: half the encoding time for files about 10 % larger
+    fig.savefig(buffer, format="png", dpi=_DPI, pil_kwargs={"compress_level": 1})
     if buffer.tell() <= _PALETTE_ABOVE_BYTES:
         path.write_bytes(buffer.getvalue())
         return path
@@ -481,24 +481,16 @@ def _annotate_cells(
     fontsize: float = 7,
 ) -> None:
     """Write each cell's value, switching to white text on dark cells for contrast."""
+    # One colour look-up for the whole table, not one per cell.
+    shades = np.ma.filled(norm(np.ma.masked_invalid(values)), 0.0)
+    rgb = cmap(np.asarray(shades, dtype=float))[..., :3]
+    dark = rgb @ np.array([0.299, 0.587, 0.114]) < 0.5
+    style = {"ha": "center", "va": "center", "fontsize": fontsize, "in_layout": False}
     for (row, col), value in np.ndenumerate(values):
         if np.isnan(value):
             continue
-        shade = norm(value)
-        red, green, blue, _alpha = cmap(0.0 if np.ma.is_masked(shade) else shade)
-        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
-        ax.text(
-            col,
-            row,
-            fmt(value),
-            ha="center",
-            va="center",
-            fontsize=fontsize,
-            color="white" if dark else "black",
-            # Inside the axes: left out of constrained layout, which would measure each of
-            # the hundreds of labels on every pass (most of a heatmap's drawing time).
-            in_layout=False,
-        )
+        colour = "white" if dark[row, col] else "black"
+        ax.text(col, row, fmt(value), color=colour, **style)
 
 
 def _short_number(value: float) -> str:

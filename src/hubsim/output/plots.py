@@ -396,12 +396,15 @@ def _talent_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     ncols = 4
     nrows = math.ceil((len(cities) + 1) / ncols)  # +1 keeps a slot free for the legend
     fig, axes = subplots(nrows, ncols, figsize=(12, 2.3 * nrows + 0.9), squeeze=False)
-    top = 0.8 if _short_run_note(stats) else 0.55
-    _margins(fig, left=1.05, right=0.2, top=top, bottom=0.55, wspace=0.55, hspace=0.55)
+    top = 0.9 if _short_run_note(stats) else 0.65
+    _margins(fig, left=1.05, right=0.2, top=top, bottom=0.55, wspace=0.55, hspace=0.4)
     flat = axes.ravel()
-    for ax, city in zip(flat, cities, strict=False):
+    for i, (ax, city) in enumerate(zip(flat, cities, strict=False)):
         _talent_panel(ax, stats[stats["city"] == city], n_rep, targets.get(city), xlim)
         ax.set_title(names.get(city, city), fontsize=11)
+        # Every panel spans the same dates: years under the lowest panel of each column only
+        # (fewer labels to draw, and less to read).
+        ax.tick_params(axis="x", labelbottom=i + ncols >= len(cities))
     one_month = stats["date"].nunique() == 1
     _talent_legend(flat[len(cities)], n_rep, any(c in targets for c in cities), one_month)
     for ax in flat[len(cities) + 1 :]:

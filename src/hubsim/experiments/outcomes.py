@@ -34,14 +34,10 @@ SUMMARY_COLUMNS = {
 # Paired against the sweep's reference point on the same replication seeds: (what, unit, the
 # summary columns each run records for them).
 PAIRED_COLUMNS = {
-    "extra_talent": ("extra talent at the end against the reference", "people", ("talent_end",)),
-    "extra_spending_yuan": (
-        "extra programme spending against the reference",
-        "yuan",
-        ("spending_yuan",),
-    ),
+    "extra_talent": ("extra talent at the end vs reference", "people", ("talent_end",)),
+    "extra_spending_yuan": ("extra spending vs reference", "yuan", ("spending_yuan",)),
     "cost_per_extra_talent_yuan": (
-        "extra spending per extra talent against the reference",
+        "cost per extra talent vs reference",
         "yuan per person",
         ("talent_end", "spending_yuan"),
     ),

@@ -105,9 +105,9 @@ def _outcome_figure(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Pa
         how = f"paired with point {sweep.reference_point} on the same seeds; " + (
             "mean extra spending / mean extra talent" if outcome.name == paired.COST else how
         )
-    fig.suptitle(
-        f"{outcome.label}\n{how}{pooled}, {len(rows)} runs; dots: single runs", fontsize=10
-    )
+    text = f"{outcome.label}\n{how}{pooled}, {len(rows)} runs; dots: single runs"
+    width = int(5.2 * ncols * 13)  # characters that fit the figure's width at this size
+    fig.suptitle("\n".join(_wrap(line, width) for line in text.split("\n")), fontsize=10)
     stamp_figure(fig, sweep_stamp(sweep))
     fig.savefig(path, dpi=_DPI)
     return path
@@ -139,7 +139,7 @@ def _panel(ax: Axes, rows: pd.DataFrame, parameter: Parameter, outcome: Outcome,
             ax.vlines(at, stats["lo"], stats["hi"], color=_LINE, alpha=0.35, lw=1.2)
         ax.scatter(at, stats["mean"], s=14, color=_LINE, zorder=3)
     ax.set_xlabel(_wrap(parameter.label))
-    ax.set_ylabel(_wrap(f"{outcome.what} ({outcome.unit})"))
+    ax.set_ylabel(_wrap(f"{outcome.what} ({outcome.unit})", 40))
     if outcome.unit.startswith("share"):
         ax.set_ylim(-0.05, 1.05)
     _axis_units(ax.yaxis)

@@ -44,7 +44,7 @@ _STATUS_COLOURS = {
 _CITY_COLOURS = [*matplotlib.colormaps["tab10"].colors, "#000000", "#f0027f", "#393b79"]
 _THOUSANDS = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 # Plain decimals on log axes: policy readers shouldn't have to decode powers of ten.
-_PLAIN = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+_PLAIN = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 10 or v == round(v) else f"{v:g}")
 
 
 def plot_run(
@@ -617,7 +617,7 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     ax_rest.set_title("With the rest of China\n(own colour scale)", fontsize=10)
     years = flows_year["year"]
     n_rep = int(flows_year["replication"].nunique())
-    span = f"{years.min()}–{years.max()}"
+    span = f"{years.min()}–{years.max()}" if years.max() > years.min() else f"{years.min()}"
     fig.suptitle(_with_reps(f"Moves {span}, all degrees, thousand people", n_rep, band=False))
     return fig
 
@@ -763,6 +763,9 @@ def _spending_panel(
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(_PLAIN)
     left, right = ax.get_xlim()
+    if ax.get_xscale() == "linear" and (values[ok] >= 0).all():
+        left = 0.0  # no negative axis for spending that is zero or more
+        right = right if values[ok].max() > 0 else 1.0  # all zero: a plain 0-1 axis
     ax.set_xlim(left, right * (1.8 if ax.get_xscale() == "log" else 1.18))
     for y, value, missing in zip(ypos, values, missing_label, strict=True):
         text = missing if pd.isna(value) else _money_label(value)
@@ -818,6 +821,8 @@ def _spending_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     else:
         ax_year.text(0.5, 0.5, "No programme spending in this run", transform=ax_year.transAxes,
                      ha="center", va="center", color="#555555")  # fmt: skip
+        ax_year.set_xticks([])
+        ax_year.set_yticks([])
     ax_year.set_xlabel("Calendar year" + ("   (partial years: fewer months)" if partial else ""))
     ax_year.set_ylabel("Billion yuan per year")
     ax_year.set_title("Per calendar year")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -530,3 +531,19 @@ def test_a_sweep_without_paired_outcomes_keeps_its_id(sweep_file) -> None:
     content = {"sweep": written, "base_sha256": sweep.base.digest(), "model_version": "1"}
     text = json.dumps(content, sort_keys=True).encode()
     assert sweep.sweep_id == hashlib.sha256(text).hexdigest()[:12]
+
+
+def test_a_heatmap_of_a_constant_or_missing_outcome_draws_without_warning(
+    sweep_file, tmp_path: Path
+) -> None:
+    from hubsim.experiments import sweep_plots
+
+    sweep = load_sweep(sweep_file(tiny()))
+    rows = sweep.points.reset_index().assign(replication=0)
+    rows["reached@wuhan"] = np.nan  # 6 months: no target date inside the run
+    rows["talent@chengdu@2010-06"] = 5.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for outcome in sweep.outcomes[::2]:
+            path = sweep_plots._heatmap(rows, sweep, outcome, tmp_path / f"{outcome.name}.png")
+            assert path.read_bytes()[:4] == b"\x89PNG"

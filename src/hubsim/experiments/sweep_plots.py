@@ -161,13 +161,22 @@ def _band(grouped) -> pd.DataFrame:
 def _heatmap(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Path) -> Path:
     first, second = sweep.parameters
     table = rows.pivot_table(
-        index=first.column, columns=second.column, values=outcome.text, aggfunc="mean"
+        index=first.column,
+        columns=second.column,
+        values=outcome.text,
+        aggfunc="mean",
+        dropna=False,  # an outcome with no value (NaN) keeps its cells, drawn blank
     )
     fig, ax = subplots(
         figsize=(max(5.5, 0.75 * table.shape[1] + 3), max(4.0, 0.5 * table.shape[0] + 2)),
         layout="constrained",
     )
-    image = ax.imshow(table.to_numpy(), cmap="viridis", aspect="auto", origin="lower")
+    values = table.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    if low == high:  # one value (or none): a colour scale around it, not a collapsed one
+        low, high = low - 0.5, high + 0.5
+    image = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower", vmin=low, vmax=high)
     ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns])
     ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
     ax.set_xlabel(_wrap(second.label))

@@ -285,14 +285,14 @@ def _metric_stats(city_month: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, 
     rows = city_month.loc[(city_month["metric"] == metric) & (city_month["city"] != _REST)]
     rows = rows.assign(date=pd.to_datetime(rows["date"]))
     grouped = rows.groupby(["city", "date"])["value"]
+    n_rep = int(rows["replication"].nunique())
+    mean = grouped.mean()
+    if n_rep == 1:  # one value per month: its own band, without two grouped quantiles
+        return pd.DataFrame({"mean": mean, "lo": mean, "hi": mean}).reset_index(), n_rep
     stats = pd.DataFrame(
-        {
-            "mean": grouped.mean(),
-            "lo": grouped.quantile(0.025),
-            "hi": grouped.quantile(0.975),
-        }
+        {"mean": mean, "lo": grouped.quantile(0.025), "hi": grouped.quantile(0.975)}
     ).reset_index()
-    return stats, int(rows["replication"].nunique())
+    return stats, n_rep
 
 
 def _draw_series(ax: Axes, stats: pd.DataFrame, n_rep: int, scale: float, **style) -> None:

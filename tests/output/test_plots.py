@@ -474,3 +474,19 @@ def test_short_spans_pick_date_ticks_without_warning(n_months: int) -> None:
         for build in (plots._talent_figure, plots._rent_wage_figure):
             fig = build(city_month, summary)
             fig.savefig(io.BytesIO(), format="png", dpi=40)
+
+
+def test_run_figures_use_fixed_margins_not_constrained_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Constrained layout measured every label on each pass: most of the figures' time."""
+    engines = []
+    save = plots._save
+    monkeypatch.setattr(
+        plots,
+        "_save",
+        lambda fig, path: (engines.append(fig.get_layout_engine()), save(fig, path))[1],
+    )
+    city_month, flows, summary = make_run(n_cities=13, n_rep=1)
+    plots.plot_run(city_month, flows, summary, tmp_path)
+    assert engines == [None] * len(ALL_FILES)

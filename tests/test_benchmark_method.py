@@ -54,3 +54,17 @@ def test_fastest_uses_the_months_every_run_has_and_refuses_non_replicates():
     different = [_run([1.0, 2.0, 3.0]), _run([1.0, 2.0, 3.0], workers=(10, 12, 11))]
     with pytest.raises(RuntimeError, match="not replicates"):
         bench.fastest(different, months_asked=3)
+
+
+def test_the_baseline_benchmark_prints_simulation_and_figures_apart(monkeypatch, capsys) -> None:
+    path = ROOT / "benchmarks" / "baseline.py"
+    spec = importlib.util.spec_from_file_location("hubsim_benchmark_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    timings = iter([(6.0, 300.0, {"simulate_s": 2.5, "figures_s": 1.75})])
+    monkeypatch.setattr(module, "run_once", lambda _out: next(timings))
+    monkeypatch.setattr("sys.argv", ["baseline.py"])
+    module.main()
+    printed = capsys.readouterr().out
+    assert "(simulation 2.5 s, figures 1.8 s)" in printed
+    assert "simulation_s=2.5 figures_s=1.75" in printed and "=met" in printed

@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.legend import Legend
 
 from hubsim.cli import main
+from hubsim.experiments import compare_report
 from hubsim.experiments.compare import compare
 from hubsim.output import run_folder
 
@@ -184,3 +186,40 @@ def test_a_damaged_run_folder_is_one_paragraph_naming_the_file(
     assert "run the scenario again" in err or "run its scenario again" in err, err
     for internal in ("Arrow", "JSONDecodeError", "KeyError", "Errno"):
         assert internal not in err, err
+
+
+def test_attainment_has_the_paired_cost_and_no_spending_per_net_talent(same_and_policy):
+    comparison, _ = same_and_policy
+    table = comparison.attainment
+    assert not [c for c in table.columns if "per_net_talent" in c]
+    policy = table[table.scenario == "chengdu-cash"].set_index("city").loc["chengdu"]
+    assert policy.extra_spending_vs_first_yuan > 0
+    if policy.extra_talent_vs_first > 0:
+        expected = policy.extra_spending_vs_first_yuan / policy.extra_talent_vs_first
+        assert policy.cost_per_extra_talent_yuan == pytest.approx(expected)
+
+
+def test_targets_after_the_horizon_are_not_judged_rather_than_absent(same_and_policy):
+    comparison, _ = same_and_policy
+    assert comparison.attainment.target_note.str.contains("after the horizon").all()
+    fig = compare_report.attainment_heatmap(comparison)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("not judged:\nafter the horizon") == 13 * 3
+    assert "no target" not in texts
+
+
+def test_every_efficiency_point_is_named_and_every_figure_stamped(same_and_policy):
+    comparison, _ = same_and_policy
+    figures = compare_report.figures(comparison)
+    ax = figures["spending_efficiency.png"].axes[0]
+    points = [c for c in ax.collections if len(c.get_offsets())]
+    assert len(points) == 13 * 2  # 13 cities x the two scenarios after the first
+    # each point has its own (marker, colour): the legends name them all
+    styles = {(p.get_paths()[0].vertices.tobytes(), tuple(p.get_facecolor()[0])) for p in points}
+    assert len(styles) == 26
+    legend_names = {t.get_text() for legend in ax.findobj(Legend) for t in legend.get_texts()}
+    assert {"Beijing", "Xi'an", "Guiyang", "twin", "chengdu-cash"} <= legend_names
+    assert "baseline vs twin vs chengdu-cash" in comparison.stamp
+    assert "--months 30" in comparison.stamp and "--scale 20000" in comparison.stamp
+    for fig in figures.values():
+        assert any(comparison.stamp[:40] in t.get_text() for t in fig.texts)

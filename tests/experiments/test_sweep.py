@@ -5,6 +5,7 @@ Runs are tiny (6-36 months, 20,000-50,000 people per agent); the Dask cluster is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -490,3 +492,106 @@ def test_a_damaged_sweep_manifest_is_one_paragraph_with_the_fix(
     assert "delete it" in err and "run the same command again" in err
     assert not list((folder / "runs").iterdir())  # nothing ran
     assert not (folder / "LOCK").exists()
+
+
+# --------------------------------------------------------------------------- paired outcomes
+
+
+def paired_spec(**changes) -> dict:
+    """Shenzhen's cash (from 2016) over 36 months from 2014: 3 amounts x 2 replications."""
+    spec = tiny(
+        set={"months": 36, "scale": 50000, "start": "2014-01"},
+        parameters={"programmes[city=shenzhen,instrument=cash].amount": [0, 15000, 60000]},
+        outcomes=[
+            "talent_end@shenzhen",
+            "extra_talent@shenzhen",
+            "extra_spending_yuan@shenzhen",
+            "cost_per_extra_talent_yuan@shenzhen",
+        ],
+    )
+    spec.update(changes)
+    return spec
+
+
+def test_paired_outcomes_differ_from_the_reference_run_on_the_same_seed(
+    sweep_file, tmp_path: Path
+) -> None:
+    # the baseline pays Shenzhen 15,000 yuan: the base scenario is point 1, not an added run
+    path = sweep_file(paired_spec())
+    sweep = load_sweep(path)
+    assert sweep.reference_point == 1 and len(sweep.points) == 3
+    result = run_sweep(path, workers=2, out=tmp_path, plots=True)
+    rows = result.rows.set_index(["point", "replication"])
+    for point in range(3):
+        for rep in range(2):
+            talent = rows.loc[(point, rep), "talent_end@shenzhen"]
+            extra = talent - rows.loc[(1, rep), "talent_end@shenzhen"]
+            assert rows.loc[(point, rep), "extra_talent@shenzhen"] == extra
+    assert (rows.loc[1, "extra_talent@shenzhen"] == 0).all()
+    summary = result.summary.set_index("point")
+    assert summary.reference.tolist() == [False, True, False]
+    more = summary.loc[2]  # 60,000 yuan against 15,000: more spending
+    assert more["extra_spending_yuan@shenzhen"] > 0
+    cost = more["cost_per_extra_talent_yuan@shenzhen"]
+    if more["extra_talent@shenzhen"] > 0:  # a ratio of the paired means, not a mean of ratios
+        assert cost == more["extra_spending_yuan@shenzhen"] / more["extra_talent@shenzhen"]
+    else:
+        assert np.isnan(cost)
+    assert np.isnan(summary.loc[1, "cost_per_extra_talent_yuan@shenzhen"])
+    assert (result.folder / "plots" / "cost_per_extra_talent_yuan_shenzhen.png").exists()
+
+
+def test_a_named_reference_point_is_added_when_no_point_has_its_values(
+    sweep_file, tmp_path: Path
+) -> None:
+    spec = paired_spec(
+        parameters={"programmes[city=shenzhen,instrument=cash].amount": [30000, 60000]},
+        reference={"programmes[city=shenzhen,instrument=cash].amount": 0},
+        replications=1,
+        set=dict(TINY),
+    )
+    sweep = load_sweep(sweep_file(spec))
+    assert sweep.reference_point == 2
+    assert sweep.points.iloc[:, 0].tolist() == [30000, 60000, 0]
+    rows = run_sweep(sweep.path, workers=2, out=tmp_path, plots=False).rows
+    assert sorted(rows.point) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"outcomes": ["spending_per_net_talent_yuan@chengdu"]}, "cost_per_extra_talent_yuan"),
+        ({"reference": {"behaviour.migration.b_w": 1.4}}, "only used by paired outcomes"),
+    ],
+)
+def test_spending_per_net_talent_is_gone_and_a_stray_reference_is_refused(
+    sweep_file, changes, message
+) -> None:
+    with pytest.raises(hubsim.errors.HubsimError, match=message):
+        load_sweep(sweep_file(tiny(**changes)))
+
+
+def test_a_sweep_without_paired_outcomes_keeps_its_id(sweep_file) -> None:
+    # sweep ids of files written before `reference` existed must not move (resume keeps working)
+    sweep = load_sweep(sweep_file(tiny()))
+    assert sweep.reference_point is None
+    written = {k: v for k, v in sweep.spec.model_dump(mode="json").items() if k != "reference"}
+    content = {"sweep": written, "base_sha256": sweep.base.digest(), "model_version": "1"}
+    text = json.dumps(content, sort_keys=True).encode()
+    assert sweep.sweep_id == hashlib.sha256(text).hexdigest()[:12]
+
+
+def test_a_heatmap_of_a_constant_or_missing_outcome_draws_without_warning(
+    sweep_file, tmp_path: Path
+) -> None:
+    from hubsim.experiments import sweep_plots
+
+    sweep = load_sweep(sweep_file(tiny()))
+    rows = sweep.points.reset_index().assign(replication=0)
+    rows["reached@wuhan"] = np.nan  # 6 months: no target date inside the run
+    rows["talent@chengdu@2010-06"] = 5.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for outcome in sweep.outcomes[::2]:
+            path = sweep_plots._heatmap(rows, sweep, outcome, tmp_path / f"{outcome.name}.png")
+            assert path.read_bytes()[:4] == b"\x89PNG"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import warnings
@@ -133,12 +134,15 @@ def make_summary(cities: list, rng: np.random.Generator) -> pd.DataFrame:
             "talent_at_target_hi": end * 1.03,
             "target_talent": target,
             "target_date": ["" if np.isnan(t) else "2017-06" for t in target],
+            "target_note": ["" if np.isnan(t) else "judged" for t in target],
+            "share_of_target": end * 0.98 / target,
+            "share_of_target_lo": end * 0.93 / target,
+            "share_of_target_hi": end * 1.03 / target,
             "reached_share": (end >= target).astype(float),
             "ghost_share": [0.6 if i == n - 1 else 0.0 for i in range(n)],
             "office_occupancy_end": 0.8,
             "spending_yuan": spending,
             "net_talent_gained": gain,
-            "spending_per_net_talent_yuan": np.where(gain > 0, spending / gain, np.nan),
         }
     )
 
@@ -272,7 +276,7 @@ def test_attainment_status() -> None:
     assert table.loc["shenzhen", "status"] == "reached"
     assert table.loc["guangzhou", "status"] == "ghost"  # ghost wins over reached
     row = summary.set_index("city").loc["beijing"]
-    expected = 100 * row["talent_at_target_date"] / row["target_talent"]
+    expected = 100 * row["share_of_target"]
     assert table.loc["beijing", "pct"] == pytest.approx(expected)
     assert list(table.index[:4]) == ["beijing", "shanghai", "shenzhen", "guangzhou"]
 
@@ -312,15 +316,21 @@ def test_flow_matrix_mean_over_replications_and_blank_diagonal() -> None:
     assert np.isnan(np.diag(matrix.to_numpy())).all()
 
 
-def test_spending_labels_no_net_gain() -> None:
-    _cm, _flows, summary = make_run(n_cities=4, n_rep=1)
-    summary.loc[1, "spending_per_net_talent_yuan"] = np.nan
-    fig = plots._spending_figure(summary)
-    unit_panel = fig.axes[1]
-    texts = [t.get_text().strip() for t in unit_panel.texts]
-    assert texts.count("no net gain") == summary["spending_per_net_talent_yuan"].isna().sum()
+def test_spending_shows_spending_only_and_points_to_compare_for_a_cost() -> None:
+    city_month, _flows, summary = make_run(n_cities=4, n_rep=2)
+    fig = plots._spending_figure(city_month, summary)
+    words = " ".join(
+        [t.get_text() for t in fig.texts]
+        + [ax.get_xlabel() + ax.get_ylabel() + ax.get_title() for ax in fig.axes]
+    )
+    assert "per net talent" not in words and "per person" not in words
     assert "billion yuan" in fig.axes[0].get_xlabel()
-    assert "thousand yuan per person" in unit_panel.get_xlabel()
+    assert "per year" in fig.axes[1].get_ylabel()
+    assert "hubsim compare" in words
+    # the yearly panel: 1e6 yuan a month for 6 months of 2016 (from July), 12 of 2017, 6 of 2018
+    line = fig.axes[1].lines[0]
+    assert list(line.get_xdata()) == [2016, 2017, 2018]
+    assert line.get_ydata() == pytest.approx([6e-3, 12e-3, 6e-3])
 
 
 def test_missing_display_name_falls_back_to_key() -> None:
@@ -371,3 +381,112 @@ print(len(written))
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) == len(ALL_FILES)
+
+
+def test_rest_of_china_flows_get_their_own_panel_and_colour_scale() -> None:
+    _cm, flows, summary = make_run(n_cities=4, n_rep=1)
+    # the outside node moves 100 times as many people as any city pair, as in the model
+    outside = (flows.origin == "rest_of_china") | (flows.destination == "rest_of_china")
+    flows.loc[outside, "movers"] *= 100
+    fig = plots._flows_figure(flows, summary)
+    between, rest = (ax for ax in fig.axes if ax.images and ax.get_title())
+    labels = [t.get_text() for t in between.get_yticklabels() + between.get_xticklabels()]
+    assert "Rest of China" not in labels and len(between.images[0].get_array()) == 4
+    assert rest.images[0].get_array().shape == (4, 2)
+    top_between = between.images[0].norm.vmax
+    assert rest.images[0].norm.vmax > 50 * top_between  # each panel spans its own values
+    city_cells = plots._flow_matrix(flows, summary).drop(index="rest_of_china")
+    assert top_between == pytest.approx(city_cells.drop(columns="rest_of_china").max().max() / 1e3)
+
+
+def test_attainment_range_is_the_replications_own_and_never_dips_below_a_reached_target() -> None:
+    _cm, _flows, summary = make_run(n_cities=3, n_rep=3)
+    # every replication reached its own target: its range starts at 100 % or above
+    summary["reached_share"] = 1.0
+    summary["share_of_target"] = [np.nan, 1.04, 1.2]
+    summary["share_of_target_lo"] = [np.nan, 1.0, 1.1]
+    summary["share_of_target_hi"] = [np.nan, 1.1, 1.3]
+    fig = plots._attainment_figure(summary)
+    ax = fig.axes[0]
+    (bars,) = [c for c in ax.containers if hasattr(c, "lines")]
+    segments = bars.lines[2][0].get_segments()
+    assert min(seg[:, 0].min() for seg in segments) == pytest.approx(100.0)
+    assert "lowest to highest replication" in ax.get_xlabel()
+
+
+def test_targets_after_the_horizon_are_named_not_judged() -> None:
+    _cm, _flows, summary = make_run(n_cities=3, n_rep=1)
+    summary["target_talent"] = np.nan
+    summary["target_date"] = ""
+    summary["target_note"] = "not judged: due 2025-12, after the horizon (2019-12)"
+    summary.loc[0, "target_note"] = ""  # one city has no target at all
+    fig = plots._attainment_figure(summary)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("not judged: due 2025-12, after the horizon (2019-12)") == 2
+    assert texts.count("no target") == 1
+    assert not any("No city has a talent target" in t for t in texts)
+    assert "No target falls within this run" in fig.axes[0].get_title()
+
+
+def test_rent_and_wages_say_they_are_nominal() -> None:
+    city_month, _flows, summary = make_run(n_cities=3, n_rep=1)
+    fig = plots._rent_wage_figure(city_month, summary)
+    assert "nominal" in fig.get_suptitle().lower()
+    for ax in fig.axes[:2]:
+        assert "Nominal" in ax.get_title() and "Nominal" in ax.get_ylabel()
+
+
+def test_every_run_figure_is_stamped_with_the_scenario_and_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = []
+    save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path: (drawn.append(fig), save(fig, path))[1])
+    city_month, flows, summary = make_run(n_cities=3, n_rep=2)
+    stamp = "scenario hot; overrides: --set behaviour.migration.b_w=1.2 --months 24"
+    plots.plot_run(city_month, flows, summary, tmp_path, stamp=stamp)
+    assert len(drawn) == len(ALL_FILES)
+    for fig in drawn:
+        assert stamp in [t.get_text() for t in fig.texts]
+
+
+def test_a_one_month_run_draws_points_and_says_so_without_warning(tmp_path: Path) -> None:
+    city_month, flows, summary = make_run(n_cities=3, n_rep=2, n_months=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = plots.plot_run(city_month, flows, summary, tmp_path)
+        fig = plots._talent_figure(city_month, summary)
+        fig_rw = plots._rent_wage_figure(city_month, summary)
+    assert [p.name for p in paths] == ALL_FILES
+    assert "one simulated month" in fig.get_suptitle()
+    assert "one simulated month" in fig_rw.get_suptitle()
+    panel = city_axes(fig, {"Beijing"})[0]
+    assert panel.lines[0].get_marker() == "o"
+    low, high = panel.get_xlim()
+    assert high - low > 30  # days around the month, not a collapsed axis
+
+
+@pytest.mark.parametrize("n_months", [2, 30])
+def test_short_spans_pick_date_ticks_without_warning(n_months: int) -> None:
+    city_month, _flows, summary = make_run(n_cities=3, n_rep=1, n_months=n_months)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for build in (plots._talent_figure, plots._rent_wage_figure):
+            fig = build(city_month, summary)
+            fig.savefig(io.BytesIO(), format="png", dpi=40)
+
+
+def test_run_figures_use_fixed_margins_not_constrained_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Constrained layout measured every label on each pass: most of the figures' time."""
+    engines = []
+    save = plots._save
+    monkeypatch.setattr(
+        plots,
+        "_save",
+        lambda fig, path: (engines.append(fig.get_layout_engine()), save(fig, path))[1],
+    )
+    city_month, flows, summary = make_run(n_cities=13, n_rep=1)
+    plots.plot_run(city_month, flows, summary, tmp_path)
+    assert engines == [None] * len(ALL_FILES)

@@ -61,9 +61,22 @@ def compare(
         arms.append(_arm_from_result(result, str(item)))
     attainment = attainment_table(arms)
     differences = paired_differences(arms)
-    comparison = Comparison(arms, attainment, differences)
+    given = {"replications": replications, "months": months, "scale": scale}
+    comparison = Comparison(arms, attainment, differences, stamp=_stamp(arms, given))
     comparison.folder = _write(comparison, Path(out))
     return comparison
+
+
+def _stamp(arms: list[Arm], options: dict) -> str:
+    """Scenarios (with the folders reused) and the options given, for the figures' footers."""
+    names = [a.name + (" (run folder)" if a.folder is not None and Path(a.source).is_dir() else "")
+             for a in arms]  # fmt: skip
+    first = arms[0]
+    given = " ".join(f"--{k} {v:g}" for k, v in options.items() if v is not None) or "none"
+    return (
+        f"compare {' vs '.join(names)}; {first.start} + {first.months} months, seed "
+        f"{first.seed}, {first.replications} replications each; options: {given}"
+    )
 
 
 def _load_folder(folder: Path) -> Arm:

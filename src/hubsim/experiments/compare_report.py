@@ -13,10 +13,11 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from hubsim.engine.cities import city_table
 from hubsim.experiments.comparison import Comparison
-from hubsim.output.plots import subplots
+from hubsim.output.plots import stamp_figure, subplots
 from hubsim.scenario import CITY_KEYS
 
 COLOURS = matplotlib.colormaps["tab10"].colors
@@ -30,6 +31,11 @@ CAVEATS = [
     "reforms have no recorded public cost.",
     "Bands and intervals show simulation noise across replications, not uncertainty in the inputs.",
 ]
+
+
+def _tight(fig: Figure, right: float = 1.0) -> None:
+    """Tight layout leaving a strip at the foot for the stamp (and `right` for outside legends)."""
+    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), right, 1))
 
 
 def _names() -> dict[str, str]:
@@ -70,7 +76,7 @@ def overlay_figure(comparison: Comparison) -> Figure:
     fig.suptitle(f"Talent (million people) by scenario: mean and 95 % range of {reps} replications")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -94,7 +100,7 @@ def difference_figure(comparison: Comparison) -> Figure:
     )
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", bbox_to_anchor=(0.98, 0.05), fontsize=10)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -107,36 +113,47 @@ def attainment_heatmap(comparison: Comparison) -> Figure:
     reached, ghost = reached.loc[list(CITY_KEYS), order], ghost.loc[list(CITY_KEYS), order]
     fig, ax = subplots(figsize=(1.6 * len(order) + 3.5, 6.5))
     image = ax.imshow(reached.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    notes = table.pivot(index="city", columns="scenario", values="target_note")
+    notes = notes.loc[list(CITY_KEYS), order].fillna("")
     for (i, j), value in np.ndenumerate(reached.to_numpy()):
         mark = "\nghost" if ghost.iloc[i, j] >= 0.5 else ""
-        text = "no target" if np.isnan(value) else f"{value:.0%}{mark}"
+        note = str(notes.iloc[i, j])
+        why = "after the horizon" if "after the horizon" in note else "starts before the run"
+        missing = f"not judged:\n{why}" if note.startswith("not judged") else "no target"
+        text = missing if np.isnan(value) else f"{value:.0%}{mark}"
         ax.text(j, i, text, ha="center", va="center", fontsize=9)
     names = _names()
     ax.set_yticks(range(len(reached)), [names[c] for c in reached.index])
     ax.set_xticks(range(len(order)), order, rotation=20, ha="right")
     ax.set_title("Share of replications reaching the talent target by its date")
     fig.colorbar(image, ax=ax, label="share of replications", fraction=0.04)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
+# One marker per city, so every point is named by the legend rather than by a few labels.
+MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "p", "h", "d"]
+
+
 def efficiency_figure(comparison: Comparison) -> Figure:
-    """Extra spending and extra talent against the first scenario, per city and scenario."""
+    """Extra spending and extra talent against the first scenario, per city and scenario.
+
+    Colour is the scenario and marker the city: every point is identified by the two legends.
+    """
     table = comparison.attainment
     first = comparison.arms[0].name
     others = [a.name for a in comparison.arms[1:]]
-    fig, ax = subplots(figsize=(10, 6.5))
+    fig, ax = subplots(figsize=(11, 6.8))
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
     names = _names()
+    markers = dict(zip(CITY_KEYS, MARKERS, strict=True))
     for k, name in enumerate(others, start=1):
         mine = table[table.scenario == name]
-        x, y = mine.extra_talent_vs_first / 1e3, mine.extra_spending_vs_first_yuan / 1e9
-        ax.scatter(x, y, color=COLOURS[k], label=name, s=36, alpha=0.85)
-        for row, xx, yy in zip(mine.itertuples(), x, y, strict=True):
-            if abs(yy) > 1:  # label the cities whose spending changed
-                ax.annotate(names[row.city], (xx, yy), fontsize=8, xytext=(3, 3),
-                            textcoords="offset points", color=COLOURS[k])  # fmt: skip
+        for row in mine.itertuples():
+            ax.scatter(row.extra_talent_vs_first / 1e3, row.extra_spending_vs_first_yuan / 1e9,
+                       color=COLOURS[k], marker=markers[row.city], s=48, alpha=0.85,
+                       edgecolors="black", linewidths=0.3)  # fmt: skip
     ax.set_xlabel(f"Extra talent at the horizon against '{first}' (thousand people)")
     ax.set_ylabel(f"Extra programme spending against '{first}' (billion yuan)")
     ax.set_title(
@@ -144,8 +161,19 @@ def efficiency_figure(comparison: Comparison) -> Figure:
         "the slope from the origin is the cost of one extra talent (paired replications)"
     )
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=9)
-    fig.tight_layout()
+    scenario_handles = [
+        Line2D([], [], color=COLOURS[k], marker="o", linestyle="", label=name)
+        for k, name in enumerate(others, start=1)
+    ]
+    city_handles = [
+        Line2D([], [], color="#555555", marker=markers[c], linestyle="", label=names[c])
+        for c in CITY_KEYS
+    ]
+    outside = {"fontsize": 9, "loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
+    ax.add_artist(ax.legend(handles=scenario_handles, title="scenario (colour)", **outside))
+    outside.update(loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=8)
+    ax.legend(handles=city_handles, title="city (marker)", **outside)
+    _tight(fig, right=0.8)
     return fig
 
 
@@ -205,13 +233,22 @@ def glance_lines(comparison: Comparison) -> list[str]:
     return lines
 
 
+def figures(comparison: Comparison) -> dict[str, Figure]:
+    """The four figures, each stamped with what was compared."""
+    built = {}
+    for name, build in FIGURES.items():
+        fig = build(comparison)
+        stamp_figure(fig, comparison.stamp)
+        built[name] = fig
+    return built
+
+
 def write_report(comparison: Comparison, folder: Path) -> list[Path]:
     """Write the four figures, report.md and report.html into folder."""
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)
     written = []
-    for name, build in FIGURES.items():
-        fig = build(comparison)
+    for name, fig in figures(comparison).items():
         fig.savefig(plots / name, dpi=100)
         written.append(plots / name)
     markdown = report_markdown(comparison)

@@ -38,6 +38,7 @@ class Comparison:
     attainment: pd.DataFrame
     differences: pd.DataFrame
     folder: Path | None = None
+    stamp: str = ""  # what was compared and with which options, for the figures' footers
 
 
 def _mean_interval(values: pd.Series) -> tuple[float, float, float]:
@@ -53,9 +54,9 @@ def _mean_interval(values: pd.Series) -> tuple[float, float, float]:
 def attainment_table(arms: list[Arm]) -> pd.DataFrame:
     """City x scenario: reached and ghost shares, horizon talent with 95 % interval, cost.
 
-    Besides spending per net talent gained (all growth, whatever its cause), each scenario
-    after the first gets its extra talent and extra spending against the first, paired by
+    Each scenario gets its extra talent and extra spending against the first, paired by
     replication, and their ratio: what one more talent cost compared with the first scenario.
+    Spending is never divided by all talent gained, which would count growth it did not buy.
     """
     table = pd.DataFrame(_attainment_rows(arms))
     base = arms[0].per_replication.set_index(["city", "replication"])
@@ -84,7 +85,6 @@ def _attainment_rows(arms: list[Arm]) -> list[dict]:
         for city in CITY_KEYS:
             mine = per_rep[per_rep.city == city]
             mean, lo, hi = _mean_interval(mine.talent_end)
-            gain = mine.net_talent_gained.mean()
             spent = mine.spending_yuan.mean()
             rows.append(
                 {
@@ -96,11 +96,19 @@ def _attainment_rows(arms: list[Arm]) -> list[dict]:
                     "talent_end_lo95": lo,
                     "talent_end_hi95": hi,
                     "spending_yuan": float(spent),
-                    "net_talent_gained": float(gain),
-                    "spending_per_net_talent_yuan": spent / gain if gain > 0 else np.nan,
+                    "net_talent_gained": float(mine.net_talent_gained.mean()),
+                    "target_note": _first_note(mine),
                 }
             )
     return rows
+
+
+def _first_note(per_rep: pd.DataFrame) -> str:
+    """The city's target note ('judged', 'not judged: ...', '' without a target)."""
+    if "target_note" not in per_rep or per_rep.empty:
+        return ""
+    note = per_rep["target_note"].iloc[0]
+    return note if isinstance(note, str) else ""
 
 
 def paired_differences(arms: list[Arm], metric: str = "talent") -> pd.DataFrame:

@@ -1,6 +1,8 @@
 """Sweep outcomes: `METRIC@CITY@YYYY-MM` (a monthly metric) or `COLUMN@CITY` (a summary column).
 
-`parse_outcome` checks one against a scenario; `evaluate` reads them off one finished run.
+`parse_outcome` checks one against a scenario; `evaluate` reads them off one finished run. Paired
+outcomes (`extra_talent@CITY`, ...) are differences from the sweep's reference point, taken
+replication by replication once the runs are in (`experiments.paired`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 from hubsim.engine.cities import NODES
 from hubsim.engine.phases.record import METRICS
 from hubsim.output import summary
+from hubsim.output.tables import NOT_APPLICABLE
 from hubsim.scenario import CITY_KEYS, Scenario, month_index
 
 # Per-replication outcomes of `output.summary.summarize` (booleans become 0/1): (what, unit).
@@ -27,7 +30,24 @@ SUMMARY_COLUMNS = {
     "ghost": ("ghost hub", "share of runs"),
     "spending_yuan": ("programme spending", "yuan"),
     "net_talent_gained": ("net talent gained", "people"),
-    "spending_per_net_talent_yuan": ("spending per net talent gained", "yuan"),
+}
+# Paired against the sweep's reference point on the same replication seeds: (what, unit, the
+# summary columns each run records for them).
+PAIRED_COLUMNS = {
+    "extra_talent": ("extra talent at the end vs reference", "people", ("talent_end",)),
+    "extra_spending_yuan": ("extra spending vs reference", "yuan", ("spending_yuan",)),
+    "cost_per_extra_talent_yuan": (
+        "cost per extra talent vs reference",
+        "yuan per person",
+        ("talent_end", "spending_yuan"),
+    ),
+}
+REMOVED = {
+    "spending_per_net_talent_yuan": (
+        "spending divided by all talent gained is not what the spending bought, so it is no "
+        "longer an outcome; use cost_per_extra_talent_yuan@CITY (with extra_talent@CITY and "
+        "extra_spending_yuan@CITY), paired against the sweep's reference point"
+    )
 }
 METRIC_UNITS = {
     "wage_mean": "yuan/year",
@@ -58,7 +78,22 @@ class Outcome:
     month: str | None = None  # 'YYYY-MM' or 'end' for metrics; None for summary columns
 
     @property
+    def paired(self) -> bool:
+        """A difference from the reference point, computed after the runs."""
+        return self.name in PAIRED_COLUMNS
+
+    @property
+    def inputs(self) -> tuple[Outcome, ...]:
+        """What each run records for this outcome: itself, or a paired outcome's columns."""
+        if not self.paired:
+            return (self,)
+        names = PAIRED_COLUMNS[self.name][2]
+        return tuple(Outcome(f"{n}@{self.city}", n, self.city) for n in names)
+
+    @property
     def unit(self) -> str:
+        if self.paired:
+            return PAIRED_COLUMNS[self.name][1]
         if self.month is None:
             return SUMMARY_COLUMNS[self.name][1]
         return METRIC_UNITS.get(self.name, "people")
@@ -66,6 +101,8 @@ class Outcome:
     @property
     def what(self) -> str:
         """The quantity in words, e.g. 'talent in 2025-12' or 'net talent gained'."""
+        if self.paired:
+            return PAIRED_COLUMNS[self.name][0]
         if self.month is None:
             return SUMMARY_COLUMNS[self.name][0]
         when = "at the end" if self.month == "end" else f"in {self.month}"
@@ -89,11 +126,15 @@ def parse_outcome(text: str, scenario: Scenario) -> Outcome:
         name, city, month = parts
         _check(name, METRICS, "metric")
         _check(city, NODES, "city")
+        if name in NOT_APPLICABLE.get(city, ()):
+            raise OutcomeError(f"{name} does not apply to {city} (it has no office seats)")
         _check_month(month, scenario)
         return Outcome(str(text), name, city, month)
     if len(parts) == 2:
         name, city = parts
-        _check(name, tuple(SUMMARY_COLUMNS), "summary column")
+        if name in REMOVED:
+            raise OutcomeError(REMOVED[name])
+        _check(name, (*SUMMARY_COLUMNS, *PAIRED_COLUMNS), "summary column")
         _check(city, CITY_KEYS, "city")
         return Outcome(str(text), name, city)
     raise OutcomeError(f"it has {len(parts) - 1} '@' signs; {FORMS}")
@@ -136,6 +177,8 @@ def evaluate(
 ) -> dict[str, float]:
     """Every outcome of one replication (`experiments.replications.simulate` output), as floats."""
     values = {}
+    if any(o.paired for o in outcomes):
+        raise ValueError("paired outcomes are computed from several runs; evaluate their inputs")
     tables = _summary_tables(scenario, part) if any(o.month is None for o in outcomes) else None
     city_month = part["city_month"]
     for outcome in outcomes:

@@ -126,9 +126,21 @@ def run(
         ) from None
     result = assemble(resolved, parts)
     result.timings["simulate_s"] = time.perf_counter() - started
+    result.overrides = given_overrides(overrides, seed, replications, months, scale)
     if folder is not None:
         result.folder = folder.finish(result, plots=plots)
     return result
+
+
+def given_overrides(
+    overrides: list[str] | None, seed, replications, months, scale
+) -> tuple[str, ...]:
+    """The overrides of a run in command-line form, e.g. ('--set a.b=1', '--months 120')."""
+    given = [f"--set {item}" for item in overrides or []]
+    options = {"seed": seed, "replications": replications, "months": months, "scale": scale}
+    given += [f"--{k} {v:g}" if isinstance(v, float) else f"--{k} {v}"
+              for k, v in options.items() if v is not None]  # fmt: skip
+    return tuple(given)
 
 
 def assemble(scenario: Scenario, parts: list[dict[str, pd.DataFrame]]) -> RunResult:

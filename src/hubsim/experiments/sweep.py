@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.errors import HubsimError, RunInterrupted
-from hubsim.experiments import executors
+from hubsim.experiments import executors, paired
 from hubsim.experiments.store import SweepFolder, now
 from hubsim.experiments.sweep_file import Sweep, load_sweep
 from hubsim.output import run_folder
@@ -116,7 +116,7 @@ def _run(sweep: Sweep, folder, todo: list, workers, scheduler, progress, tally: 
     if not todo:
         return
     tasks = (
-        executors.RunTask(sweep.sweep_id, p, r, sweep.base, sweep.overrides(p), sweep.outcomes)
+        executors.RunTask(sweep.sweep_id, p, r, sweep.base, sweep.overrides(p), sweep.measured)
         for p, r in todo
     )
     if scheduler is None:
@@ -150,7 +150,7 @@ def run_row(sweep: Sweep, record: executors.RunRecord) -> pd.DataFrame:
     row.insert(0, "point", np.int64(record.point))
     row.insert(1, "replication", np.int64(record.replication))
     row.insert(2, "seed", np.int64(record.seed))
-    for outcome in sweep.outcomes:
+    for outcome in sweep.measured:
         row[outcome.text] = float(record.values[outcome.text])
     row["run_seconds"] = float(record.seconds)
     return row
@@ -168,7 +168,7 @@ def _failure(record: executors.RunRecord) -> dict:
 
 
 def _collect(sweep: Sweep, folder: SweepFolder, tally: dict, before: int, plots: bool):
-    rows = folder.read_rows()
+    rows = paired.add_paired(folder.read_rows(), sweep)
     summary = point_summary(rows, sweep)
     result = SweepResult(sweep, folder.root, rows, summary, folder.failure_records())
     result.ran, result.before = tally["ran"], before
@@ -188,12 +188,28 @@ def point_summary(rows: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
     grouped = rows.groupby("point")
     table = sweep.points.loc[grouped.size().index].reset_index()
     table["runs"] = grouped.size().to_numpy()
+    for column in summary_columns(sweep):
+        values = grouped[column]
+        table[column] = values.mean().to_numpy()
+        table[column + "_lo"] = values.quantile(0.025).to_numpy()
+        table[column + "_hi"] = values.quantile(0.975).to_numpy()
     for outcome in sweep.outcomes:
-        values = grouped[outcome.text]
-        table[outcome.text] = values.mean().to_numpy()
-        table[outcome.text + "_lo"] = values.quantile(0.025).to_numpy()
-        table[outcome.text + "_hi"] = values.quantile(0.975).to_numpy()
+        if outcome.name == paired.COST:  # a ratio of the paired means, with no band of its own
+            table[outcome.text] = paired.cost_per_point(rows, outcome).to_numpy()
+            table[outcome.text + "_lo"] = table[outcome.text + "_hi"] = np.nan
+    if sweep.reference_point is not None:
+        table.insert(1, "reference", table["point"] == sweep.reference_point)
     return table
+
+
+def summary_columns(sweep: Sweep) -> list[str]:
+    """The outcomes of summary.csv: as written, each cost after the two differences it divides."""
+    columns: list[str] = []
+    for outcome in sweep.outcomes:
+        if outcome.name == paired.COST:
+            columns += [f"{name}@{outcome.city}" for name in paired.DIFFERENCES]
+        columns.append(outcome.text)
+    return list(dict.fromkeys(columns))
 
 
 def _manifest(sweep: Sweep, folder: SweepFolder, executor: str, workers: int | None) -> dict:
@@ -278,9 +294,14 @@ def summary_text(result: SweepResult, max_points: int = 40) -> str:
     ]
     if not result.summary.empty:
         columns = ["point", *(p.column for p in sweep.parameters), "runs"]
-        columns += [o.text for o in sweep.outcomes]
+        columns += summary_columns(sweep)
         table = result.summary[columns].head(max_points)
         lines += ["", "Mean over replications:", table.to_string(index=False, float_format=_num)]
+        if sweep.reference_point is not None:
+            lines.append(
+                f"extra_* and cost_per_extra_talent_yuan: against point {sweep.reference_point}"
+                " on the same replication seeds (cost: mean extra spending / mean extra talent)"
+            )
         if len(result.summary) > max_points:
             lines.append(f"... {len(result.summary) - max_points} more points in summary.csv")
     if result.failed:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, model_validator
@@ -109,6 +110,11 @@ class SweepFile(Strict):
     replications: int = Field(1, ge=1)
     seed: int | None = Field(None, ge=0, description="root seed; default: the base scenario's")
     outcomes: list[str] = Field(min_length=1)
+    reference: dict[str, Any] | None = Field(
+        None,
+        description="the point paired outcomes are measured against, as parameter: value "
+        "(keys as under parameters, or their columns); default: the base scenario's values",
+    )
 
     @model_validator(mode="after")
     def _design_fits(self) -> SweepFile:
@@ -180,6 +186,13 @@ class Sweep:
     outcomes: tuple[Outcome, ...]
     points: pd.DataFrame  # index point, one column per parameter
     sweep_id: str
+    reference_point: int | None = None  # the point paired outcomes are measured against
+
+    @property
+    def measured(self) -> tuple[Outcome, ...]:
+        """What each run records: the outcomes, paired ones replaced by their input columns."""
+        found = {i.text: i for o in self.outcomes for i in o.inputs}
+        return tuple(found.values())
 
     @property
     def name(self) -> str:
@@ -224,13 +237,57 @@ def load_sweep(path: str | Path) -> Sweep:
     points = designs.design_points(
         [p.axis for p in parameters], spec.design, spec.samples, base.seed
     )
-    return Sweep(path, spec, base, parameters, outcomes, points, sweep_id(spec, base))
+    reference = None
+    if any(o.paired for o in outcomes):
+        points, reference = _with_reference(spec, base, parameters, points, path)
+    elif spec.reference is not None:
+        raise SweepError(
+            f"{path}: key 'reference' is only used by paired outcomes (extra_talent@CITY, "
+            "extra_spending_yuan@CITY, cost_per_extra_talent_yuan@CITY); add one or remove it."
+        )
+    return Sweep(path, spec, base, parameters, outcomes, points, sweep_id(spec, base), reference)
+
+
+def _with_reference(
+    spec: SweepFile, base: Scenario, parameters: list[Parameter], points: pd.DataFrame, path: Path
+) -> tuple[pd.DataFrame, int]:
+    """The points with the reference among them (appended when no point has its values)."""
+    data = base.model_dump(mode="json")
+    wanted = {p.column: _value_at(data, p.dotted) for p in parameters}
+    by_name = {p.key: p.column for p in parameters} | {p.column: p.column for p in parameters}
+    for key, value in (spec.reference or {}).items():
+        if key not in by_name:
+            raise SweepError(
+                f"{path}: key 'reference' names '{key}', which is not a swept parameter; use "
+                f"one of {', '.join(p.key for p in parameters)} (or its column)."
+            )
+        wanted[by_name[key]] = value
+    match = points.index[np.all([_same(points[c], v) for c, v in wanted.items()], axis=0)]
+    if len(match):
+        return points, int(match[0])
+    row = pd.DataFrame([wanted], index=pd.Index([len(points)], name=points.index.name))
+    return pd.concat([points, row.astype(points.dtypes.to_dict(), errors="ignore")]), len(points)
+
+
+def _value_at(data: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def _same(column: pd.Series, value: Any) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(column) and isinstance(value, (int, float)):
+        return np.isclose(column.to_numpy(dtype=float), float(value), rtol=1e-12, atol=0)
+    return (column == value).to_numpy()
 
 
 def sweep_id(spec: SweepFile, base: Scenario) -> str:
     """12 hex digits of SHA-256 over the sweep as written and the resolved base scenario."""
+    written = spec.model_dump(mode="json")
+    if written.get("reference") is None:  # sweeps written before `reference` keep their ids
+        written.pop("reference", None)
     content = {
-        "sweep": spec.model_dump(mode="json"),
+        "sweep": written,
         "base_sha256": base.digest(),
         "model_version": MODEL_VERSION,
     }

@@ -16,7 +16,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from hubsim.output.plots import subplots
+from hubsim.experiments import paired
+from hubsim.output.plots import stamp_figure, subplots
 
 if TYPE_CHECKING:
     from hubsim.experiments.outcomes import Outcome
@@ -73,6 +74,16 @@ def plot_sweep(rows: pd.DataFrame, sweep: Sweep, out_dir: str | Path) -> list[Pa
     return paths
 
 
+def sweep_stamp(sweep: Sweep) -> str:
+    """The sweep, its base scenario and the overrides every run shares, for a figure's footer."""
+    fixed = ", ".join(f"{k}={v}" for k, v in sweep.spec.set.items())
+    return (
+        f"sweep {sweep.name} ({sweep.path.name}), base scenario {sweep.base.name}"
+        + (f", set: {fixed}" if fixed else "")
+        + f", seed {sweep.base.seed}, {sweep.replications} replication(s)"
+    )
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text)
 
@@ -89,11 +100,15 @@ def _outcome_figure(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Pa
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     pooled = " and the other parameters" if count > 1 else ""
-    fig.suptitle(
-        f"{outcome.label}\nmean and 95 % band over replications{pooled}, "
-        f"{len(rows)} runs; dots: single runs",
-        fontsize=10,
-    )
+    how = "mean and 95 % band over replications"
+    if outcome.paired:
+        how = f"paired with point {sweep.reference_point} on the same seeds; " + (
+            "mean extra spending / mean extra talent" if outcome.name == paired.COST else how
+        )
+    text = f"{outcome.label}\n{how}{pooled}, {len(rows)} runs; dots: single runs"
+    width = int(5.2 * ncols * 13)  # characters that fit the figure's width at this size
+    fig.suptitle("\n".join(_wrap(line, width) for line in text.split("\n")), fontsize=10)
+    stamp_figure(fig, sweep_stamp(sweep))
     fig.savefig(path, dpi=_DPI)
     return path
 
@@ -102,8 +117,12 @@ def _panel(ax: Axes, rows: pd.DataFrame, parameter: Parameter, outcome: Outcome,
     x, y = rows[parameter.column], rows[outcome.text]
     numeric = pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x)
     levels = x.nunique()
+    cost = outcome.name == paired.COST
     if levels <= _MAX_LEVELS:
         stats = _band(y.groupby(x))
+        if cost:  # a ratio of paired means, not a mean of ratios; no band
+            stats["mean"] = paired.cost_per_point(rows, outcome, by=parameter.column)
+            stats["lo"] = stats["hi"] = np.nan
         where = stats.index.to_numpy() if numeric else np.arange(len(stats))
         ax.fill_between(where, stats["lo"], stats["hi"], color=_LINE, alpha=0.18, lw=0)
         ax.plot(where, stats["mean"], color=_LINE, marker="o", lw=2, label="mean")
@@ -114,11 +133,13 @@ def _panel(ax: Axes, rows: pd.DataFrame, parameter: Parameter, outcome: Outcome,
     else:  # sampled designs: each point's mean, its band over replications as a bar
         stats = _band(rows.groupby("point")[outcome.text])
         at = rows.groupby("point")[parameter.column].first()
-        if reps > 1:
+        if cost:
+            stats["mean"] = paired.cost_per_point(rows, outcome)
+        if reps > 1 and not cost:
             ax.vlines(at, stats["lo"], stats["hi"], color=_LINE, alpha=0.35, lw=1.2)
         ax.scatter(at, stats["mean"], s=14, color=_LINE, zorder=3)
     ax.set_xlabel(_wrap(parameter.label))
-    ax.set_ylabel(_wrap(f"{outcome.what} ({outcome.unit})"))
+    ax.set_ylabel(_wrap(f"{outcome.what} ({outcome.unit})", 40))
     if outcome.unit.startswith("share"):
         ax.set_ylim(-0.05, 1.05)
     _axis_units(ax.yaxis)
@@ -140,13 +161,22 @@ def _band(grouped) -> pd.DataFrame:
 def _heatmap(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Path) -> Path:
     first, second = sweep.parameters
     table = rows.pivot_table(
-        index=first.column, columns=second.column, values=outcome.text, aggfunc="mean"
+        index=first.column,
+        columns=second.column,
+        values=outcome.text,
+        aggfunc="mean",
+        dropna=False,  # an outcome with no value (NaN) keeps its cells, drawn blank
     )
     fig, ax = subplots(
         figsize=(max(5.5, 0.75 * table.shape[1] + 3), max(4.0, 0.5 * table.shape[0] + 2)),
         layout="constrained",
     )
-    image = ax.imshow(table.to_numpy(), cmap="viridis", aspect="auto", origin="lower")
+    values = table.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    if low == high:  # one value (or none): a colour scale around it, not a collapsed one
+        low, high = low - 0.5, high + 0.5
+    image = ax.imshow(values, cmap="viridis", aspect="auto", origin="lower", vmin=low, vmax=high)
     ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns])
     ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
     ax.set_xlabel(_wrap(second.label))
@@ -156,6 +186,7 @@ def _heatmap(rows: pd.DataFrame, sweep: Sweep, outcome: Outcome, path: Path) -> 
     bar = fig.colorbar(image, ax=ax, format=SHORT)
     bar.set_label(outcome.unit)
     ax.set_title(f"{outcome.label}\nmean over {sweep.replications} replications", fontsize=10)
+    stamp_figure(fig, sweep_stamp(sweep))
     fig.savefig(path, dpi=_DPI)
     return path
 

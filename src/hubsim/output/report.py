@@ -71,6 +71,14 @@ class ProgressBar(TextBar):
         self.draw(done, label, eta, finished=done >= 1.0)
 
 
+COST_NOTE = (
+    "Spending is not divided by talent gained: a city grows with or without its programmes.\n"
+    "Cost per extra talent needs a counterfactual run on the same seeds: python -m hubsim "
+    "compare SCENARIO.yaml COUNTERFACTUAL.yaml\n(e.g. scenarios/baseline.yaml "
+    "scenarios/no-talent-war.yaml)."
+)
+
+
 def _share(x: float) -> str:
     return "-" if pd.isna(x) else f"{x:.2f}"
 
@@ -88,19 +96,20 @@ def summary_text(result: RunResult) -> str:
         f"months, {reps} replication(s), scale {result.scenario.scale:g} people per agent",
         "",
         f"{'city':<10} {'talent start':>12} {'talent end':>10} {'target':>8} {'by':>8} "
-        f"{'reached':>8} {'ghost':>6} {'occupancy':>9} {'spent':>9} {'per net talent':>14}",
+        f"{'reached':>8} {'ghost':>6} {'occupancy':>9} {'spent':>9} {'spent a year':>12}",
         f"{'':<10} {'(M people)':>12} {'(M)':>10} {'(M)':>8} {'':>8} "
-        f"{'(share)':>8} {'':>6} {'(end)':>9} {'(bn yuan)':>9} {'(k yuan)':>14}",
+        f"{'(share)':>8} {'':>6} {'(end)':>9} {'(bn yuan)':>9} {'(bn yuan)':>12}",
     ]
+    years = result.scenario.months / 12
     for row in s.itertuples():
-        per = row.spending_per_net_talent_yuan
         lines.append(
             f"{row.city:<10} {_millions(row.talent_start):>12} {_millions(row.talent_end):>10} "
             f"{_millions(row.target_talent):>8} {row.target_date or '-':>8} "
             f"{_share(row.reached_share):>8} {row.ghost_share:>6.2f} "
             f"{row.office_occupancy_end:>9.2f} {row.spending_yuan / 1e9:>9.2f} "
-            f"{'-' if np.isnan(per) else f'{per / 1e3:.1f}':>14}"
+            f"{row.spending_yuan / 1e9 / years:>12.2f}"
         )
+    lines += ["", COST_NOTE]
     unjudged = sorted(set(result.scenario.targets) - set(s.city[s.target_talent.notna()]))
     if unjudged:
         lines += [

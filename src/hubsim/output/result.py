@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,17 @@ class RunResult:
     replications: pd.DataFrame  # per replication and city: the summary's raw outcomes
     folder: Path | None = None
     timings: dict = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()  # as given on the command line: "--set KEY=VALUE", "--months N"
+
+    @property
+    def stamp(self) -> str:
+        """What was run, for the foot of each figure: scenario, seed, replications, overrides."""
+        s = self.scenario
+        given = " ".join(self.overrides) if self.overrides else "none"
+        return (
+            f"scenario {s.name}, {s.start} + {s.months} months, seed {s.seed}, "
+            f"{s.replications} replication(s), scale {s.scale:g}; overrides: {given}"
+        )
 
     def plot(self, out_dir: str | Path | None = None) -> list[Path]:
         """Draw the run's figures into out_dir (default: the run folder's plots/)."""
@@ -34,4 +46,9 @@ class RunResult:
             if self.folder is None:
                 raise ValueError("this result has no run folder; pass out_dir")
             out_dir = self.folder / "plots"
-        return plot_run(self.city_month, self.flows_year, self.summary, Path(out_dir))
+        started = time.perf_counter()
+        paths = plot_run(
+            self.city_month, self.flows_year, self.summary, Path(out_dir), stamp=self.stamp
+        )
+        self.timings["figures_s"] = time.perf_counter() - started
+        return paths

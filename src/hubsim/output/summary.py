@@ -28,6 +28,18 @@ def target_talent(scenario: Scenario, city: str, talent: pd.Series) -> tuple[flo
     return base, base + gain, target.by
 
 
+def target_note(scenario: Scenario, city: str, talent: pd.Series) -> str:
+    """Why a city's target is or is not judged: '' (no target), 'judged' or 'not judged: ...'."""
+    target = scenario.targets.get(city)
+    if target is None:
+        return ""
+    if target.by > talent.index[-1]:
+        return f"not judged: due {target.by}, after the horizon ({talent.index[-1]})"
+    if target.start not in talent.index or target.by not in talent.index:
+        return f"not judged: starts {target.start}, before the run"
+    return "judged"
+
+
 def is_ghost(judged: bool, occupancy: float, target_share: float, rule: GhostRule) -> bool:
     """The ghost-hub rule: a judged target, low office occupancy and little of the target won.
 
@@ -68,7 +80,9 @@ def summarize_replication(
                 "talent_end": float(series.iloc[-1]),
                 "target_talent": goal,
                 "target_date": by,
+                "target_note": target_note(scenario, city, series),
                 "talent_at_target_date": float(series.loc[due]) if by else np.nan,
+                "share_of_target": float(series.loc[due]) / goal if by else np.nan,
                 "target_share_achieved": achieved,
                 "reached": float(series.loc[due] >= goal) if by else np.nan,
                 "office_occupancy_end": float(occupancy[city]),
@@ -110,6 +124,11 @@ def aggregate(per_rep: pd.DataFrame) -> pd.DataFrame:
         talent_at_target_date=("talent_at_target_date", "mean"),
         talent_at_target_lo=("talent_at_target_date", lambda s: s.quantile(0.025)),
         talent_at_target_hi=("talent_at_target_date", lambda s: s.quantile(0.975)),
+        target_note=("target_note", "first"),
+        # each replication against its own target: every one that reached it is at 100 % or more
+        share_of_target=("share_of_target", "mean"),
+        share_of_target_lo=("share_of_target", "min"),
+        share_of_target_hi=("share_of_target", "max"),
         reached_share=("reached", "mean"),
         ghost_share=("ghost", "mean"),
         office_occupancy_end=("office_occupancy_end", "mean"),
@@ -118,8 +137,6 @@ def aggregate(per_rep: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     summary.insert(1, "name", table.loc[summary.city, "name"].to_numpy())
     summary.insert(2, "tier", table.loc[summary.city, "tier"].to_numpy())
-    gain = summary["net_talent_gained"]
-    summary["spending_per_net_talent_yuan"] = np.where(
-        gain > 0, summary["spending_yuan"] / gain.where(gain > 0, 1.0), np.nan
-    )
+    # No spending per net talent here: all growth is not what the spending bought. Cost per
+    # extra talent needs a counterfactual (`hubsim compare`, or a sweep's reference point).
     return summary

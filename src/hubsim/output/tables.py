@@ -13,21 +13,34 @@ from hubsim.engine.model import HubModel
 from hubsim.engine.phases.record import METRICS
 from hubsim.scenario import DEGREES, month_index
 
+# Metrics that do not apply to a node get no row (never a NaN row): the outside node has no
+# office seats, so neither seats nor occupancy.
+NOT_APPLICABLE = {"rest_of_china": ("office_occupancy", "office_seats")}
+
 
 def city_month(model: HubModel, replication: int) -> pd.DataFrame:
-    """The DataCollector's monthly city metrics as a tidy table (metric, date, city order)."""
+    """The DataCollector's monthly city metrics as a tidy table (metric, date, city order).
+
+    A metric in `NOT_APPLICABLE` for a node has no rows for that node.
+    """
     values = np.array(model.datacollector.model_vars["metric_table"], dtype=float)
     months, n_metrics, n_nodes = values.shape
     dates = pd.date_range(model.params.start + "-01", periods=months, freq="MS")
-    return pd.DataFrame(
+    city = np.tile(np.array(NODES), months * n_metrics)
+    metric = np.repeat(np.array(METRICS), months * n_nodes)
+    keep = np.ones(city.size, dtype=bool)
+    for node, metrics in NOT_APPLICABLE.items():
+        keep &= ~((city == node) & np.isin(metric, metrics))
+    table = pd.DataFrame(
         {
-            "date": np.tile(np.repeat(dates.to_numpy(), n_nodes), n_metrics),
-            "city": np.tile(np.array(NODES), months * n_metrics),
-            "metric": np.repeat(np.array(METRICS), months * n_nodes),
-            "value": values.transpose(1, 0, 2).ravel(),
+            "date": np.tile(np.repeat(dates.to_numpy(), n_nodes), n_metrics)[keep],
+            "city": city[keep],
+            "metric": metric[keep],
+            "value": values.transpose(1, 0, 2).ravel()[keep],
             "replication": replication,
         }
     )
+    return table
 
 
 def flows_year(model: HubModel, replication: int) -> pd.DataFrame:

@@ -63,15 +63,23 @@ def compare(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     return {"compare-attainment": attainment_text(comparison)}, figures
 
 
+SWEEP_SHOWN = (  # the README shows some of the example sweep's outcomes
+    "talent@chengdu@2025-12",
+    "extra_talent@chengdu",
+    "spending_yuan@chengdu",
+    "cost_per_extra_talent_yuan@chengdu",
+)
+
+
 def sweep(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
-    """The example sweep's table of outcome means per point."""
-    from hubsim.experiments.sweep import run_sweep
+    """The example sweep's table of outcome means per point, as `hubsim sweep` prints it."""
+    from hubsim.experiments.sweep import _num, run_sweep, summary_text
 
     result = run_sweep(SCENARIOS / "sweeps" / "chengdu-rent.yaml", out=work, plots=False)
-    columns = ["point", *(p.column for p in result.sweep.parameters), "runs"]
-    columns += [o.text for o in result.sweep.outcomes]
-    table = result.summary[columns].to_string(index=False, float_format=lambda v: f"{v:,.0f}")
-    return {"sweep-means": table}, {}
+    columns = ["point", *(p.column for p in result.sweep.parameters), "runs", *SWEEP_SHOWN]
+    table = result.summary[columns].to_string(index=False, float_format=_num)
+    notes = [line for line in summary_text(result).split("\n") if line.startswith("extra_*")]
+    return {"sweep-means": "\n".join([table, *notes])}, {}
 
 
 def _only(folder: Path, word: str) -> Path:

@@ -330,7 +330,7 @@ def test_ctrl_c_and_a_killed_sweep_resume_to_exactly_every_row(sweep_file, tmp_p
     spec = tiny(
         set={"months": 12, "scale": 50000},
         parameters={"behaviour.migration.b_w": [1.3, 1.5, 1.7, 1.9]},
-        replications=6,
+        replications=12,  # 48 runs: a loaded machine must not finish them before the signal
     )
     path, out = sweep_file(spec), tmp_path / "out"
     folder = out / "tiny" / load_sweep(path).sweep_id
@@ -343,7 +343,7 @@ def test_ctrl_c_and_a_killed_sweep_resume_to_exactly_every_row(sweep_file, tmp_p
     assert first.returncode == 130, err
     assert "Run the same command again to finish" in err
     kept = len(rows_of(folder))
-    assert 3 <= kept < 24
+    assert 3 <= kept < 48
 
     second = hubsim_cli(*argv)
     wait_for_runs(folder, kept + 3, second)
@@ -351,13 +351,13 @@ def test_ctrl_c_and_a_killed_sweep_resume_to_exactly_every_row(sweep_file, tmp_p
     second.wait(timeout=60)
     assert_no_process_left(second.pid)  # its worker processes notice and exit
     second.communicate(timeout=60)
-    assert len(rows_of(folder)) < 24
+    assert len(rows_of(folder)) < 48
 
     third = hubsim_cli(*argv)
     stdout, err = third.communicate(timeout=120)
     assert third.returncode == 0, err
-    assert_each_run_once(rows_of(folder), points=4, replications=6)
-    assert "24 on disk" in stdout
+    assert_each_run_once(rows_of(folder), points=4, replications=12)
+    assert "48 on disk" in stdout
 
 
 # --------------------------------------------------------------------------- Dask

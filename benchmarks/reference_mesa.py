@@ -16,6 +16,7 @@ import numpy as np
 
 from hubsim.engine.calendar import EPOCH
 from hubsim.engine.cities import CityArrays, build_city_arrays, census_table
+from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import INSTRUMENTS, ProgrammeBook
 from hubsim.engine.rules import choice, housing, labour, sampling
 from hubsim.engine.rules import programmes as programme_rules
@@ -23,7 +24,8 @@ from hubsim.engine.rules.demography import (
     GRADUATION_AGE,
     OUTSIDE_AGE,
     OUTSIDE_MONTHS_SINCE_GRADUATION,
-    cohort_people,
+    STUDY_YEARS,
+    cohort_by_degree,
 )
 from hubsim.engine.rules.firms import (
     agglomeration,
@@ -32,7 +34,7 @@ from hubsim.engine.rules.firms import (
     pareto_productivity,
 )
 from hubsim.engine.tables import NO_GRADUATION
-from hubsim.scenario import DEGREES, Scenario, month_index
+from hubsim.scenario import DEGREES, TALENT_DEGREE, Scenario, month_index
 
 # One file rather than Mesa's agents.py/model.py pair, so that the oracle is one self-contained
 # read; it is long because it restates every rule of the engine agent by agent.
@@ -434,10 +436,8 @@ class ReferenceModel(mesa.Model):
         """Residents from the census, the outside reservoir, firms sized to employ them."""
         c = self.cities
         n_agents = np.round(c.working_age_people_2010 / self.scale).astype(np.int64)
-        mix = self._degree_mix()
-        to_employ = {j: self._add_residents(j, int(n_agents[j]), mix) for j in range(c.n - 1)}
-        talent_share = c.talent_share_2010[-1]
-        self.outside_agents = n_agents[-1] * np.array([1 - talent_share, *(talent_share * mix[1:])])
+        to_employ = {j: self._add_residents(j, int(n_agents[j])) for j in range(c.n - 1)}
+        self.outside_agents = n_agents[-1] * c.degree_share_2010[-1]
         self.base_productivity = np.ones(c.n)
         for j, staff in to_employ.items():
             self._add_firms(j, staff)
@@ -453,17 +453,11 @@ class ReferenceModel(mesa.Model):
             city.office_seats = seats * self.scale
             city.take_census(counts)
 
-    def _degree_mix(self) -> np.ndarray:
-        mix = self.beh.demography.graduate_degree_mix
-        shares = np.array([0.0, *(mix.get(d, 0.0) for d in DEGREES[1:])])
-        return shares / shares.sum()
-
-    def _add_residents(self, j: int, n: int, mix: np.ndarray) -> list[Worker]:
-        """The city's 2010 residents; returns those who start with a job."""
+    def _add_residents(self, j: int, n: int) -> list[Worker]:
+        """The city's 2010 residents, degrees from the census stock; returns those with a job."""
         c, rng, demo = self.cities, self.rng, self.beh.demography
-        talent = rng.random(n) < c.talent_share_2010[j]
-        degree = np.where(talent, rng.choice(4, size=n, p=mix), 0)
-        age_months = rng.integers(np.where(talent, 22, 16) * 12, demo.retirement_age * 12, size=n)
+        degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_2010[j])
+        age_months = rng.integers(GRADUATION_AGE[degree] * 12, demo.retirement_age * 12, size=n)
         census = census_table()
         native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
         origin = np.where(rng.random(n) < native_share, j, c.outside)
@@ -510,13 +504,13 @@ class ReferenceModel(mesa.Model):
         for worker in self.agents_by_type[Worker]:
             j = worker.city
             population[j] += 1
-            talent[j] += worker.degree > 0
+            talent[j] += worker.degree >= TALENT_DEGREE
             if worker.office is not None:
                 employed[j] += 1
-                employed_talent[j] += worker.degree > 0
+                employed_talent[j] += worker.degree >= TALENT_DEGREE
         counts = {name: np.array(values) for name, values in counts.items()}
         counts["population"][-1] = self.outside_agents.sum()
-        counts["talent"][-1] = self.outside_agents[1:].sum()
+        counts["talent"][-1] = self.outside_agents[TALENT_DEGREE:].sum()
         counts["employed"][-1] = counts["population"][-1] * self.beh.labour.outside_employment_rate
         return counts
 
@@ -773,19 +767,22 @@ class ReferenceModel(mesa.Model):
     def graduate_cohort(self) -> None:
         """July: graduates appear unsettled at university cities; young entrants fill the rest."""
         demo, rng, c, now = self.beh.demography, self.rng, self.cities, self.now
-        graduates = cohort_people(demo, now // 12 + 1900) / self.scale
+        schedule = graduate_schedule()
+        year = now // 12 + 1900
+        graduates = cohort_by_degree(demo, year, schedule.years, schedule.people) / self.scale
         share = c.universities / demo.national_universities
-        at_cities = sampling.stochastic_round(graduates * share[:-1], rng)
-        mix = self._degree_mix()[1:]
-        for j, k in enumerate(at_cities):
-            for _ in range(k):
-                degree = 1 + int(rng.choice(3, p=mix))
-                origin = j if rng.random() < demo.graduate_home_share else c.outside
-                birth = now - 12 * int(GRADUATION_AGE[degree]) - int(rng.integers(0, 24))
-                arrived = now - 12 * (4 if degree == 1 else 6)
-                Worker(self, j, degree, origin, origin, birth, arrived, now, settled=False)
-        self.outside_agents[1:] += max(graduates - at_cities.sum(), 0.0) * mix
-        self._young_entrants(max(self.retired_since_july - graduates, 0.0))
+        placed = np.zeros(len(DEGREES))
+        for j in range(c.n - 1):
+            for degree in range(len(DEGREES)):
+                k = stochastic_round(graduates[degree] * share[j], self.random)
+                placed[degree] += k
+                for _ in range(k):
+                    origin = j if rng.random() < demo.graduate_home_share else c.outside
+                    birth = now - 12 * int(GRADUATION_AGE[degree]) - int(rng.integers(0, 24))
+                    arrived = now - 12 * int(STUDY_YEARS[degree])
+                    Worker(self, j, degree, origin, origin, birth, arrived, now, settled=False)
+        self.outside_agents += np.maximum(graduates - placed, 0.0)
+        self._young_entrants(max(self.retired_since_july - graduates.sum(), 0.0))
         self.retired_since_july = 0.0
 
     def _young_entrants(self, total: float) -> None:

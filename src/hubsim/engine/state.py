@@ -14,7 +14,7 @@ from hubsim.engine.calendar import Calendar
 from hubsim.engine.cities import CityArrays
 from hubsim.engine.programmes import ProgrammeBook
 from hubsim.engine.tables import FirmTable, WorkerTable
-from hubsim.scenario import DEGREES, Behaviour, Scenario, month_index
+from hubsim.scenario import DEGREES, TALENT_DEGREE, Behaviour, Scenario, month_index
 
 STREAMS = ("init", "firms", "labour", "migration", "demography")  # one random stream per purpose
 
@@ -49,6 +49,39 @@ class MonthTallies:
         self.spent_yuan = np.zeros(nodes)
         self.retired = np.zeros(nodes)
         self.entrants = np.zeros(nodes) + entrants
+
+
+@dataclass
+class PoolAccount:
+    """The finite pool, per calendar year row (0 for the start's year), in agents.
+
+    National talent = `talent_start` + talent graduates - talent retirements, every month
+    (`engine.accounts.national_talent` counts it afresh; the tests check the identity).
+
+    Attributes:
+        talent_start: national bachelor-and-above working-age agents at the start.
+        cohort: (year, degree) graduates entering the model, all nodes.
+        went: (year, node, degree) where each July cohort was after its first choice.
+        retired: (year, degree) agents reaching the retirement age, all nodes.
+    """
+
+    talent_start: float
+    cohort: np.ndarray
+    went: np.ndarray
+    retired: np.ndarray
+
+    @classmethod
+    def empty(cls, years: int, nodes: int) -> PoolAccount:
+        degrees = len(DEGREES)
+        return cls(
+            0.0, np.zeros((years, degrees)), np.zeros((years, nodes, degrees)),
+            np.zeros((years, degrees)),
+        )  # fmt: skip
+
+    def talent_expected(self) -> float:
+        """National talent the account says there is: start + graduates - retirements."""
+        talent = slice(TALENT_DEGREE, None)
+        return self.talent_start + self.cohort[:, talent].sum() - self.retired[:, talent].sum()
 
 
 @dataclass(eq=False)
@@ -88,6 +121,8 @@ class State:
         pending_entrants: July's entrants, counted into the tallies at the next reset.
         retired_since_july: agents retired since the last cohort (young entrants replace them).
         flows_by_year: (year row, origin, destination, degree) movers in agents.
+        pool: the pool account: the start's talent, cohorts, where they went, retirements.
+        cohort_rows: this July's graduates until the record phase counts where they went.
         metrics: the metrics recorded last (`engine.phases.record.METRICS`), in people or yuan.
     """
 
@@ -121,6 +156,8 @@ class State:
     pending_entrants: np.ndarray = field(default_factory=_unset)
     retired_since_july: float = 0.0
     flows_by_year: np.ndarray = field(default_factory=_unset)
+    pool: PoolAccount = field(default_factory=lambda: PoolAccount.empty(0, 0))
+    cohort_rows: np.ndarray | None = None
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property

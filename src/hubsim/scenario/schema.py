@@ -13,7 +13,9 @@ from pydantic import Field, field_validator, model_validator
 
 from hubsim.scenario.checking import MONTH_PATTERN, Strict, problem
 
-DEGREES = ("none", "bachelor", "master", "phd")
+# none, college (junior college, zhuanke), bachelor, master, phd; "talent" is bachelor and above.
+DEGREES = ("none", "college", "bachelor", "master", "phd")
+TALENT_DEGREE = DEGREES.index("bachelor")  # degree indices from this one up are talent
 CITY_KEYS = (
     "beijing",
     "shanghai",
@@ -29,7 +31,7 @@ CITY_KEYS = (
     "fuzhou",
     "guiyang",
 )
-Degree = Literal["none", "bachelor", "master", "phd"]
+Degree = Literal["none", "college", "bachelor", "master", "phd"]
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -96,7 +98,13 @@ class Labour(Strict):
     initial_vacancy_rate: Share = Field(0.03, description="open jobs per job at the start")
     outside_employment_rate: Share = Field(0.95, description="e for the rest of China (fixed)")
     degree_wage_premium: dict[Degree, float] = Field(
-        default_factory=lambda: {"none": 0.85, "bachelor": 1.3, "master": 1.6, "phd": 2.0},
+        default_factory=lambda: {
+            "none": 0.85,
+            "college": 1.05,
+            "bachelor": 1.3,
+            "master": 1.6,
+            "phd": 2.0,
+        },
         description="ASSUMPTION: wage relative to the city's 2010 average wage",
     )
 
@@ -137,22 +145,21 @@ class Demography(Strict):
     working_age_share: Share = Field(
         0.7014, description="ages 15-59, 2010 census bulletin No. 1; agents are working-age"
     )
-    talent_share_2010_tier1: Share = Field(
-        0.30, description="ESTIMATE: bachelor+ share of working-age residents, tier-1"
+    educated_working_age_share: Share = Field(
+        0.96,
+        description="ESTIMATE: share of the 2010 census's college and bachelor-and-above "
+        "residents (all ages) who were 15-59, the ages the agents stand for",
     )
-    talent_share_2010_tier2: Share = Field(0.18, description="ESTIMATE: same for tier-2")
-    talent_share_outside: Share = Field(0.06, description="ESTIMATE: same for the rest of China")
-    graduates_per_year: dict[int, float] = Field(
-        default_factory=lambda: {2010: 6_300_000, 2019: 8_340_000, 2020: 8_740_000},
-        description="national.csv; interpolated, held flat after the last year",
+    graduate_growth_after_last_year: float = Field(
+        0.0,
+        description="yearly change of each level's cohort after the last year of "
+        "graduates_by_level.csv (2023); ASSUMPTION: 0, held flat",
     )
-    graduate_growth_after_last_year: float = Field(0.0, description="yearly change after")
+    graduate_cohort_factor: NonNeg = Field(
+        1.0, description="multiplies every cohort (0.5 halves them: the pool binds harder)"
+    )
     graduate_decline_from_year: int | None = Field(None, description="year cohorts start to fall")
     graduate_decline_per_year: float = Field(0.0, ge=0, le=1)
-    graduate_degree_mix: dict[Degree, float] = Field(
-        default_factory=lambda: {"bachelor": 0.86, "master": 0.125, "phd": 0.015},
-        description="ASSUMPTION: degree shares of a graduate cohort",
-    )
     graduate_home_share: Share = Field(
         0.4, description="ASSUMPTION: share of graduates whose home is their university city"
     )
@@ -184,7 +191,11 @@ class CityOverride(Strict):
     """Per-city parameters on top of the packaged data table."""
 
     amenity: float = Field(0.0, description="a_j, utility units")
-    talent_share_2010: Share | None = Field(None, description="overrides the tier default")
+    talent_share_2010: Share | None = Field(
+        None,
+        description="bachelor-and-above share of working-age residents in 2010; overrides the "
+        "census stock (data/education_2010_by_city.csv), levels keep their proportions",
+    )
     supply_elasticity: float | None = Field(None, gt=0, description="overrides the tier default")
     hukou_min_degree: Degree | Literal["nobody"] | None = Field(
         None, description="lowest degree that gets hukou (default from hukou stringency 1-5)"

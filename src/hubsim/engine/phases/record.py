@@ -9,10 +9,12 @@ import numpy as np
 
 from hubsim.engine.accounts import outside_counts
 from hubsim.engine.state import State
+from hubsim.scenario import DEGREES
 
 METRICS = (
     "population",  # working-age agents x scale / working-age share: comparable with the census
     "talent",  # working-age people with a bachelor's degree or more
+    "college",  # working-age people whose highest degree is junior college (zhuanke)
     "employed",
     "unemployed",
     "vacancies",
@@ -38,6 +40,18 @@ def run(state: State) -> None:
     outside_counts(state, state.counts)
     state.metrics = city_metrics(state, state.counts)
     state.flows_by_year[state.calendar.year_row()] += state.tallies.flows
+    if state.cohort_rows is not None:
+        count_where_cohort_went(state, state.cohort_rows)
+        state.cohort_rows = None
+
+
+def count_where_cohort_went(state: State, rows: np.ndarray) -> None:
+    """The pool account's July entry: where this July's graduates are after their choice."""
+    w, n = state.workers, state.cities.n
+    city = w.city[rows].astype(np.intp)
+    city[city < 0] = n - 1  # left for the outside node (the cohort is far from retiring)
+    went = np.bincount(city * len(DEGREES) + w.degree[rows], minlength=n * len(DEGREES))
+    state.pool.went[state.calendar.year_row()] += went.reshape(n, len(DEGREES))
 
 
 def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -55,6 +69,7 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
     return {
         "population": counts["population"] * scale / state.behaviour.demography.working_age_share,
         "talent": counts["talent"] * scale,
+        "college": counts["college"] * scale,
         "employed": counts["employed"] * scale,
         "unemployed": (counts["population"] - counts["employed"]) * scale,
         "vacancies": state.vacancies * scale,

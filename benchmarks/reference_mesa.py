@@ -651,6 +651,7 @@ class ReferenceModel(mesa.Model):
         self.board = self.location_board(counts)  # budgets spent by the movers above
         self.closed_queues = set()
         self._outside_arrivals()
+        self.remove_over_cap()
 
     def location_board(self, counts: dict[str, np.ndarray]) -> dict:
         """What every chooser sees this month, node by node (read at the start of the phase)."""
@@ -659,17 +660,45 @@ class ReferenceModel(mesa.Model):
         employment[-1] = lab.outside_employment_rate
         wage = c.base_wage_yuan * self.node_array("wage_index", 1.0)
         people = counts["population"] * self.scale / self.beh.demography.working_age_share
-        cap_cost = np.zeros(c.n)
-        for p in self.book.of("population_cap"):
-            j = self.book.city[p]
-            pressure = programme_rules.cap_pressure(people[j], self.book.cap_people[p])
-            cap_cost[j] = max(cap_cost[j], self.beh.migration.population_cap_cost * pressure)
+        cap_cost = self.cap_cost(people)
         return {
             "expected_wage": wage * np.maximum(employment, 1e-3),
             "rent": self.node_array("rent", c.base_rent_yuan_m2_month[-1]),
             "cap_cost": cap_cost,
             "paying": np.concatenate([self.book.paying("cash"), self.book.paying("rent")]),
         }
+
+    def cap_cost(self, people: np.ndarray) -> np.ndarray:
+        """Cost of coming into each node under its active population caps (steep near it)."""
+        cost = np.zeros(self.cities.n)
+        for p in self.book.of("population_cap"):
+            j = self.book.city[p]
+            cap = programme_rules.cap_cost(
+                np.array([people[j]]), self.book.cap_people[p : p + 1],
+                self.beh.migration.population_cap_cost,
+            )[0]  # fmt: skip
+            cost[j] = max(cost[j], cap)
+        return cost
+
+    def remove_over_cap(self) -> None:
+        """Housing removal: a city above its cap displaces residents without local hukou."""
+        rate = self.beh.migration.population_cap_removal_per_year
+        share, outside = self.beh.demography.working_age_share, self.cities.outside
+        for p in self.book.of("population_cap"):
+            j = self.book.city[p]
+            people = self.census()["population"][j] * self.scale / share
+            displaced = programme_rules.over_cap_removals(
+                np.array([people]), self.book.cap_people[p : p + 1], rate
+            )[0]
+            if rate == 0 or displaced <= 0:
+                continue
+            k = stochastic_round(displaced * share / self.scale, self.random)
+            candidates = [w for w in self.agents_by_type[Worker] if w.city == j and w.hukou != j]
+            for worker in self.random.sample(candidates, min(k, len(candidates))):
+                self.flows_step[j, outside, worker.degree] += 1
+                self.outside_agents[worker.degree] += 1
+                worker.leave_job()
+                worker.remove()
 
     def utility(
         self,
@@ -700,7 +729,7 @@ class ReferenceModel(mesa.Model):
         cost = choice.moving_cost(
             np.array([current]), np.array([origin]), c.distance_1000km, mig.moving_cost_fixed,
             mig.moving_cost_per_1000km, mig.leaving_origin_cost,
-        )[0] + board["cap_cost"] * (nodes != current)  # fmt: skip
+        )[0] + np.where(newcomer, board["cap_cost"], 0.0)  # fmt: skip
         value = choice.location_utility(
             np.log(self.premium[degree] * board["expected_wage"]),
             np.log(board["rent"] * (1.0 - discount * newcomer)),
@@ -790,6 +819,13 @@ class ReferenceModel(mesa.Model):
         rng, now = self.rng, self.now
         population = self.census()["population"]
         expected = total * population / population.sum()
+        # A capped city takes the share its cap admits; the rest enter the outside node.
+        people = population * self.scale / self.beh.demography.working_age_share
+        admitted = expected * programme_rules.admitted_share(
+            self.cap_cost(people), self.beh.migration.logit_scale
+        )
+        admitted[-1] += (expected - admitted).sum()
+        expected = admitted
         for j, k in enumerate(sampling.stochastic_round(expected[:-1], rng)):
             for _ in range(k):
                 birth = now - 12 * 16 - int(rng.integers(0, 24))

@@ -74,7 +74,16 @@ class Migration(Strict):
     moving_cost_per_1000km: NonNeg = Field(0.4, description="utility cost per 1,000 km")
     leaving_origin_cost: NonNeg = Field(0.6, description="extra cost of leaving one's home city")
     population_cap_cost: NonNeg = Field(
-        2.0, description="arrival cost at a capped city per 10 % of cap above 90 % of it"
+        2.0,
+        description="ASSUMPTION: cost of coming into a capped city at 95 % of its cap; 0 below "
+        "90 %, rising as x/(1-x) over the last 10 %, infinite at the cap; it applies to "
+        "movers, to graduates placed in the city and (as a share admitted) to young entrants",
+    )
+    population_cap_removal_per_year: Share = Field(
+        0.03,
+        description="ASSUMPTION: share of a city's residents displaced a year by housing "
+        "removal while it stands above its cap (only residents without local hukou; they "
+        "leave for the rest of China); 0 switches removal off",
     )
     hazards: Hazards = Hazards()
 

@@ -10,7 +10,9 @@ import numpy as np
 
 from hubsim.engine.accounts import lose_jobs, outside_counts, shift_residents
 from hubsim.engine.pool import graduate_schedule
+from hubsim.engine.programmes import cap_cost_by_node
 from hubsim.engine.rules.demography import GRADUATION_AGE, STUDY_YEARS, cohort_by_degree
+from hubsim.engine.rules.programmes import admitted_share
 from hubsim.engine.rules.sampling import stochastic_round
 from hubsim.engine.state import State
 from hubsim.scenario import DEGREES
@@ -92,6 +94,14 @@ def _young_entrants(state: State, total: float, now: int, rng) -> np.ndarray:
     population = state.counts["population"].copy()  # current: graduates included
     population[-1] = state.outside_agents.sum()
     expected = total * population / population.sum()
+    # A capped city takes only the share its cap admits; the rest enter the outside node.
+    share = state.behaviour.demography.working_age_share
+    people = population * state.scale / share
+    mig = state.behaviour.migration
+    cost = cap_cost_by_node(state.book, people, mig.population_cap_cost)
+    admitted = expected * admitted_share(cost, mig.logit_scale)
+    admitted[-1] += (expected - admitted).sum()
+    expected = admitted
     at_cities = stochastic_round(expected[:-1], rng)
     city = np.repeat(np.arange(c.n - 1), at_cities)
     rows = w.append(

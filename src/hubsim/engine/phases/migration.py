@@ -14,11 +14,11 @@ from hubsim.engine.rules import choice as rules
 from hubsim.engine.rules.demography import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
 from hubsim.engine.rules.programmes import (
     already_received,
-    cap_pressure,
     mark_received,
+    over_cap_removals,
     pay_in_order,
 )
-from hubsim.engine.rules.sampling import sample_by_hazard
+from hubsim.engine.rules.sampling import sample_by_hazard, stochastic_round
 from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
 from hubsim.engine.state import State
 from hubsim.scenario import DEGREES
@@ -77,7 +77,7 @@ def utility(
     )
     cap = cap_cost(state, counts)
     if cap.any():
-        cost = cost + cap[None, :] * moving
+        cost = cost + np.where(pays_cap_cost(moving, newcomer), cap[None, :], 0.0)
     value = rules.location_utility(
         log_income,
         log_rent,
@@ -94,15 +94,38 @@ def utility(
 
 
 def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
-    """Extra arrival cost in cities near an active population cap."""
+    """Cost of coming into each node under the active population caps."""
     people = counts["population"] * state.scale / state.behaviour.demography.working_age_share
-    cost = np.zeros(state.cities.n)
-    for p in state.book.of("population_cap"):
-        j = state.book.city[p]
-        cap = state.book.cap_people[p]
-        pressure = cap_pressure(people[j], cap)
-        cost[j] = max(cost[j], state.behaviour.migration.population_cap_cost * pressure)
-    return cost
+    mig = state.behaviour.migration
+    return programmes.cap_cost_by_node(state.book, people, mig.population_cap_cost)
+
+
+def pays_cap_cost(moving: np.ndarray, newcomer: np.ndarray) -> np.ndarray:
+    """Who pays a cap's cost for each node: every way in, movers and graduates settling where
+    they graduated alike (young entrants face it in `phases.demography`)."""
+    return newcomer
+
+
+def remove_over_cap(state: State, rng: np.random.Generator) -> None:
+    """Housing removal: a capped city above its cap displaces residents without local hukou."""
+    w, book, c = state.workers, state.book, state.cities
+    rate = state.behaviour.migration.population_cap_removal_per_year
+    share = state.behaviour.demography.working_age_share
+    for p in book.of("population_cap"):
+        j = book.city[p]
+        people = state.counts["population"][j] * state.scale / share
+        displaced = over_cap_removals(np.array([people]), book.cap_people[p : p + 1], rate)
+        if rate == 0 or displaced[0] <= 0:
+            continue
+        k = int(stochastic_round(displaced * share / state.scale, rng)[0])
+        candidates = np.flatnonzero((w.city == j) & (w.hukou != j))
+        rows = rng.choice(candidates, size=min(k, len(candidates)), replace=False)
+        degree = w.degree[rows].astype(np.intp)
+        np.add.at(state.tallies.flows, (j, c.outside, degree), 1.0)
+        lose_jobs(state, rows)
+        shift_residents(state, rows, -1)
+        w.city[rows] = -1
+        state.outside_agents += np.bincount(degree, minlength=len(DEGREES))
 
 
 def run(state: State) -> None:
@@ -140,6 +163,7 @@ def run(state: State) -> None:
     n = len(choosers)
     _choose(state, choosers, value[:n], hukou_ok[:n], rng)
     _outside_arrivals(state, value[n:], rng)
+    remove_over_cap(state, rng)
 
 
 def _chooser_profile(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:

@@ -346,7 +346,8 @@ class City(mesa.Agent):
         self.employed = counts["employed"][j] * scale
         self.unemployed = (counts["population"][j] - counts["employed"][j]) * scale
         self.rent_nominal = self.rent * model.wage_trend
-        self.office_occupancy = counts["employed_talent"][j] * scale / max(self.office_seats, 1.0)
+        filled = counts["employed_talent"][j] * scale / max(self.office_seats, 1.0)
+        self.office_occupancy = min(filled, 1.0)  # filled seats / seats
 
 
 # ================================================================================= model

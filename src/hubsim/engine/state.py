@@ -17,6 +17,7 @@ from hubsim.engine.tables import FirmTable, WorkerTable
 from hubsim.scenario import DEGREES, TALENT_DEGREE, Behaviour, Scenario, month_index
 
 STREAMS = ("init", "firms", "labour", "migration", "demography")  # one random stream per purpose
+STAYING_YEARS = 5  # graduates-staying targets count newcomers up to 5 years after graduating
 
 
 def _unset() -> np.ndarray:
@@ -32,6 +33,9 @@ class MonthTallies:
     spent_yuan: np.ndarray  # programme spending per node
     retired: np.ndarray  # agents reaching retirement age (outside node: fractional)
     entrants: np.ndarray  # graduates and young entrants counted this month (July's cohort)
+    # (node, k - 1): bachelor-and-above graduates choosing the node (staying where they
+    # graduated or moving in) less than k years after graduating, k = 1 ... STAYING_YEARS
+    graduate_newcomers: np.ndarray
 
     @classmethod
     def empty(cls, nodes: int) -> MonthTallies:
@@ -40,6 +44,7 @@ class MonthTallies:
             spent_yuan=np.zeros(nodes),
             retired=np.zeros(nodes),
             entrants=np.zeros(nodes),
+            graduate_newcomers=np.zeros((nodes, STAYING_YEARS)),
         )
 
     def reset(self, entrants: np.ndarray) -> None:
@@ -49,6 +54,7 @@ class MonthTallies:
         self.spent_yuan = np.zeros(nodes)
         self.retired = np.zeros(nodes)
         self.entrants = np.zeros(nodes) + entrants
+        self.graduate_newcomers = np.zeros((nodes, STAYING_YEARS))
 
 
 @dataclass
@@ -63,19 +69,21 @@ class PoolAccount:
         cohort: (year, degree) graduates entering the model, all nodes.
         went: (year, node, degree) where each July cohort was after its first choice.
         retired: (year, degree) agents reaching the retirement age, all nodes.
+        counted: (year,) national talent counted at the end of each year's last month.
     """
 
     talent_start: float
     cohort: np.ndarray
     went: np.ndarray
     retired: np.ndarray
+    counted: np.ndarray
 
     @classmethod
     def empty(cls, years: int, nodes: int) -> PoolAccount:
         degrees = len(DEGREES)
         return cls(
             0.0, np.zeros((years, degrees)), np.zeros((years, nodes, degrees)),
-            np.zeros((years, degrees)),
+            np.zeros((years, degrees)), np.zeros(years),
         )  # fmt: skip
 
     def talent_expected(self) -> float:
@@ -110,6 +118,8 @@ class State:
         wage_index: each city's real wage relative to its start wage.
         rent: real rent, yuan per m2 a month, per node.
         office_seats: tech-park seats per city (the outside node: infinite).
+        seats_built: seats built by office_capacity programmes so far (capacity ahead of
+            demand: only a city with some can be a ghost hub).
         vacancies: jobs posted this month per node.
         target_tightness: vacancies per job seeker at which wage indices stand still.
         base_productivity: A0 per node, calibrated at build so 2010 jobs are firms' desire.
@@ -144,6 +154,7 @@ class State:
     wage_index: np.ndarray = field(default_factory=_unset)
     rent: np.ndarray = field(default_factory=_unset)
     office_seats: np.ndarray = field(default_factory=_unset)
+    seats_built: np.ndarray = field(default_factory=_unset)
     vacancies: np.ndarray = field(default_factory=_unset)
     target_tightness: np.ndarray = field(default_factory=_unset)
     base_productivity: np.ndarray = field(default_factory=_unset)

@@ -117,6 +117,7 @@ def _init_city_state(state: State) -> None:
     employed_talent = np.bincount(w.city, weights=is_talent & (w.employer >= 0), minlength=n)
     state.office_seats = cities.seats_per_talent_2010 * employed_talent * state.scale
     state.office_seats[-1] = np.inf
+    state.seats_built = np.zeros(n)
     state.flows_by_year = np.zeros((state.calendar.years_spanned, n, n, len(DEGREES)))
     state.pool = PoolAccount.empty(state.calendar.years_spanned, n)
     state.pool.talent_start = float(talent.sum())

@@ -24,6 +24,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from PIL import Image  # Pillow ships with matplotlib
 
+from hubsim.output import pool_plots
+
 __all__ = ["plot_run"]
 
 _DPI = 110
@@ -50,6 +52,7 @@ def plot_run(
     flows_year: pd.DataFrame,
     summary: pd.DataFrame,
     out_dir: str | Path,
+    pool_year: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Draw every figure for one simulation run and save them as PNGs.
 
@@ -68,6 +71,7 @@ def plot_run(
             ``ghost_share``, ``spending_yuan`` and
             ``spending_per_net_talent_yuan`` (NaN when there was no net gain).
         out_dir: Folder for the PNGs; created if missing.
+        pool_year: The pool account (``output.tables.pool_year``), for the cohort figure.
 
     Returns:
         Paths of the files written, in drawing order.
@@ -76,7 +80,10 @@ def plot_run(
     out.mkdir(parents=True, exist_ok=True)
     available = _available_metrics(city_month)
     written: list[Path] = []
-    for filename, needs, build in _figure_specs(city_month, flows_year, summary):
+    specs = _figure_specs(city_month, flows_year, summary)
+    if pool_year is not None and not pool_year.empty:  # the pool account's figure
+        specs.append(("cohorts.png", {}, lambda: pool_plots.cohort_figure(pool_year)))
+    for filename, needs, build in specs:
         problem = _missing_inputs(needs, available, flows_year, summary)
         if problem:
             warnings.warn(f"hubsim.plots: skipping {filename}: {problem}", stacklevel=2)

@@ -23,6 +23,7 @@ class RunResult:
     summary: pd.DataFrame  # one row per city
     calibration: pd.DataFrame  # quantity, simulated, target, source
     replications: pd.DataFrame  # per replication and city: the summary's raw outcomes
+    pool_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # the pool account
     folder: Path | None = None
     timings: dict = field(default_factory=dict)
 
@@ -34,4 +35,6 @@ class RunResult:
             if self.folder is None:
                 raise ValueError("this result has no run folder; pass out_dir")
             out_dir = self.folder / "plots"
-        return plot_run(self.city_month, self.flows_year, self.summary, Path(out_dir))
+        return plot_run(
+            self.city_month, self.flows_year, self.summary, Path(out_dir), self.pool_year
+        )

@@ -311,33 +311,93 @@ class Programme(Strict):
         return self.amount_by_degree.get(degree, self.amount)
 
 
-class Target(Strict):
-    """A city's talent goal: a gain in talent (people or share) between two dates."""
+# A target's amount, one per target; the keys each kind reads besides `by` and `source`.
+TARGET_AMOUNTS = {
+    "talent_people": (),
+    "gain_people": ("base_year",),
+    "gain_share": ("base_year",),
+    "graduates_staying_people": ("start", "within_years"),
+}
+CENSUS_BASE_YEARS = (2010,)  # years with a census stock in data/ (education_2010_by_city.csv)
 
-    start: Month
+
+class Target(Strict):
+    """A city's talent goal in absolute terms (DESIGN s.5), with its source.
+
+    Exactly one amount: `talent_people` (bachelor-and-above working-age residents at `by`),
+    `gain_people` or `gain_share` (a gain over the census stock of `base_year`, taken from
+    data, never from the simulated path), or `graduates_staying_people` (new graduates who
+    choose the city within `within_years` of graduating, counted from `start` to `by`).
+    """
+
     by: Month
-    gain_people: float | None = Field(None, ge=0)
-    gain_share: float | None = Field(None, ge=0)
+    talent_people: float | None = Field(None, ge=0, description="talent (people) at `by`")
+    gain_people: float | None = Field(None, ge=0, description="talent gained over base_year")
+    gain_share: float | None = Field(
+        None, ge=0, description="talent gained over base_year, as a share of its stock"
+    )
+    graduates_staying_people: float | None = Field(
+        None, ge=0, description="new graduates choosing the city from `start` to `by`"
+    )
+    base_year: int = Field(2010, description="census year of a gain's base (data, not model)")
+    start: Month | None = Field(None, description="graduates_staying: first month counted")
+    within_years: int = Field(
+        1, ge=1, le=5, description="graduates_staying: years after graduating that count"
+    )
     source: str = "ASSUMPTION"
 
     @model_validator(mode="after")
     def _one_kind(self) -> Target:
-        if (self.gain_people is None) == (self.gain_share is None):
+        given = [k for k in TARGET_AMOUNTS if getattr(self, k) is not None]
+        if len(given) != 1:
             raise ValueError(
-                "a target needs exactly one of gain_people (people) or gain_share (share of "
-                "the 2010 talent stock); give one and remove the other"
+                "a target needs exactly one of talent_people (talent at `by`), gain_people or "
+                "gain_share (gain over the census stock of base_year) or graduates_staying_people "
+                f"(new graduates choosing the city from `start` to `by`); it has "
+                f"{', '.join(given) or 'none'}: keep one"
             )
-        if month_index(self.by) < month_index(self.start):
+        if self.kind != "graduates_staying_people" and self.start is not None:
+            raise problem(
+                "start",
+                f"a {self.kind} target is measured against data, not from a simulated start: "
+                "remove start (gains are counted from base_year's census stock)",
+            )
+        if self.kind == "graduates_staying_people" and self.start is None:
+            raise problem("start", "a graduates_staying_people target needs start (YYYY-MM)")
+        if self.base_year not in CENSUS_BASE_YEARS:
+            raise problem(
+                "base_year",
+                f"{self.base_year} has no census stock in the packaged data; use "
+                f"{', '.join(map(str, CENSUS_BASE_YEARS))}",
+            )
+        if self.start is not None and month_index(self.by) < month_index(self.start):
             raise problem(
                 "by", f"the target date ({self.by}) is before its start ({self.start}); fix either"
             )
         return self
 
+    @property
+    def kind(self) -> str:
+        return next(k for k in TARGET_AMOUNTS if getattr(self, k) is not None)
+
+    @property
+    def amount(self) -> float:
+        return float(getattr(self, self.kind))
+
+    @property
+    def sourced(self) -> bool:
+        """Whether the target cites a source (an unsourced one is an ASSUMPTION)."""
+        return bool(self.source.strip()) and not self.source.strip().upper().startswith(
+            "ASSUMPTION"
+        )
+
 
 class GhostRule(Strict):
-    """A hub is a ghost hub at the horizon if both occupancy and target share are low."""
+    """A hub is a ghost hub at the horizon if it built office capacity ahead of demand (seats
+    from an office_capacity programme) and both its occupancy and its target share are low;
+    a city that built nothing cannot be a ghost."""
 
-    occupancy_below: Share = Field(0.6, description="talent employed / office seats")
+    occupancy_below: Share = Field(0.6, description="filled office seats / office seats")
     target_share_below: Share = Field(0.5, description="talent gain achieved / gain targeted")
 
 

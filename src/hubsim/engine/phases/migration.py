@@ -20,8 +20,8 @@ from hubsim.engine.rules.programmes import (
 )
 from hubsim.engine.rules.sampling import sample_by_hazard, stochastic_round
 from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
-from hubsim.engine.state import State
-from hubsim.scenario import DEGREES
+from hubsim.engine.state import STAYING_YEARS, State
+from hubsim.scenario import DEGREES, TALENT_DEGREE
 
 
 def utility(
@@ -233,7 +233,20 @@ def _choose(
     w.settled[rows] = True
     gets_hukou = settling & hukou_ok[np.arange(len(rows)), choice]
     w.hukou[rows[gets_hukou]] = choice[gets_hukou]
+    count_graduate_newcomers(state, rows[settling])
     collect_subsidies(state, rows[settling])
+
+
+def count_graduate_newcomers(state: State, rows: np.ndarray) -> None:
+    """Tally bachelor-and-above graduates choosing their city by years since graduating."""
+    w, n = state.workers, state.cities.n
+    rows = rows[(w.degree[rows] >= TALENT_DEGREE) & (w.city[rows] >= 0)]
+    if len(rows) == 0:
+        return
+    years = np.minimum(months_since(w.graduated[rows], state.calendar.now) // 12, STAYING_YEARS)
+    key = w.city[rows].astype(np.intp) * (STAYING_YEARS + 1) + years.astype(np.intp)
+    by_year = np.bincount(key, minlength=n * (STAYING_YEARS + 1)).reshape(n, STAYING_YEARS + 1)
+    state.tallies.graduate_newcomers += np.cumsum(by_year[:, :STAYING_YEARS], axis=1)
 
 
 def collect_subsidies(state: State, rows: np.ndarray) -> None:
@@ -315,4 +328,5 @@ def _add_arrivals(
         months_since(w.graduated[rows], now),
     )[np.arange(len(rows)), city]
     w.hukou[rows[open_]] = city[open_]
+    count_graduate_newcomers(state, rows)
     collect_subsidies(state, rows)

@@ -141,3 +141,13 @@ def test_api_without_folder_and_plot_elsewhere(tmp_path):
     assert result.scenario.behaviour.migration.b_w == 1.2
     written = result.plot(tmp_path / "figs")
     assert {p.stem for p in written} == PLOTS
+
+
+def test_summary_text_marks_unsourced_targets_and_prints_the_pool(two_replications):
+    from hubsim.output.report import summary_text
+
+    text = summary_text(two_replications)
+    wuhan = next(line for line in text.splitlines() if line.startswith("wuhan"))
+    assert "stayers" in wuhan and "policy_effects.csv" in wuhan
+    assert "sourced targets: wuhan; every other target is an ASSUMPTION" in text
+    assert "Pool account" in text and "\n2010 " in text

@@ -88,7 +88,11 @@ def _sourced(source: str) -> bool:
 
 
 def _basis(source: str) -> str:
-    return str(source)[:60] if _sourced(source) else "ASSUMPTION"
+    """The target's source, shortened for the table; ASSUMPTION where it has none."""
+    if not _sourced(source):
+        return "ASSUMPTION"
+    text = str(source).strip()
+    return text if len(text) <= 48 else text[:45] + "..."
 
 
 def pool_lines(pool: pd.DataFrame) -> list[str]:

@@ -354,7 +354,7 @@ class Target(Strict):
                 "a target needs exactly one of talent_people (talent at `by`), gain_people or "
                 "gain_share (gain over the census stock of base_year) or graduates_staying_people "
                 f"(new graduates choosing the city from `start` to `by`); it has "
-                f"{', '.join(given) or 'none'}: keep one"
+                f"{', '.join(given) or 'none'}: keep one (with --set, set the others to null)"
             )
         if self.kind != "graduates_staying_people" and self.start is not None:
             raise problem(

@@ -384,6 +384,7 @@ class ReferenceModel(mesa.Model):
         self.city_agents = [City(self, j) for j in range(self.cities.n - 1)]
         self._reset_month_tallies()
         self.retired_since_july = 0.0
+        self.outside_cohort: np.ndarray | None = None  # July's outside graduates, by degree
         self._build_world()
         self.datacollector = mesa.DataCollector(
             model_reporters={"workers": lambda m: len(m.agents_by_type[Worker])},
@@ -652,6 +653,9 @@ class ReferenceModel(mesa.Model):
         self.board = self.location_board(counts)  # budgets spent by the movers above
         self.closed_queues = set()
         self._outside_arrivals()
+        if self.outside_cohort is not None:
+            self._outside_graduates_choose(self.outside_cohort)
+            self.outside_cohort = None
         self.remove_over_cap()
 
     def location_board(self, counts: dict[str, np.ndarray]) -> dict:
@@ -769,11 +773,33 @@ class ReferenceModel(mesa.Model):
                 for _ in range(k):
                     self._arrive_from_outside(j, degree)
 
-    def _arrive_from_outside(self, city: int, degree: int) -> None:
+    def _outside_graduates_choose(self, graduates: np.ndarray) -> None:
+        """July: the rest of China's new graduates choose like every new graduate, once."""
+        outside = self.cities.outside
+        for degree in range(len(DEGREES)):
+            value, _ = self.utility(
+                degree, int(GRADUATION_AGE[degree]) + 1, 0, outside, outside, outside, False,
+                set(),
+            )  # fmt: skip
+            probabilities = choice.logit_probabilities(value, self.beh.migration.logit_scale)
+            k = min(stochastic_round(graduates[degree], self.random), self.outside_agents[degree])
+            arrivals = self.rng.multinomial(int(k), probabilities)
+            arrivals[outside] = 0
+            self.outside_agents[degree] -= arrivals.sum()
+            self.flows_step[outside, :, degree] += arrivals
+            for j, n in enumerate(arrivals):
+                for _ in range(n):
+                    self._arrive_from_outside(j, degree, graduating=True)
+
+    def _arrive_from_outside(self, city: int, degree: int, graduating: bool = False) -> None:
         outside, now = self.cities.outside, self.now
-        age_months = OUTSIDE_AGE[degree] * 12 + int(self.rng.integers(-48, 48))
-        since = OUTSIDE_MONTHS_SINCE_GRADUATION[degree]
-        graduated = now - since if degree > 0 else NO_GRADUATION
+        if graduating:
+            age_months = int(GRADUATION_AGE[degree]) * 12 + int(self.rng.integers(0, 24))
+            graduated = now
+        else:
+            age_months = OUTSIDE_AGE[degree] * 12 + int(self.rng.integers(-48, 48))
+            since = OUTSIDE_MONTHS_SINCE_GRADUATION[degree]
+            graduated = now - since if degree > 0 else NO_GRADUATION
         worker = Worker(self, city, degree, outside, outside, now - age_months, now, graduated)
         c = self.cities
         hukou_open = degree >= c.hukou_min_degree[city] and worker.age <= c.hukou_max_age[city]
@@ -812,6 +838,7 @@ class ReferenceModel(mesa.Model):
                     arrived = now - 12 * int(STUDY_YEARS[degree])
                     Worker(self, j, degree, origin, origin, birth, arrived, now, settled=False)
         self.outside_agents += np.maximum(graduates - placed, 0.0)
+        self.outside_cohort = np.maximum(graduates - placed, 0.0)  # they choose in migration
         self._young_entrants(max(self.retired_since_july - graduates.sum(), 0.0))
         self.retired_since_july = 0.0
 

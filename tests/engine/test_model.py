@@ -145,11 +145,14 @@ def test_july_cohort_enters_in_july_only():
             assert model.state.tallies.entrants.sum() > 0 and entrants.sum() > 0
             now = model.state.calendar.now
             w = model.state.workers
-            new = np.flatnonzero(w.graduated == now)
             # Graduates appear at university cities, one per `scale` people, unsettled at first
-            # and settled after their July choice.
-            # (one rounding per city and degree)
+            # and settled after their July choice (one rounding per city and degree) ...
+            new = np.flatnonzero((w.graduated == now) & (w.arrived < now))
             assert abs(len(new) - cohort * share.sum()) <= len(CITY_KEYS) * 4
+            # ... and graduates of the rest of China's universities who chose a city arrive.
+            from_outside = np.flatnonzero((w.graduated == now) & (w.arrived == now))
+            assert len(from_outside) > 0 and np.all(w.hukou[from_outside] >= 0)
+            new = np.concatenate([new, from_outside])
             assert np.all(w.degree[new] >= 1)
             assert np.all(w.settled[new])
             assert len(model.state.workers) > rows_before

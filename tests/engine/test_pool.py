@@ -11,7 +11,7 @@ import pytest
 import hubsim
 from hubsim.engine import HubModel
 from hubsim.engine.accounts import national_talent, outside_counts
-from hubsim.engine.phases import demography
+from hubsim.engine.phases import demography, migration
 from hubsim.engine.pool import education_stock_2010, graduate_schedule
 from hubsim.engine.rules.demography import cohort_by_degree
 from hubsim.experiments.replications import resolve
@@ -157,3 +157,29 @@ def test_negative_control_a_model_ignoring_the_cohort_size_reaches_as_many(monke
 
     monkeypatch.setattr(demography, "cohort_by_degree", ignoring_factor)
     assert not reached(0.5) < reached(1.0)
+
+
+# ----------------------------------------------------------------------------- first choice
+def share_of_2010_cohort_in_the_13() -> tuple[float, float]:
+    """(share of the July 2010 bachelor+ cohort in the 13 cities after its first choice,
+    share of the country's universities in the 13 cities)."""
+    model = baseline(7)
+    for _ in range(7):
+        model.step()
+    went = model.state.pool.went[0, :, TALENT_DEGREE:].sum(axis=1)
+    c = model.state.cities
+    universities = (
+        c.universities[:-1].sum() / model.state.behaviour.demography.national_universities
+    )
+    return float(went[:-1].sum() / went.sum()), float(universities)
+
+
+def test_graduates_of_the_rest_of_chinas_universities_choose_at_graduation_too():
+    in_13, universities = share_of_2010_cohort_in_the_13()
+    assert in_13 > universities + 0.05
+
+
+def test_negative_control_without_their_choice_the_13_keep_only_their_own(monkeypatch):
+    monkeypatch.setattr(migration, "_outside_graduates_choose", lambda *args: None)
+    in_13, universities = share_of_2010_cohort_in_the_13()
+    assert in_13 <= universities + 0.05

@@ -133,6 +133,8 @@ class State:
         flows_by_year: (year row, origin, destination, degree) movers in agents.
         pool: the pool account: the start's talent, cohorts, where they went, retirements.
         cohort_rows: this July's graduates until the record phase counts where they went.
+        outside_cohort: this July's graduates of the rest of China's universities by degree
+            (agents, held in the outside node) until they make their first choice.
         metrics: the metrics recorded last (`engine.phases.record.METRICS`), in people or yuan.
     """
 
@@ -169,6 +171,7 @@ class State:
     flows_by_year: np.ndarray = field(default_factory=_unset)
     pool: PoolAccount = field(default_factory=lambda: PoolAccount.empty(0, 0))
     cohort_rows: np.ndarray | None = None
+    outside_cohort: np.ndarray | None = None
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property

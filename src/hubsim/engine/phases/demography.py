@@ -80,6 +80,7 @@ def graduate_cohort(state: State, month: int) -> None:
     state.pool.cohort[row] += at_cities.sum(axis=0) + outside_graduates
     state.pool.went[row, -1] += outside_graduates
     state.cohort_rows = state.unsettled_rows
+    state.outside_cohort = outside_graduates  # they choose in this month's migration phase
     born = np.bincount(city, minlength=c.n).astype(float)
     born[-1] = outside_graduates.sum()
     born += _young_entrants(state, max(state.retired_since_july - graduates.sum(), 0.0), now, rng)

@@ -11,7 +11,11 @@ import numpy as np
 from hubsim.engine import programmes
 from hubsim.engine.accounts import lose_jobs, shift_residents
 from hubsim.engine.rules import choice as rules
-from hubsim.engine.rules.demography import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
+from hubsim.engine.rules.demography import (
+    GRADUATION_AGE,
+    OUTSIDE_AGE,
+    OUTSIDE_MONTHS_SINCE_GRADUATION,
+)
 from hubsim.engine.rules.programmes import (
     already_received,
     mark_received,
@@ -159,10 +163,16 @@ def run(state: State) -> None:
     counts = {key: values.copy() for key, values in state.counts.items()}
     # One utility evaluation for the choosers and the outside node's representative movers.
     people = _concat(_chooser_profile(state, choosers), _outside_profile(state))
+    graduates = state.outside_cohort
+    if graduates is not None:
+        people = _concat(people, _outside_graduate_profile(state))
     value, hukou_ok = utility(state, counts, **people)
-    n = len(choosers)
+    n, degrees = len(choosers), len(DEGREES)
     _choose(state, choosers, value[:n], hukou_ok[:n], rng)
-    _outside_arrivals(state, value[n:], rng)
+    _outside_arrivals(state, value[n : n + degrees], rng)
+    if graduates is not None:
+        _outside_graduates_choose(state, graduates, value[n + degrees :], rng)
+        state.outside_cohort = None
     remove_over_cap(state, rng)
 
 
@@ -194,6 +204,44 @@ def _outside_profile(state: State) -> dict[str, np.ndarray]:
         "settled": np.ones(len(DEGREES), dtype=bool),
         "received": np.zeros(len(DEGREES), dtype=np.int64),
     }
+
+
+def _outside_graduate_profile(state: State) -> dict[str, np.ndarray]:
+    """A new graduate of the rest of China's universities, one per degree, choosing first."""
+    profile = _outside_profile(state)
+    profile["age"] = GRADUATION_AGE + 1
+    profile["since_graduation"] = np.zeros(len(DEGREES), dtype=np.int64)
+    profile["settled"] = np.zeros(len(DEGREES), dtype=bool)
+    return profile
+
+
+def _outside_graduates_choose(
+    state: State, graduates: np.ndarray, value: np.ndarray, rng: np.random.Generator
+) -> None:
+    """July: the rest of China's new graduates choose like every new graduate, once.
+
+    `graduates` holds them by degree (agents, in the outside node); `value` is the utility of
+    each node to a new graduate of each degree. Those choosing a city become agents there.
+    """
+    outside = state.cities.outside
+    probabilities = rules.logit_probabilities(value, state.behaviour.migration.logit_scale)
+    choosing = np.minimum(stochastic_round(graduates, rng), np.floor(state.outside_agents))
+    arrivals = np.array(
+        [rng.multinomial(int(k), p) for k, p in zip(choosing, probabilities, strict=True)]
+    )
+    arrivals[:, outside] = 0
+    if arrivals.sum() == 0:
+        return
+    state.outside_agents -= arrivals.sum(axis=1)
+    state.tallies.flows[outside] += arrivals.T
+    went = state.pool.went[state.calendar.year_row()]
+    went[:, :] += arrivals.T
+    went[outside] -= arrivals.sum(axis=1)
+    dest_degree = np.argwhere(arrivals > 0)
+    repeat = arrivals[dest_degree[:, 0], dest_degree[:, 1]]
+    degree = np.repeat(dest_degree[:, 0], repeat)
+    city = np.repeat(dest_degree[:, 1], repeat)
+    _add_arrivals(state, city, degree, rng, graduating=True)
 
 
 def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -303,17 +351,28 @@ def _outside_arrivals(state: State, value: np.ndarray, rng: np.random.Generator)
 
 
 def _add_arrivals(
-    state: State, city: np.ndarray, degree: np.ndarray, rng: np.random.Generator
+    state: State,
+    city: np.ndarray,
+    degree: np.ndarray,
+    rng: np.random.Generator,
+    graduating: bool = False,
 ) -> None:
+    """People of the rest of China arriving in `city`: reconsidering residents, or (with
+    `graduating`) new graduates making their first choice."""
     outside, now = state.cities.outside, state.calendar.now
-    age_months = OUTSIDE_AGE[degree] * 12 + rng.integers(-48, 48, size=len(city))
+    if graduating:
+        age_months = GRADUATION_AGE[degree] * 12 + rng.integers(0, 24, size=len(city))
+        graduated = np.full(len(city), now)
+    else:
+        age_months = OUTSIDE_AGE[degree] * 12 + rng.integers(-48, 48, size=len(city))
+        graduated = np.where(degree > 0, now - OUTSIDE_MONTHS_SINCE_GRADUATION[degree], -(2**15))
     rows = state.workers.append(
         city=city,
         degree=degree,
         hukou=np.full(len(city), outside),
         origin=np.full(len(city), outside),
         birth=now - age_months,
-        graduated=np.where(degree > 0, now - OUTSIDE_MONTHS_SINCE_GRADUATION[degree], -(2**15)),
+        graduated=graduated,
         arrived=np.full(len(city), now),
     )
     shift_residents(state, rows, +1)

@@ -16,6 +16,7 @@ import numpy as np
 
 from hubsim.engine.calendar import EPOCH
 from hubsim.engine.cities import CityArrays, build_city_arrays, census_table
+from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import INSTRUMENTS, ProgrammeBook
 from hubsim.engine.rules import choice, housing, labour, sampling
 from hubsim.engine.rules import programmes as programme_rules
@@ -23,7 +24,8 @@ from hubsim.engine.rules.demography import (
     GRADUATION_AGE,
     OUTSIDE_AGE,
     OUTSIDE_MONTHS_SINCE_GRADUATION,
-    cohort_people,
+    STUDY_YEARS,
+    cohort_by_degree,
 )
 from hubsim.engine.rules.firms import (
     agglomeration,
@@ -32,7 +34,7 @@ from hubsim.engine.rules.firms import (
     pareto_productivity,
 )
 from hubsim.engine.tables import NO_GRADUATION
-from hubsim.scenario import DEGREES, Scenario, month_index
+from hubsim.scenario import DEGREES, TALENT_DEGREE, Scenario, month_index
 
 # One file rather than Mesa's agents.py/model.py pair, so that the oracle is one self-contained
 # read; it is long because it restates every rule of the engine agent by agent.
@@ -344,7 +346,8 @@ class City(mesa.Agent):
         self.employed = counts["employed"][j] * scale
         self.unemployed = (counts["population"][j] - counts["employed"][j]) * scale
         self.rent_nominal = self.rent * model.wage_trend
-        self.office_occupancy = counts["employed_talent"][j] * scale / max(self.office_seats, 1.0)
+        filled = counts["employed_talent"][j] * scale / max(self.office_seats, 1.0)
+        self.office_occupancy = min(filled, 1.0)  # filled seats / seats
 
 
 # ================================================================================= model
@@ -381,6 +384,7 @@ class ReferenceModel(mesa.Model):
         self.city_agents = [City(self, j) for j in range(self.cities.n - 1)]
         self._reset_month_tallies()
         self.retired_since_july = 0.0
+        self.outside_cohort: np.ndarray | None = None  # July's outside graduates, by degree
         self._build_world()
         self.datacollector = mesa.DataCollector(
             model_reporters={"workers": lambda m: len(m.agents_by_type[Worker])},
@@ -434,10 +438,8 @@ class ReferenceModel(mesa.Model):
         """Residents from the census, the outside reservoir, firms sized to employ them."""
         c = self.cities
         n_agents = np.round(c.working_age_people_2010 / self.scale).astype(np.int64)
-        mix = self._degree_mix()
-        to_employ = {j: self._add_residents(j, int(n_agents[j]), mix) for j in range(c.n - 1)}
-        talent_share = c.talent_share_2010[-1]
-        self.outside_agents = n_agents[-1] * np.array([1 - talent_share, *(talent_share * mix[1:])])
+        to_employ = {j: self._add_residents(j, int(n_agents[j])) for j in range(c.n - 1)}
+        self.outside_agents = n_agents[-1] * c.degree_share_2010[-1]
         self.base_productivity = np.ones(c.n)
         for j, staff in to_employ.items():
             self._add_firms(j, staff)
@@ -453,17 +455,11 @@ class ReferenceModel(mesa.Model):
             city.office_seats = seats * self.scale
             city.take_census(counts)
 
-    def _degree_mix(self) -> np.ndarray:
-        mix = self.beh.demography.graduate_degree_mix
-        shares = np.array([0.0, *(mix.get(d, 0.0) for d in DEGREES[1:])])
-        return shares / shares.sum()
-
-    def _add_residents(self, j: int, n: int, mix: np.ndarray) -> list[Worker]:
-        """The city's 2010 residents; returns those who start with a job."""
+    def _add_residents(self, j: int, n: int) -> list[Worker]:
+        """The city's 2010 residents, degrees from the census stock; returns those with a job."""
         c, rng, demo = self.cities, self.rng, self.beh.demography
-        talent = rng.random(n) < c.talent_share_2010[j]
-        degree = np.where(talent, rng.choice(4, size=n, p=mix), 0)
-        age_months = rng.integers(np.where(talent, 22, 16) * 12, demo.retirement_age * 12, size=n)
+        degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_2010[j])
+        age_months = rng.integers(GRADUATION_AGE[degree] * 12, demo.retirement_age * 12, size=n)
         census = census_table()
         native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
         origin = np.where(rng.random(n) < native_share, j, c.outside)
@@ -510,13 +506,13 @@ class ReferenceModel(mesa.Model):
         for worker in self.agents_by_type[Worker]:
             j = worker.city
             population[j] += 1
-            talent[j] += worker.degree > 0
+            talent[j] += worker.degree >= TALENT_DEGREE
             if worker.office is not None:
                 employed[j] += 1
-                employed_talent[j] += worker.degree > 0
+                employed_talent[j] += worker.degree >= TALENT_DEGREE
         counts = {name: np.array(values) for name, values in counts.items()}
         counts["population"][-1] = self.outside_agents.sum()
-        counts["talent"][-1] = self.outside_agents[1:].sum()
+        counts["talent"][-1] = self.outside_agents[TALENT_DEGREE:].sum()
         counts["employed"][-1] = counts["population"][-1] * self.beh.labour.outside_employment_rate
         return counts
 
@@ -657,6 +653,10 @@ class ReferenceModel(mesa.Model):
         self.board = self.location_board(counts)  # budgets spent by the movers above
         self.closed_queues = set()
         self._outside_arrivals()
+        if self.outside_cohort is not None:
+            self._outside_graduates_choose(self.outside_cohort)
+            self.outside_cohort = None
+        self.remove_over_cap()
 
     def location_board(self, counts: dict[str, np.ndarray]) -> dict:
         """What every chooser sees this month, node by node (read at the start of the phase)."""
@@ -665,17 +665,45 @@ class ReferenceModel(mesa.Model):
         employment[-1] = lab.outside_employment_rate
         wage = c.base_wage_yuan * self.node_array("wage_index", 1.0)
         people = counts["population"] * self.scale / self.beh.demography.working_age_share
-        cap_cost = np.zeros(c.n)
-        for p in self.book.of("population_cap"):
-            j = self.book.city[p]
-            pressure = programme_rules.cap_pressure(people[j], self.book.cap_people[p])
-            cap_cost[j] = max(cap_cost[j], self.beh.migration.population_cap_cost * pressure)
+        cap_cost = self.cap_cost(people)
         return {
             "expected_wage": wage * np.maximum(employment, 1e-3),
             "rent": self.node_array("rent", c.base_rent_yuan_m2_month[-1]),
             "cap_cost": cap_cost,
             "paying": np.concatenate([self.book.paying("cash"), self.book.paying("rent")]),
         }
+
+    def cap_cost(self, people: np.ndarray) -> np.ndarray:
+        """Cost of coming into each node under its active population caps (steep near it)."""
+        cost = np.zeros(self.cities.n)
+        for p in self.book.of("population_cap"):
+            j = self.book.city[p]
+            cap = programme_rules.cap_cost(
+                np.array([people[j]]), self.book.cap_people[p : p + 1],
+                self.beh.migration.population_cap_cost,
+            )[0]  # fmt: skip
+            cost[j] = max(cost[j], cap)
+        return cost
+
+    def remove_over_cap(self) -> None:
+        """Housing removal: a city above its cap displaces residents without local hukou."""
+        rate = self.beh.migration.population_cap_removal_per_year
+        share, outside = self.beh.demography.working_age_share, self.cities.outside
+        for p in self.book.of("population_cap"):
+            j = self.book.city[p]
+            people = self.census()["population"][j] * self.scale / share
+            displaced = programme_rules.over_cap_removals(
+                np.array([people]), self.book.cap_people[p : p + 1], rate
+            )[0]
+            if rate == 0 or displaced <= 0:
+                continue
+            k = stochastic_round(displaced * share / self.scale, self.random)
+            candidates = [w for w in self.agents_by_type[Worker] if w.city == j and w.hukou != j]
+            for worker in self.random.sample(candidates, min(k, len(candidates))):
+                self.flows_step[j, outside, worker.degree] += 1
+                self.outside_agents[worker.degree] += 1
+                worker.leave_job()
+                worker.remove()
 
     def utility(
         self,
@@ -706,7 +734,7 @@ class ReferenceModel(mesa.Model):
         cost = choice.moving_cost(
             np.array([current]), np.array([origin]), c.distance_1000km, mig.moving_cost_fixed,
             mig.moving_cost_per_1000km, mig.leaving_origin_cost,
-        )[0] + board["cap_cost"] * (nodes != current)  # fmt: skip
+        )[0] + np.where(newcomer, board["cap_cost"], 0.0)  # fmt: skip
         value = choice.location_utility(
             np.log(self.premium[degree] * board["expected_wage"]),
             np.log(board["rent"] * (1.0 - discount * newcomer)),
@@ -745,11 +773,33 @@ class ReferenceModel(mesa.Model):
                 for _ in range(k):
                     self._arrive_from_outside(j, degree)
 
-    def _arrive_from_outside(self, city: int, degree: int) -> None:
+    def _outside_graduates_choose(self, graduates: np.ndarray) -> None:
+        """July: the rest of China's new graduates choose like every new graduate, once."""
+        outside = self.cities.outside
+        for degree in range(len(DEGREES)):
+            value, _ = self.utility(
+                degree, int(GRADUATION_AGE[degree]) + 1, 0, outside, outside, outside, False,
+                set(),
+            )  # fmt: skip
+            probabilities = choice.logit_probabilities(value, self.beh.migration.logit_scale)
+            k = min(stochastic_round(graduates[degree], self.random), self.outside_agents[degree])
+            arrivals = self.rng.multinomial(int(k), probabilities)
+            arrivals[outside] = 0
+            self.outside_agents[degree] -= arrivals.sum()
+            self.flows_step[outside, :, degree] += arrivals
+            for j, n in enumerate(arrivals):
+                for _ in range(n):
+                    self._arrive_from_outside(j, degree, graduating=True)
+
+    def _arrive_from_outside(self, city: int, degree: int, graduating: bool = False) -> None:
         outside, now = self.cities.outside, self.now
-        age_months = OUTSIDE_AGE[degree] * 12 + int(self.rng.integers(-48, 48))
-        since = OUTSIDE_MONTHS_SINCE_GRADUATION[degree]
-        graduated = now - since if degree > 0 else NO_GRADUATION
+        if graduating:
+            age_months = int(GRADUATION_AGE[degree]) * 12 + int(self.rng.integers(0, 24))
+            graduated = now
+        else:
+            age_months = OUTSIDE_AGE[degree] * 12 + int(self.rng.integers(-48, 48))
+            since = OUTSIDE_MONTHS_SINCE_GRADUATION[degree]
+            graduated = now - since if degree > 0 else NO_GRADUATION
         worker = Worker(self, city, degree, outside, outside, now - age_months, now, graduated)
         c = self.cities
         hukou_open = degree >= c.hukou_min_degree[city] and worker.age <= c.hukou_max_age[city]
@@ -773,19 +823,23 @@ class ReferenceModel(mesa.Model):
     def graduate_cohort(self) -> None:
         """July: graduates appear unsettled at university cities; young entrants fill the rest."""
         demo, rng, c, now = self.beh.demography, self.rng, self.cities, self.now
-        graduates = cohort_people(demo, now // 12 + 1900) / self.scale
+        schedule = graduate_schedule()
+        year = now // 12 + 1900
+        graduates = cohort_by_degree(demo, year, schedule.years, schedule.people) / self.scale
         share = c.universities / demo.national_universities
-        at_cities = sampling.stochastic_round(graduates * share[:-1], rng)
-        mix = self._degree_mix()[1:]
-        for j, k in enumerate(at_cities):
-            for _ in range(k):
-                degree = 1 + int(rng.choice(3, p=mix))
-                origin = j if rng.random() < demo.graduate_home_share else c.outside
-                birth = now - 12 * int(GRADUATION_AGE[degree]) - int(rng.integers(0, 24))
-                arrived = now - 12 * (4 if degree == 1 else 6)
-                Worker(self, j, degree, origin, origin, birth, arrived, now, settled=False)
-        self.outside_agents[1:] += max(graduates - at_cities.sum(), 0.0) * mix
-        self._young_entrants(max(self.retired_since_july - graduates, 0.0))
+        placed = np.zeros(len(DEGREES))
+        for j in range(c.n - 1):
+            for degree in range(len(DEGREES)):
+                k = stochastic_round(graduates[degree] * share[j], self.random)
+                placed[degree] += k
+                for _ in range(k):
+                    origin = j if rng.random() < demo.graduate_home_share else c.outside
+                    birth = now - 12 * int(GRADUATION_AGE[degree]) - int(rng.integers(0, 24))
+                    arrived = now - 12 * int(STUDY_YEARS[degree])
+                    Worker(self, j, degree, origin, origin, birth, arrived, now, settled=False)
+        self.outside_agents += np.maximum(graduates - placed, 0.0)
+        self.outside_cohort = np.maximum(graduates - placed, 0.0)  # they choose in migration
+        self._young_entrants(max(self.retired_since_july - graduates.sum(), 0.0))
         self.retired_since_july = 0.0
 
     def _young_entrants(self, total: float) -> None:
@@ -793,6 +847,13 @@ class ReferenceModel(mesa.Model):
         rng, now = self.rng, self.now
         population = self.census()["population"]
         expected = total * population / population.sum()
+        # A capped city takes the share its cap admits; the rest enter the outside node.
+        people = population * self.scale / self.beh.demography.working_age_share
+        admitted = expected * programme_rules.admitted_share(
+            self.cap_cost(people), self.beh.migration.logit_scale
+        )
+        admitted[-1] += (expected - admitted).sum()
+        expected = admitted
         for j, k in enumerate(sampling.stochastic_round(expected[:-1], rng)):
             for _ in range(k):
                 birth = now - 12 * 16 - int(rng.integers(0, 24))

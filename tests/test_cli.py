@@ -76,7 +76,7 @@ def test_validate_with_set(write, capsys: pytest.CaptureFixture[str]) -> None:
             ["programmes.0.city", "atlantis"],
         ),
         (
-            "name: x\ntargets:\n  atlantis: {start: 2017-01, by: 2020-01, gain_share: 0.1}\n",
+            "name: x\ntargets:\n  atlantis: {by: 2020-01, gain_share: 0.1}\n",
             ["targets.atlantis"],
         ),
         ("name: x\ncities:\n  atlantis: {amenity: 1}\n", ["cities.atlantis"]),
@@ -277,8 +277,8 @@ def test_cli_run_end_to_end_with_plots_and_tables(tmp_path: Path) -> None:
     (folder,) = (out / "baseline").iterdir()
     plots = sorted(p.name for p in (folder / "plots").iterdir())
     assert plots == [
-        "attainment.png", "flows_heatmap.png", "net_migration.png", "rent_wage.png",
-        "spending.png", "talent.png",
+        "attainment.png", "cohorts.png", "flows_heatmap.png", "net_migration.png",
+        "rent_wage.png", "spending.png", "talent.png",
     ]  # fmt: skip
     for name in plots:
         data = (folder / "plots" / name).read_bytes()

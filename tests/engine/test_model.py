@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 import hubsim
 from hubsim.engine import HubModel, accounts
 from hubsim.engine.phases import demography
-from hubsim.engine.rules.demography import cohort_people
+from hubsim.engine.pool import graduate_schedule
+from hubsim.engine.rules.demography import cohort_by_degree
 from hubsim.engine.rules.sampling import first_k_per_group
 from hubsim.experiments.replications import resolve
 from hubsim.scenario import CITY_KEYS, Demography, scenario_from_dict
@@ -128,7 +129,10 @@ def test_budget_resets_each_january_and_is_respected():
 
 def test_july_cohort_enters_in_july_only():
     model = HubModel(scenario([], months=14))
-    cohort = cohort_people(model.state.behaviour.demography, 2010) / model.state.scale
+    schedule = graduate_schedule()
+    demo = model.state.behaviour.demography
+    cohort = cohort_by_degree(demo, 2010, schedule.years, schedule.people).sum()
+    cohort /= model.state.scale
     share = (
         model.state.cities.universities[:-1]
         / model.state.behaviour.demography.national_universities
@@ -141,10 +145,14 @@ def test_july_cohort_enters_in_july_only():
             assert model.state.tallies.entrants.sum() > 0 and entrants.sum() > 0
             now = model.state.calendar.now
             w = model.state.workers
-            new = np.flatnonzero(w.graduated == now)
             # Graduates appear at university cities, one per `scale` people, unsettled at first
-            # and settled after their July choice.
-            assert abs(len(new) - cohort * share.sum()) <= len(CITY_KEYS)
+            # and settled after their July choice (one rounding per city and degree) ...
+            new = np.flatnonzero((w.graduated == now) & (w.arrived < now))
+            assert abs(len(new) - cohort * share.sum()) <= len(CITY_KEYS) * 4
+            # ... and graduates of the rest of China's universities who chose a city arrive.
+            from_outside = np.flatnonzero((w.graduated == now) & (w.arrived == now))
+            assert len(from_outside) > 0 and np.all(w.hukou[from_outside] >= 0)
+            new = np.concatenate([new, from_outside])
             assert np.all(w.degree[new] >= 1)
             assert np.all(w.settled[new])
             assert len(model.state.workers) > rows_before
@@ -167,14 +175,23 @@ def test_no_cohort_without_demography():
     assert model.state.workers.settled.all()  # no unsettled graduates appeared
 
 
-def test_cohort_people_interpolates_and_declines():
+def test_cohorts_follow_the_data_then_the_trend():
+    schedule = graduate_schedule()
+
+    def cohort(demo: Demography, year: int) -> np.ndarray:
+        return cohort_by_degree(demo, year, schedule.years, schedule.people)
+
     demo = Demography()
-    assert cohort_people(demo, 2010) == 6_300_000
-    assert cohort_people(demo, 2015) == pytest.approx(6_300_000 + 5 / 9 * (8_340_000 - 6_300_000))
-    assert cohort_people(demo, 2025) == 8_740_000  # held flat after the data
+    # graduates_by_level.csv, 2019: college, bachelor, master, PhD
+    np.testing.assert_array_equal(cohort(demo, 2019), [0, 3_638_141, 3_947_157, 577_088, 62_578])
+    np.testing.assert_array_equal(cohort(demo, 2030), cohort(demo, 2023))  # held flat after
+    growing = Demography(graduate_growth_after_last_year=0.02)
+    np.testing.assert_allclose(cohort(growing, 2025), cohort(demo, 2023) * 1.02**2)
     falling = Demography(graduate_decline_from_year=2024, graduate_decline_per_year=0.1)
-    assert cohort_people(falling, 2023) == 8_740_000
-    assert cohort_people(falling, 2025) == pytest.approx(8_740_000 * 0.9**2)
+    np.testing.assert_array_equal(cohort(falling, 2023), cohort(demo, 2023))
+    np.testing.assert_allclose(cohort(falling, 2025), cohort(demo, 2023) * 0.9**2)
+    halved = Demography(graduate_cohort_factor=0.5)
+    np.testing.assert_allclose(cohort(halved, 2015), cohort(demo, 2015) / 2)
 
 
 # ----------------------------------------------------------------------------- helpers

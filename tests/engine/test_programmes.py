@@ -34,7 +34,9 @@ def test_programme_book_from_programmes():
     np.testing.assert_array_equal(book.city, [CITY["nanjing"], CITY["chengdu"]])
     np.testing.assert_array_equal(book.start, [14, -6])
     np.testing.assert_array_equal(book.end, [10**6, 5])
-    np.testing.assert_array_equal(book.yuan_by_degree, [[600, 600, 800, 2000], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(
+        book.yuan_by_degree, [[600, 600, 600, 800, 2000], [0, 0, 0, 0, 0]]
+    )
     np.testing.assert_array_equal(book.graduated_within_months, [36.0, np.inf])
     np.testing.assert_array_equal(book.budget_per_year, [1e6, np.inf])
     np.testing.assert_array_equal(book.remaining, book.budget_per_year)
@@ -121,7 +123,7 @@ def test_hukou_open_base_rules_and_programme():
             "eligibility": {"min_degree": "master", "graduated_within_years": 3},
         },
     )
-    degree = np.array([0, 1, 1, 2, 2])
+    degree = np.array([0, 2, 2, 3, 3])  # none, bachelor, bachelor, master, master
     age = np.array([25, 30, 45, 30, 30])
     since = np.array([10**6, 12, 12, 12, 48])
     closed = programmes.hukou_open(book, base_min_degree, base_max_age, degree, age, since)
@@ -170,7 +172,7 @@ def test_subsidy_value_yuan_cash_plus_rent_stream():
         },
     )
     book.active[:] = True
-    degree = np.array([0, 1, 2, 3, 3, 1])
+    degree = np.array([0, 2, 3, 4, 4, 2])  # none, bachelor, master, phd, phd, bachelor
     age = np.array([30, 23, 26, 30, 30, 23])
     since = np.array([10**6, 6, 6, 6, 30, 6])
     received = np.zeros(6, dtype=np.int64)
@@ -211,7 +213,7 @@ def test_housing_discount_takes_largest_eligible_share():
             "eligibility": {"min_degree": "master"},
         },
     )
-    degree, age, since = np.array([0, 1, 2]), np.array([30, 30, 30]), np.array([5, 5, 5])
+    degree, age, since = np.array([0, 2, 3]), np.array([30, 30, 30]), np.array([5, 5, 5])
     assert np.all(programmes.housing_discount(book, degree, age, since, n) == 0)  # not active
     book.active[:] = True
     got = programmes.housing_discount(book, degree, age, since, n)

@@ -197,7 +197,7 @@ def test_one_persons_utility_is_the_engine_utility():
 def _people(n: int, programmes: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """Columns of n made-up people: degree, age, months since graduation, current, origin,
     hukou city, settled, and programmes already received (bit mask)."""
-    degree = rng.integers(0, 4, size=n)
+    degree = rng.integers(0, 5, size=n)
     since = np.where(degree > 0, rng.integers(0, 60, size=n), 10**6)
     received = rng.integers(0, 2, size=(n, programmes)) @ (1 << np.arange(programmes))
     return (

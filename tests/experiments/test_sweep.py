@@ -26,6 +26,7 @@ import yaml
 import hubsim
 from hubsim.cli import main
 from hubsim.experiments import designs, load_sweep, run_sweep
+from hubsim.output import run_folder
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 TINY = {"months": 6, "scale": 50000}
@@ -576,7 +577,11 @@ def test_a_sweep_without_paired_outcomes_keeps_its_id(sweep_file) -> None:
     sweep = load_sweep(sweep_file(tiny()))
     assert sweep.reference_point is None
     written = {k: v for k, v in sweep.spec.model_dump(mode="json").items() if k != "reference"}
-    content = {"sweep": written, "base_sha256": sweep.base.digest(), "model_version": "1"}
+    content = {
+        "sweep": written,
+        "base_sha256": sweep.base.digest(),
+        "model_version": run_folder.MODEL_VERSION,
+    }
     text = json.dumps(content, sort_keys=True).encode()
     assert sweep.sweep_id == hashlib.sha256(text).hexdigest()[:12]
 

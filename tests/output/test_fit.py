@@ -48,3 +48,26 @@ def test_a_run_over_the_fit_window_prints_every_city():
     text = calibration_lines(table)
     assert any(line.startswith("beijing         3.00    3.75   -0.75") for line in text), text
     assert any(line.startswith("wuhan      not judged    1.97") for line in text), text
+
+
+def test_talent_move_rate_counts_bachelor_and_above_only():
+    import pandas as pd
+
+    from hubsim.output.fit import _talent_move_rate
+
+    dates = pd.to_datetime(["2010-01-01", "2010-02-01"])
+    cm = pd.DataFrame(
+        {"date": dates, "city": "chengdu", "metric": "talent", "value": 1000.0, "replication": 0}
+    )
+    flows = pd.DataFrame(
+        {
+            "year": 2010,
+            "origin": "chengdu",
+            "destination": "wuhan",
+            "degree": ["college", "bachelor", "phd"],
+            "movers": [500.0, 30.0, 10.0],
+            "replication": 0,
+        }
+    )
+    # 40 bachelor-and-above movers of 1,000 talent; the 500 junior-college movers do not count.
+    assert _talent_move_rate(cm, flows) == pytest.approx(0.04)

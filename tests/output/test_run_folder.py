@@ -19,7 +19,9 @@ REQUIRED_METRICS = {
     "population", "talent", "employed", "unemployed", "vacancies", "wage_mean", "rent", "firms",
     "offices", "inflow", "outflow", "net_migration", "subsidy_spent", "office_occupancy",
 }  # fmt: skip
-PLOTS = {"talent", "rent_wage", "net_migration", "flows_heatmap", "attainment", "spending"}
+PLOTS = {
+    "talent", "rent_wage", "net_migration", "flows_heatmap", "attainment", "spending", "cohorts",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +42,27 @@ def test_run_folder_is_complete(two_replications):
     assert manifest["versions"]["mesa"].startswith("3.")
     assert not (folder / run_folder.INCOMPLETE).exists()
     assert not folder.with_name(folder.name + ".partial").exists()
-    for name in ("city_month.parquet", "flows_year.parquet", "summary.csv", "calibration.csv"):
+    written = ("city_month.parquet", "flows_year.parquet", "pool_year.parquet", "summary.csv")
+    for name in (*written, "calibration.csv"):
         assert (folder / name).stat().st_size > 0
+
+
+def test_pool_year_accounts_for_national_talent(two_replications):
+    pool = pd.read_parquet(two_replications.folder / "pool_year.parquet")
+    national = pool[pool.node == "national"].pivot(
+        index=["year", "replication"], columns="quantity", values="value"
+    )
+    # The account (start + graduates - retirements) is what the nodes hold, to the person.
+    assert (national.talent_end - national.talent_counted).abs().max() < 1.0
+    start = national.talent_start + national.cohort_talent - national.retired_talent
+    assert (start - national.talent_end).abs().max() < 1.0
+    # The July 2010 cohort (bachelor and above, graduates_by_level.csv: 2,974,100) went
+    # somewhere: the 13 cities and the rest of China hold all of it.
+    went = pool[(pool.quantity == "cohort_talent_went") & (pool.year == 2010)]
+    by_rep = went.groupby("replication")["value"].sum()
+    cohort = national.xs(2010, level="year").cohort_talent
+    assert (by_rep - cohort).abs().max() < 1.0
+    assert cohort.iloc[0] == pytest.approx(2_974_100, rel=1e-9)
 
 
 def test_city_month_is_tidy_with_every_metric(two_replications):
@@ -232,3 +253,13 @@ def test_a_partial_run_made_by_other_code_is_not_resumed(tmp_path, monkeypatch):
         f"removed the stale partial run folder {stale} (it was made by another hubsim commit "
         "or other package versions)"
     ]
+
+
+def test_summary_text_marks_unsourced_targets_and_prints_the_pool(two_replications):
+    from hubsim.output.report import summary_text
+
+    text = summary_text(two_replications)
+    wuhan = next(line for line in text.splitlines() if line.startswith("wuhan"))
+    assert "stayers" in wuhan and "policy_effects.csv" in wuhan
+    assert "sourced targets: wuhan; every other target is an ASSUMPTION" in text
+    assert "Pool account" in text and "\n2010 " in text

@@ -27,7 +27,7 @@ VALID: dict[str, Any] = {
     "behaviour": {
         "migration": {"b_w": 1.6, "hazards": {"young_age_max": 30}},
         "labour": {"degree_wage_premium": {"none": 0.85, "phd": 2.0}},
-        "demography": {"graduates_per_year": {2010: 6_300_000}},
+        "demography": {"graduate_decline_from_year": 2025, "graduate_decline_per_year": 0.01},
         "switches": {"housing": True},
     },
     "cities": {"chengdu": {"amenity": 1.0, "hukou_min_degree": "master"}},
@@ -44,7 +44,7 @@ VALID: dict[str, Any] = {
         },
         {"city": ["wuhan", "xian"], "start": "2017-07", "instrument": "hukou"},
     ],
-    "targets": {"wuhan": {"start": "2017-01", "by": "2022-12", "gain_people": 1_000_000}},
+    "targets": {"wuhan": {"by": "2022-12", "gain_people": 1_000_000}},
     "ghost": {"occupancy_below": 0.6},
     "shocks": [{"start": "2022-01", "end": "2024-12", "productivity_factor": 0.9}],
 }

@@ -113,7 +113,7 @@ def test_unknown_key_names_the_dotted_key_and_a_close_match(write, text, key, su
             "programmes.0.city",
         ),
         (
-            "targets:\n  atlantis: {start: 2017-01, by: 2020-12, gain_share: 0.1}\n",
+            "targets:\n  atlantis: {by: 2020-12, gain_share: 0.1}\n",
             "targets.atlantis",
         ),
         ("cities:\n  atlantis: {amenity: 0.1}\n", "cities.atlantis"),
@@ -172,13 +172,51 @@ def test_target_date_before_start_and_missing_gain(write) -> None:
         """
         name: target
         targets:
-          wuhan: {start: 2017-10, by: 2016-12, gain_people: 1000}
-          xian: {start: 2017-10, by: 2020-12}
+          wuhan: {start: 2017-10, by: 2016-12, graduates_staying_people: 1000}
+          xian: {by: 2020-12}
+          chengdu: {start: 2017-01, by: 2020-12, gain_share: 0.5}
+          nanjing: {by: 2020-12, gain_people: 10, base_year: 2015}
         """,
     )
     message = problem(path)
     assert "key 'targets.wuhan.by'" in message
-    assert "key 'targets.xian': a target needs exactly one of gain_people" in message
+    assert "key 'targets.xian': a target needs exactly one of talent_people" in message
+    # A gain counts from a census stock, never from a simulated start.
+    assert "key 'targets.chengdu.start'" in message and "remove start" in message
+    assert "key 'targets.nanjing.base_year'" in message and "use 2010" in message
+
+
+def test_a_target_switched_to_another_kind_in_an_extending_file_just_works(write) -> None:
+    write(
+        "parent.yaml",
+        """
+        name: parent
+        targets:
+          chengdu: {by: 2025-12, gain_share: 0.5, source: ASSUMPTION}
+          wuhan: {start: 2017-01, by: 2021-12, graduates_staying_people: 1000000,
+                  within_years: 3, source: "policy_effects.csv"}
+        """,
+    )
+    child = write(
+        "child.yaml",
+        """
+        extends: parent.yaml
+        name: child
+        targets:
+          chengdu: {gain_people: 2000000}
+          wuhan: {talent_people: 3000000, source: "a plan"}
+        """,
+    )
+    targets = load_scenario(child).targets
+    assert targets["chengdu"].kind == "gain_people" and targets["chengdu"].amount == 2e6
+    assert targets["chengdu"].by == "2025-12"  # inherited
+    assert targets["wuhan"].kind == "talent_people" and targets["wuhan"].start is None
+    assert targets["wuhan"].source == "a plan"
+    # Without a kind the keys merge as before: only the date changes.
+    later = write(
+        "later.yaml", "extends: parent.yaml\nname: later\ntargets:\n  chengdu: {by: 2029-12}\n"
+    )
+    assert load_scenario(later).targets["chengdu"].gain_share == 0.5
 
 
 def test_month_with_a_day_or_bad_format(write) -> None:

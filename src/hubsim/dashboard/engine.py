@@ -17,9 +17,11 @@ import yaml
 from hubsim.engine import HubModel
 from hubsim.errors import HubsimError
 from hubsim.experiments.replications import resolve
+from hubsim.output.summary import target_goal
 from hubsim.scenario import CITY_KEYS, Scenario, load_scenario, scenario_from_dict
 
 __all__ = [
+    "target_goal",
     "BEHAVIOUR_WEIGHTS",
     "CITY_KEYS",
     "DEFAULT_SCALE",

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hubsim.dashboard import figures
-from hubsim.dashboard.engine import CITY_KEYS, Scenario, months_between
+from hubsim.dashboard.engine import CITY_KEYS, Scenario, months_between, target_goal
 from hubsim.dashboard.model import PolicyDashboard, Trace
 
 CITY_NAMES = {key: "Xi'an" if key == "xian" else key.capitalize() for key in CITY_KEYS}
@@ -34,8 +34,9 @@ def horizon(model: PolicyDashboard) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class TargetStatus:
-    goal: float  # talent aimed for (people); nan before the target's start is simulated
-    text: str  # "reached", "missed", "62 % of the gain" or "from 2017-01"
+    goal: float  # what the target asks by its date (people): talent, or graduates staying
+    text: str  # "reached", "missed", "62 % of the goal by 2025-12" or "from 2017-01"
+    talent_level: bool  # whether the goal is a level of talent (drawn on the talent panel)
 
 
 def target_status(trace: Trace, params: Scenario, city: str) -> TargetStatus | None:
@@ -44,17 +45,23 @@ def target_status(trace: Trace, params: Scenario, city: str) -> TargetStatus | N
     if target is None:
         return None
     i = CITY_KEYS.index(city)
-    base = trace.at("talent", target.start)
-    if base is None:
-        return TargetStatus(float("nan"), f"from {target.start}")
-    gain = target.gain_people if target.gain_people is not None else base[i] * target.gain_share
-    goal = float(base[i] + gain)
-    at_date = trace.at("talent", target.by)
-    if at_date is not None:
-        return TargetStatus(goal, "reached" if at_date[i] >= goal else "missed")
-    now = float(trace.rows[-1]["talent"][i])
-    share = (now - base[i]) / max(gain, 1.0)
-    return TargetStatus(goal, f"{share:.0%} of the gain by {target.by}")
+    base, goal = target_goal(params, city)
+    if target.kind == "graduates_staying_people":
+        first = months_between(params.start, target.start) + 1
+        if first >= len(trace.rows):
+            return TargetStatus(goal, f"from {target.start}", False)
+        last = months_between(params.start, target.by) + 1
+        stayers = trace.series(f"graduate_newcomers_{target.within_years}y")[first : last + 1]
+        now, done = float(stayers[:, i].sum()), last < len(trace.rows)
+    else:
+        at_date = trace.at("talent", target.by)
+        now = float((at_date if at_date is not None else trace.rows[-1]["talent"])[i])
+        done = at_date is not None
+    level = target.kind != "graduates_staying_people"
+    if done:
+        return TargetStatus(goal, "reached" if now >= goal else "missed", level)
+    share = (now - base) / max(goal - base, 1.0)
+    return TargetStatus(goal, f"{share:.0%} of the goal by {target.by}", level)
 
 
 def talent_view(model: PolicyDashboard) -> Figure:
@@ -62,11 +69,11 @@ def talent_view(model: PolicyDashboard) -> Figure:
     targets = {}
     for city in CITY_KEYS:
         status = target_status(policy, model.policy_params, city)
-        if status is not None and np.isfinite(status.goal):
+        if status is not None and status.talent_level and np.isfinite(status.goal):
             target = model.policy_params.targets[city]
-            start = decimal_year(model.start, months_between(model.start, target.start) + 1)
+            # an absolute level: drawn from the start of the run to its date
             by = decimal_year(model.start, months_between(model.start, target.by) + 1)
-            targets[city] = (start, by, status.goal)
+            targets[city] = (decimal_year(model.start, 0), by, status.goal)
     return figures.talent_figure(
         row_years(model, policy),
         policy.series("talent")[:, :N_CITIES],

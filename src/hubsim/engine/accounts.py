@@ -9,21 +9,29 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine.state import State
+from hubsim.scenario import DEGREES, TALENT_DEGREE
+
+COLLEGE = DEGREES.index("college")
+# Degree class of each degree index: 0 none, 1 college, 2 talent (bachelor and above).
+DEGREE_CLASS = np.minimum(np.arange(len(DEGREES)), 2).astype(np.intp)
+DEGREE_CLASS[TALENT_DEGREE:] = 2
 
 
 def city_counts(state: State) -> dict[str, np.ndarray]:
-    """Agents per node: population, talent, employed, employed talent (outside node last)."""
+    """Agents per node: population, talent, college, employed, employed talent (outside last)."""
     w, n = state.workers, state.cities.n
     # One bincount: bin = node * 4 + 2 * employed + talent; removed rows go to a spare node n.
     key = w.city.astype(np.int16)
     key[key < 0] = n
     key <<= 2
     key |= (w.employer >= 0).view(np.int8) << 1
-    key |= (w.degree > 0).view(np.int8)
+    key |= (w.degree >= TALENT_DEGREE).view(np.int8)
     bins = np.bincount(key, minlength=4 * (n + 1)).reshape(n + 1, 4)[:n].astype(float)
+    city = w.city[w.city >= 0]
     counts = {
         "population": bins.sum(axis=1),
         "talent": bins[:, 1] + bins[:, 3],
+        "college": np.bincount(city, weights=w.degree[w.city >= 0] == COLLEGE, minlength=n),
         "employed": bins[:, 2] + bins[:, 3],
         "employed_talent": bins[:, 3],
     }
@@ -34,7 +42,8 @@ def city_counts(state: State) -> dict[str, np.ndarray]:
 def outside_counts(state: State, counts: dict[str, np.ndarray]) -> None:
     """The outside node's entries, from its aggregate residents by degree."""
     counts["population"][-1] = state.outside_agents.sum()
-    counts["talent"][-1] = state.outside_agents[1:].sum()
+    counts["talent"][-1] = state.outside_agents[TALENT_DEGREE:].sum()
+    counts["college"][-1] = state.outside_agents[COLLEGE]
     counts["employed"][-1] = (
         counts["population"][-1] * state.behaviour.labour.outside_employment_rate
     )
@@ -42,7 +51,7 @@ def outside_counts(state: State, counts: dict[str, np.ndarray]) -> None:
 
 def shift_residents(state: State, rows: np.ndarray, sign: int) -> None:
     """Keep `state.counts` current when rows arrive in (+1) or leave (-1) their city."""
-    _shift_counts(state, rows, sign, "population", "talent")
+    _shift_counts(state, rows, sign, "population", "talent", "college")
 
 
 def shift_employment(state: State, rows: np.ndarray, sign: int) -> None:
@@ -50,20 +59,29 @@ def shift_employment(state: State, rows: np.ndarray, sign: int) -> None:
     _shift_counts(state, rows, sign, "employed", "employed_talent")
 
 
-def _shift_counts(state: State, rows: np.ndarray, sign: int, total: str, talent: str) -> None:
+def _shift_counts(
+    state: State, rows: np.ndarray, sign: int, total: str, talent: str, college: str = ""
+) -> None:
     if len(rows) == 0:
         return
     n = state.cities.n
-    # One bincount: bin = 2 * city + talent.
-    key = state.workers.city[rows].astype(np.intp) << 1
-    key |= state.workers.degree[rows] > 0
-    bins = np.bincount(key, minlength=2 * n).reshape(n, 2)
-    if sign > 0:
-        state.counts[total] += bins.sum(axis=1)
-        state.counts[talent] += bins[:, 1]
-    else:
-        state.counts[total] -= bins.sum(axis=1)
-        state.counts[talent] -= bins[:, 1]
+    # One bincount: bin = 3 * city + degree class (none, college, talent).
+    key = state.workers.city[rows].astype(np.intp) * 3
+    key += DEGREE_CLASS[state.workers.degree[rows]]
+    bins = np.bincount(key, minlength=3 * n).reshape(n, 3) * sign
+    state.counts[total] += bins.sum(axis=1)
+    state.counts[talent] += bins[:, 2]
+    if college:
+        state.counts[college] += bins[:, 1]
+
+
+def national_talent(state: State) -> float:
+    """Bachelor-and-above working-age agents in all nodes, counted afresh (for the pool check)."""
+    w = state.workers
+    alive = w.city >= 0
+    return float(np.count_nonzero(alive & (w.degree >= TALENT_DEGREE))) + float(
+        state.outside_agents[TALENT_DEGREE:].sum()
+    )
 
 
 def wage_bill(state: State) -> np.ndarray:

@@ -11,12 +11,21 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from hubsim.scenario import CITY_KEYS, DEGREES, Scenario
+from hubsim.engine.pool import education_stock_2010
+from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE, Scenario
 
 OUTSIDE = "rest_of_china"
 NODES = (*CITY_KEYS, OUTSIDE)
 NOBODY = 99  # a minimum degree nobody reaches: hukou closed to everyone
-HUKOU_MIN_DEGREE_BY_STRINGENCY = {1: 0, 2: 1, 3: 2, 4: 3, 5: NOBODY}  # ASSUMPTION, see README
+# ASSUMPTION, see README: stringency 1 opens hukou to anyone, 2 to bachelor's, 3 to master's,
+# 4 to PhDs, 5 to nobody (points systems).
+HUKOU_MIN_DEGREE_BY_STRINGENCY = {
+    1: 0,
+    2: DEGREES.index("bachelor"),
+    3: DEGREES.index("master"),
+    4: DEGREES.index("phd"),
+    5: NOBODY,
+}
 # The outside node stands for the rest of China. ASSUMPTION: placed near the population centre,
 # national average wage (national.csv) and an estimated 2010 national new-home price.
 OUTSIDE_ROW = {
@@ -61,7 +70,7 @@ class CityArrays:
     hukou_min_degree: np.ndarray
     hukou_max_age: np.ndarray
     working_age_people_2010: np.ndarray
-    talent_share_2010: np.ndarray
+    degree_share_2010: np.ndarray  # (node, degree): shares of working-age residents in 2010
     seats_per_talent_2010: np.ndarray
     capacity_growth_per_month: np.ndarray
     productivity_factor: np.ndarray
@@ -74,6 +83,11 @@ class CityArrays:
     def outside(self) -> int:
         return self.n - 1
 
+    @property
+    def talent_share_2010(self) -> np.ndarray:
+        """Bachelor-and-above share of each node's working-age residents in 2010."""
+        return self.degree_share_2010[:, TALENT_DEGREE:].sum(axis=1)
+
 
 def build_city_arrays(scenario: Scenario) -> CityArrays:
     """The per-node parameters of a scenario: the data table with its city overrides."""
@@ -85,10 +99,6 @@ def build_city_arrays(scenario: Scenario) -> CityArrays:
     eta_default = np.where(
         tier == 1, beh.housing.supply_elasticity_tier1, beh.housing.supply_elasticity_tier2
     )
-    share_default = np.where(
-        tier == 1, beh.demography.talent_share_2010_tier1, beh.demography.talent_share_2010_tier2
-    )
-    share_default[-1] = beh.demography.talent_share_outside
     stringency = table["hukou_stringency_1to5"].to_numpy()
     min_degree = np.array([HUKOU_MIN_DEGREE_BY_STRINGENCY[int(s)] for s in stringency])
     working_age = table["population_2010"].to_numpy(float) * beh.demography.working_age_share
@@ -125,11 +135,34 @@ def build_city_arrays(scenario: Scenario) -> CityArrays:
         hukou_min_degree=min_degree,
         hukou_max_age=per_city("hukou_max_age", np.full(len(table), 99.0)),
         working_age_people_2010=working_age,
-        talent_share_2010=per_city("talent_share_2010", share_default),
+        degree_share_2010=degree_shares_2010(scenario, working_age),
         seats_per_talent_2010=per_city("office_seats_per_talent_2010", np.ones(len(table))),
         capacity_growth_per_month=np.power(1 + growth, 1 / 12) - 1,
         productivity_factor=per_city("productivity_factor", np.ones(len(table))),
     )
+
+
+def degree_shares_2010(scenario: Scenario, working_age_people: np.ndarray) -> np.ndarray:
+    """(node, degree) shares of working-age residents in 2010 from the census stock.
+
+    The census counts degree holders of all ages; the agents stand for ages 15-59, so each
+    count is scaled by `educated_working_age_share` (ESTIMATE). The outside node holds the
+    national stock less the 13 cities'. A city's `talent_share_2010` rescales its bachelor,
+    master and PhD shares to that total.
+    """
+    demo = scenario.behaviour.demography
+    stock = education_stock_2010()
+    people = np.vstack([stock.per_city, stock.national - stock.per_city.sum(axis=0)])
+    people = people * demo.educated_working_age_share
+    shares = people / working_age_people[:, None]
+    for i, key in enumerate(CITY_KEYS):
+        wanted = scenario.cities[key].talent_share_2010
+        if wanted is not None:
+            talent = shares[i, TALENT_DEGREE:]
+            shares[i, TALENT_DEGREE:] = talent * wanted / talent.sum()
+    shares[:, 0] = 0.0
+    shares[:, 0] = 1.0 - shares.sum(axis=1)
+    return shares
 
 
 def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

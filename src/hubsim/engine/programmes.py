@@ -211,3 +211,15 @@ def hukou_open(
     for p in book.of("hukou"):
         open_[:, book.city[p]] |= book.eligible(p, degree, age_years, months_since_graduation)
     return open_
+
+
+def cap_cost_by_node(
+    book: ProgrammeBook, people: np.ndarray, cost_at_95_percent: float
+) -> np.ndarray:
+    """The cost of coming into each node under the active population caps (residents `people`)."""
+    cost = np.zeros(len(people))
+    for p in book.of("population_cap"):
+        j = book.city[p]
+        cap = rules.cap_cost(people[j : j + 1], book.cap_people[p : p + 1], cost_at_95_percent)
+        cost[j] = max(cost[j], cap[0])
+    return cost

@@ -14,9 +14,10 @@ from hubsim.engine.calendar import Calendar
 from hubsim.engine.cities import CityArrays
 from hubsim.engine.programmes import ProgrammeBook
 from hubsim.engine.tables import FirmTable, WorkerTable
-from hubsim.scenario import DEGREES, Behaviour, Scenario
+from hubsim.scenario import DEGREES, TALENT_DEGREE, Behaviour, Scenario
 
 STREAMS = ("init", "firms", "labour", "migration", "demography")  # one random stream per purpose
+STAYING_YEARS = 5  # graduates-staying targets count newcomers up to 5 years after graduating
 
 
 def _unset() -> np.ndarray:
@@ -32,6 +33,9 @@ class MonthTallies:
     spent_yuan: np.ndarray  # programme spending per node
     retired: np.ndarray  # agents reaching retirement age (outside node: fractional)
     entrants: np.ndarray  # graduates and young entrants counted this month (July's cohort)
+    # (node, k - 1): bachelor-and-above graduates choosing the node (staying where they
+    # graduated or moving in) less than k years after graduating, k = 1 ... STAYING_YEARS
+    graduate_newcomers: np.ndarray
 
     @classmethod
     def empty(cls, nodes: int) -> MonthTallies:
@@ -40,6 +44,7 @@ class MonthTallies:
             spent_yuan=np.zeros(nodes),
             retired=np.zeros(nodes),
             entrants=np.zeros(nodes),
+            graduate_newcomers=np.zeros((nodes, STAYING_YEARS)),
         )
 
     def reset(self, entrants: np.ndarray) -> None:
@@ -49,6 +54,42 @@ class MonthTallies:
         self.spent_yuan = np.zeros(nodes)
         self.retired = np.zeros(nodes)
         self.entrants = np.zeros(nodes) + entrants
+        self.graduate_newcomers = np.zeros((nodes, STAYING_YEARS))
+
+
+@dataclass
+class PoolAccount:
+    """The finite pool, per calendar year row (0 for the start's year), in agents.
+
+    National talent = `talent_start` + talent graduates - talent retirements, every month
+    (`engine.accounts.national_talent` counts it afresh; the tests check the identity).
+
+    Attributes:
+        talent_start: national bachelor-and-above working-age agents at the start.
+        cohort: (year, degree) graduates entering the model, all nodes.
+        went: (year, node, degree) where each July cohort was after its first choice.
+        retired: (year, degree) agents reaching the retirement age, all nodes.
+        counted: (year,) national talent counted at the end of each year's last month.
+    """
+
+    talent_start: float
+    cohort: np.ndarray
+    went: np.ndarray
+    retired: np.ndarray
+    counted: np.ndarray
+
+    @classmethod
+    def empty(cls, years: int, nodes: int) -> PoolAccount:
+        degrees = len(DEGREES)
+        return cls(
+            0.0, np.zeros((years, degrees)), np.zeros((years, nodes, degrees)),
+            np.zeros((years, degrees)), np.zeros(years),
+        )  # fmt: skip
+
+    def talent_expected(self) -> float:
+        """National talent the account says there is: start + graduates - retirements."""
+        talent = slice(TALENT_DEGREE, None)
+        return self.talent_start + self.cohort[:, talent].sum() - self.retired[:, talent].sum()
 
 
 @dataclass(eq=False, slots=True)
@@ -77,6 +118,8 @@ class State:
         wage_index: each city's real wage relative to its start wage.
         rent: real rent, yuan per m2 a month, per node.
         office_seats: tech-park seats per city (the outside node: infinite).
+        seats_built: seats built by office_capacity programmes so far (capacity ahead of
+            demand: only a city with some can be a ghost hub).
         vacancies: jobs posted this month per node.
         target_tightness: vacancies per job seeker at which wage indices stand still.
         base_productivity: A0 per node, calibrated at build so 2010 jobs are firms' desire.
@@ -88,6 +131,10 @@ class State:
         pending_entrants: July's entrants, counted into the tallies at the next reset.
         retired_since_july: agents retired since the last cohort (young entrants replace them).
         flows_by_year: (year row, origin, destination, degree) movers in agents.
+        pool: the pool account: the start's talent, cohorts, where they went, retirements.
+        cohort_rows: this July's graduates until the record phase counts where they went.
+        outside_cohort: this July's graduates of the rest of China's universities by degree
+            (agents, held in the outside node) until they make their first choice.
         metrics: the metrics recorded last (`engine.phases.record.METRICS`), in people or yuan;
             firms read last month's office occupancy from it.
 
@@ -113,6 +160,7 @@ class State:
     wage_index: np.ndarray = field(default_factory=_unset)
     rent: np.ndarray = field(default_factory=_unset)
     office_seats: np.ndarray = field(default_factory=_unset)
+    seats_built: np.ndarray = field(default_factory=_unset)
     vacancies: np.ndarray = field(default_factory=_unset)
     target_tightness: np.ndarray = field(default_factory=_unset)
     base_productivity: np.ndarray = field(default_factory=_unset)
@@ -125,6 +173,9 @@ class State:
     pending_entrants: np.ndarray = field(default_factory=_unset)
     retired_since_july: float = 0.0
     flows_by_year: np.ndarray = field(default_factory=_unset)
+    pool: PoolAccount = field(default_factory=lambda: PoolAccount.empty(0, 0))
+    cohort_rows: np.ndarray | None = None
+    outside_cohort: np.ndarray | None = None
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property

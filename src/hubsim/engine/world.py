@@ -11,11 +11,13 @@ from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
 from hubsim.engine.cities import build_city_arrays, census_table
 from hubsim.engine.phases import record
+from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import ProgrammeBook
+from hubsim.engine.rules.demography import GRADUATION_AGE
 from hubsim.engine.rules.firms import pareto_productivity
 from hubsim.engine.rules.labour import wage_trend_by_month
-from hubsim.engine.state import MonthTallies, State
-from hubsim.scenario import DEGREES, Scenario, month_index
+from hubsim.engine.state import MonthTallies, PoolAccount, State
+from hubsim.scenario import DEGREES, TALENT_DEGREE, Scenario, month_index
 
 ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
@@ -23,6 +25,7 @@ ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a co
 def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> State:
     """The state of the start month: cities, programmes, workers, firms, offices and counts."""
     cities = build_city_arrays(scenario)
+    graduate_schedule()  # read the cohort table now, not in the first July's step
     state = State(
         scenario=scenario,
         cities=cities,
@@ -41,11 +44,7 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
     state.workers.reserve(int(n_agents[:-1].sum() * (1.0 + ROW_HEADROOM)) + 1024)
     for j in range(cities.n - 1):
         _add_residents(state, j, int(n_agents[j]), rng)
-    mix = _degree_mix(state)
-    talent_share = cities.talent_share_2010[-1]
-    state.outside_agents = n_agents[-1] * np.array(
-        [1 - talent_share, *(talent_share * mix[1:])], dtype=float
-    )
+    state.outside_agents = n_agents[-1] * cities.degree_share_2010[-1]
     _build_firms(state, rng)
     _init_city_state(state)
     state.counts = accounts.city_counts(state)
@@ -53,19 +52,12 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
     return state
 
 
-def _degree_mix(state: State) -> np.ndarray:
-    mix = state.behaviour.demography.graduate_degree_mix
-    shares = np.array([0.0, *(mix.get(d, 0.0) for d in DEGREES[1:])])
-    return shares / shares.sum()
-
-
 def _add_residents(state: State, j: int, n: int, rng: np.random.Generator) -> None:
     cities = state.cities
     demo = state.behaviour.demography
     first = state.calendar.first
-    talent = rng.random(n) < cities.talent_share_2010[j]
-    degree = np.where(talent, rng.choice(4, size=n, p=_degree_mix(state)), 0)
-    youngest = np.where(talent, 22, 16)
+    degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_2010[j])
+    youngest = GRADUATION_AGE[degree]
     age_months = rng.integers(youngest * 12, demo.retirement_age * 12, size=n)
     census = census_table()
     # ASSUMPTION: the share of residents born in the city is the 2000/2010 population ratio.
@@ -122,13 +114,17 @@ def _init_city_state(state: State) -> None:
     state.rent = cities.base_rent_yuan_m2_month.copy()
     state.population_2010 = np.bincount(w.city, minlength=n).astype(float)
     state.population_2010[-1] = state.outside_agents.sum()
-    talent = np.bincount(w.city, weights=w.degree > 0, minlength=n)
-    talent[-1] = state.outside_agents[1:].sum()
+    is_talent = w.degree >= TALENT_DEGREE
+    talent = np.bincount(w.city, weights=is_talent, minlength=n)
+    talent[-1] = state.outside_agents[TALENT_DEGREE:].sum()
     state.talent_2010 = np.maximum(talent, 1.0)
-    employed_talent = np.bincount(w.city, weights=(w.degree > 0) & (w.employer >= 0), minlength=n)
+    employed_talent = np.bincount(w.city, weights=is_talent & (w.employer >= 0), minlength=n)
     state.office_seats = cities.seats_per_talent_2010 * employed_talent * state.scale
     state.office_seats[-1] = np.inf
+    state.seats_built = np.zeros(n)
     state.flows_by_year = np.zeros((state.calendar.years_spanned, n, n, len(DEGREES)))
+    state.pool = PoolAccount.empty(state.calendar.years_spanned, n)
+    state.pool.talent_start = float(talent.sum())
     state.tallies = MonthTallies.empty(n)
     state.pending_entrants = np.zeros(n)
     state.vacancies = np.zeros(n)

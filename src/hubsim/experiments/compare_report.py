@@ -225,10 +225,13 @@ def glance_lines(comparison: Comparison) -> list[str]:
                 f" Against {comparison.arms[0].name}: {talent:+,.0f} thousand talent in the 13 "
                 f"cities together, {money:+,.0f} billion yuan of spending."
             )
+        sourced = _sourced_targets(arm)
         lines.append(
             f"- **{arm.name}**: {len(judged) - len(missed)} of {len(judged)} cities reach their "
-            f"target in most replications; missing: {', '.join(missed) or 'none'}; ghost hubs: "
-            f"{', '.join(ghosts) or 'none'}; programme spending {spent:.0f} billion yuan.{extra}"
+            f"target in most replications (sourced: {', '.join(sourced) or 'none'}; the others "
+            f"ASSUMPTION); missing: {', '.join(missed) or 'none'}; ghost hubs: "
+            f"{', '.join(ghosts) or 'none'}; programme spending {spent:.0f} billion yuan."
+            f"{_pool_sentence(arm)}{extra}"
         )
     return lines
 
@@ -241,6 +244,33 @@ def figures(comparison: Comparison) -> dict[str, Figure]:
         stamp_figure(fig, comparison.stamp)
         built[name] = fig
     return built
+
+
+def _sourced_targets(arm) -> list[str]:
+    """Cities whose target in this scenario cites a source (not an ASSUMPTION)."""
+    if "target_source" not in arm.summary.columns:
+        return []
+    names = _names()
+    rows = arm.summary.dropna(subset=["target_source"])
+    return [
+        names[c]
+        for c, src in zip(rows.city, rows.target_source.astype(str), strict=True)
+        if src.strip() and not src.strip().upper().startswith("ASSUMPTION")
+    ]
+
+
+def _pool_sentence(arm) -> str:
+    """National talent at the horizon (the finite pool) and the 13 cities' share of it."""
+    cm = arm.city_month
+    talent = cm[(cm.metric == "talent") & (cm.date == cm.date.max())]
+    national = talent.groupby("replication")["value"].sum().mean()
+    in_13 = talent[talent.city.isin(CITY_KEYS)].groupby("replication")["value"].sum().mean()
+    if not national > 0:
+        return ""
+    return (
+        f" The pool at the horizon: {national / 1e6:.1f} M bachelor-and-above people of "
+        f"working age in China, {in_13 / national:.0%} of them in the 13 cities."
+    )
 
 
 def write_report(comparison: Comparison, folder: Path) -> list[Path]:

@@ -75,6 +75,7 @@ def simulate(
     return {
         "city_month": tables.city_month(model, replication),
         "flows_year": tables.flows_year(model, replication),
+        "pool_year": tables.pool_year(model, replication),
         "initial": tables.initial(model, replication),
     }
 
@@ -153,4 +154,8 @@ def assemble(scenario: Scenario, parts: list[dict[str, pd.DataFrame]]) -> RunRes
         names=["replication", None],
     ).reset_index(level=0)
     table = calibration_table(scenario, city_month, flows, initial)
-    return RunResult(scenario, city_month, flows, summary.aggregate(per_rep), table, per_rep)
+    pools = [p["pool_year"] for p in parts if "pool_year" in p]
+    pool = pd.concat(pools, ignore_index=True) if pools else pd.DataFrame()
+    return RunResult(
+        scenario, city_month, flows, summary.aggregate(per_rep), table, per_rep, pool_year=pool
+    )

@@ -413,7 +413,9 @@ def _constraint(index: int, spec: ConstraintSpec, base: Scenario, path: Path) ->
     if city not in with_target:
         target = base.targets[city]
         raise TuneError(
-            f"{where}: {city}'s target runs from {target.start} to {target.by}, outside the "
+            f"{where}: {city}'s target (due {target.by}"
+            + (f", counted from {target.start}" if target.start else "")
+            + ") is outside the "
             f"simulated months (from {base.start}, {base.months} months). Lengthen the run (set: "
             "{months: ...}) or move the target's dates inside it."
         )
@@ -426,8 +428,10 @@ def _target_in_run(base: Scenario, city: str) -> bool:
     if target is None:
         return False
     first, last = base.start_month_index, base.start_month_index + base.months - 1
-    # the month before the start is the initial state, which a target may start from
-    return first - 1 <= month_index(target.start) and month_index(target.by) <= last
+    # a graduates-staying target counts from its start; the other kinds are judged at `by`
+    # (the month before the start is the initial state, which a target may start from)
+    start_ok = target.start is None or first - 1 <= month_index(target.start)
+    return start_ok and first - 1 <= month_index(target.by) <= last
 
 
 def _check_columns(variables: list[Variable], objectives: list[Objective], path: Path) -> None:

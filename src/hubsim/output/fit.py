@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.engine.cities import census_table
-from hubsim.scenario import CITY_KEYS, Scenario
+from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE, Scenario
 
 FIT_YEARS = (2010, 2015)
 
@@ -112,7 +112,8 @@ def spearman(a: pd.Series, b: pd.Series) -> float:
 
 
 def _talent_move_rate(cm: pd.DataFrame, flows: pd.DataFrame) -> float:
-    talent_moves = flows[(flows.degree != "none") & flows.origin.isin(CITY_KEYS)]
+    talented = flows.degree.isin(DEGREES[TALENT_DEGREE:])
+    talent_moves = flows[talented & flows.origin.isin(CITY_KEYS)]
     per_year = talent_moves.groupby(["replication", "year"])["movers"].sum()
     talent = cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["value"]
     stock = (

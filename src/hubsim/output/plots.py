@@ -26,6 +26,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from PIL import Image  # Pillow ships with matplotlib
 
+from hubsim.output import pool_plots
+
 __all__ = ["plot_run", "stamp_figure", "subplots"]
 
 _DPI = 110
@@ -53,6 +55,7 @@ def plot_run(
     summary: pd.DataFrame,
     out_dir: str | Path,
     stamp: str = "",
+    pool_year: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Draw every figure for one simulation run and save them as PNGs.
 
@@ -72,6 +75,7 @@ def plot_run(
             ``target_note`` and ``spending_yuan``.
         out_dir: Folder for the PNGs; created if missing.
         stamp: The scenario and its overrides, printed in each figure's footer.
+        pool_year: The pool account (``output.tables.pool_year``), for the cohort figure.
 
     Returns:
         Paths of the files written, in drawing order.
@@ -80,7 +84,10 @@ def plot_run(
     out.mkdir(parents=True, exist_ok=True)
     available = _available_metrics(city_month)
     written: list[Path] = []
-    for filename, needs, build in _figure_specs(city_month, flows_year, summary):
+    specs = _figure_specs(city_month, flows_year, summary)
+    if pool_year is not None and not pool_year.empty:  # the pool account's figure
+        specs.append(("cohorts.png", {}, lambda: pool_plots.cohort_figure(pool_year)))
+    for filename, needs, build in specs:
         problem = _missing_inputs(needs, available, flows_year, summary)
         if problem:
             warnings.warn(f"hubsim.output.plots: skipping {filename}: {problem}", stacklevel=2)
@@ -97,6 +104,7 @@ def _figure_specs(
     """List each output file with the inputs it needs and a builder for it."""
     attain_cols = ["city", "tier", "share_of_target", "share_of_target_lo", "share_of_target_hi"]
     attain_cols += ["target_talent", "target_date", "target_note", "reached_share", "ghost_share"]
+    attain_cols += ["target_goal"] if "target_goal" in summary else []
     spend_cols = ["city", "tier", "spending_yuan"]
     return [
         (
@@ -644,7 +652,9 @@ def _attainment_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Percent of target reached (with the replications' range) and a status per city."""
     df = _ordered_summary(summary)
     df = df[df["city"] != _REST].reset_index(drop=True)
-    target = df["target_talent"].where(df["target_talent"] > 0)
+    # Any kind of target (talent at a date, a gain, graduates staying) has a goal.
+    goal = df["target_goal"] if "target_goal" in df else df["target_talent"]
+    target = goal.where(goal > 0)
     note = df["target_note"].fillna("").astype(str)
     unjudged = note.str.startswith("not judged")
     status = np.select(

@@ -87,36 +87,95 @@ def _millions(x: float) -> str:
     return "-" if pd.isna(x) else f"{x / 1e6:.2f}"
 
 
+# What a target's goal counts: talent at its date, or graduates choosing the city.
+TARGET_OF = {
+    "talent_people": "talent",
+    "gain_people": "talent",
+    "gain_share": "talent",
+    "graduates_staying_people": "stayers",
+}
+
+
+def _sourced(source: str) -> bool:
+    text = str(source or "").strip()
+    return bool(text) and not text.upper().startswith("ASSUMPTION")
+
+
+def _basis(source: str) -> str:
+    """The target's source, shortened for the table; ASSUMPTION where it has none."""
+    if not _sourced(source):
+        return "ASSUMPTION"
+    text = str(source).strip()
+    return text if len(text) <= 48 else text[:45] + "..."
+
+
+def pool_lines(pool: pd.DataFrame) -> list[str]:
+    """The pool account in a few lines: national talent, and where bachelor+ cohorts went."""
+    if pool is None or pool.empty:
+        return []
+    mean = pool.groupby(["year", "quantity", "node"], as_index=False)["value"].mean()
+    national = mean[mean.node == "national"].pivot(index="year", columns="quantity", values="value")
+    went = mean[(mean.quantity == "cohort_talent_went") & (mean.node != "national")]
+    went = went.pivot(index="year", columns="node", values="value")
+    share_13 = 1 - went.get("rest_of_china", 0.0) / went.sum(axis=1).where(went.sum(axis=1) > 0)
+    lines = [
+        "Pool account (national, million people): talent at year end = start + bachelor+ "
+        "graduates - retirements",
+        f"{'year':<6} {'start':>7} {'graduates':>9} {'retired':>8} {'end':>7} {'to the 13':>9}",
+    ]
+    for year, row in national.iterrows():
+        to13 = share_13.get(year, np.nan)
+        lines.append(
+            f"{year:<6} {row.talent_start / 1e6:>7.2f} {row.cohort_talent / 1e6:>9.2f} "
+            f"{row.retired_talent / 1e6:>8.2f} {row.talent_end / 1e6:>7.2f} "
+            f"{'-' if pd.isna(to13) else f'{to13:.0%}':>9}"
+        )
+    return lines
+
+
 def summary_text(result: RunResult) -> str:
-    """The per-city summary and the calibration table, as printed at the end of a run."""
+    """The per-city summary, the pool account and the calibration table, printed after a run."""
     s = result.summary
     reps = result.scenario.replications
     lines = [
         f"Scenario {result.scenario.name}: {result.scenario.start} + {result.scenario.months} "
         f"months, {reps} replication(s), scale {result.scenario.scale:g} people per agent",
         "",
-        f"{'city':<10} {'talent start':>12} {'talent end':>10} {'target':>8} {'by':>8} "
-        f"{'reached':>8} {'ghost':>6} {'occupancy':>9} {'spent':>9} {'spent a year':>12}",
-        f"{'':<10} {'(M people)':>12} {'(M)':>10} {'(M)':>8} {'':>8} "
+        f"{'city':<10} {'talent start':>12} {'talent end':>10} {'target':>8} {'of':>8} "
+        f"{'by':>8} {'reached':>8} {'ghost':>6} {'occupancy':>9} {'spent':>9} "
+        f"{'spent a year':>12}  target source",
+        f"{'':<10} {'(M people)':>12} {'(M)':>10} {'(M)':>8} {'':>8} {'':>8} "
         f"{'(share)':>8} {'':>6} {'(end)':>9} {'(bn yuan)':>9} {'(bn yuan)':>12}",
     ]
     years = result.scenario.months / 12
     for row in s.itertuples():
+        of = TARGET_OF.get(row.target_kind, "-") if pd.notna(row.target_goal) else "-"
+        basis = "-" if not row.target_kind else _basis(row.target_source)
         lines.append(
             f"{row.city:<10} {_millions(row.talent_start):>12} {_millions(row.talent_end):>10} "
-            f"{_millions(row.target_talent):>8} {row.target_date or '-':>8} "
+            f"{_millions(row.target_goal):>8} {of:>8} {row.target_date or '-':>8} "
             f"{_share(row.reached_share):>8} {row.ghost_share:>6.2f} "
             f"{row.office_occupancy_end:>9.2f} {row.spending_yuan / 1e9:>9.2f} "
-            f"{row.spending_yuan / 1e9 / years:>12.2f}"
+            f"{row.spending_yuan / 1e9 / years:>12.2f}  {basis}"
         )
     lines += ["", COST_NOTE]
-    unjudged = sorted(set(result.scenario.targets) - set(s.city[s.target_talent.notna()]))
+    unjudged = sorted(set(result.scenario.targets) - set(s.city[s.target_goal.notna()]))
     if unjudged:
         lines += [
             "",
             f"Targets not judged (the run does not cover their start and date): "
             f"{', '.join(unjudged)}.",
         ]
+    judged = s[s.target_goal.notna()]
+    reached = judged[judged.reached_share >= 0.5]
+    sourced = [c for c, src in zip(judged.city, judged.target_source, strict=True) if _sourced(src)]
+    lines += [
+        "",
+        f"{len(reached)} of {len(judged)} judged targets reached in most replications; "
+        f"sourced targets: {', '.join(sourced) or 'none'}; every other target is an ASSUMPTION.",
+        "",
+        *pool_lines(result.pool_year),
+    ]
     lines += ["", *calibration_lines(result.calibration)]
     return "\n".join(lines)
 

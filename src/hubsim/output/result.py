@@ -24,6 +24,7 @@ class RunResult:
     summary: pd.DataFrame  # one row per city
     calibration: pd.DataFrame  # quantity, simulated, target, source
     replications: pd.DataFrame  # per replication and city: the summary's raw outcomes
+    pool_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # the pool account
     folder: Path | None = None
     timings: dict = field(default_factory=dict)
     overrides: tuple[str, ...] = ()  # as given on the command line: "--set KEY=VALUE", "--months N"
@@ -48,7 +49,12 @@ class RunResult:
             out_dir = self.folder / "plots"
         started = time.perf_counter()
         paths = plot_run(
-            self.city_month, self.flows_year, self.summary, Path(out_dir), stamp=self.stamp
+            self.city_month,
+            self.flows_year,
+            self.summary,
+            Path(out_dir),
+            stamp=self.stamp,
+            pool_year=self.pool_year,
         )
         self.timings["figures_s"] = time.perf_counter() - started
         return paths

@@ -26,7 +26,7 @@ from hubsim.errors import HubsimError
 from hubsim.output.result import RunResult
 from hubsim.scenario import Scenario
 
-MODEL_VERSION = "1"  # bump when a change makes old run folders incomparable
+MODEL_VERSION = "2"  # bump when a change makes old run folders incomparable
 INCOMPLETE = "INCOMPLETE.txt"
 PART_TABLES = ("city_month", "flows_year", "initial")  # what a finished replication leaves
 _NONE_FINISHED = "it had no finished replication"
@@ -175,6 +175,7 @@ class RunFolder:
         p = self.partial
         result.city_month.to_parquet(p / "city_month.parquet", index=False)
         result.flows_year.to_parquet(p / "flows_year.parquet", index=False)
+        result.pool_year.to_parquet(p / "pool_year.parquet", index=False)
         result.summary.to_csv(p / "summary.csv", index=False)
         result.calibration.to_csv(p / "calibration.csv", index=False)
         result.replications.to_csv(p / "summary_by_replication.csv", index=False)

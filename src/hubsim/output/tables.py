@@ -1,6 +1,7 @@
 """Tidy tables of a finished model: monthly city metrics, yearly flows, the start state.
 
-One row per (date, city, metric) or (year, origin, destination, degree), with a replication column.
+One row per (date, city, metric), (year, origin, destination, degree) or (year, quantity, node,
+degree) for the pool account, with a replication column.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pandas as pd
 from hubsim.engine.cities import NODES
 from hubsim.engine.model import HubModel
 from hubsim.engine.phases.record import METRICS
-from hubsim.scenario import DEGREES, month_index
+from hubsim.scenario import DEGREES, TALENT_DEGREE, month_index
 
 # Metrics that do not apply to a node get no row (never a NaN row): the outside node has no
 # office seats, so neither seats nor occupancy.
@@ -58,6 +59,42 @@ def flows_year(model: HubModel, replication: int) -> pd.DataFrame:
             "replication": replication,
         }
     )
+
+
+def pool_year(model: HubModel, replication: int) -> pd.DataFrame:
+    """The pool account per calendar year, in people (tidy: year, quantity, node, degree).
+
+    National rows (node 'national'): `talent_start`, `cohort_talent` (bachelor-and-above
+    graduates entering), `retired_talent`, `talent_end` (start + graduates - retirements) and
+    `talent_counted` (counted in the nodes at the year's end; equal to `talent_end`).
+    Per node: `cohort_went` by degree (where each July cohort was after its first choice) and
+    `cohort_talent_went` (its bachelor-and-above part).
+    """
+    pool, scale = model.state.pool, model.state.scale
+    year0 = month_index(model.params.start) // 12
+    last = (month_index(model.params.start) + model.params.months - 1) // 12 - year0
+    talent = slice(TALENT_DEGREE, None)
+    gained = pool.cohort[:, talent].sum(axis=1) - pool.retired[:, talent].sum(axis=1)
+    end = pool.talent_start + np.cumsum(gained)
+    rows = []
+    for y in range(last + 1):
+        national = {
+            "talent_start": end[y - 1] if y else pool.talent_start,
+            "cohort_talent": pool.cohort[y, talent].sum(),
+            "retired_talent": pool.retired[y, talent].sum(),
+            "talent_end": end[y],
+            "talent_counted": pool.counted[y],
+        }
+        rows += [(year0 + y, q, "national", "", v * scale) for q, v in national.items()]
+        for j, node in enumerate(NODES):
+            rows += [
+                (year0 + y, "cohort_went", node, DEGREES[d], pool.went[y, j, d] * scale)
+                for d in range(1, len(DEGREES))
+            ]
+            talent_went = pool.went[y, j, talent].sum() * scale
+            rows.append((year0 + y, "cohort_talent_went", node, "bachelor+", talent_went))
+    table = pd.DataFrame(rows, columns=["year", "quantity", "node", "degree", "value"])
+    return table.assign(replication=replication)
 
 
 def initial(model: HubModel, replication: int) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from hubsim.scenario.overrides import apply_override
 from hubsim.scenario.schema import (
     CITY_KEYS,
     DEGREES,
+    TALENT_DEGREE,
     UNITS,
     Behaviour,
     Demography,
@@ -26,6 +27,7 @@ __all__ = [
     "CITY_KEYS",
     "DEGREES",
     "FRIENDLY",
+    "TALENT_DEGREE",
     "UNITS",
     "Behaviour",
     "Demography",

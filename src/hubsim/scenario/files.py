@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.scenario.checking import describe_validation
 from hubsim.scenario.overrides import apply_override
-from hubsim.scenario.schema import Scenario
+from hubsim.scenario.schema import TARGET_AMOUNTS, Scenario
 
 FILE_KEYS = ("extends", "add_programmes")  # read by loading, before the schema sees the file
 
@@ -161,10 +161,33 @@ def _add_programmes(base: dict[str, Any], data: dict[str, Any], path: Path) -> d
             f"{path}: key 'add_programmes' must be a list of programmes (each starting with "
             "'- {city: ..., start: ..., instrument: ...}')."
         )
-    merged = _deep_merge(base, data)
+    merged = _deep_merge(_targets_changing_kind(base, data), data)
     if added:
         merged["programmes"] = list(merged.get("programmes") or []) + copy.deepcopy(added)
     return merged
+
+
+def _targets_changing_kind(base: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The inherited targets, less what a target of a new kind in `data` makes obsolete.
+
+    A city's target given with an amount (say gain_people where the parent had gain_share)
+    keeps the parent's `by` and the keys the new kind reads; the parent's other amount, its
+    source and the keys only the old kind read are dropped.
+    """
+    targets, new = base.get("targets"), data.get("targets")
+    if not isinstance(targets, dict) or not isinstance(new, dict):
+        return base
+    base = copy.deepcopy(base)
+    for city, target in new.items():
+        old = base["targets"].get(city)
+        if not isinstance(target, dict) or not isinstance(old, dict):
+            continue
+        kinds = [k for k in TARGET_AMOUNTS if k in target]
+        if len(kinds) != 1 or kinds[0] in old:
+            continue
+        keep = {"by", *TARGET_AMOUNTS[kinds[0]]}
+        base["targets"][city] = {k: v for k, v in old.items() if k in keep}
+    return base
 
 
 def _expand_city_lists(data: dict[str, Any], path: Path) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from pydantic import Field, field_validator, model_validator
 
 from hubsim.scenario.checking import MONTH_PATTERN, Strict, problem
 
-DEGREES = ("none", "bachelor", "master", "phd")
+# none, college (junior college, zhuanke), bachelor, master, phd; "talent" is bachelor and above.
+DEGREES = ("none", "college", "bachelor", "master", "phd")
+TALENT_DEGREE = DEGREES.index("bachelor")  # degree indices from this one up are talent
 CITY_KEYS = (
     "beijing",
     "shanghai",
@@ -29,9 +31,10 @@ CITY_KEYS = (
     "fuzhou",
     "guiyang",
 )
-Degree = Literal["none", "bachelor", "master", "phd"]
+Degree = Literal["none", "college", "bachelor", "master", "phd"]
 # One Literal, not `Degree | Literal["nobody"]`: a union would report each member's error apart.
-HukouDegree = Literal["none", "bachelor", "master", "phd", "nobody"]
+HukouDegree = Literal["none", "college", "bachelor", "master", "phd", "nobody"]
+MAX_GAIN_SHARE = 3.0  # a quadrupling: a larger share is almost surely a per cent written whole
 LAST_START_YEAR = 2019  # the world is built from the 2010 census and the recorded 2010s
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -75,7 +78,16 @@ class Migration(Strict):
     moving_cost_per_1000km: NonNeg = Field(0.4, description="utility cost per 1,000 km")
     leaving_origin_cost: NonNeg = Field(0.6, description="extra cost of leaving one's home city")
     population_cap_cost: NonNeg = Field(
-        2.0, description="arrival cost at a capped city per 10 % of cap above 90 % of it"
+        2.0,
+        description="ASSUMPTION: cost of coming into a capped city at 95 % of its cap; 0 below "
+        "90 %, rising as x/(1-x) over the last 10 %, infinite at the cap; it applies to "
+        "movers, to graduates placed in the city and (as a share admitted) to young entrants",
+    )
+    population_cap_removal_per_year: Share = Field(
+        0.03,
+        description="ASSUMPTION: share of a city's residents displaced a year by housing "
+        "removal while it stands above its cap (only residents without local hukou; they "
+        "leave for the rest of China); 0 switches removal off",
     )
     hazards: Hazards = Hazards()
 
@@ -99,7 +111,13 @@ class Labour(Strict):
     initial_vacancy_rate: Share = Field(0.03, description="open jobs per job at the start")
     outside_employment_rate: Share = Field(0.95, description="e for the rest of China (fixed)")
     degree_wage_premium: dict[Degree, float] = Field(
-        default_factory=lambda: {"none": 0.85, "bachelor": 1.3, "master": 1.6, "phd": 2.0},
+        default_factory=lambda: {
+            "none": 0.85,
+            "college": 1.05,
+            "bachelor": 1.3,
+            "master": 1.6,
+            "phd": 2.0,
+        },
         description="ASSUMPTION: wage relative to the city's 2010 average wage",
     )
 
@@ -140,22 +158,21 @@ class Demography(Strict):
     working_age_share: Share = Field(
         0.7014, description="ages 15-59, 2010 census bulletin No. 1; agents are working-age"
     )
-    talent_share_2010_tier1: Share = Field(
-        0.30, description="ESTIMATE: bachelor+ share of working-age residents, tier-1"
+    educated_working_age_share: Share = Field(
+        0.96,
+        description="ESTIMATE: share of the 2010 census's college and bachelor-and-above "
+        "residents (all ages) who were 15-59, the ages the agents stand for",
     )
-    talent_share_2010_tier2: Share = Field(0.18, description="ESTIMATE: same for tier-2")
-    talent_share_outside: Share = Field(0.06, description="ESTIMATE: same for the rest of China")
-    graduates_per_year: dict[int, float] = Field(
-        default_factory=lambda: {2010: 6_300_000, 2019: 8_340_000, 2020: 8_740_000},
-        description="national.csv; interpolated, held flat after the last year",
+    graduate_growth_after_last_year: float = Field(
+        0.0,
+        description="yearly change of each level's cohort after the last year of "
+        "graduates_by_level.csv (2023); ASSUMPTION: 0, held flat",
     )
-    graduate_growth_after_last_year: float = Field(0.0, description="yearly change after")
+    graduate_cohort_factor: NonNeg = Field(
+        1.0, description="multiplies every cohort (0.5 halves them: the pool binds harder)"
+    )
     graduate_decline_from_year: int | None = Field(None, description="year cohorts start to fall")
     graduate_decline_per_year: float = Field(0.0, ge=0, le=1)
-    graduate_degree_mix: dict[Degree, float] = Field(
-        default_factory=lambda: {"bachelor": 0.86, "master": 0.125, "phd": 0.015},
-        description="ASSUMPTION: degree shares of a graduate cohort",
-    )
     graduate_home_share: Share = Field(
         0.4, description="ASSUMPTION: share of graduates whose home is their university city"
     )
@@ -187,7 +204,11 @@ class CityOverride(Strict):
     """Per-city parameters on top of the packaged data table."""
 
     amenity: float = Field(0.0, description="a_j, utility units")
-    talent_share_2010: Share | None = Field(None, description="overrides the tier default")
+    talent_share_2010: Share | None = Field(
+        None,
+        description="bachelor-and-above share of working-age residents in 2010; overrides the "
+        "census stock (data/education_2010_by_city.csv), levels keep their proportions",
+    )
     supply_elasticity: float | None = Field(None, gt=0, description="overrides the tier default")
     hukou_min_degree: HukouDegree | None = Field(
         None, description="lowest degree that gets hukou (default from hukou stringency 1-5)"
@@ -294,42 +315,101 @@ class Programme(Strict):
         return self.amount_by_degree.get(degree, self.amount)
 
 
-class Target(Strict):
-    """A city's talent goal: a gain in talent (people or share) between two dates."""
+# A target's amount, one per target; the keys each kind reads besides `by` and `source`.
+TARGET_AMOUNTS = {
+    "talent_people": (),
+    "gain_people": ("base_year",),
+    "gain_share": ("base_year",),
+    "graduates_staying_people": ("start", "within_years"),
+}
+CENSUS_BASE_YEARS = (2010,)  # years with a census stock in data/ (education_2010_by_city.csv)
 
-    start: Month
+
+class Target(Strict):
+    """A city's talent goal in absolute terms (DESIGN s.5), with its source.
+
+    Exactly one amount: `talent_people` (bachelor-and-above working-age residents at `by`),
+    `gain_people` or `gain_share` (a gain over the census stock of `base_year`, taken from
+    data, never from the simulated path), or `graduates_staying_people` (new graduates who
+    choose the city within `within_years` of graduating, counted from `start` to `by`).
+    """
+
     by: Month
-    gain_people: float | None = Field(None, ge=0)
+    talent_people: float | None = Field(None, ge=0, description="talent (people) at `by`")
+    gain_people: float | None = Field(None, ge=0, description="talent gained over base_year")
     gain_share: float | None = Field(
-        None, ge=0, description="share of the city's talent at the target's start (0.3: 30 %)"
+        None, ge=0, description="talent gained over base_year, as a share of its stock"
+    )
+    graduates_staying_people: float | None = Field(
+        None, ge=0, description="new graduates choosing the city from `start` to `by`"
+    )
+    base_year: int = Field(2010, description="census year of a gain's base (data, not model)")
+    start: Month | None = Field(None, description="graduates_staying: first month counted")
+    within_years: int = Field(
+        1, ge=1, le=5, description="graduates_staying: years after graduating that count"
     )
     source: str = "ASSUMPTION"
 
     @model_validator(mode="after")
     def _one_kind(self) -> Target:
-        if (self.gain_people is None) == (self.gain_share is None):
+        given = [k for k in TARGET_AMOUNTS if getattr(self, k) is not None]
+        if len(given) != 1:
             raise ValueError(
-                "a target needs exactly one of gain_people (people) or gain_share (share of "
-                "the city's talent at the target's start); give one and remove the other"
+                "a target needs exactly one of talent_people (talent at `by`), gain_people or "
+                "gain_share (gain over the census stock of base_year) or graduates_staying_people "
+                f"(new graduates choosing the city from `start` to `by`); it has "
+                f"{', '.join(given) or 'none'}: keep one (with --set, set the others to null)"
             )
-        if self.gain_share is not None and self.gain_share > 1:
+        if self.gain_share is not None and self.gain_share > MAX_GAIN_SHARE:
             raise problem(
                 "gain_share",
-                "a share of the city's talent at the target's start (0.3 means 30 %) is at most "
-                f"1, but it is {self.gain_share:g}; write {self.gain_share / 100:g} if you "
-                "meant per cent, or give the gain in people with gain_people instead",
+                "a gain over the census stock of base_year as a share (0.3 means 30 %, 2 a "
+                f"tripling) is at most {MAX_GAIN_SHARE:g}, but it is {self.gain_share:g}; write "
+                f"{self.gain_share / 100:g} if you meant per cent, or give the goal in people "
+                "with gain_people or talent_people instead",
             )
-        if month_index(self.by) < month_index(self.start):
+        if self.kind != "graduates_staying_people" and self.start is not None:
+            raise problem(
+                "start",
+                f"a {self.kind} target is measured against data, not from a simulated start: "
+                "remove start (gains are counted from base_year's census stock)",
+            )
+        if self.kind == "graduates_staying_people" and self.start is None:
+            raise problem("start", "a graduates_staying_people target needs start (YYYY-MM)")
+        if self.base_year not in CENSUS_BASE_YEARS:
+            raise problem(
+                "base_year",
+                f"{self.base_year} has no census stock in the packaged data; use "
+                f"{', '.join(map(str, CENSUS_BASE_YEARS))}",
+            )
+        if self.start is not None and month_index(self.by) < month_index(self.start):
             raise problem(
                 "by", f"the target date ({self.by}) is before its start ({self.start}); fix either"
             )
         return self
 
+    @property
+    def kind(self) -> str:
+        return next(k for k in TARGET_AMOUNTS if getattr(self, k) is not None)
+
+    @property
+    def amount(self) -> float:
+        return float(getattr(self, self.kind))
+
+    @property
+    def sourced(self) -> bool:
+        """Whether the target cites a source (an unsourced one is an ASSUMPTION)."""
+        return bool(self.source.strip()) and not self.source.strip().upper().startswith(
+            "ASSUMPTION"
+        )
+
 
 class GhostRule(Strict):
-    """A hub is a ghost hub at the horizon if both occupancy and target share are low."""
+    """A hub is a ghost hub at the horizon if it built office capacity ahead of demand (seats
+    from an office_capacity programme) and both its occupancy and its target share are low;
+    a city that built nothing cannot be a ghost."""
 
-    occupancy_below: Share = Field(0.6, description="talent employed / office seats")
+    occupancy_below: Share = Field(0.6, description="filled office seats / office seats")
     target_share_below: Share = Field(0.5, description="talent gain achieved / gain targeted")
 
 

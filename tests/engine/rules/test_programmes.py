@@ -58,15 +58,25 @@ def test_pay_pro_rata():
     np.testing.assert_array_equal(programme_rules.pay_pro_rata(due, np.inf), due)
 
 
-def test_cap_pressure():
-    cap = np.full(5, 1000.0)
-    population = np.array([0.0, 850.0, 900.0, 950.0, 1000.0])
-    np.testing.assert_allclose(
-        programme_rules.cap_pressure(population, cap), [0.0, 0.0, 0.0, 0.5, 1.0]
+def test_cap_cost_is_zero_below_90_percent_steep_near_the_cap_and_infinite_at_it():
+    cap = np.full(6, 1000.0)
+    population = np.array([0.0, 850.0, 900.0, 950.0, 990.0, 1000.0])
+    cost = programme_rules.cap_cost(population, cap, 2.0)
+    np.testing.assert_allclose(cost[:5], [0.0, 0.0, 0.0, 2.0, 18.0])
+    assert np.isinf(cost[5])
+    assert np.isinf(programme_rules.cap_cost(np.array([1100.0]), np.array([1000.0]), 2.0)[0])
+    # A zero cost switches caps off even at the cap (no 0 x infinity).
+    np.testing.assert_array_equal(programme_rules.cap_cost(population, cap, 0.0), 0.0)
+
+
+def test_admitted_share_and_over_cap_removals():
+    shares = programme_rules.admitted_share(np.array([0.0, 1.0, np.inf]), 1.0)
+    np.testing.assert_allclose(shares, [1.0, np.exp(-1.0), 0.0])
+    # 1.2 % a month of residents, but never below the cap.
+    removed = programme_rules.over_cap_removals(
+        np.array([900.0, 1010.0, 1500.0]), np.array([1000.0, 1000.0, 1000.0]), 0.144
     )
-    assert programme_rules.cap_pressure(np.array([1100.0]), np.array([1000.0]))[0] == pytest.approx(
-        2.0
-    )
+    np.testing.assert_allclose(removed, [0.0, 10.0, 18.0])
 
 
 def test_received_bits():

@@ -9,9 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine.accounts import lose_jobs, outside_counts, shift_residents
-from hubsim.engine.rules.demography import GRADUATION_AGE, cohort_people
+from hubsim.engine.pool import graduate_schedule
+from hubsim.engine.programmes import cap_cost_by_node
+from hubsim.engine.rules.demography import GRADUATION_AGE, STUDY_YEARS, cohort_by_degree
+from hubsim.engine.rules.programmes import admitted_share
 from hubsim.engine.rules.sampling import stochastic_round
 from hubsim.engine.state import State
+from hubsim.scenario import DEGREES
 
 
 def run(state: State) -> None:
@@ -26,6 +30,8 @@ def retirement(state: State) -> None:
     retiring = w.born_by(limit)  # few rows: then drop those already removed
     retiring = retiring[w.city[retiring] >= 0]
     state.tallies.retired[:-1] += np.bincount(w.city[retiring], minlength=state.cities.n)[:-1]
+    pool_row = state.pool.retired[state.calendar.year_row()]
+    pool_row += np.bincount(w.degree[retiring], minlength=len(DEGREES))
     lose_jobs(state, retiring)
     shift_residents(state, retiring, -1)
     w.city[retiring] = -1
@@ -33,6 +39,7 @@ def retirement(state: State) -> None:
     outside = state.outside_agents / (12.0 * working_years)
     state.outside_agents -= outside
     state.tallies.retired[-1] += outside.sum()
+    pool_row += outside
     state.retired_since_july += state.tallies.retired.sum()
 
 
@@ -45,13 +52,14 @@ def graduate_cohort(state: State, month: int) -> None:
     demo, rng, c = state.behaviour.demography, state.streams["demography"], state.cities
     now = state.calendar.first + month
     year = state.calendar.year(month)
-    graduates = cohort_people(demo, year) / state.scale
+    schedule = graduate_schedule()
+    graduates = cohort_by_degree(demo, year, schedule.years, schedule.people) / state.scale
     share = c.universities / demo.national_universities
-    at_cities = stochastic_round(graduates * share[:-1], rng)
-    mix = np.array([demo.graduate_degree_mix.get(d, 0.0) for d in ("bachelor", "master", "phd")])
-    mix = mix / mix.sum()
-    city = np.repeat(np.arange(c.n - 1), at_cities)
-    degree = 1 + rng.choice(3, size=len(city), p=mix)
+    # (city, degree) graduates at the 13 cities' universities; the rest in the outside node.
+    at_cities = stochastic_round(share[:-1, None] * graduates[None, :], rng)
+    per_city = at_cities.sum(axis=1)
+    city = np.repeat(np.arange(c.n - 1), per_city)
+    degree = np.repeat(np.tile(np.arange(len(DEGREES)), c.n - 1), at_cities.ravel())
     home = rng.random(len(city)) < demo.graduate_home_share
     origin = np.where(home, city, c.outside)
     state.unsettled_rows = state.workers.append(
@@ -63,14 +71,19 @@ def graduate_cohort(state: State, month: int) -> None:
         settled=np.zeros(len(city), dtype=bool),
         birth=now - 12 * GRADUATION_AGE[degree] - rng.integers(0, 24, size=len(city)),
         graduated=np.full(len(city), now),
-        arrived=now - 12 * np.where(degree == 1, 4, 6),
+        arrived=now - 12 * STUDY_YEARS[degree],
     )
     shift_residents(state, state.unsettled_rows, +1)
-    outside_graduates = max(graduates - at_cities.sum(), 0.0)
-    state.outside_agents[1:] += outside_graduates * mix
+    outside_graduates = np.maximum(graduates - at_cities.sum(axis=0), 0.0)
+    state.outside_agents += outside_graduates
+    row = state.calendar.year(month) - state.calendar.year(0)
+    state.pool.cohort[row] += at_cities.sum(axis=0) + outside_graduates
+    state.pool.went[row, -1] += outside_graduates
+    state.cohort_rows = state.unsettled_rows
+    state.outside_cohort = outside_graduates  # they choose in this month's migration phase
     born = np.bincount(city, minlength=c.n).astype(float)
-    born[-1] = outside_graduates
-    born += _young_entrants(state, max(state.retired_since_july - graduates, 0.0), now, rng)
+    born[-1] = outside_graduates.sum()
+    born += _young_entrants(state, max(state.retired_since_july - graduates.sum(), 0.0), now, rng)
     state.retired_since_july = 0.0
     state.pending_entrants += born
     outside_counts(state, state.counts)  # the new rows were counted as they came
@@ -82,6 +95,14 @@ def _young_entrants(state: State, total: float, now: int, rng) -> np.ndarray:
     population = state.counts["population"].copy()  # current: graduates included
     population[-1] = state.outside_agents.sum()
     expected = total * population / population.sum()
+    # A capped city takes only the share its cap admits; the rest enter the outside node.
+    share = state.behaviour.demography.working_age_share
+    people = population * state.scale / share
+    mig = state.behaviour.migration
+    cost = cap_cost_by_node(state.book, people, mig.population_cap_cost)
+    admitted = expected * admitted_share(cost, mig.logit_scale)
+    admitted[-1] += (expected - admitted).sum()
+    expected = admitted
     at_cities = stochastic_round(expected[:-1], rng)
     city = np.repeat(np.arange(c.n - 1), at_cities)
     rows = w.append(

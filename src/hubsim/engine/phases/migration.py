@@ -11,17 +11,21 @@ import numpy as np
 from hubsim.engine import programmes
 from hubsim.engine.accounts import lose_jobs, shift_residents
 from hubsim.engine.rules import choice
-from hubsim.engine.rules.demography import OUTSIDE_AGE, OUTSIDE_MONTHS_SINCE_GRADUATION
+from hubsim.engine.rules.demography import (
+    GRADUATION_AGE,
+    OUTSIDE_AGE,
+    OUTSIDE_MONTHS_SINCE_GRADUATION,
+)
 from hubsim.engine.rules.programmes import (
     already_received,
-    cap_pressure,
     mark_received,
+    over_cap_removals,
     pay_in_order,
 )
-from hubsim.engine.rules.sampling import sample_by_hazard
+from hubsim.engine.rules.sampling import sample_by_hazard, stochastic_round
 from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
-from hubsim.engine.state import State
-from hubsim.scenario import DEGREES
+from hubsim.engine.state import STAYING_YEARS, State
+from hubsim.scenario import DEGREES, TALENT_DEGREE
 
 
 def utility(
@@ -77,7 +81,7 @@ def utility(
     )
     cap = cap_cost(state, counts)
     if cap.any():
-        cost = cost + cap[None, :] * moving
+        cost = cost + np.where(pays_cap_cost(moving, newcomer), cap[None, :], 0.0)
     value = choice.location_utility(
         log_income,
         log_rent,
@@ -94,15 +98,38 @@ def utility(
 
 
 def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
-    """Extra arrival cost in cities near an active population cap."""
+    """Cost of coming into each node under the active population caps."""
     people = counts["population"] * state.scale / state.behaviour.demography.working_age_share
-    cost = np.zeros(state.cities.n)
-    for p in state.book.of("population_cap"):
-        j = state.book.city[p]
-        cap = state.book.cap_people[p]
-        pressure = cap_pressure(people[j], cap)
-        cost[j] = max(cost[j], state.behaviour.migration.population_cap_cost * pressure)
-    return cost
+    mig = state.behaviour.migration
+    return programmes.cap_cost_by_node(state.book, people, mig.population_cap_cost)
+
+
+def pays_cap_cost(moving: np.ndarray, newcomer: np.ndarray) -> np.ndarray:
+    """Who pays a cap's cost for each node: every way in, movers and graduates settling where
+    they graduated alike (young entrants face it in `phases.demography`)."""
+    return newcomer
+
+
+def remove_over_cap(state: State, rng: np.random.Generator) -> None:
+    """Housing removal: a capped city above its cap displaces residents without local hukou."""
+    w, book, c = state.workers, state.book, state.cities
+    rate = state.behaviour.migration.population_cap_removal_per_year
+    share = state.behaviour.demography.working_age_share
+    for p in book.of("population_cap"):
+        j = book.city[p]
+        people = state.counts["population"][j] * state.scale / share
+        displaced = over_cap_removals(np.array([people]), book.cap_people[p : p + 1], rate)
+        if rate == 0 or displaced[0] <= 0:
+            continue
+        k = int(stochastic_round(displaced * share / state.scale, rng)[0])
+        candidates = np.flatnonzero((w.city == j) & (w.hukou != j))
+        rows = rng.choice(candidates, size=min(k, len(candidates)), replace=False)
+        degree = w.degree[rows].astype(np.intp)
+        np.add.at(state.tallies.flows, (j, c.outside, degree), 1.0)
+        lose_jobs(state, rows)
+        shift_residents(state, rows, -1)
+        w.city[rows] = -1
+        state.outside_agents += np.bincount(degree, minlength=len(DEGREES))
 
 
 def run(state: State) -> None:
@@ -136,10 +163,17 @@ def run(state: State) -> None:
     counts = {key: values.copy() for key, values in state.counts.items()}
     # One utility evaluation for the choosers and the outside node's representative movers.
     people = _concat(_chooser_profile(state, choosers), _outside_profile(state))
+    graduates = state.outside_cohort
+    if graduates is not None:
+        people = _concat(people, _outside_graduate_profile(state))
     value, hukou_ok = utility(state, counts, **people)
-    n = len(choosers)
+    n, degrees = len(choosers), len(DEGREES)
     _choose(state, choosers, value[:n], hukou_ok[:n], rng)
-    _outside_arrivals(state, value[n:], rng)
+    _outside_arrivals(state, value[n : n + degrees], rng)
+    if graduates is not None:
+        _outside_graduates_choose(state, graduates, value[n + degrees :], rng)
+        state.outside_cohort = None
+    remove_over_cap(state, rng)
 
 
 def _chooser_profile(state: State, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -170,6 +204,44 @@ def _outside_profile(state: State) -> dict[str, np.ndarray]:
         "settled": np.ones(len(DEGREES), dtype=bool),
         "received": np.zeros(len(DEGREES), dtype=np.int64),
     }
+
+
+def _outside_graduate_profile(state: State) -> dict[str, np.ndarray]:
+    """A new graduate of the rest of China's universities, one per degree, choosing first."""
+    profile = _outside_profile(state)
+    profile["age"] = GRADUATION_AGE + 1
+    profile["since_graduation"] = np.zeros(len(DEGREES), dtype=np.int64)
+    profile["settled"] = np.zeros(len(DEGREES), dtype=bool)
+    return profile
+
+
+def _outside_graduates_choose(
+    state: State, graduates: np.ndarray, value: np.ndarray, rng: np.random.Generator
+) -> None:
+    """July: the rest of China's new graduates choose like every new graduate, once.
+
+    `graduates` holds them by degree (agents, in the outside node); `value` is the utility of
+    each node to a new graduate of each degree. Those choosing a city become agents there.
+    """
+    outside = state.cities.outside
+    probabilities = choice.logit_probabilities(value, state.behaviour.migration.logit_scale)
+    choosing = np.minimum(stochastic_round(graduates, rng), np.floor(state.outside_agents))
+    arrivals = np.array(
+        [rng.multinomial(int(k), p) for k, p in zip(choosing, probabilities, strict=True)]
+    )
+    arrivals[:, outside] = 0
+    if arrivals.sum() == 0:
+        return
+    state.outside_agents -= arrivals.sum(axis=1)
+    state.tallies.flows[outside] += arrivals.T
+    went = state.pool.went[state.calendar.year_row()]
+    went[:, :] += arrivals.T
+    went[outside] -= arrivals.sum(axis=1)
+    dest_degree = np.argwhere(arrivals > 0)
+    repeat = arrivals[dest_degree[:, 0], dest_degree[:, 1]]
+    degree = np.repeat(dest_degree[:, 0], repeat)
+    city = np.repeat(dest_degree[:, 1], repeat)
+    _add_arrivals(state, city, degree, rng, graduating=True)
 
 
 def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -209,7 +281,20 @@ def _choose(
     w.settled[rows] = True
     gets_hukou = settling & hukou_ok[np.arange(len(rows)), chosen]
     w.hukou[rows[gets_hukou]] = chosen[gets_hukou]
+    count_graduate_newcomers(state, rows[settling])
     collect_subsidies(state, rows[settling])
+
+
+def count_graduate_newcomers(state: State, rows: np.ndarray) -> None:
+    """Tally bachelor-and-above graduates choosing their city by years since graduating."""
+    w, n = state.workers, state.cities.n
+    rows = rows[(w.degree[rows] >= TALENT_DEGREE) & (w.city[rows] >= 0)]
+    if len(rows) == 0:
+        return
+    years = np.minimum(months_since(w.graduated[rows], state.calendar.now) // 12, STAYING_YEARS)
+    key = w.city[rows].astype(np.intp) * (STAYING_YEARS + 1) + years.astype(np.intp)
+    by_year = np.bincount(key, minlength=n * (STAYING_YEARS + 1)).reshape(n, STAYING_YEARS + 1)
+    state.tallies.graduate_newcomers += np.cumsum(by_year[:, :STAYING_YEARS], axis=1)
 
 
 def collect_subsidies(state: State, rows: np.ndarray) -> None:
@@ -266,17 +351,28 @@ def _outside_arrivals(state: State, value: np.ndarray, rng: np.random.Generator)
 
 
 def _add_arrivals(
-    state: State, city: np.ndarray, degree: np.ndarray, rng: np.random.Generator
+    state: State,
+    city: np.ndarray,
+    degree: np.ndarray,
+    rng: np.random.Generator,
+    graduating: bool = False,
 ) -> None:
+    """People of the rest of China arriving in `city`: reconsidering residents, or (with
+    `graduating`) new graduates making their first choice."""
     outside, now = state.cities.outside, state.calendar.now
-    age_months = OUTSIDE_AGE[degree] * 12 + rng.integers(-48, 48, size=len(city))
+    if graduating:
+        age_months = GRADUATION_AGE[degree] * 12 + rng.integers(0, 24, size=len(city))
+        graduated = np.full(len(city), now)
+    else:
+        age_months = OUTSIDE_AGE[degree] * 12 + rng.integers(-48, 48, size=len(city))
+        graduated = np.where(degree > 0, now - OUTSIDE_MONTHS_SINCE_GRADUATION[degree], -(2**15))
     rows = state.workers.append(
         city=city,
         degree=degree,
         hukou=np.full(len(city), outside),
         origin=np.full(len(city), outside),
         birth=now - age_months,
-        graduated=np.where(degree > 0, now - OUTSIDE_MONTHS_SINCE_GRADUATION[degree], -(2**15)),
+        graduated=graduated,
         arrived=np.full(len(city), now),
     )
     shift_residents(state, rows, +1)
@@ -291,4 +387,5 @@ def _add_arrivals(
         months_since(w.graduated[rows], now),
     )[np.arange(len(rows)), city]
     w.hukou[rows[open_]] = city[open_]
+    count_graduate_newcomers(state, rows)
     collect_subsidies(state, rows)

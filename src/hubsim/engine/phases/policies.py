@@ -83,4 +83,6 @@ def build_capacity(state: State) -> None:
         paid = pay_pro_rata(np.array([seats * cost]), book.remaining[p])[0]
         book.charge(p, paid, seats * cost)
         state.tallies.spent_yuan[book.city[p]] += paid
-        state.office_seats[book.city[p]] += paid / cost if cost > 0 else seats
+        built = paid / cost if cost > 0 else seats
+        state.office_seats[book.city[p]] += built
+        state.seats_built[book.city[p]] += built

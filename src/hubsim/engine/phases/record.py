@@ -8,11 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine.accounts import outside_counts
-from hubsim.engine.state import State
+from hubsim.engine.state import STAYING_YEARS, State
+from hubsim.scenario import DEGREES
 
 METRICS = (
     "population",  # working-age agents x scale / working-age share: comparable with the census
     "talent",  # working-age people with a bachelor's degree or more
+    "college",  # working-age people whose highest degree is junior college (zhuanke)
     "employed",
     "unemployed",
     "vacancies",
@@ -24,10 +26,14 @@ METRICS = (
     "outflow",
     "net_migration",
     "subsidy_spent",  # yuan paid this month by the city's programmes
-    "office_occupancy",  # employed talent / office seats
+    "office_occupancy",  # filled seats / seats: employed talent up to the seats, so at most 1
     "office_seats",
+    "office_seats_built",  # seats built by office_capacity programmes since the start
     "entrants",  # graduates and young people entering working age this month
     "retirements",
+    # Bachelor-and-above graduates choosing the city this month (staying where they graduated
+    # or moving in) within k years of graduating: graduates-staying targets count these.
+    *(f"graduate_newcomers_{k}y" for k in range(1, STAYING_YEARS + 1)),
 )
 
 
@@ -38,6 +44,19 @@ def run(state: State) -> None:
     outside_counts(state, state.counts)
     state.metrics = city_metrics(state, state.counts)
     state.flows_by_year[state.calendar.year_row()] += state.tallies.flows
+    state.pool.counted[state.calendar.year_row()] = state.counts["talent"].sum()
+    if state.cohort_rows is not None:
+        count_where_cohort_went(state, state.cohort_rows)
+        state.cohort_rows = None
+
+
+def count_where_cohort_went(state: State, rows: np.ndarray) -> None:
+    """The pool account's July entry: where this July's graduates are after their choice."""
+    w, n = state.workers, state.cities.n
+    city = w.city[rows].astype(np.intp)
+    city[city < 0] = n - 1  # left for the outside node (the cohort is far from retiring)
+    went = np.bincount(city * len(DEGREES) + w.degree[rows], minlength=n * len(DEGREES))
+    state.pool.went[state.calendar.year_row()] += went.reshape(n, len(DEGREES))
 
 
 def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -51,10 +70,12 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
     talent_seats = counts["employed_talent"] * scale
     finite = np.isfinite(state.office_seats)
     occupancy = np.full(n, np.nan)
-    occupancy[finite] = talent_seats[finite] / np.maximum(state.office_seats[finite], 1.0)
+    seats = np.maximum(state.office_seats[finite], 1.0)
+    occupancy[finite] = np.minimum(talent_seats[finite], seats) / seats
     return {
         "population": counts["population"] * scale / state.behaviour.demography.working_age_share,
         "talent": counts["talent"] * scale,
+        "college": counts["college"] * scale,
         "employed": counts["employed"] * scale,
         "unemployed": (counts["population"] - counts["employed"]) * scale,
         "vacancies": state.vacancies * scale,
@@ -70,6 +91,11 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
         "office_seats": np.where(np.isfinite(state.office_seats), state.office_seats, np.nan),
         "entrants": state.tallies.entrants * scale,
         "retirements": state.tallies.retired * scale,
+        "office_seats_built": state.seats_built.copy(),
+        **{
+            f"graduate_newcomers_{k}y": state.tallies.graduate_newcomers[:, k - 1] * scale
+            for k in range(1, STAYING_YEARS + 1)
+        },
     }
 
 

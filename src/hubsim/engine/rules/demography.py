@@ -1,6 +1,6 @@
-"""Demographic rules: the national graduate cohort of a year, and the ages the model assumes.
+"""Demographic rules: the national graduate cohort of a year by degree, and the ages assumed.
 
-Cohorts interpolate the scenario's data points, then follow its trend and decline after them.
+Cohorts are the data's (graduates_by_level.csv); after its last year, the scenario's trend.
 """
 
 from __future__ import annotations
@@ -9,21 +9,34 @@ import numpy as np
 
 from hubsim.scenario import Demography
 
-GRADUATION_AGE = np.array([16, 22, 25, 29])  # by degree: none (entering work), bachelor, ...
-# ASSUMPTION: the outside node's reconsidering people, by degree, look like this worker.
-OUTSIDE_AGE = np.array([30, 26, 27, 30])
-OUTSIDE_MONTHS_SINCE_GRADUATION = np.array([10**6, 24, 24, 24])
+# By degree (none, college, bachelor, master, phd): age on entering work, years of study in
+# the university city before graduating (ASSUMPTION), and the outside node's reconsidering
+# person (ASSUMPTION).
+GRADUATION_AGE = np.array([16, 21, 22, 25, 29])
+STUDY_YEARS = np.array([0, 3, 4, 6, 6])
+OUTSIDE_AGE = np.array([30, 26, 26, 27, 30])
+OUTSIDE_MONTHS_SINCE_GRADUATION = np.array([10**6, 24, 24, 24, 24])
 
 
-def cohort_people(demography: Demography, year: int) -> float:
-    """National graduates in a year: data points interpolated, then trend and decline."""
-    points = sorted(demography.graduates_per_year.items())
-    years = np.array([p[0] for p in points], dtype=float)
-    values = np.array([p[1] for p in points], dtype=float)
-    people = float(np.interp(year, years, values))
+def cohort_by_degree(
+    demography: Demography, year: int, years: np.ndarray, people: np.ndarray
+) -> np.ndarray:
+    """National graduates of each degree in a year (people; `none` is 0).
+
+    Args:
+        demography: the scenario's trend after the data, decline and cohort factor.
+        year: the calendar year of the July cohort.
+        years, people: the data's years and cohorts by degree (`engine.pool.graduate_schedule`).
+
+    Before the first data year the first year's cohort is used; after the last, the last
+    year's grows at `graduate_growth_after_last_year`; a decline from
+    `graduate_decline_from_year` and `graduate_cohort_factor` apply on top.
+    """
+    row = int(np.clip(year - years[0], 0, len(years) - 1))
+    cohort = people[row].astype(float)
     if year > years[-1]:
-        people *= (1.0 + demography.graduate_growth_after_last_year) ** (year - years[-1])
+        cohort = cohort * (1.0 + demography.graduate_growth_after_last_year) ** (year - years[-1])
     start = demography.graduate_decline_from_year
     if start is not None and year >= start:
-        people *= (1.0 - demography.graduate_decline_per_year) ** (year - start + 1)
-    return people
+        cohort = cohort * (1.0 - demography.graduate_decline_per_year) ** (year - start + 1)
+    return cohort * demography.graduate_cohort_factor

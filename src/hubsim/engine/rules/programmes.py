@@ -1,4 +1,4 @@
-"""Programme rules: who is eligible, how budgets pay, who was paid already, how near a cap is.
+"""Programme rules: who is eligible, how budgets pay, who was paid already, what a cap costs.
 
 Arrays in, arrays out; the programme book (`engine.programmes`) applies them programme by programme.
 """
@@ -56,6 +56,27 @@ def mark_received(received: np.ndarray, programme: int) -> np.ndarray:
     return received | (np.int64(1) << np.int64(programme))
 
 
-def cap_pressure(population: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """How far a city is into its cap's last 10 %: 0 below 90 % of the cap, 1 at the cap."""
-    return np.maximum(0.0, (population / cap - 0.9) / 0.1)
+def cap_cost(population: np.ndarray, cap: np.ndarray, cost_at_95_percent: float) -> np.ndarray:
+    """Utility cost of coming into a capped city: steep near the cap, infinite at it.
+
+    0 below 90 % of the cap; over its last 10 %, with x the share of that stretch used,
+    `cost_at_95_percent` x / (1 - x) (the given cost half-way, 9 times it at 99 %); infinite
+    once the population reaches the cap (a zero cost stays zero: caps switched off).
+    """
+    share = np.asarray(population, float) / cap
+    x = np.clip((share - 0.9) / 0.1, 0.0, 1.0)
+    if cost_at_95_percent == 0:
+        return np.zeros_like(x)
+    with np.errstate(divide="ignore"):
+        return np.where(share >= 1.0, np.inf, cost_at_95_percent * x / (1.0 - x))
+
+
+def admitted_share(cost: np.ndarray, logit_scale: float) -> np.ndarray:
+    """Share of young entrants a capped city takes: the logit odds exp(-lambda cost)."""
+    return np.exp(-logit_scale * np.asarray(cost, float))
+
+
+def over_cap_removals(population: np.ndarray, cap: np.ndarray, rate_per_year: float) -> np.ndarray:
+    """People displaced a month by housing removal: a share of residents, never below the cap."""
+    excess = np.maximum(np.asarray(population, float) - cap, 0.0)
+    return np.minimum(excess, population * rate_per_year / 12.0)

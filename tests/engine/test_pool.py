@@ -1,0 +1,185 @@
+"""The finite pool (engine.pool and the pool account): cohorts by level from the data, the 2010
+stock from the census, national talent = stock + graduates - retirements every month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hubsim
+from hubsim.engine import HubModel
+from hubsim.engine.accounts import national_talent, outside_counts
+from hubsim.engine.phases import demography, migration
+from hubsim.engine.pool import education_stock_2010, graduate_schedule
+from hubsim.engine.rules.demography import cohort_by_degree
+from hubsim.experiments.replications import resolve
+from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+# graduates_by_level.csv, 2019 (reported): bachelor 3,947,157 + master 577,088 + PhD 62,578
+BACHELOR_PLUS_2019 = 3_947_157 + 577_088 + 62_578
+# education_2000_2010.csv: the 2010 census's bachelor (45.63 M) and postgraduate (4.14 M) holders
+CENSUS_BACHELOR_PLUS_2010 = 45_630_000 + 4_140_000
+
+
+def baseline(months: int, scale: float = 50_000, start: str = "2010-01") -> HubModel:
+    return HubModel(resolve(BASELINE, months=months, scale=scale, overrides=[f"start={start}"]))
+
+
+# ----------------------------------------------------------------------------- the data
+def test_schedule_has_every_year_and_marks_what_it_filled():
+    schedule = graduate_schedule()
+    assert list(schedule.years) == list(range(2000, 2024))
+    row = list(schedule.years).index(2019)
+    np.testing.assert_array_equal(schedule.people[row], [0, 3_638_141, 3_947_157, 577_088, 62_578])
+    assert set(schedule.basis[row][1:]) == {"data"}
+    # 2011 has only the totals: the split is an ESTIMATE, and the total is kept.
+    y2011 = list(schedule.years).index(2011)
+    assert all(b.startswith("ESTIMATE") for b in schedule.basis[y2011][1:])
+    assert schedule.people[y2011, 1:3].sum() == pytest.approx(6_081_500)
+    assert schedule.people[y2011, 3:].sum() == pytest.approx(430_000)
+
+
+def test_the_2010_stock_is_the_census_where_it_exists():
+    stock = education_stock_2010()
+    assert stock.national[TALENT_DEGREE:].sum() == pytest.approx(CENSUS_BACHELOR_PLUS_2010)
+    beijing = CITY_KEYS.index("beijing")
+    # 31,499 college-and-above residents per 100,000 of Beijing's 19,612,368 (census bulletin)
+    assert stock.per_city[beijing].sum() == pytest.approx(0.31499 * 19_612_368)
+    assert stock.basis[beijing].startswith("reported")
+    assert stock.basis[CITY_KEYS.index("chengdu")].startswith("ESTIMATE")
+
+
+def test_national_talent_in_2010_is_within_15_percent_of_the_census():
+    # The agents are ages 15-59: the census count (all ages) scaled by the ESTIMATE share of
+    # degree holders of working age (0.96) is what they should hold; both within 15 %.
+    model = baseline(1, scale=2_000)  # degrees are drawn: about 7,000 city agents of talent
+    talent = model.state.pool.talent_start * model.state.scale
+    assert abs(talent / CENSUS_BACHELOR_PLUS_2010 - 1) <= 0.15
+    share = model.state.behaviour.demography.educated_working_age_share
+    assert talent == pytest.approx(CENSUS_BACHELOR_PLUS_2010 * share, rel=0.02)
+    # The old tier shares (30 %, 18 %, 6 % of working age) gave 73.7 M: 48 % too many.
+    assert abs(73_700_000 / CENSUS_BACHELOR_PLUS_2010 - 1) > 0.15
+
+
+# ----------------------------------------------------------------------------- the account
+def account_gaps(model: HubModel, months: int, leak=None) -> np.ndarray:
+    """|national talent counted - start - graduates + retirements| each month, in people."""
+    gaps = []
+    for _ in range(months):
+        model.step()
+        if leak is not None:
+            leak(model)
+        counted = national_talent(model.state)
+        assert counted == pytest.approx(model.state.counts["talent"].sum(), abs=1e-6)
+        gaps.append(abs(counted - model.state.pool.talent_expected()) * model.state.scale)
+    return np.array(gaps)
+
+
+def test_national_talent_is_stock_plus_graduates_less_retirements_every_month():
+    # 2016-07 to 2018-12: two Julys, caps binding, programmes and housing removal in force.
+    model = baseline(30, start="2016-07")
+    gaps = account_gaps(model, 30)
+    assert gaps.max() < 1.0  # to the person
+    assert model.state.pool.cohort[:, TALENT_DEGREE:].sum() > 0
+
+
+def test_negative_control_a_leaking_outside_node_breaks_the_account():
+    def leak(model: HubModel) -> None:  # 0.01 % of the outside node's talent vanishes a month
+        model.state.outside_agents[TALENT_DEGREE:] *= 0.9999
+        outside_counts(model.state, model.state.counts)
+
+    model = baseline(6, start="2016-07")
+    assert account_gaps(model, 6, leak).max() > 1.0
+
+
+def _talent_entering_in_july_2019() -> float:
+    """Bachelor-and-above people the July 2019 cohort brings into the model: agents placed at
+    the 13 cities' universities plus the outside node's share, counted as the cohort arrives."""
+    # Demography off, so that the cohort comes only from the call below and nobody retires.
+    params = resolve(
+        BASELINE, months=7, scale=50_000,
+        overrides=["start=2019-01", "behaviour.switches.demography=false"],
+    )  # fmt: skip
+    model = HubModel(params)
+    for _ in range(6):  # 2019-01 ... 2019-06
+        model.step()
+    state = model.state
+    outside_before = state.outside_agents[TALENT_DEGREE:].sum()
+    demography.graduate_cohort(state, month=6)  # July's dated event
+    july = state.calendar.first + 6
+    w = state.workers
+    placed = np.count_nonzero((w.graduated == july) & (w.degree >= TALENT_DEGREE) & (w.city >= 0))
+    outside = state.outside_agents[TALENT_DEGREE:].sum() - outside_before
+    return (placed + outside) * state.scale
+
+
+def test_the_2019_cohort_of_bachelor_and_above_entering_the_model_is_the_data():
+    assert _talent_entering_in_july_2019() == pytest.approx(BACHELOR_PLUS_2019, rel=0.01)
+
+
+def test_negative_control_the_headline_cohort_as_talent_is_rejected(monkeypatch):
+    # The rule this replaced: every graduate, junior college included, became talent.
+    def headline_as_talent(demo, year, years, people):
+        cohort = cohort_by_degree(demo, year, years, people)
+        college = DEGREES.index("college")
+        cohort[TALENT_DEGREE] += cohort[college]
+        cohort[college] = 0.0
+        return cohort
+
+    monkeypatch.setattr(demography, "cohort_by_degree", headline_as_talent)
+    assert abs(_talent_entering_in_july_2019() / BACHELOR_PLUS_2019 - 1) > 0.01
+
+
+# ----------------------------------------------------------------------------- it binds
+def reached(factor: float) -> float:
+    """Targets reached in the baseline to 2025-12 with cohorts multiplied by `factor`."""
+    result = hubsim.run(
+        BASELINE,
+        months=192,
+        scale=50_000,
+        overrides=[f"behaviour.demography.graduate_cohort_factor={factor}"],
+        plots=False,
+    )
+    return float(result.summary.reached_share.sum())
+
+
+def test_with_cohorts_halved_fewer_targets_are_reached():
+    assert reached(0.5) < reached(1.0)
+
+
+def test_negative_control_a_model_ignoring_the_cohort_size_reaches_as_many(monkeypatch):
+    def ignoring_factor(demo, year, years, people):
+        return cohort_by_degree(demo.model_copy(update={"graduate_cohort_factor": 1.0}), year,
+                                years, people)  # fmt: skip
+
+    monkeypatch.setattr(demography, "cohort_by_degree", ignoring_factor)
+    assert not reached(0.5) < reached(1.0)
+
+
+# ----------------------------------------------------------------------------- first choice
+def share_of_2010_cohort_in_the_13() -> tuple[float, float]:
+    """(share of the July 2010 bachelor+ cohort in the 13 cities after its first choice,
+    share of the country's universities in the 13 cities)."""
+    model = baseline(7)
+    for _ in range(7):
+        model.step()
+    went = model.state.pool.went[0, :, TALENT_DEGREE:].sum(axis=1)
+    c = model.state.cities
+    universities = (
+        c.universities[:-1].sum() / model.state.behaviour.demography.national_universities
+    )
+    return float(went[:-1].sum() / went.sum()), float(universities)
+
+
+def test_graduates_of_the_rest_of_chinas_universities_choose_at_graduation_too():
+    in_13, universities = share_of_2010_cohort_in_the_13()
+    assert in_13 > universities + 0.05
+
+
+def test_negative_control_without_their_choice_the_13_keep_only_their_own(monkeypatch):
+    monkeypatch.setattr(migration, "_outside_graduates_choose", lambda *args: None)
+    in_13, universities = share_of_2010_cohort_in_the_13()
+    assert in_13 <= universities + 0.05

@@ -1,0 +1,36 @@
+"""The pool account's figure (output.pool_plots), on a hand-made pool table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hubsim.output.pool_plots import cohort_figure, cohort_shares
+
+
+def _pool() -> pd.DataFrame:
+    rows = [
+        (2010, "cohort_talent_went", "chengdu", "bachelor+", 100.0, 0),
+        (2010, "cohort_talent_went", "rest_of_china", "bachelor+", 300.0, 0),
+        (2010, "cohort_talent_went", "chengdu", "bachelor+", 200.0, 1),
+        (2010, "cohort_talent_went", "rest_of_china", "bachelor+", 200.0, 1),
+        (2011, "cohort_talent_went", "chengdu", "bachelor+", 0.0, 0),  # no cohort: left out
+        (2010, "talent_end", "national", "", 5.0e6, 0),
+    ]
+    return pd.DataFrame(
+        rows, columns=["year", "quantity", "node", "degree", "value", "replication"]
+    )
+
+
+def test_cohort_shares_average_replications_and_drop_empty_years():
+    shares = cohort_shares(_pool())
+    assert list(shares.index) == [2010]
+    assert shares.loc[2010, "chengdu"] == pytest.approx(150.0)
+    assert shares.loc[2010, "rest_of_china"] == pytest.approx(250.0)
+
+
+def test_cohort_figure_stacks_one_bar_per_node():
+    fig = cohort_figure(_pool())
+    (ax,) = fig.axes
+    assert len(ax.patches) == 2  # one cohort year x two nodes
+    assert [t.get_text() for t in ax.texts] == ["38%"]  # 150 of 400 chose one of the 13

@@ -34,8 +34,10 @@ def baseline(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     table_start = next(i for i, line in enumerate(lines) if line.startswith("city "))
     table_end = lines.index("", table_start)
     calibration = next(i for i, line in enumerate(lines) if line.startswith("quantity "))
+    pool = next(i for i, line in enumerate(lines) if line.startswith("Pool account"))
     blocks = {
         "baseline-summary": "\n".join(lines[table_start:table_end]),
+        "baseline-pool": "\n".join(lines[pool : lines.index("", pool)]),
         "baseline-calibration": "\n".join(lines[calibration:]),
     }
     plots = result.folder / "plots"

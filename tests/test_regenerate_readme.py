@@ -27,6 +27,7 @@ def test_the_readme_has_every_generated_block(tool) -> None:
     found = {m.group(1) for m in tool.MARKER.finditer(tool.README.read_text())}
     assert found == {
         "baseline-summary",
+        "baseline-pool",
         "baseline-calibration",
         "compare-attainment",
         "sweep-means",

@@ -61,7 +61,8 @@ def target_status(trace: Trace, params: Scenario, city: str) -> TargetStatus | N
     if done:
         return TargetStatus(goal, "reached" if now >= goal else "missed", level)
     share = (now - base) / max(goal - base, 1.0)
-    return TargetStatus(goal, f"{share:.0%} of the goal by {target.by}", level)
+    what = "the targeted gain" if base > 0 else "the goal"
+    return TargetStatus(goal, f"{share:.0%} of {what} by {target.by}", level)
 
 
 def talent_view(model: PolicyDashboard) -> Figure:

@@ -600,3 +600,18 @@ def test_a_heatmap_of_a_constant_or_missing_outcome_draws_without_warning(
         for outcome in sweep.outcomes[::2]:
             path = sweep_plots._heatmap(rows, sweep, outcome, tmp_path / f"{outcome.name}.png")
             assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_axis_units_write_every_tick_exactly() -> None:
+    """Ticks 0.25M apart read 0.25M, 0.75M (not a rounded 0.2M, 0.8M)."""
+    from matplotlib.figure import Figure
+
+    from hubsim.experiments.sweep_plots import _axis_units
+
+    ax = Figure().subplots()
+    ax.set_ylim(0, 2e6)
+    ax.set_yticks([0, 0.25e6, 0.5e6, 0.75e6, 1e6])
+    _axis_units(ax.yaxis)
+    formatter = ax.yaxis.get_major_formatter()
+    labels = [formatter(v, i) for i, v in enumerate(ax.get_yticks())]
+    assert labels == ["0.00M", "0.25M", "0.50M", "0.75M", "1.00M"]

@@ -55,7 +55,7 @@ def test_talent_move_rate_counts_bachelor_and_above_only():
 
     from hubsim.output.fit import _talent_move_rate
 
-    dates = pd.to_datetime(["2010-01-01", "2010-02-01"])
+    dates = pd.date_range("2010-01-01", periods=12, freq="MS")  # one whole calendar year
     cm = pd.DataFrame(
         {"date": dates, "city": "chengdu", "metric": "talent", "value": 1000.0, "replication": 0}
     )
@@ -71,3 +71,20 @@ def test_talent_move_rate_counts_bachelor_and_above_only():
     )
     # 40 bachelor-and-above movers of 1,000 talent; the 500 junior-college movers do not count.
     assert _talent_move_rate(cm, flows) == pytest.approx(0.04)
+    # A part of a year gives no yearly rate.
+    assert np.isnan(_talent_move_rate(cm[cm.date < "2010-03-01"], flows))
+
+
+def test_a_run_shorter_than_a_year_judges_no_growth_and_no_move_rate(baseline):
+    """One month annualised is no growth rate (it read -3.4 points a year for Shenzhen)."""
+    import hubsim
+    from hubsim.output.report import calibration_lines
+
+    table = hubsim.run(baseline, months=1, scale=50000, seed=3, plots=False).calibration
+    growth = table[table.quantity.str.startswith("population growth")]
+    assert growth.simulated.isna().all()
+    rate = table[table.quantity.str.startswith("inter-city move rate")].simulated
+    assert rate.isna().all()
+    text = "\n".join(calibration_lines(table))
+    assert "rank correlation of city growth            not judged" in text
+    assert "nan" not in text.lower()

@@ -34,3 +34,14 @@ def test_cohort_figure_stacks_one_bar_per_node():
     (ax,) = fig.axes
     assert len(ax.patches) == 2  # one cohort year x two nodes
     assert [t.get_text() for t in ax.texts] == ["38%"]  # 150 of 400 chose one of the 13
+
+
+def test_a_run_without_a_july_says_so_instead_of_empty_axes() -> None:
+    import pandas as pd
+
+    from hubsim.output.pool_plots import cohort_figure
+
+    empty = pd.DataFrame(columns=["year", "quantity", "node", "degree", "value", "replication"])
+    fig = cohort_figure(empty)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts == ["No July cohort in this run: nothing to show"]

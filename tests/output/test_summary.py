@@ -160,3 +160,13 @@ def test_the_printed_summary_has_spending_but_no_cost_per_talent() -> None:
     assert "per net talent" not in text
     assert "spent a year" in text
     assert "python -m hubsim compare" in text
+
+
+def test_a_run_with_no_target_due_says_so_and_a_late_start_is_noted() -> None:
+    baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    text = summary_text(hubsim.run(baseline, months=1, scale=50000, plots=False))
+    assert "No target is judged in this run" in text and "0 of 0" not in text
+    assert "sourced targets: wuhan" in text  # the sources are the scenario's, judged or not
+    assert "relabelled" not in text
+    late = hubsim.run(baseline, months=1, scale=50000, plots=False, overrides=["start=2016-01"])
+    assert "built from the 2010 census and relabelled 2016-01" in summary_text(late)

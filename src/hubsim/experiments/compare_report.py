@@ -125,7 +125,7 @@ def attainment_heatmap(comparison: Comparison) -> Figure:
     names = _names()
     ax.set_yticks(range(len(reached)), [names[c] for c in reached.index])
     ax.set_xticks(range(len(order)), order, rotation=20, ha="right")
-    ax.set_title("Share of replications reaching the talent target by its date")
+    ax.set_title("Share of replications reaching the target by its date")
     fig.colorbar(image, ax=ax, label="share of replications", fraction=0.04)
     _tight(fig)
     return fig

@@ -50,8 +50,12 @@ def _axis_units(axis) -> None:
     low, high = axis.get_view_interval()
     size = max(abs(low), abs(high))
     divisor, suffix = (1e9, "bn") if size >= 1e9 else (1e6, "M") if size >= 1e6 else (1.0, "")
-    span = (high - low) / divisor or 1.0
-    decimals = min(6, max(0, math.ceil(-math.log10(span / 5))))
+    ticks = [t / divisor for t in axis.get_majorticklocs()]
+    # The fewest decimals that write every tick exactly (0.25M, not a rounded 0.2M).
+    decimals = next(
+        (d for d in range(7) if all(abs(round(t, d) - t) < 1e-9 * max(1.0, abs(t)) for t in ticks)),
+        6,
+    )
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.{decimals}f}{suffix}"))
 
 

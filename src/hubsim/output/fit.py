@@ -23,7 +23,8 @@ def census_growth_per_year() -> pd.Series:
 def simulated_growth_per_year(city_month: pd.DataFrame, initial: pd.DataFrame) -> pd.Series:
     """Annualised population growth from the start to the end of FIT_YEARS (or the horizon).
 
-    NaN for every city when the run starts after the fit window.
+    NaN for every city when the run covers less than a year of the fit window (it starts
+    after it, or is shorter than a year): a month or two annualised is no growth rate.
     """
     pop = city_month[(city_month.metric == "population") & city_month.city.isin(CITY_KEYS)]
     last = min(pop.date.max(), pd.Timestamp(f"{FIT_YEARS[1]}-12-01"))
@@ -32,6 +33,8 @@ def simulated_growth_per_year(city_month: pd.DataFrame, initial: pd.DataFrame) -
     end = pop[pop.date == last].groupby("city")["value"].mean()
     start = initial.loc[list(CITY_KEYS), "population"].groupby(level=0).mean()
     years = (last.year - pop.date.min().year) + (last.month - pop.date.min().month + 1) / 12
+    if years < 1:
+        return pd.Series(np.nan, index=list(CITY_KEYS))
     return ((end / start[end.index]) ** (1 / years) - 1).loc[list(CITY_KEYS)]
 
 
@@ -116,11 +119,11 @@ def _talent_move_rate(cm: pd.DataFrame, flows: pd.DataFrame) -> float:
     talent_moves = flows[talented & flows.origin.isin(CITY_KEYS)]
     per_year = talent_moves.groupby(["replication", "year"])["movers"].sum()
     talent = cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["value"]
-    stock = (
-        talent.sum()
-        / cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["date"].nunique()
-    )
-    rate = (per_year / stock.reindex(per_year.index)).dropna()
+    months = cm[cm.metric == "talent"].groupby(["replication", cm.date.dt.year])["date"].nunique()
+    stock = talent.sum() / months
+    # Whole calendar years only: a year's moves over part of a year are no yearly rate.
+    full = months[months == 12].index
+    rate = (per_year / stock.reindex(per_year.index)).reindex(full).dropna()
     return float(rate.mean()) if len(rate) else float("nan")
 
 

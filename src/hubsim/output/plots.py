@@ -713,12 +713,15 @@ def _attainment_figure(summary: pd.DataFrame) -> Figure:
     ax.set_ylim(len(table) - 0.5, -0.5)  # fixed rows, tier-1 cities on top in reading order
     spread = bool((table["hi"] > table["lo"]).any())
     note = "\n(bar: mean over replications; line: lowest to highest replication)" if spread else ""
-    ax.set_xlabel(f"Talent at the target date as % of the target{note}")
+    ax.set_xlabel(
+        "What the run shows at the target date (talent, or graduates staying) as % of the"
+        f" target{note}"
+    )
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("Talent target attainment by city")
+    ax.set_title("Target attainment by city")
     if not table["status"].isin(list(_STATUS_COLOURS)).any():
         if (table["status"] == "not judged").any():  # the labels fill the rows: say it on top
-            ax.set_title("Talent target attainment by city\nNo target falls within this run")
+            ax.set_title("Target attainment by city\nNo target falls within this run")
             return fig
         ax.text(0.5, 0.5, "No city has a talent target in this run", transform=ax.transAxes,
                 ha="center", va="center", fontsize=12, color="#555555")  # fmt: skip

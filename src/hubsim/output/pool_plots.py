@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hubsim.engine.cities import NODES
+from hubsim.engine.cities import NODES, city_table
 
 _REST = "rest_of_china"
 
@@ -30,19 +30,28 @@ def cohort_figure(pool_year: pd.DataFrame) -> Figure:
     people = cohort_shares(pool_year)
     fig = Figure(figsize=(10, 5.5), dpi=110, layout="constrained")
     ax = fig.add_subplot()
+    if people.empty:  # a run without a July: say so rather than draw empty axes
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "No July cohort in this run: nothing to show", ha="center",
+                va="center", fontsize=12, transform=ax.transAxes)  # fmt: skip
+        return fig
+    names = city_table()["name"].to_dict()
     colours = [*matplotlib.colormaps["tab10"].colors, "#000000", "#f0027f", "#393b79"]
     bottom = np.zeros(len(people))
     years = people.index.to_numpy()
     for i, node in enumerate(people.columns):
         values = people[node].to_numpy() / 1e6
         colour = "#bbbbbb" if node == _REST else colours[i % len(colours)]
-        label = "rest of China" if node == _REST else node
+        label = "rest of China" if node == _REST else names.get(node, node)
         ax.bar(years, values, bottom=bottom, color=colour, label=label, width=0.8)
         bottom += values
     if _REST in people.columns:
         kept = 1 - people[_REST] / people.sum(axis=1)
         for year, total, share in zip(years, bottom, kept, strict=True):
             ax.text(year, total, f"{share:.0%}", ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(
+        years, [str(int(y)) for y in years], fontsize=8, rotation=90 if len(years) > 12 else 0
+    )
     ax.set_xlabel("July cohort (graduation year)")
     ax.set_ylabel("bachelor-and-above graduates (million people)")
     ax.set_title(

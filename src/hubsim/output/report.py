@@ -133,6 +133,16 @@ def pool_lines(pool: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _start_note(scenario) -> str:
+    """What a start after 2010-01 means: the world is always the 2010 census state."""
+    if scenario.start == "2010-01":
+        return ""
+    return (
+        f"the world is built from the 2010 census and relabelled {scenario.start}: a later "
+        "start is a quick look at the later programmes, not the state of that year."
+    )
+
+
 def summary_text(result: RunResult) -> str:
     """The per-city summary, the pool account and the calibration table, printed after a run."""
     s = result.summary
@@ -168,11 +178,19 @@ def summary_text(result: RunResult) -> str:
         ]
     judged = s[s.target_goal.notna()]
     reached = judged[judged.reached_share >= 0.5]
-    sourced = [c for c, src in zip(judged.city, judged.target_source, strict=True) if _sourced(src)]
+    given = s[s.target_kind.fillna("") != ""]
+    sourced = [c for c, src in zip(given.city, given.target_source, strict=True) if _sourced(src)]
+    sources = (
+        f"sourced targets: {', '.join(sourced) or 'none'}; every other target is an ASSUMPTION."
+    )
+    if len(judged):
+        verdict = f"{len(reached)} of {len(judged)} judged targets reached in most replications; "
+    else:
+        verdict = "No target is judged in this run (none falls due inside it); "
     lines += [
         "",
-        f"{len(reached)} of {len(judged)} judged targets reached in most replications; "
-        f"sourced targets: {', '.join(sourced) or 'none'}; every other target is an ASSUMPTION.",
+        verdict + sources,
+        *([f"Note: {note}"] if (note := _start_note(result.scenario)) else []),
         "",
         *pool_lines(result.pool_year),
     ]

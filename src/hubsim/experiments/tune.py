@@ -338,10 +338,12 @@ class _Session:
         spaces = distributions(self.tuning)
         while self._room():
             trial = self.study.ask(spaces)
+            # In flight from the moment it exists: a Ctrl-C from here on fails it (`stop`).
+            self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
             trial.set_user_attr("session", self.tag)
             if self._repeat(trial):
+                del self.pending[trial.number]
                 continue
-            self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
             overrides = self.tuning.overrides(trial.params)
             yield from _tasks(self.tuning, trial.number, overrides, range(self.tuning.replications))
 

@@ -301,7 +301,14 @@ def hubsim_cli(*args: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """Ctrl-C as in a terminal: a shell running the tests in the background (as CI may) starts
+    them with SIGINT ignored, and Python then never turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_runs(folder: Path, count: int, process: subprocess.Popen | None = None) -> int:

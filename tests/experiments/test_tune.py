@@ -214,7 +214,15 @@ def test_a_failing_trial_is_recorded_and_the_study_goes_on(tuning_file, tmp_path
 def _cli(path: Path, out: Path, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "hubsim", "tune", str(path), "--out", str(out), *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # SIGINT as in a terminal: a shell running the tests in the background (as CI may) starts
+    # them with SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def _complete(study: optuna.Study) -> dict[int, tuple]:

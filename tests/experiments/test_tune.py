@@ -446,3 +446,19 @@ def test_extra_talent_per_yuan_is_paired_with_the_base(tuning_file) -> None:
             "spending_yuan@chengdu": np.array([0.0, 0.0])}  # fmt: skip
     assert objective_values(tuning, per_rep, base) == [pytest.approx(15 / 3)]
     assert objective_values(tuning, base, base) == [0.0]  # no extra spending buys nothing
+
+
+def test_a_fresh_untagged_trial_is_not_taken_for_abandoned() -> None:
+    """Another live session's trial between its ask and its tag must not be failed (its ask
+    still writes the parameters); a tagged trial of a dead process on this host is."""
+    import socket
+
+    from hubsim.experiments.tune import fail_abandoned
+
+    study = optuna.create_study()
+    dead = study.ask()
+    dead.set_user_attr("session", f"{socket.gethostname()}:{2**22 + 12345}")
+    fresh = study.ask()  # no session tag yet
+    assert fail_abandoned(study) == [dead.number]
+    states = {t.number: t.state for t in study.get_trials()}
+    assert states[fresh.number] == TrialState.RUNNING

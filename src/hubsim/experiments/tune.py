@@ -6,6 +6,7 @@ Trials are asked and told in this process; their replications run on local proce
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import math
 import os
@@ -224,9 +225,21 @@ def fail_abandoned(study: optuna.Study) -> list[int]:
         where, _, pid = str(trial.user_attrs.get("session", "")).rpartition(":")
         if where and (where != host or _alive(int(pid))):
             continue
+        if not where and _just_asked(trial):
+            # A live session tags its trial right after asking (and ask itself still writes
+            # the trial's parameters): failing it now would break that session's ask.
+            continue
         study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
         lost.append(trial.number)
     return lost
+
+
+UNTAGGED_GRACE_S = 60.0  # an untagged RUNNING trial older than this was left by a dead session
+
+
+def _just_asked(trial: FrozenTrial) -> bool:
+    started = trial.datetime_start
+    return started is None or (datetime.datetime.now() - started).total_seconds() < UNTAGGED_GRACE_S
 
 
 def _alive(pid: int) -> bool:

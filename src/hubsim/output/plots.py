@@ -622,7 +622,7 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     ax.set_ylabel("Origin")
     ax.set_title("Between the cities")
     _flow_panel(fig, ax_rest, rest, matplotlib.colormaps["OrRd"], shrink=0.8)
-    ax_rest.set_xticks([0, 1], ["from it", "to it"])
+    ax_rest.set_xticks([0, 1], ["arrived\nfrom it", "left\nfor it"])
     ax_rest.set_yticks(range(len(labels)), labels)
     ax_rest.set_title("With the rest of China\n(own colour scale)", fontsize=10)
     years = flows_year["year"]

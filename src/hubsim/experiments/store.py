@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from hubsim.errors import HubsimError
+from hubsim.output.run_folder import process_alive
 
 RUN_FILE = re.compile(r"^p(\d{6})-r(\d{4})\.(parquet|json)$")
 Key = tuple[int, int]  # (point, replication)
@@ -214,7 +215,7 @@ def _clear_stale_lock(path: Path) -> None:
     except (FileNotFoundError, ValueError):
         path.unlink(missing_ok=True)
         return
-    if host == socket.gethostname() and not _alive(int(pid)):
+    if host == socket.gethostname() and not process_alive(int(pid)):
         path.unlink(missing_ok=True)
         return
     raise HubsimError(
@@ -222,16 +223,6 @@ def _clear_stale_lock(path: Path) -> None:
         f"sweep. Wait for it to finish, or stop it; if it is gone for good (e.g. its machine "
         f"crashed), delete {path} and run the command again."
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _damaged_row(path: Path, key: Key) -> str:

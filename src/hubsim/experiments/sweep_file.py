@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.experiments import designs
@@ -23,7 +23,13 @@ from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
 from hubsim.experiments.replications import resolve
 from hubsim.output.run_folder import MODEL_VERSION
-from hubsim.scenario import Scenario, Strict, describe_validation, load_scenario, read_yaml
+from hubsim.scenario import (
+    Scenario,
+    Strict,
+    load_scenario,
+    read_spec_file,
+    validate_spec_file,
+)
 
 RESERVED = ("point", "replication", "seed", "run_seconds")
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -295,29 +301,17 @@ def sweep_id(spec: SweepFile, base: Scenario) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise SweepError(
-            f"{path}: sweep file not found. Check the path (relative paths are taken from "
-            f"{Path.cwd()}); the example is scenarios/sweeps/chengdu-rent.yaml."
-        )
-    data = read_yaml(path, SweepError)
-    if not isinstance(data, dict):
-        raise SweepError(
-            f"{path}: a sweep file must be a mapping of keys (base:, parameters:, outcomes:, "
-            f"...), but the file holds a {type(data).__name__}."
-        )
-    return data
+    return read_spec_file(
+        path,
+        SweepError,
+        kind="sweep",
+        keys="base:, parameters:, outcomes:",
+        example="scenarios/sweeps/chengdu-rent.yaml",
+    )
 
 
 def _validate(data: dict[str, Any], path: Path) -> SweepFile:
-    data.setdefault("name", path.stem)
-    try:
-        return SweepFile.model_validate(data)
-    except ValidationError as exc:
-        message = describe_validation(
-            exc, path, data, SweepFile, noun="sweep", where=_where, most=4
-        )
-        raise SweepError(message) from None
+    return validate_spec_file(data, path, SweepFile, SweepError, noun="sweep", where=_where)
 
 
 def _where(loc: tuple) -> str:

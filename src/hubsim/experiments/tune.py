@@ -36,7 +36,7 @@ from hubsim.experiments import executors
 from hubsim.experiments.replications import resolve
 from hubsim.experiments.tune_plots import plot_study
 from hubsim.experiments.tuning_file import TuneError, Tuning, Variable, load_tuning
-from hubsim.output.run_folder import MODEL_VERSION, git_commit, versions
+from hubsim.output.run_folder import MODEL_VERSION, git_commit, process_alive, versions
 
 JOURNAL_GRACE_S = 5
 BASE_POINT = -1  # the point number of the base scenario's runs (extra measures)
@@ -223,7 +223,7 @@ def fail_abandoned(study: optuna.Study) -> list[int]:
     host, lost = socket.gethostname(), []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         where, _, pid = str(trial.user_attrs.get("session", "")).rpartition(":")
-        if where and (where != host or _alive(int(pid))):
+        if where and (where != host or process_alive(int(pid))):
             continue
         if not where and _just_asked(trial):
             # A live session tags its trial right after asking (and ask itself still writes
@@ -240,16 +240,6 @@ UNTAGGED_GRACE_S = 60.0  # an untagged RUNNING trial older than this was left by
 def _just_asked(trial: FrozenTrial) -> bool:
     started = trial.datetime_start
     return started is None or (datetime.datetime.now() - started).total_seconds() < UNTAGGED_GRACE_S
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def counted(trial: FrozenTrial) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.errors import HubsimError, ScenarioError
@@ -25,10 +25,10 @@ from hubsim.scenario import (
     CITY_KEYS,
     Scenario,
     Strict,
-    describe_validation,
     load_scenario,
     month_index,
-    read_yaml,
+    read_spec_file,
+    validate_spec_file,
 )
 
 EXAMPLE = "scenarios/tuning/chengdu-cheapest-package.yaml"
@@ -287,29 +287,13 @@ def study_id(spec: TuningFile, base: Scenario) -> str:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise TuneError(
-            f"{path}: tuning file not found. Check the path (relative paths are taken from "
-            f"{Path.cwd()}); the example is {EXAMPLE}."
-        )
-    data = read_yaml(path, TuneError)
-    if not isinstance(data, dict):
-        raise TuneError(
-            f"{path}: a tuning file must be a mapping of keys (base:, variables:, objectives:, "
-            f"...), but the file holds a {type(data).__name__}."
-        )
-    return data
+    return read_spec_file(
+        path, TuneError, kind="tuning", keys="base:, variables:, objectives:", example=EXAMPLE
+    )
 
 
 def _validate(data: dict[str, Any], path: Path) -> TuningFile:
-    data.setdefault("name", path.stem)
-    try:
-        return TuningFile.model_validate(data)
-    except ValidationError as exc:
-        message = describe_validation(
-            exc, path, data, TuningFile, noun="tuning", where=_where, most=4
-        )
-        raise TuneError(message) from None
+    return validate_spec_file(data, path, TuningFile, TuneError, noun="tuning", where=_where)
 
 
 def _where(loc: tuple) -> str:

@@ -225,9 +225,8 @@ def _partial_state(partial: Path, scenario: Scenario) -> tuple[dict | None, str]
     return manifest, ""
 
 
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return True  # unknown: assume the run may still be going
+def process_alive(pid: int) -> bool:
+    """Whether the process `pid` of this machine still runs (one we may not signal counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -235,6 +234,12 @@ def _alive(pid: object) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return True  # unknown: assume the run may still be going
+    return process_alive(pid)
 
 
 def _finished_parts(partial: Path, replications: int) -> list[dict[str, pd.DataFrame]]:

@@ -4,7 +4,14 @@
 """
 
 from hubsim.scenario.checking import FRIENDLY, Strict, describe_validation, problem
-from hubsim.scenario.files import load_scenario, parse_yaml, read_yaml, scenario_from_dict
+from hubsim.scenario.files import (
+    load_scenario,
+    parse_yaml,
+    read_spec_file,
+    read_yaml,
+    scenario_from_dict,
+    validate_spec_file,
+)
 from hubsim.scenario.overrides import apply_override
 from hubsim.scenario.schema import (
     CITY_KEYS,
@@ -45,6 +52,8 @@ __all__ = [
     "month_index",
     "parse_yaml",
     "problem",
+    "read_spec_file",
     "read_yaml",
     "scenario_from_dict",
+    "validate_spec_file",
 ]

@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.scenario.checking import describe_validation
@@ -104,6 +105,46 @@ def read_yaml(path: Path, error: type[HubsimError]) -> Any:
         raise error(
             f"{path}: cannot read the file ({exc.strerror}). Give the path of a readable YAML file."
         ) from None
+
+
+def read_spec_file(
+    path: Path, error: type[HubsimError], *, kind: str, keys: str, example: str
+) -> dict[str, Any]:
+    """A sweep or tuning file's mapping; a missing, malformed or non-mapping file raises `error`.
+
+    `kind` names the file ("sweep"), `keys` its first keys ("base:, parameters:"), `example`
+    the shipped example to point at.
+    """
+    if not path.is_file():
+        raise error(
+            f"{path}: {kind} file not found. Check the path (relative paths are taken from "
+            f"{Path.cwd()}); the example is {example}."
+        )
+    data = read_yaml(path, error)
+    if not isinstance(data, dict):
+        raise error(
+            f"{path}: a {kind} file must be a mapping of keys ({keys}, ...), but the file holds "
+            f"a {type(data).__name__}."
+        )
+    return data
+
+
+def validate_spec_file[ModelT: BaseModel](
+    data: dict[str, Any],
+    path: Path,
+    model: type[ModelT],
+    error: type[HubsimError],
+    *,
+    noun: str,
+    where: Callable[[tuple], str],
+) -> ModelT:
+    """`data` checked against a sweep or tuning schema; named after the file unless it says."""
+    data.setdefault("name", path.stem)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        message = describe_validation(exc, path, data, model, noun=noun, where=where, most=4)
+        raise error(message) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

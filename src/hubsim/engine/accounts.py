@@ -97,24 +97,60 @@ def office_staff(state: State) -> np.ndarray:
     return np.bincount(shifted, minlength=state.firms.n_offices + 1)[1:]
 
 
+def recount_offices(state: State) -> None:
+    """Staff, talent staff and wage bill of every office, counted afresh."""
+    w = state.workers
+    shifted = w.employer.astype(np.int64) + 1
+    bins = state.firms.n_offices + 1
+    state.staff = np.bincount(shifted, minlength=bins)[1:]
+    talent = w.degree >= TALENT_DEGREE
+    state.staff_talent = np.bincount(shifted[talent], minlength=bins)[1:]
+    state.office_wage_bill = np.bincount(shifted, weights=w.wage, minlength=bins)[1:]
+
+
 def lose_jobs(state: State, rows: np.ndarray) -> None:
-    """The one place a job ends: no employer, no wage; staff, wage bill and counts follow."""
+    """The one place a job ends: no employer, no wage; staff, wage bills and counts follow."""
     w = state.workers
     rows = rows[w.employer[rows] >= 0]
     shift_employment(state, rows, -1)
-    state.staff -= np.bincount(w.employer[rows], minlength=len(state.staff))
+    employer = w.employer[rows]
+    offices = len(state.staff)
+    state.staff -= np.bincount(employer, minlength=offices)
+    state.staff_talent -= np.bincount(
+        employer[w.degree[rows] >= TALENT_DEGREE], minlength=offices
+    )
+    state.office_wage_bill -= np.bincount(employer, weights=w.wage[rows], minlength=offices)
     state.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     w.employer[rows] = -1
     w.wage[rows] = 0.0
 
 
-def grow_office_arrays(state: State, desired: np.ndarray | None = None) -> None:
-    """Extend per-office arrays (desired headcount, staff) to newly added offices."""
+def take_jobs(state: State, rows: np.ndarray, offices: np.ndarray, wage: np.ndarray) -> None:
+    """The one place a job starts: rows are hired by offices at wage; accounts follow."""
+    w = state.workers
+    w.employer[rows] = offices
+    w.wage[rows] = wage
+    n_offices = len(state.staff)
+    state.staff += np.bincount(offices, minlength=n_offices)
+    state.staff_talent += np.bincount(
+        offices[w.degree[rows] >= TALENT_DEGREE], minlength=n_offices
+    )
+    state.office_wage_bill += np.bincount(offices, weights=w.wage[rows], minlength=n_offices)
+    state.wage_bill += np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
+    shift_employment(state, rows, +1)
+
+
+def grow_office_arrays(state: State) -> None:
+    """Extend the per-office arrays (desire, staff, wage bill, postings) to new offices."""
     new = state.firms.n_offices - len(state.staff)
-    if desired is None:
-        desired = np.zeros(new)
-    state.desired = np.append(state.desired, desired)
+    if new <= 0:
+        return
+    state.desired = np.append(state.desired, np.zeros(new))
+    state.desired_talent = np.append(state.desired_talent, np.zeros(new))
     state.staff = np.append(state.staff, np.zeros(new, dtype=state.staff.dtype))
+    state.staff_talent = np.append(state.staff_talent, np.zeros(new, dtype=state.staff.dtype))
+    state.office_wage_bill = np.append(state.office_wage_bill, np.zeros(new))
+    state.posted = np.vstack([state.posted, np.zeros((new, 2), dtype=state.posted.dtype)])
 
 
 def lay_off(state: State, closed_offices: np.ndarray) -> np.ndarray | None:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.engine.pool import education_stock_2010
-from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE, Scenario
+from hubsim.scenario import CITY_KEYS, DEGREES, SECTORS, TALENT_DEGREE, Scenario
 
 OUTSIDE = "rest_of_china"
 NODES = (*CITY_KEYS, OUTSIDE)
@@ -54,6 +54,15 @@ def census_table() -> pd.DataFrame:
         return pd.read_csv(handle).set_index("city").loc[list(CITY_KEYS)]
 
 
+def sector_mix_2010() -> np.ndarray:
+    """(city, sector) shares of 2010 jobs, the packaged `sector_mix_2010.csv` (ESTIMATE rule
+    of `tools/sector_mix.py` from the `tech_specialisation` column)."""
+    with resources.files("hubsim.data").joinpath("sector_mix_2010.csv").open() as handle:
+        table = pd.read_csv(handle)
+    wide = table.pivot(index="city", columns="sector", values="job_share_2010")
+    return wide.loc[list(CITY_KEYS), list(SECTORS)].to_numpy(float)
+
+
 @dataclass
 class CityArrays:
     """Static per-node parameters (13 cities and the outside node last)."""
@@ -74,6 +83,7 @@ class CityArrays:
     seats_per_talent_2010: np.ndarray
     capacity_growth_per_month: np.ndarray
     productivity_factor: np.ndarray
+    sector_mix_2010: np.ndarray  # (node, sector): shares of 2010 jobs (outside node: zeros)
 
     @property
     def n(self) -> int:
@@ -139,6 +149,7 @@ def build_city_arrays(scenario: Scenario) -> CityArrays:
         seats_per_talent_2010=per_city("office_seats_per_talent_2010", np.ones(len(table))),
         capacity_growth_per_month=np.power(1 + growth, 1 / 12) - 1,
         productivity_factor=per_city("productivity_factor", np.ones(len(table))),
+        sector_mix_2010=np.vstack([sector_mix_2010(), np.zeros(len(SECTORS))]),
     )
 
 

@@ -26,6 +26,8 @@ class HubModel(mesa.Model):
         state: everything the phases read and write (`engine.state.State`).
         city_agents: one `City` agent per node, a named view of the recorded metrics.
         datacollector: the monthly metrics as one (metric, node) table a month.
+        sector_tables: the monthly (metric, node, sector) tables of `record.SECTOR_METRICS`.
+        branch_tables: the monthly (headquarters node, branch node) secondary-office counts.
         initial_metrics: the metrics of the start state, before the first step.
     """
 
@@ -52,6 +54,8 @@ class HubModel(mesa.Model):
         self.metric_table = record.as_table(self.state.metrics)
         self.datacollector = mesa.DataCollector(model_reporters={"metric_table": "metric_table"})
         self.initial_metrics = {k: v.copy() for k, v in self.state.metrics.items()}
+        self.sector_tables: list[np.ndarray] = []
+        self.branch_tables: list[np.ndarray] = []
 
     @property
     def city_metrics(self) -> dict[str, np.ndarray]:
@@ -80,6 +84,8 @@ class HubModel(mesa.Model):
         record.run(state)
         self.metric_table = record.as_table(state.metrics)
         self.datacollector.collect(self)
+        self.sector_tables.append(record.as_sector_table(state.sector_metrics))
+        self.branch_tables.append(state.branches)
 
     # ------------------------------------------------------------------ dated events
     def _schedule_calendar(self) -> None:

@@ -110,23 +110,40 @@ class State:
         counts: per node 'population', 'talent', 'employed', 'employed_talent' in agents,
             kept current by `engine.accounts` as people move, are hired or leave.
         staff: workers employed by each office (kept current like the counts).
+        staff_talent: the bachelor-and-above among them (kept current).
+        office_wage_bill: real yuan a year paid by each office (kept current).
         desired: desired headcount of each office this month (0 for closed offices).
+        desired_talent: the part of it in talent jobs (desired x the talent share of jobs).
+        posted: (office, group) vacancies posted this month, group 0 other jobs, 1 talent jobs.
         jobless: rows without a job after this month's office closures, when the firms phase
             had to look at every worker to lay off their staff (handed to the labour phase's
             matching, which would otherwise look again); None when it did not look.
         wage_bill: real yuan a year paid to the employed of each node (kept current).
-        wage_index: each city's real wage relative to its start wage.
+        wage_index: (node, group) real wage of other (0) and talent (1) jobs relative to start.
+        job_premium: (node, group) mean degree wage premium of the employed of each group at
+            the start (static): the unit wage cost of a job of each group is
+            base wage x premium x wage index.
         rent: real rent, yuan per m2 a month, per node.
         office_seats: tech-park seats per city (the outside node: infinite).
         seats_built: seats built by office_capacity programmes so far (capacity ahead of
             demand: only a city with some can be a ghost hub).
-        vacancies: jobs posted this month per node.
+        vacancies: (node, group) jobs posted this month.
         target_tightness: vacancies per job seeker at which wage indices stand still.
-        base_productivity: A0 per node, calibrated at build so 2010 jobs are firms' desire.
-        city_productivity: A_j this month (agglomeration and demand shocks applied).
-        grant_share: share of wage cost paid by firm grants in each city this month.
-        population_2010, talent_2010, firms_2010: the start state, for agglomeration, rents
-            and firm entry.
+        base_productivity: (node, sector) A0, calibrated at build so that the start's jobs
+            are what firms want (`engine.world`).
+        city_productivity: (node, sector) A_js this month (agglomeration, shocks applied).
+        unit_cost: (node, sector) real wage cost of a job this month, net of firm grants.
+        talent_share_jobs: (node, sector) share of jobs that are talent jobs this month.
+        talent_share_start: the same at the start (fitted to the employed talent).
+        national_talent_share_start: bachelor-and-above share of national working-age agents.
+        grant_share: share of wage cost paid by firm grants in each city this month (what
+            the programmes actually paid last month over the wage bill they cover).
+        population_2010, talent_2010: the start state, for urbanisation and rents.
+        sector_talent_start: (node, sector) talent employed at the start (localisation).
+        unit_cost_start, profit_start: (node, sector) the start's unit cost and profit index of
+            a new firm, against which entry responds.
+        firms_2010: (node, sector) firms headquartered at the start (births replace exits).
+        free_seats: tech-park seats not filled at the start of this month's matching (agents).
         tallies: what happened this month (flows, spending, retirements, entrants).
         pending_entrants: July's entrants, counted into the tallies at the next reset.
         retired_since_july: agents retired since the last cohort (young entrants replace them).
@@ -137,6 +154,8 @@ class State:
             (agents, held in the outside node) until they make their first choice.
         metrics: the metrics recorded last (`engine.phases.record.METRICS`), in people or yuan;
             firms read last month's office occupancy from it.
+        sector_metrics: the (node, sector) metrics recorded last (`record.SECTOR_METRICS`).
+        branches: (headquarters node, branch node) open secondary offices, recorded last.
 
     Mutable state also lives inside `book` (budgets left, programmes active, spending), the
     `calendar` (the month) and the agent tables; all of it is reached from here.
@@ -154,10 +173,15 @@ class State:
     unsettled_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     counts: dict[str, np.ndarray] = field(default_factory=dict)
     staff: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    staff_talent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    office_wage_bill: np.ndarray = field(default_factory=_unset)
     desired: np.ndarray = field(default_factory=_unset)
+    desired_talent: np.ndarray = field(default_factory=_unset)
+    posted: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     jobless: np.ndarray | None = None
     wage_bill: np.ndarray = field(default_factory=_unset)
     wage_index: np.ndarray = field(default_factory=_unset)
+    job_premium: np.ndarray = field(default_factory=_unset)
     rent: np.ndarray = field(default_factory=_unset)
     office_seats: np.ndarray = field(default_factory=_unset)
     seats_built: np.ndarray = field(default_factory=_unset)
@@ -165,10 +189,18 @@ class State:
     target_tightness: np.ndarray = field(default_factory=_unset)
     base_productivity: np.ndarray = field(default_factory=_unset)
     city_productivity: np.ndarray = field(default_factory=_unset)
+    unit_cost: np.ndarray = field(default_factory=_unset)
+    talent_share_jobs: np.ndarray = field(default_factory=_unset)
+    talent_share_start: np.ndarray = field(default_factory=_unset)
+    national_talent_share_start: float = 0.0
     grant_share: np.ndarray = field(default_factory=_unset)
     population_2010: np.ndarray = field(default_factory=_unset)
     talent_2010: np.ndarray = field(default_factory=_unset)
+    sector_talent_start: np.ndarray = field(default_factory=_unset)
+    unit_cost_start: np.ndarray = field(default_factory=_unset)
+    profit_start: np.ndarray = field(default_factory=_unset)
     firms_2010: np.ndarray = field(default_factory=_unset)
+    free_seats: np.ndarray = field(default_factory=_unset)
     tallies: MonthTallies = field(default_factory=lambda: MonthTallies.empty(0))
     pending_entrants: np.ndarray = field(default_factory=_unset)
     retired_since_july: float = 0.0
@@ -177,6 +209,8 @@ class State:
     cohort_rows: np.ndarray | None = None
     outside_cohort: np.ndarray | None = None
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    sector_metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    branches: np.ndarray = field(default_factory=_unset)
 
     @property
     def behaviour(self) -> Behaviour:
@@ -193,8 +227,9 @@ class State:
         return float(self.wage_level[max(self.calendar.month, 0)])
 
     def real_wage(self) -> np.ndarray:
-        """Each node's real average wage this month (yuan a year at start prices)."""
-        return self.cities.base_wage_yuan * self.wage_index
+        """(node, group) real wage of a job of each group this month (yuan a year at start
+        prices), before the degree premium: base wage x wage index."""
+        return self.cities.base_wage_yuan[:, None] * self.wage_index
 
     def demand_shock(self) -> tuple[float, float]:
         """Productivity and firm-entry factors of the demand shocks in force this month."""

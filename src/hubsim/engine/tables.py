@@ -131,13 +131,19 @@ for _name in COLUMNS:
 
 
 class FirmTable:
-    """Firms (productivity, headquarters) and offices (firm, city), grown by appending."""
+    """Firms (productivity, sector, headquarters, fit to each city) and offices (firm, city).
 
-    def __init__(self) -> None:
+    Grown by appending. `fit[f, j]` is firm f's lasting productivity factor for a branch in
+    node j (1 in its headquarters city, 0 in the outside node, which has no offices).
+    """
+
+    def __init__(self, n_nodes: int = 0) -> None:
         self.productivity = np.zeros(0, dtype=np.float64)
+        self.sector = np.zeros(0, dtype=np.int8)
         self.hq_city = np.zeros(0, dtype=np.int8)
         self.born = np.zeros(0, dtype=np.int32)
         self.alive = np.zeros(0, dtype=bool)
+        self.fit = np.zeros((0, n_nodes), dtype=np.float32)
         self.office_firm = np.zeros(0, dtype=np.int32)
         self.office_city = np.zeros(0, dtype=np.int8)
         self.office_open = np.zeros(0, dtype=bool)
@@ -150,14 +156,28 @@ class FirmTable:
     def n_offices(self) -> int:
         return len(self.office_firm)
 
-    def add_firms(self, productivity: np.ndarray, city: np.ndarray, month: int) -> np.ndarray:
-        """New firms, each with a headquarters office in its city. Returns the office indices."""
+    def add_firms(
+        self,
+        productivity: np.ndarray,
+        city: np.ndarray,
+        month: int,
+        sector: np.ndarray,
+        fit: np.ndarray,
+    ) -> np.ndarray:
+        """New firms, each with a headquarters office in its city. Returns the office indices.
+
+        `fit` is (firms, nodes); its entries for the headquarters city are set to 1.
+        """
         first = self.n_firms
         ids = np.arange(first, first + len(productivity), dtype=np.int32)
+        fit = np.array(fit, dtype=np.float32)
+        fit[np.arange(len(ids)), city] = 1.0
         self.productivity = np.concatenate([self.productivity, productivity])
+        self.sector = np.concatenate([self.sector, np.asarray(sector, dtype=np.int8)])
         self.hq_city = np.concatenate([self.hq_city, city.astype(np.int8)])
         self.born = np.concatenate([self.born, np.full(len(ids), month, dtype=np.int32)])
         self.alive = np.concatenate([self.alive, np.ones(len(ids), dtype=bool)])
+        self.fit = np.concatenate([self.fit.reshape(-1, fit.shape[1]), fit])
         return self.add_offices(ids, city)
 
     def add_offices(self, firm: np.ndarray, city: np.ndarray) -> np.ndarray:
@@ -189,3 +209,13 @@ class FirmTable:
     def hq_offices(self) -> np.ndarray:
         """Whether each office is its firm's headquarters."""
         return self.hq_city[self.office_firm] == self.office_city
+
+    @property
+    def office_sector(self) -> np.ndarray:
+        """The sector of each office (its firm's)."""
+        return self.sector[self.office_firm]
+
+    @property
+    def office_hq(self) -> np.ndarray:
+        """The headquarters city of each office's firm."""
+        return self.hq_city[self.office_firm]

@@ -10,14 +10,15 @@ import numpy as np
 from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
 from hubsim.engine.cities import build_city_arrays, census_table
-from hubsim.engine.phases import record
+from hubsim.engine.phases import firms, record
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import ProgrammeBook
 from hubsim.engine.rules.demography import GRADUATION_AGE
-from hubsim.engine.rules.firms import pareto_productivity
+from hubsim.engine.rules import firms as firm_rules
 from hubsim.engine.rules.labour import wage_trend_by_month
 from hubsim.engine.state import MonthTallies, PoolAccount, State
-from hubsim.scenario import DEGREES, TALENT_DEGREE, Scenario, month_index
+from hubsim.engine.tables import FirmTable
+from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_index
 
 ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
@@ -49,6 +50,7 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
     _init_city_state(state)
     state.counts = accounts.city_counts(state)
     state.metrics = record.city_metrics(state, state.counts)
+    state.sector_metrics, state.branches = record.sector_metrics(state)
     return state
 
 
@@ -77,40 +79,146 @@ def _add_residents(state: State, j: int, n: int, rng: np.random.Generator) -> No
 
 
 def _build_firms(state: State, rng: np.random.Generator) -> None:
-    """One headquarters office per firm; employed workers spread over offices by desired size."""
+    """Firms by city and sector, their 2010 branches, and the employed spread over offices.
+
+    The 2010 jobs of each city follow its sector mix (`cities.sector_mix_2010`); each sector's
+    talent share of jobs is shifted per city so the talent jobs equal the employed talent.
+    Productivity levels A0_js are then solved so that every office's desired headcount sums to
+    the jobs of its city and sector plus the open vacancies, with the branches that pay at 2010
+    conditions already open: the start is the firms' own steady state (no branch is worth
+    opening, none worth closing, births replace exits).
+    """
     w, cities, beh = state.workers, state.cities, state.behaviour
-    theta = beh.firms.labour_elasticity
+    n, sectors = cities.n, len(SECTORS)
     premium = np.array([beh.labour.degree_wage_premium[d] for d in DEGREES])
     w.wage[:] = cities.base_wage_yuan[w.city] * premium[w.degree]
     to_employ = w.employer == -2
-    state.base_productivity = np.ones(cities.n)
-    for j in range(cities.n - 1):
-        staff = np.flatnonzero(to_employ & (w.city == j))
-        n_offices = max(3, round(len(staff) * state.scale / beh.firms.mean_office_size_people))
-        z = pareto_productivity(n_offices, beh.firms.productivity_pareto_shape, rng)
-        offices = state.firms.add_firms(z, np.full(n_offices, j), state.calendar.first)
-        weight = np.power(z, 1.0 / (1.0 - theta))
-        w.employer[staff] = rng.choice(offices, size=len(staff), p=weight / weight.sum())
-        # Calibrate A0 so that desired headcount is today's staff plus the open vacancies.
-        wanted = len(staff) * (1.0 + beh.labour.initial_vacancy_rate)
-        state.base_productivity[j] = (
-            cities.base_wage_yuan[j] / theta * np.power(wanted / weight.sum(), 1.0 - theta)
-        )
+    talent = w.degree >= TALENT_DEGREE
+    employed = np.bincount(w.city[to_employ], minlength=n).astype(float)
+    employed_talent = np.bincount(w.city[to_employ & talent], minlength=n).astype(float)
+    jobs = cities.sector_mix_2010 * employed[:, None]
+    share = np.array([beh.firms.sector_talent_share[s] for s in SECTORS])
+    state.talent_share_start = firm_rules.fit_talent_shares(jobs, share, employed_talent)
+    state.talent_share_start[-1] = share
+    state.talent_share_jobs = state.talent_share_start.copy()
+    state.job_premium = _job_premium(state, premium, to_employ, talent)
+    state.wage_index = np.ones((n, 2))
+    state.grant_share = np.zeros(n)
+    state.unit_cost_start = firms.unit_cost(state)
+    state.unit_cost = state.unit_cost_start.copy()
+    _draw_firms(state, jobs, rng)
+    wanted = jobs * (1.0 + beh.labour.initial_vacancy_rate)
+    state.base_productivity = _solve_productivity(state, wanted)
+    state.base_productivity *= cities.productivity_factor[:, None]
+    state.city_productivity = state.base_productivity.copy()
+    desired = firms.office_desired(state)
+    _employ(state, desired, to_employ, talent, rng)
     w.wage[w.employer == -1] = 0.0  # the unemployed earn nothing
     w.employer[w.employer == -2] = -1
-    state.base_productivity *= cities.productivity_factor
     # Kept current by accounts.lose_jobs and hiring from here on:
-    state.staff = accounts.office_staff(state)
+    accounts.recount_offices(state)
     state.wage_bill = accounts.wage_bill(state)
     state.desired = np.zeros(state.firms.n_offices)
-    counts = np.bincount(state.firms.hq_city, minlength=cities.n).astype(float)
-    state.firms_2010 = counts
+    state.desired_talent = np.zeros(state.firms.n_offices)
+    state.posted = np.zeros((state.firms.n_offices, 2), dtype=np.int64)
+    state.sector_talent_start = np.maximum(firms.sector_talent(state), 1.0)
+    state.profit_start = firm_rules.profit_index(
+        state.city_productivity, state.unit_cost_start, beh.firms.labour_elasticity
+    )
+    f = state.firms
+    state.firms_2010 = np.bincount(
+        f.hq_city.astype(np.intp) * sectors + f.sector, minlength=n * sectors
+    ).reshape(n, sectors).astype(float)
+
+
+def _job_premium(
+    state: State, premium: np.ndarray, employed: np.ndarray, talent: np.ndarray
+) -> np.ndarray:
+    """(node, group) mean degree premium of the start's employed, other (0) and talent (1)."""
+    w, n = state.workers, state.cities.n
+    result = np.ones((n, 2))
+    for group, rows in enumerate((employed & ~talent, employed & talent)):
+        count = np.bincount(w.city[rows], minlength=n)
+        total = np.bincount(w.city[rows], weights=premium[w.degree[rows]], minlength=n)
+        result[:, group] = np.where(count > 0, total / np.maximum(count, 1), premium[group * 2])
+    return result
+
+
+def _draw_firms(state: State, jobs: np.ndarray, rng: np.random.Generator) -> None:
+    """Headquartered firms per city and sector, about one per mean office size of jobs."""
+    beh, cities = state.behaviour.firms, state.cities
+    n, sectors = cities.n, len(SECTORS)
+    count = np.maximum(1, np.round(jobs * state.scale / beh.mean_office_size_people)).astype(int)
+    count[-1] = 0  # the outside node has no firms
+    cells = np.repeat(np.arange(n * sectors), count.ravel())
+    city, sector = np.divmod(cells, sectors)
+    z = firm_rules.pareto_productivity(len(cells), beh.productivity_pareto_shape, rng)
+    # Each cell's draws are scaled so their size weight z^(1/(1-theta)) sums to its expected
+    # value: with a handful of firms in a cell, one large draw would otherwise set the cell's
+    # productivity level (and with it where branches go) by chance.
+    power = 1.0 / (1.0 - beh.labour_elasticity)
+    weight = np.power(z, power)
+    expected = firm_rules.pareto_weight_mean(beh.productivity_pareto_shape, power)
+    realised = np.bincount(cells, weights=weight, minlength=n * sectors)[cells]
+    per_cell = count.ravel()[cells]
+    z = z * np.power(expected * per_cell / realised, 1.0 / power)
+    state.firms = FirmTable(n)
+    state.firms.add_firms(z, city, state.calendar.first, sector, firms.draw_fit(state, len(cells), rng))
+
+
+def _solve_productivity(state: State, wanted: np.ndarray) -> np.ndarray:
+    """A0_js such that the offices' desired headcounts sum to `wanted`, branches included.
+
+    First A is solved with headquarters offices alone; the branches that pay under it open
+    (tradable sectors); then A is solved again with them. A branch's desire depends on its home
+    city's A too, so each solve is a fixed point: scale each A_js by (wanted/desired)^(1-theta).
+    """
+    base = _fixed_point(state, wanted, np.ones_like(wanted))
+    state.city_productivity = base
+    firms.open_paying_branches(state)
+    base = _fixed_point(state, wanted, base)
+    base[-1] = 1.0
+    return base
+
+
+def _fixed_point(state: State, wanted: np.ndarray, base: np.ndarray) -> np.ndarray:
+    theta = state.behaviour.firms.labour_elasticity
+    f = state.firms
+    cell = f.office_city.astype(np.intp) * len(SECTORS) + f.office_sector
+    for _ in range(60):
+        state.city_productivity = base
+        desired = firms.office_desired(state)
+        got = np.bincount(cell, weights=desired, minlength=wanted.size).reshape(wanted.shape)
+        ratio = np.where(got > 0, wanted / np.maximum(got, 1e-300), 1.0)
+        base = base * np.power(ratio, 1.0 - theta)
+        if np.abs(ratio - 1.0).max() < 1e-10:
+            break
+    return base
+
+
+def _employ(
+    state: State,
+    desired: np.ndarray,
+    to_employ: np.ndarray,
+    talent: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """The employed of each city spread over its offices: talent by the offices' talent jobs,
+    the others by their other jobs."""
+    w, f = state.workers, state.firms
+    share = state.talent_share_jobs[f.office_city, f.office_sector]
+    for group, weight in ((True, desired * share), (False, desired * (1.0 - share))):
+        for j in range(state.cities.n - 1):
+            rows = np.flatnonzero(to_employ & (talent == group) & (w.city == j))
+            offices = np.flatnonzero(f.office_city == j)
+            p = weight[offices]
+            if len(rows) and p.sum() > 0:
+                w.employer[rows] = rng.choice(offices, size=len(rows), p=p / p.sum())
 
 
 def _init_city_state(state: State) -> None:
     cities, w = state.cities, state.workers
     n = cities.n
-    state.wage_index = np.ones(n)
     state.rent = cities.base_rent_yuan_m2_month.copy()
     state.population_2010 = np.bincount(w.city, minlength=n).astype(float)
     state.population_2010[-1] = state.outside_agents.sum()
@@ -118,16 +226,16 @@ def _init_city_state(state: State) -> None:
     talent = np.bincount(w.city, weights=is_talent, minlength=n)
     talent[-1] = state.outside_agents[TALENT_DEGREE:].sum()
     state.talent_2010 = np.maximum(talent, 1.0)
-    employed_talent = np.bincount(w.city, weights=is_talent & (w.employer >= 0), minlength=n)
-    state.office_seats = cities.seats_per_talent_2010 * employed_talent * state.scale
+    seated = firms.seated_talent(state)
+    state.office_seats = cities.seats_per_talent_2010 * seated * state.scale
     state.office_seats[-1] = np.inf
+    state.national_talent_share_start = float(talent.sum() / state.population_2010.sum())
     state.seats_built = np.zeros(n)
     state.flows_by_year = np.zeros((state.calendar.years_spanned, n, n, len(DEGREES)))
     state.pool = PoolAccount.empty(state.calendar.years_spanned, n)
     state.pool.talent_start = float(talent.sum())
     state.tallies = MonthTallies.empty(n)
     state.pending_entrants = np.zeros(n)
-    state.vacancies = np.zeros(n)
-    state.target_tightness = np.full(n, state.behaviour.labour.stable_tightness)
-    state.grant_share = np.zeros(n)
-    state.city_productivity = state.base_productivity.copy()
+    state.vacancies = np.zeros((n, 2))
+    state.target_tightness = np.full((n, 2), state.behaviour.labour.stable_tightness)
+    state.free_seats = np.zeros(n)

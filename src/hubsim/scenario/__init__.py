@@ -16,6 +16,7 @@ from hubsim.scenario.overrides import apply_override
 from hubsim.scenario.schema import (
     CITY_KEYS,
     DEGREES,
+    SECTORS,
     TALENT_DEGREE,
     UNITS,
     Behaviour,
@@ -33,6 +34,7 @@ from hubsim.scenario.schema import (
 __all__ = [
     "CITY_KEYS",
     "DEGREES",
+    "SECTORS",
     "FRIENDLY",
     "TALENT_DEGREE",
     "UNITS",

@@ -122,18 +122,84 @@ class Labour(Strict):
     )
 
 
+Sector = Literal[
+    "internet",
+    "games_media",
+    "hardware",
+    "mobility",
+    "data",
+    "finance",
+    "manufacturing",
+    "local_services",
+]
+SECTORS: tuple[str, ...] = Sector.__args__  # DESIGN s.2; local_services is the non-tradable one
+
+
 class Firms(Strict):
+    """Firms, their offices and the sectors (DESIGN s.2, s.3.2)."""
+
     labour_elasticity: float = Field(0.7, gt=0, lt=1, description="theta in L* formula")
     agglomeration_alpha: float = Field(
-        0.05, ge=0, le=0.5, description="A_j = A0_j (T/T0)^alpha; China 0.02-0.08"
+        0.05,
+        ge=0,
+        le=0.5,
+        description="localisation: A_js grows as (talent in the city's sector / 2010)^alpha; "
+        "China 0.02-0.08",
+    )
+    urbanisation_alpha: float = Field(
+        0.03,
+        ge=0,
+        le=0.5,
+        description="urbanisation: A_js grows as (city population / 2010)^alpha (ASSUMPTION)",
+    )
+    sector_talent_share: dict[Sector, Share] = Field(
+        default_factory=lambda: {
+            "internet": 0.75,
+            "games_media": 0.65,
+            "hardware": 0.45,
+            "mobility": 0.30,
+            "data": 0.55,
+            "finance": 0.60,
+            "manufacturing": 0.10,
+            "local_services": 0.10,
+        },
+        description="ASSUMPTION: share of a sector's jobs that need a bachelor's degree or more "
+        "(the degree mix); each city's shares are shifted together (on the log-odds scale) so "
+        "its 2010 talent jobs equal its employed talent",
     )
     mean_office_size_people: float = Field(20000, gt=0, description="people per office at start")
     productivity_pareto_shape: float = Field(
         5.0, gt=1, description="tail of firm productivity; size tail = shape x (1 - theta)"
     )
-    office_opening_hazard_per_quarter: Share = Field(0.03)
-    office_opening_hurdle: float = Field(1.15, gt=0, description="profit ratio vs HQ to open")
-    office_closing_ratio: float = Field(0.6, gt=0, description="close if profit ratio below")
+    office_opening_hazard_per_quarter: Share = Field(
+        0.03, description="share of firms that review their offices each quarter"
+    )
+    office_opening_hurdle: float = Field(
+        1.15, gt=0, description="open a branch where its profit beats the headquarters' by this"
+    )
+    office_closing_ratio: float = Field(
+        0.6, gt=0, description="close a branch whose profit ratio to headquarters falls below"
+    )
+    branch_local_productivity_share: Share = Field(
+        0.6,
+        description="ASSUMPTION: omega, a branch's productivity is A_hq^(1-omega) A_local^omega: "
+        "the rest of it the firm brings from headquarters",
+    )
+    coordination_cost_per_1000km: NonNeg = Field(
+        0.3,
+        description="ASSUMPTION: kappa, a branch loses exp(-kappa d) of its productivity at d "
+        "thousand km from headquarters",
+    )
+    branch_fit_sigma: NonNeg = Field(
+        0.15,
+        description="ASSUMPTION: spread (log sd) of each firm's fit to each city, a lasting "
+        "productivity factor of its branch there; 0 makes all firms of a city alike",
+    )
+    entry_profit_elasticity: NonNeg = Field(
+        3.0,
+        description="ASSUMPTION: firm births in a city and sector rise as (expected profit / "
+        "2010's)^elasticity; at 2010 conditions births replace exits",
+    )
     exit_hazard_per_year: Share = Field(0.05, description="births are calibrated to match")
     struggling_exit_multiplier: float = Field(
         3.0, ge=1, description="exit hazard factor for firms wanting under half their staff"
@@ -142,6 +208,14 @@ class Firms(Strict):
         100_000, description="ASSUMPTION: public cost of one office seat built by a programme"
     )
     relocation_hazard_per_year: Share = Field(0.002)
+
+    @field_validator("sector_talent_share", mode="before")
+    @classmethod
+    def _defaults_for_sectors_not_given(cls, shares: Any) -> Any:
+        """A file may give some sectors' shares; the others keep their defaults."""
+        if isinstance(shares, dict):
+            return {**cls.model_fields["sector_talent_share"].default_factory(), **shares}
+        return shares
 
 
 class Housing(Strict):

@@ -1,7 +1,13 @@
-"""Phase 2, firms: desired headcount per office; quarterly offices opened and closed; entry, exit.
+"""Phase 2, firms: desired headcount per office; quarterly branches opened and closed; entry, exit.
 
-Offices open where a firm's profit beats its headquarters' by a hurdle (`rules.firms`); the staff
-of closed offices lose their jobs here and look for new ones in the labour phase.
+Each firm has a sector; tradable sectors' productivity A_js grows with the talent the city's
+sector employs (localisation) and the city's size (urbanisation), local services with the
+city's population and income. A firm opens a branch where the branch's profit beats its
+headquarters office's by a hurdle (`rules.firms.branch_ratio`: cheaper wages, grants and the
+firm's fit against the distance to headquarters) and closes one that has fallen far below.
+Firms are born where expected profit has risen against the start and die more often after
+sustained losses. The staff of closed offices lose their jobs here and look for new ones in the
+labour phase.
 """
 
 from __future__ import annotations
@@ -9,15 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine import accounts
-from hubsim.engine.rules.firms import (
-    agglomeration,
-    best_new_city,
-    desired_headcount,
-    location_gain,
-    pareto_productivity,
-)
+from hubsim.engine.rules import firms as rules
 from hubsim.engine.rules.sampling import sample_by_hazard
 from hubsim.engine.state import State
+from hubsim.scenario import SECTORS
+
+LOCAL_SERVICES = SECTORS.index("local_services")
+TRADABLE = np.array([s != "local_services" for s in SECTORS])
 
 
 def run(state: State, dynamic: bool = True) -> None:
@@ -26,76 +30,191 @@ def run(state: State, dynamic: bool = True) -> None:
     Sets `state.jobless` to every row without a job after the month's closures when the lay-off
     had to look at every worker (see `accounts.lay_off`), else None.
     """
-    firms, beh = state.firms, state.behaviour.firms
+    firms = state.firms
     productivity_shock, entry_shock = state.demand_shock()
-    state.city_productivity = (
-        agglomeration(
-            state.base_productivity,
-            state.counts["talent"],
-            state.talent_2010,
-            beh.agglomeration_alpha,
-        )
-        * productivity_shock
+    state.talent_share_jobs = talent_share_of_jobs(state)
+    state.unit_cost = unit_cost(state)
+    state.city_productivity = city_productivity(state) * productivity_shock
+    state.jobless = None
+    if dynamic:
+        if state.calendar.month % 3 == 0:
+            _open_and_close_branches(state)
+            _relocate(state)
+        _firm_exit(state)
+        _firm_entry(state, entry_shock)
+    desired = office_desired(state)
+    state.desired = np.where(firms.office_open, desired, 0.0)
+    state.desired_talent = state.desired * state.talent_share_jobs[
+        firms.office_city, firms.office_sector
+    ]
+    if dynamic:
+        # The staff of every office closed above lose their jobs: one pass over the workers.
+        closed = np.flatnonzero(~firms.office_open & (state.staff > 0))
+        state.jobless = accounts.lay_off(state, closed)
+
+
+# ------------------------------------------------------------------ the month's conditions
+def talent_share_of_jobs(state: State) -> np.ndarray:
+    """(node, sector) talent shares of jobs: the start's, shifted (log-odds) as the national
+    pool's talent share has moved since the start (jobs upgrade as graduates become common)."""
+    counts = state.counts
+    share = counts["talent"].sum() / max(counts["population"].sum(), 1.0)
+    start = state.national_talent_share_start
+    shift = np.log(share / (1 - share)) - np.log(start / (1 - start))
+    return rules.shifted_shares(state.talent_share_start, shift)
+
+
+def unit_cost(state: State) -> np.ndarray:
+    """(node, sector) real wage cost of a job: its degree mix of the city's group wages, net of
+    firm grants (which tradable sectors' offices receive)."""
+    wage = state.real_wage() * state.job_premium  # (node, group)
+    share = state.talent_share_jobs
+    cost = share * wage[:, 1:2] + (1.0 - share) * wage[:, 0:1]
+    return cost * (1.0 - state.grant_share[:, None] * TRADABLE[None, :])
+
+
+def city_productivity(state: State) -> np.ndarray:
+    """(node, sector) A_js this month, before demand shocks (DESIGN s.3.2)."""
+    beh = state.behaviour.firms
+    population = state.counts["population"] if state.counts else state.population_2010
+    productivity = rules.agglomeration(
+        state.base_productivity,
+        sector_talent(state),
+        state.sector_talent_start,
+        population,
+        state.population_2010,
+        beh.agglomeration_alpha,
+        beh.urbanisation_alpha,
     )
-    real_wage = state.real_wage()
-    city = firms.office_city.astype(np.intp)
-    desired = desired_headcount(
-        firms.productivity[firms.office_firm],
-        state.city_productivity[city],
-        real_wage[city],
-        state.grant_share[city],
+    productivity[:, LOCAL_SERVICES] = rules.local_services_productivity(
+        state.base_productivity[:, LOCAL_SERVICES],
+        population,
+        state.population_2010,
+        state.unit_cost[:, LOCAL_SERVICES],
+        state.unit_cost_start[:, LOCAL_SERVICES],
         beh.labour_elasticity,
     )
-    state.desired = np.where(firms.office_open, desired, 0.0)
-    state.jobless = None
-    if not dynamic:
-        return
-    if state.calendar.month % 3 == 0:
-        _open_and_close_offices(state, real_wage)
-    _firm_exit(state)
-    _firm_entry(state, entry_shock)
-    # The staff of every office closed above lose their jobs: one pass over the workers.
-    state.jobless = accounts.lay_off(state, np.flatnonzero(~firms.office_open & (state.staff > 0)))
+    return productivity
 
 
-def _open_and_close_offices(state: State, real_wage: np.ndarray) -> None:
-    firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
-    gain = location_gain(
-        state.city_productivity, real_wage, state.grant_share, beh.labour_elasticity
+def sector_talent(state: State) -> np.ndarray:
+    """(node, sector) talent employed by the open offices of each city and sector (agents)."""
+    f, n = state.firms, state.cities.n
+    cell = f.office_city.astype(np.intp) * len(SECTORS) + f.office_sector
+    talent = np.where(f.office_open, state.staff_talent, 0)
+    return np.bincount(cell, weights=talent, minlength=n * len(SECTORS)).reshape(n, -1)
+
+
+def seated_talent(state: State) -> np.ndarray:
+    """Talent employed in tradable sectors per node: the jobs that need a tech-park seat."""
+    return sector_talent(state)[:, TRADABLE].sum(axis=1)
+
+
+def office_productivity(state: State) -> np.ndarray:
+    """Each office's productivity: A_js at headquarters, `rules.branch_productivity` elsewhere."""
+    f, beh = state.firms, state.behaviour.firms
+    city, sector, hq = f.office_city.astype(np.intp), f.office_sector, f.office_hq.astype(np.intp)
+    a = state.city_productivity
+    branch = rules.branch_productivity(
+        a[hq, sector],
+        a[city, sector],
+        state.cities.distance_1000km[hq, city],
+        f.fit[f.office_firm, city],
+        beh.branch_local_productivity_share,
+        beh.coordination_cost_per_1000km,
     )
+    return np.where(hq == city, a[city, sector], branch)
+
+
+def office_desired(state: State) -> np.ndarray:
+    """Desired headcount of every office (closed ones too) at this month's A and costs."""
+    f = state.firms
+    city, sector = f.office_city, f.office_sector
+    return rules.desired_headcount(
+        f.productivity[f.office_firm],
+        office_productivity(state),
+        state.unit_cost[city, sector],
+        0.0,
+        state.behaviour.firms.labour_elasticity,
+    )
+
+
+def draw_fit(state: State, count: int, rng: np.random.Generator) -> np.ndarray:
+    """(count, nodes) firms' lasting fit to each city: lognormal with mean 1; none outside."""
+    sigma = state.behaviour.firms.branch_fit_sigma
+    fit = rng.lognormal(-0.5 * sigma**2, sigma, size=(count, state.cities.n))
+    fit[:, -1] = 0.0
+    return fit
+
+
+# ------------------------------------------------------------------ branches
+def branch_ratios(state: State, firm: np.ndarray) -> np.ndarray:
+    """(firms, nodes) profit of a branch of each firm in each node over its headquarters'."""
+    f, beh = state.firms, state.behaviour.firms
+    hq, sector = f.hq_city[firm].astype(np.intp), f.sector[firm].astype(np.intp)
+    a, cost = state.city_productivity, state.unit_cost
+    ratio = rules.branch_ratio(
+        a[hq, sector][:, None],
+        cost[hq, sector][:, None],
+        a[:, sector].T,
+        cost[:, sector].T,
+        state.cities.distance_1000km[hq],
+        f.fit[firm],
+        beh.branch_local_productivity_share,
+        beh.coordination_cost_per_1000km,
+        beh.labour_elasticity,
+    )
+    ratio[:, -1] = 0.0  # the outside node takes no offices
+    return ratio
+
+
+def open_paying_branches(state: State) -> None:
+    """Every tradable firm opens a branch in every city where one pays (the start's network)."""
+    f = state.firms
+    firm = np.flatnonzero(f.alive & TRADABLE[f.sector])
+    ratio = branch_ratios(state, firm)
+    ratio[np.arange(len(firm)), f.hq_city[firm]] = 0.0
+    who, where = np.nonzero(ratio > state.behaviour.firms.office_opening_hurdle)
+    f.add_offices(firm[who], where)
+
+
+def _open_and_close_branches(state: State) -> None:
+    firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
     occupancy = state.metrics["office_occupancy"]
     open_to_offices = np.append(occupancy[:-1] < 1.0, False)
-    alive = np.flatnonzero(firms.alive)
-    movers = sample_by_hazard(
-        alive,
-        lambda idx: np.full(len(idx), beh.office_opening_hazard_per_quarter),
-        beh.office_opening_hazard_per_quarter,
-        rng,
-    )
-    best, ratio = best_new_city(
-        movers, firms.presence(len(gain)), gain, firms.hq_city, open_to_offices
-    )
+    candidates = np.flatnonzero(firms.alive & TRADABLE[firms.sector])
+    hazard = beh.office_opening_hazard_per_quarter
+    reviewing = sample_by_hazard(candidates, lambda idx: np.full(len(idx), hazard), hazard, rng)
+    present = firms.presence(state.cities.n)[reviewing]
+    best, ratio = rules.best_branch_city(branch_ratios(state, reviewing), present, open_to_offices)
     opening = ratio > beh.office_opening_hurdle
-    firms.add_offices(movers[opening], best[opening])
-    # Secondary offices whose city has become much worse than headquarters close.
-    office_gain = gain[firms.office_city] / gain[firms.hq_city[firms.office_firm]]
-    closing = np.flatnonzero(
-        firms.office_open & ~firms.hq_offices() & (office_gain < beh.office_closing_ratio)
-    )
-    firms.office_open[closing] = False
-    _relocate(state, gain, open_to_offices)
+    firms.add_offices(reviewing[opening], best[opening])
     accounts.grow_office_arrays(state)
+    # Branches whose profit has fallen far below headquarters' close.
+    branch = np.flatnonzero(firms.office_open & ~firms.hq_offices())
+    if len(branch):
+        ratio = branch_ratios(state, firms.office_firm[branch])
+        own = ratio[np.arange(len(branch)), firms.office_city[branch]]
+        firms.office_open[branch[own < beh.office_closing_ratio]] = False
 
 
-def _relocate(state: State, gain: np.ndarray, open_to_offices: np.ndarray) -> None:
-    """Rarely a firm moves its headquarters to a much better city; the old HQ staff are let go."""
+def _relocate(state: State) -> None:
+    """Rarely a tradable firm moves its headquarters to a much more profitable city; the old
+    headquarters' staff are let go, its branches stay."""
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
     hazard = beh.relocation_hazard_per_year / 4.0
-    alive = np.flatnonzero(firms.alive)
-    moving = sample_by_hazard(alive, lambda idx: np.full(len(idx), hazard), hazard, rng)
-    best, ratio = best_new_city(
-        moving, firms.presence(len(gain)), gain, firms.hq_city, open_to_offices
-    )
+    candidates = np.flatnonzero(firms.alive & TRADABLE[firms.sector])
+    moving = sample_by_hazard(candidates, lambda idx: np.full(len(idx), hazard), hazard, rng)
+    if len(moving) == 0:
+        return
+    gain = rules.profit_index(
+        state.city_productivity, state.unit_cost, beh.labour_elasticity
+    )  # (node, sector)
+    sector = firms.sector[moving]
+    candidate_gain = gain[:, sector].T.copy()
+    candidate_gain[:, -1] = 0.0
+    best = candidate_gain.argmax(axis=1)
+    ratio = candidate_gain[np.arange(len(moving)), best] / gain[firms.hq_city[moving], sector]
     go = ratio > beh.office_opening_hurdle**2
     moving, best = moving[go], best[go]
     if len(moving) == 0:
@@ -104,10 +223,15 @@ def _relocate(state: State, gain: np.ndarray, open_to_offices: np.ndarray) -> No
         firms.office_open & firms.of_firms(moving)[firms.office_firm] & firms.hq_offices()
     )
     firms.office_open[old_hq] = False
+    # A branch already in the new city becomes headquarters; otherwise one opens.
+    present = firms.presence(state.cities.n)[moving, best]
     firms.hq_city[moving] = best
-    firms.add_offices(moving, best)
+    firms.fit[moving, best] = 1.0
+    firms.add_offices(moving[~present], best[~present])
+    accounts.grow_office_arrays(state)
 
 
+# ------------------------------------------------------------------ entry and exit
 def _firm_exit(state: State) -> None:
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
     staff = np.where(firms.office_open, state.staff, 0)  # closed offices' staff are laid off
@@ -122,28 +246,35 @@ def _firm_exit(state: State) -> None:
         base * beh.struggling_exit_multiplier,
         rng,
     )
-    closed = firms.close_firms(dying)
-    state.desired[closed] = 0.0
+    firms.close_firms(dying)
+
+
+def expected_births(state: State, entry_shock: float) -> np.ndarray:
+    """(node, sector) expected firm births this month.
+
+    At the start's conditions births replace exits in every city and sector. Tradable births
+    rise as (profit index of a new firm / the start's)^elasticity and with the 13 cities'
+    population: firms are born where expected profit is high, not where talent is. Local
+    services keep their number of firms (their offices grow with the city instead).
+    """
+    beh = state.behaviour.firms
+    base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
+    profit = rules.profit_index(state.city_productivity, state.unit_cost, beh.labour_elasticity)
+    relative = np.power(profit / state.profit_start, beh.entry_profit_elasticity)
+    population = state.counts["population"][:-1].sum() / state.population_2010[:-1].sum()
+    expected = base * state.firms_2010 * relative * population * entry_shock
+    expected[:, LOCAL_SERVICES] = base * state.firms_2010[:, LOCAL_SERVICES]
+    expected[-1] = 0.0
+    return expected
 
 
 def _firm_entry(state: State, entry_shock: float) -> None:
-    """Firms are born in proportion to local talent, at the rate that keeps 2010 steady."""
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
-    base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
-    expected = base * state.firms_2010 * state.counts["talent"] / state.talent_2010 * entry_shock
-    expected[-1] = 0.0
-    births = rng.poisson(expected)
-    city = np.repeat(np.arange(state.cities.n), births)
-    if len(city) == 0:
+    births = rng.poisson(expected_births(state, entry_shock)).ravel()
+    cells = np.repeat(np.arange(births.size), births)
+    if len(cells) == 0:
         return
-    z = pareto_productivity(len(city), beh.productivity_pareto_shape, rng)
-    firms.add_firms(z, city, state.calendar.now)
-    real_wage = state.real_wage()
-    desired = desired_headcount(
-        z,
-        state.city_productivity[city],
-        real_wage[city],
-        state.grant_share[city],
-        beh.labour_elasticity,
-    )
-    accounts.grow_office_arrays(state, desired)
+    city, sector = np.divmod(cells, len(SECTORS))
+    z = rules.pareto_productivity(len(cells), beh.productivity_pareto_shape, rng)
+    firms.add_firms(z, city, state.calendar.now, sector, draw_fit(state, len(cells), rng))
+    accounts.grow_office_arrays(state)

@@ -49,11 +49,11 @@ def utility(
     c, mig, lab, book = state.cities, state.behaviour.migration, state.behaviour.labour, state.book
     nodes = np.arange(c.n)
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
-    employment = counts["employed"] / np.maximum(counts["population"], 1.0)
-    employment[-1] = lab.outside_employment_rate
-    wage = c.base_wage_yuan * state.wage_index
-    # ln(premium_d w_j e_j) = ln premium_d + ln(w_j e_j)
-    log_income = np.log(premium)[degree][:, None] + np.log(wage * np.maximum(employment, 1e-3))
+    # ln(premium_d w_jg e_jg) = ln premium_d + ln(w_jg e_jg), g the job group of degree d
+    other_jobs, talent_jobs = log_expected_wage(state, counts)
+    log_income = np.log(premium)[degree][:, None] + np.where(
+        (degree >= TALENT_DEGREE)[:, None], talent_jobs, other_jobs
+    )
     moving = nodes[None, :] != current[:, None]
     # Programmes are for newcomers: those who move in, and graduates choosing where to settle.
     newcomer = moving | ~settled[:, None]
@@ -95,6 +95,16 @@ def utility(
         mig.b_s_per_10k_yuan,
     )
     return value, hukou_ok
+
+
+def log_expected_wage(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
+    """(group, node) ln(w_jg e_jg): the wage of a job of each group (other, talent) times the
+    employment rate of its job seekers (Harris-Todaro), before the degree premium."""
+    talent = counts["talent"], counts["employed_talent"]
+    other = counts["population"] - talent[0], counts["employed"] - talent[1]
+    employment = np.array([e / np.maximum(p, 1.0) for p, e in (other, talent)])
+    employment[:, -1] = state.behaviour.labour.outside_employment_rate
+    return np.log(state.real_wage().T * np.maximum(employment, 1e-3))
 
 
 def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:

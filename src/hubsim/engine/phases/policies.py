@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from hubsim.engine.phases.firms import TRADABLE
 from hubsim.engine.rules.programmes import pay_pro_rata
 from hubsim.engine.state import State
+
+MAX_GRANT_SHARE = 0.9  # programmes stacked in one city never pay more of the wage cost
 
 
 def run(state: State) -> None:
     """Rent subsidies, firm grants and office seats of the month."""
     pay_rent_subsidies(state)
-    # The share on offer is read before paying: a budget spent this month still pays its share.
-    state.grant_share = grant_share(state)
     pay_firm_grants(state)
     build_capacity(state)
 
@@ -48,27 +49,31 @@ def pay_rent_subsidies(state: State) -> None:
     w.rent_subsidy_left[receiving] -= 1
 
 
-def grant_share(state: State) -> np.ndarray:
-    """Share of wage cost that firm grants pay in each city (the largest programme in force)."""
-    share = np.zeros(state.cities.n)
-    book = state.book
-    for p in book.paying("firm_grant"):
-        share[book.city[p]] = max(share[book.city[p]], book.grant_share[p])
-    return share
-
-
 def pay_firm_grants(state: State) -> None:
-    """Each firm-grant programme pays its share of the city's monthly wage bill."""
-    book, w = state.book, state.workers
-    real_wage = state.real_wage()
-    for p in book.paying("firm_grant"):
-        j = book.city[p]
-        staff = np.count_nonzero((w.city == j) & (w.employer >= 0))
-        bill = staff * state.scale * real_wage[j] * state.wage_trend / 12.0
-        due = np.array([book.grant_share[p] * bill])
-        paid = pay_pro_rata(due, book.remaining[p])[0]
-        book.charge(p, paid, due[0])
-        state.tallies.spent_yuan[j] += paid
+    """Firm grants pay a share of the wage bill of the city's tradable-sector offices.
+
+    A programme spreads what is left of its yearly budget over the months left in the year
+    (as cash and rent pay while budgets last, it then pays all year, not all in January); the
+    share firms see (`state.grant_share`) is what was paid over the bill it covers.
+    """
+    book, f, n = state.book, state.firms, state.cities.n
+    share = np.zeros(n)
+    paying = book.paying("firm_grant")
+    if len(paying):
+        covered = f.office_open & TRADABLE[f.office_sector]
+        bill = np.bincount(
+            f.office_city[covered], weights=state.office_wage_bill[covered], minlength=n
+        )
+        bill *= state.scale * state.wage_trend / 12.0  # nominal yuan this month
+        months_left = 13 - state.calendar.month_of_year()
+        for p in paying:
+            j = book.city[p]
+            due = book.grant_share[p] * bill[j]
+            paid = min(due, book.remaining[p] / months_left)
+            book.charge(p, paid, due)
+            state.tallies.spent_yuan[j] += paid
+            share[j] += paid / bill[j] if bill[j] > 0 else 0.0
+    state.grant_share = np.minimum(share, MAX_GRANT_SHARE)
 
 
 def build_capacity(state: State) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine.accounts import outside_counts
+from hubsim.engine.phases.firms import seated_talent
 from hubsim.engine.state import STAYING_YEARS, State
-from hubsim.scenario import DEGREES
+from hubsim.scenario import DEGREES, SECTORS
 
 METRICS = (
     "population",  # working-age agents x scale / working-age share: comparable with the census
@@ -26,7 +27,7 @@ METRICS = (
     "outflow",
     "net_migration",
     "subsidy_spent",  # yuan paid this month by the city's programmes
-    "office_occupancy",  # filled seats / seats: employed talent up to the seats, so at most 1
+    "office_occupancy",  # filled seats / seats: talent employed in tradable sectors / seats
     "office_seats",
     "office_seats_built",  # seats built by office_capacity programmes since the start
     "entrants",  # graduates and young people entering working age this month
@@ -37,12 +38,24 @@ METRICS = (
 )
 
 
+# (node, sector) metrics, in people (x scale), nominal yuan or counts of offices.
+SECTOR_METRICS = (
+    "jobs",  # people employed by the open offices of the city and sector
+    "talent_jobs",  # of whom bachelor and above
+    "vacancies",  # jobs posted this month
+    "wage_mean",  # nominal yuan/year of the sector's employed in the city (NaN if none)
+    "offices",  # open offices (headquarters and branches), state units
+    "branch_offices",  # open secondary offices of firms headquartered elsewhere
+)
+
+
 def run(state: State) -> None:
     """Take stock of the month: the outside node's counts, the metrics, the year's flows."""
     # Jobs, moves, arrivals and retirements kept the counts current; only the outside
     # node's entries, read from its aggregate residents, are refreshed.
     outside_counts(state, state.counts)
     state.metrics = city_metrics(state, state.counts)
+    state.sector_metrics, state.branches = sector_metrics(state)
     state.flows_by_year[state.calendar.year_row()] += state.tallies.flows
     state.pool.counted[state.calendar.year_row()] = state.counts["talent"].sum()
     if state.cohort_rows is not None:
@@ -67,7 +80,7 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
     wage_mean[-1] = c.base_wage_yuan[-1] * state.wage_trend
     inflow = state.tallies.flows.sum(axis=(0, 2)) * scale
     outflow = state.tallies.flows.sum(axis=(1, 2)) * scale
-    talent_seats = counts["employed_talent"] * scale
+    talent_seats = seated_talent(state) * scale
     finite = np.isfinite(state.office_seats)
     occupancy = np.full(n, np.nan)
     seats = np.maximum(state.office_seats[finite], 1.0)
@@ -78,7 +91,7 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
         "college": counts["college"] * scale,
         "employed": counts["employed"] * scale,
         "unemployed": (counts["population"] - counts["employed"]) * scale,
-        "vacancies": state.vacancies * scale,
+        "vacancies": state.vacancies.sum(axis=1) * scale,
         "wage_mean": wage_mean,
         "rent": state.rent * state.wage_trend,
         "firms": np.bincount(firms.hq_city[firms.alive], minlength=n).astype(float),
@@ -97,6 +110,41 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
             for k in range(1, STAYING_YEARS + 1)
         },
     }
+
+
+def sector_metrics(state: State) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The SECTOR_METRICS as (node, sector) arrays, and the (headquarters, branch city) counts
+    of open secondary offices."""
+    f, n, sectors = state.firms, state.cities.n, len(SECTORS)
+    city = f.office_city.astype(np.intp)
+    cell = city * sectors + f.office_sector
+    is_open = f.office_open
+    branch = is_open & ~f.hq_offices()
+
+    def per_cell(weights: np.ndarray) -> np.ndarray:
+        total = np.bincount(cell, weights=np.where(is_open, weights, 0), minlength=n * sectors)
+        return total.reshape(n, sectors)
+
+    jobs = per_cell(state.staff.astype(float))
+    bill = per_cell(state.office_wage_bill)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wage = np.where(jobs > 0, bill / jobs, np.nan) * state.wage_trend
+    metrics = {
+        "jobs": jobs * state.scale,
+        "talent_jobs": per_cell(state.staff_talent.astype(float)) * state.scale,
+        "vacancies": per_cell(state.posted.sum(axis=1).astype(float)) * state.scale,
+        "wage_mean": wage,
+        "offices": per_cell(np.ones(f.n_offices)),
+        "branch_offices": per_cell(branch.astype(float)),
+    }
+    hq = f.office_hq.astype(np.intp)
+    branches = np.bincount(hq[branch] * n + city[branch], minlength=n * n).reshape(n, n)
+    return metrics, branches.astype(float)
+
+
+def as_sector_table(metrics: dict[str, np.ndarray]) -> np.ndarray:
+    """The sector metrics as one (len(SECTOR_METRICS), nodes, sectors) array."""
+    return np.array([metrics[name] for name in SECTOR_METRICS], dtype=float)
 
 
 def as_table(city_metrics: dict[str, np.ndarray]) -> np.ndarray:

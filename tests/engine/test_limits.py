@@ -16,6 +16,7 @@ from scipy import stats
 import hubsim
 from hubsim.engine import HubModel, accounts
 from hubsim.engine.cities import build_city_arrays
+from hubsim.engine.phases import firms as firms_phase
 from hubsim.engine.phases import record
 from hubsim.experiments.replications import replication_seeds, resolve, simulate
 from hubsim.scenario import CITY_KEYS, scenario_from_dict
@@ -401,6 +402,23 @@ def conservation_violations(model: HubModel, before: dict) -> list[str]:
     scale = model.state.scale
     if not np.allclose(per_city[:-1] * scale, model.city_metrics["employed"][:-1]):
         problems.append("office headcounts differ from employed per city")
+    # Sectors: jobs by sector sum to jobs; the kept-current office accounts are right; filled
+    # seats never exceed seats.
+    state = model.state
+    sector_jobs = state.sector_metrics["jobs"].sum(axis=1)
+    if not np.allclose(sector_jobs[:-1], model.city_metrics["employed"][:-1]):
+        problems.append("jobs by sector do not sum to jobs")
+    talent = w.degree[employed] >= hubsim.scenario.TALENT_DEGREE
+    if not (
+        np.array_equal(state.staff, headcount)
+        and np.array_equal(
+            state.staff_talent, np.bincount(office[talent], minlength=len(headcount))
+        )
+    ):
+        problems.append("office staff accounts differ from the workers")
+    seated = firms_phase.seated_talent(state)[:-1] * scale
+    if np.any(seated > state.office_seats[:-1] * (1 + 1e-12)):
+        problems.append("filled seats exceed seats")
     # The recorded metrics agree with the flows.
     m = model.city_metrics
     share = model.state.behaviour.demography.working_age_share
@@ -447,7 +465,10 @@ def test_conservation_every_step(start, months):
     assert model.state.book.active.sum() >= 10
 
 
-@pytest.mark.parametrize("corruption", ["teleport", "wrong_office", "ghost_employee", "phantom"])
+@pytest.mark.parametrize(
+    "corruption",
+    ["teleport", "wrong_office", "ghost_employee", "phantom", "wrong_sector_count", "overfull"],
+)
 def test_conservation_checker_flags_corruption(corruption):
     """Negative control: each kind of unrecorded change is caught by the same checker."""
     model = baseline_model(months=2, scale=20_000)
@@ -464,9 +485,14 @@ def test_conservation_checker_flags_corruption(corruption):
     elif corruption == "ghost_employee":  # removed, yet still on a payroll
         w.city[employed[0]] = -1
         model.state.tallies.retired[0] += 1  # even if its removal is recorded
-    else:  # an agent appears from nowhere
+    elif corruption == "phantom":  # an agent appears from nowhere
         w.append(city=np.array([2]), degree=np.array([1]))
+    elif corruption == "wrong_sector_count":  # a talent hire not booked to its office
+        model.state.staff_talent[w.employer[employed[0]]] += 1
+    else:  # seats taken away under the seated talent
+        model.state.office_seats[0] = firms_phase.seated_talent(model.state)[0] * 0.5
     model.state.metrics = record.city_metrics(model.state, accounts.city_counts(model.state))
+    model.state.sector_metrics, model.state.branches = record.sector_metrics(model.state)
     assert conservation_violations(model, before) != []
 
 
@@ -535,3 +561,80 @@ def test_common_random_numbers_initial_world():
     assert len(c.state.workers) != len(a.state.workers) or not np.array_equal(
         c.state.workers.birth, a.state.workers.birth
     )
+
+
+# ------------------------------------------------------------------ offices follow cost
+def offices_follow_cost_run(local_wage_factor: float, seed: int = 3) -> tuple[int, float, float]:
+    """One quarterly review (DESIGN s.4 'Offices follow cost'): every city has the same
+    productivity in every sector and the same unit cost, except Suzhou at `local_wage_factor`
+    of it; only Shanghai and Suzhou take offices. Firms fit every city alike (sigma 0).
+
+    Returns the branches Shanghai firms opened in Suzhou, the number the profit rule predicts
+    (opening hazard x Shanghai's tradable firms without a Suzhou office when the branch ratio
+    beats the hurdle, else 0) and its binomial standard deviation.
+    """
+    scenario = scenario_from_dict(
+        {
+            "name": "offices-follow-cost",
+            "months": 3,
+            "scale": 50_000,
+            "seed": seed,
+            "behaviour": {
+                "firms": {
+                    "branch_fit_sigma": 0.0,
+                    "office_opening_hazard_per_quarter": 0.4,
+                    "relocation_hazard_per_year": 0.0,
+                }
+            },
+        }
+    )
+    model = HubModel(scenario)
+    state = model.state
+    shanghai, suzhou = CITY_KEYS.index("shanghai"), CITY_KEYS.index("suzhou")
+    state.calendar.advance()  # month 0: a review month
+    state.city_productivity = np.ones_like(state.city_productivity)
+    state.unit_cost = np.full_like(state.unit_cost, 50_000.0)
+    state.unit_cost[suzhou] *= local_wage_factor
+    occupancy = np.ones(N_NODES)
+    occupancy[[shanghai, suzhou]] = 0.5
+    state.metrics["office_occupancy"] = occupancy
+    f = state.firms
+    eligible = f.alive & firms_phase.TRADABLE[f.sector] & (f.hq_city == shanghai)
+    eligible &= ~f.presence(N_NODES)[:, suzhou]
+    offices_before = f.n_offices
+    firms_phase._open_and_close_branches(state)
+    new = np.arange(offices_before, f.n_offices)
+    opened = int(np.sum((f.office_city[new] == suzhou) & (f.office_hq[new] == shanghai)))
+    beh = state.behaviour.firms
+    ratio = (
+        local_wage_factor ** (-beh.labour_elasticity)
+        * np.exp(-beh.coordination_cost_per_1000km * state.cities.distance_1000km[shanghai, suzhou])
+    ) ** (1 / (1 - beh.labour_elasticity))
+    h = beh.office_opening_hazard_per_quarter
+    n = int(eligible.sum()) if ratio > beh.office_opening_hurdle else 0
+    return opened, h * n, float(np.sqrt(n * h * (1 - h)))
+
+
+def test_offices_follow_cost():
+    # Wages 40 % lower: the branch ratio (1/0.6)^(theta/(1-theta)) exp(-kappa d)^(...) beats
+    # the hurdle, so every reviewing Shanghai firm opens in Suzhou: openings ~ Binomial(n, h).
+    opened, expected, sd = offices_follow_cost_run(0.6)
+    assert expected > 50  # the control: the rule predicts openings
+    assert abs(opened - expected) <= 4 * sd  # 4 sd: a false alarm has probability ~6e-5
+    # Equal wages: a branch never beats headquarters; none open.
+    opened, expected, _ = offices_follow_cost_run(1.0)
+    assert expected == 0 and opened == 0
+
+
+def test_offices_follow_cost_rejects_a_model_that_prices_branches_at_home_wages(monkeypatch):
+    """Negative control: a profit rule that costs a branch at headquarters' wages (the old
+    model's flaw, where profit followed the local wage level) opens nothing in the cheap city,
+    and the same assertion rejects it."""
+    rule = firms_phase.rules.branch_ratio
+
+    def home_wages(home_a, home_cost, local_a, local_cost, *rest):
+        return rule(home_a, home_cost, local_a, home_cost + 0 * local_cost, *rest)
+
+    monkeypatch.setattr(firms_phase.rules, "branch_ratio", home_wages)
+    opened, expected, sd = offices_follow_cost_run(0.6)
+    assert not abs(opened - expected) <= 4 * sd

@@ -116,9 +116,7 @@ def lose_jobs(state: State, rows: np.ndarray) -> None:
     employer = w.employer[rows]
     offices = len(state.staff)
     state.staff -= np.bincount(employer, minlength=offices)
-    state.staff_talent -= np.bincount(
-        employer[w.degree[rows] >= TALENT_DEGREE], minlength=offices
-    )
+    state.staff_talent -= np.bincount(employer[w.degree[rows] >= TALENT_DEGREE], minlength=offices)
     state.office_wage_bill -= np.bincount(employer, weights=w.wage[rows], minlength=offices)
     state.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     w.employer[rows] = -1
@@ -132,9 +130,7 @@ def take_jobs(state: State, rows: np.ndarray, offices: np.ndarray, wage: np.ndar
     w.wage[rows] = wage
     n_offices = len(state.staff)
     state.staff += np.bincount(offices, minlength=n_offices)
-    state.staff_talent += np.bincount(
-        offices[w.degree[rows] >= TALENT_DEGREE], minlength=n_offices
-    )
+    state.staff_talent += np.bincount(offices[w.degree[rows] >= TALENT_DEGREE], minlength=n_offices)
     state.office_wage_bill += np.bincount(offices, weights=w.wage[rows], minlength=n_offices)
     state.wage_bill += np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     shift_employment(state, rows, +1)

@@ -20,6 +20,8 @@ from hubsim.engine.state import MonthTallies, PoolAccount, State
 from hubsim.engine.tables import FirmTable
 from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_index
 
+MAX_BRANCH_ROUNDS = 30  # rounds of dropping branches at the start (see _solve_productivity)
+X_MIN = 0.2  # a cell's firms keep at least a fifth of their drawn size weight
 ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
 
@@ -108,7 +110,7 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
     state.unit_cost = state.unit_cost_start.copy()
     _draw_firms(state, jobs, rng)
     wanted = jobs * (1.0 + beh.labour.initial_vacancy_rate)
-    state.base_productivity = _solve_productivity(state, wanted)
+    state.base_productivity = _solve_productivity(state, wanted, rng)
     state.base_productivity *= cities.productivity_factor[:, None]
     state.city_productivity = state.base_productivity.copy()
     desired = firms.office_desired(state)
@@ -126,9 +128,28 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
         state.city_productivity, state.unit_cost_start, beh.firms.labour_elasticity
     )
     f = state.firms
-    state.firms_2010 = np.bincount(
-        f.hq_city.astype(np.intp) * sectors + f.sector, minlength=n * sectors
-    ).reshape(n, sectors).astype(float)
+    state.firms_2010 = (
+        np.bincount(f.hq_city.astype(np.intp) * sectors + f.sector, minlength=n * sectors)
+        .reshape(n, sectors)
+        .astype(float)
+    )
+
+
+def _start_tightness(state: State) -> np.ndarray:
+    """(node, group) vacancies per job seeker of the start, at which wage indices stand still.
+
+    The start's open vacancies (initial_vacancy_rate of the jobs) over its unemployed, per city
+    and group: the 2010 wages are the start's steady state. A group without seekers or jobs
+    takes `stable_tightness`.
+    """
+    w, n, lab = state.workers, state.cities.n, state.behaviour.labour
+    talent = (w.degree >= TALENT_DEGREE).astype(np.intp)
+    key = w.city.astype(np.intp) * 2 + talent
+    unemployed = np.bincount(key[w.employer < 0], minlength=2 * n).reshape(n, 2)
+    jobs = np.bincount(key[w.employer >= 0], minlength=2 * n).reshape(n, 2)
+    vacancies = lab.initial_vacancy_rate * jobs
+    tightness = (vacancies + 1.0) / (unemployed + 1.0)
+    return np.where((unemployed > 0) & (jobs > 0), tightness, lab.stable_tightness)
 
 
 def _job_premium(
@@ -163,22 +184,69 @@ def _draw_firms(state: State, jobs: np.ndarray, rng: np.random.Generator) -> Non
     per_cell = count.ravel()[cells]
     z = z * np.power(expected * per_cell / realised, 1.0 / power)
     state.firms = FirmTable(n)
-    state.firms.add_firms(z, city, state.calendar.first, sector, firms.draw_fit(state, len(cells), rng))
+    state.firms.add_firms(
+        z, city, state.calendar.first, sector, firms.draw_fit(state, len(cells), rng)
+    )
 
 
-def _solve_productivity(state: State, wanted: np.ndarray) -> np.ndarray:
-    """A0_js such that the offices' desired headcounts sum to `wanted`, branches included.
+def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A0_js, the start's branches and firm sizes, such that the start is the firms' steady state.
 
-    First A is solved with headquarters offices alone; the branches that pay under it open
-    (tradable sectors); then A is solved again with them. A branch's desire depends on its home
-    city's A too, so each solve is a fixed point: scale each A_js by (wanted/desired)^(1-theta).
+    1. A is solved with headquarters offices alone (`_fixed_point`).
+    2. Under that A every tradable firm opens a branch wherever one pays (ratio above the
+       opening hurdle): at the start no branch is worth opening and none worth closing, since
+       the ratio does not depend on the firm's own productivity z.
+    3. Each city-sector's headquartered firms have their z scaled by one factor so that the
+       desired headcounts of all offices in every city and sector (branches of firms from
+       elsewhere included) sum to `wanted`: a linear system per sector in z^(1/(1-theta)).
+       Where branches alone would want more than the cell's jobs, branches into it are dropped
+       at random until the system has a positive solution.
     """
+    beh, f, n = state.behaviour.firms, state.firms, state.cities.n
+    power = 1.0 / (1.0 - beh.labour_elasticity)
     base = _fixed_point(state, wanted, np.ones_like(wanted))
     state.city_productivity = base
-    firms.open_paying_branches(state)
-    base = _fixed_point(state, wanted, base)
+    tradable = np.flatnonzero(f.alive & firms.TRADABLE[f.sector])
+    ratio = firms.branch_ratios(state, tradable)
+    ratio[np.arange(len(tradable)), f.hq_city[tradable]] = 0.0
+    who, where = np.nonzero(ratio > beh.office_opening_hurdle)
+    f.add_offices(tradable[who], where)
+    for _ in range(MAX_BRANCH_ROUNDS):
+        factor, short = _size_factors(state, wanted)
+        if not short.any():
+            break
+        branch = ~f.hq_offices() & short[f.office_city, f.office_sector]
+        drop = np.flatnonzero(branch & (rng.random(f.n_offices) < 0.5))
+        keep = np.setdiff1d(np.arange(f.n_offices), drop)
+        f.office_firm, f.office_city = f.office_firm[keep], f.office_city[keep]
+        f.office_open = f.office_open[keep]
+    hq_cell = f.hq_city.astype(np.intp), f.sector.astype(np.intp)
+    f.productivity = f.productivity * np.power(factor[hq_cell], 1.0 / power)
     base[-1] = 1.0
     return base
+
+
+def _size_factors(state: State, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(node, sector) factors x on each cell's firms' z^(1/(1-theta)) that make every cell's
+    desired headcount `wanted`, and the cells where no positive x exists (x below X_MIN)."""
+    f, n = state.firms, state.cities.n
+    desired = firms.office_desired(state)
+    hq = f.office_hq.astype(np.intp)
+    city, sector = f.office_city.astype(np.intp), f.office_sector.astype(np.intp)
+    factor = np.ones_like(wanted)
+    for s in range(len(SECTORS)):
+        mine = sector == s
+        # matrix[c, h]: desire in city c of offices whose firms are headquartered in h.
+        matrix = np.zeros((n, n))
+        np.add.at(matrix, (city[mine], hq[mine]), desired[mine])
+        matrix[-1, -1] = 1.0  # the outside node has no firms: x = 1 there
+        target = wanted[:, s].copy()
+        target[-1] = 1.0
+        empty = np.diag(matrix) <= 0
+        matrix[empty, empty] = 1.0  # a cell without firms keeps x = 1 (no jobs wanted there)
+        target[empty] = 1.0
+        factor[:, s] = np.linalg.solve(matrix, target)
+    return factor, factor < X_MIN
 
 
 def _fixed_point(state: State, wanted: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -237,5 +305,5 @@ def _init_city_state(state: State) -> None:
     state.tallies = MonthTallies.empty(n)
     state.pending_entrants = np.zeros(n)
     state.vacancies = np.zeros((n, 2))
-    state.target_tightness = np.full((n, 2), state.behaviour.labour.stable_tightness)
+    state.target_tightness = _start_tightness(state)
     state.free_seats = np.zeros(n)

@@ -181,12 +181,12 @@ class Firms(Strict):
         0.6, gt=0, description="close a branch whose profit ratio to headquarters falls below"
     )
     branch_local_productivity_share: Share = Field(
-        0.6,
+        0.4,
         description="ASSUMPTION: omega, a branch's productivity is A_hq^(1-omega) A_local^omega: "
         "the rest of it the firm brings from headquarters",
     )
     coordination_cost_per_1000km: NonNeg = Field(
-        0.3,
+        0.25,
         description="ASSUMPTION: kappa, a branch loses exp(-kappa d) of its productivity at d "
         "thousand km from headquarters",
     )
@@ -196,7 +196,7 @@ class Firms(Strict):
         "productivity factor of its branch there; 0 makes all firms of a city alike",
     )
     entry_profit_elasticity: NonNeg = Field(
-        3.0,
+        1.0,
         description="ASSUMPTION: firm births in a city and sector rise as (expected profit / "
         "2010's)^elasticity; at 2010 conditions births replace exits",
     )

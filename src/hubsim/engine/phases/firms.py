@@ -44,9 +44,9 @@ def run(state: State, dynamic: bool = True) -> None:
         _firm_entry(state, entry_shock)
     desired = office_desired(state)
     state.desired = np.where(firms.office_open, desired, 0.0)
-    state.desired_talent = state.desired * state.talent_share_jobs[
-        firms.office_city, firms.office_sector
-    ]
+    state.desired_talent = (
+        state.desired * state.talent_share_jobs[firms.office_city, firms.office_sector]
+    )
     if dynamic:
         # The staff of every office closed above lose their jobs: one pass over the workers.
         closed = np.flatnonzero(~firms.office_open & (state.staff > 0))
@@ -166,16 +166,6 @@ def branch_ratios(state: State, firm: np.ndarray) -> np.ndarray:
     )
     ratio[:, -1] = 0.0  # the outside node takes no offices
     return ratio
-
-
-def open_paying_branches(state: State) -> None:
-    """Every tradable firm opens a branch in every city where one pays (the start's network)."""
-    f = state.firms
-    firm = np.flatnonzero(f.alive & TRADABLE[f.sector])
-    ratio = branch_ratios(state, firm)
-    ratio[np.arange(len(firm)), f.hq_city[firm]] = 0.0
-    who, where = np.nonzero(ratio > state.behaviour.firms.office_opening_hurdle)
-    f.add_offices(firm[who], where)
 
 
 def _open_and_close_branches(state: State) -> None:

@@ -27,7 +27,10 @@ def run(state: State) -> None:
     desired_t = state.desired_talent
     desired_o = state.desired - desired_t
     hazards = []
-    for staff, desired in ((state.staff - state.staff_talent, desired_o), (state.staff_talent, desired_t)):
+    for staff, desired in (
+        (state.staff - state.staff_talent, desired_o),
+        (state.staff_talent, desired_t),
+    ):
         excess = np.maximum(staff - 1.1 * desired, 0.0)
         layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
         # Unemployed rows (employer -1) read the appended zero and never leave a job.

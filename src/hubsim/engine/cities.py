@@ -63,15 +63,15 @@ class CityArrays:
     tier: np.ndarray
     distance_1000km: np.ndarray
     amenity: np.ndarray
-    base_wage_yuan: np.ndarray  # 2010 average wage
+    base_wage_yuan: np.ndarray  # average wage at the start (yuan a year)
     base_rent_yuan_m2_month: np.ndarray
     supply_elasticity: np.ndarray
     universities: np.ndarray
     hukou_min_degree: np.ndarray
     hukou_max_age: np.ndarray
-    working_age_people_2010: np.ndarray
-    degree_share_2010: np.ndarray  # (node, degree): shares of working-age residents in 2010
-    seats_per_talent_2010: np.ndarray
+    working_age_people_start: np.ndarray
+    degree_share_start: np.ndarray  # (node, degree): shares of working-age residents at the start
+    seats_per_talent_start: np.ndarray
     capacity_growth_per_month: np.ndarray
     productivity_factor: np.ndarray
 
@@ -84,9 +84,9 @@ class CityArrays:
         return self.n - 1
 
     @property
-    def talent_share_2010(self) -> np.ndarray:
-        """Bachelor-and-above share of each node's working-age residents in 2010."""
-        return self.degree_share_2010[:, TALENT_DEGREE:].sum(axis=1)
+    def talent_share_start(self) -> np.ndarray:
+        """Bachelor-and-above share of each node's working-age residents at the start."""
+        return self.degree_share_start[:, TALENT_DEGREE:].sum(axis=1)
 
 
 def build_city_arrays(scenario: Scenario) -> CityArrays:
@@ -134,9 +134,9 @@ def build_city_arrays(scenario: Scenario) -> CityArrays:
         universities=table["universities"].to_numpy(float),
         hukou_min_degree=min_degree,
         hukou_max_age=per_city("hukou_max_age", np.full(len(table), 99.0)),
-        working_age_people_2010=working_age,
-        degree_share_2010=degree_shares_2010(scenario, working_age),
-        seats_per_talent_2010=per_city("office_seats_per_talent_2010", np.ones(len(table))),
+        working_age_people_start=working_age,
+        degree_share_start=degree_shares_2010(scenario, working_age),
+        seats_per_talent_start=per_city("office_seats_per_talent_2010", np.ones(len(table))),
         capacity_growth_per_month=np.power(1 + growth, 1 / 12) - 1,
         productivity_factor=per_city("productivity_factor", np.ones(len(table))),
     )

@@ -125,8 +125,8 @@ class State:
         base_productivity: A0 per node, calibrated at build so 2010 jobs are firms' desire.
         city_productivity: A_j this month (agglomeration and demand shocks applied).
         grant_share: share of wage cost paid by firm grants in each city this month.
-        population_2010, talent_2010, firms_2010: the start state, for agglomeration, rents
-            and firm entry.
+        population_start, talent_start, firms_start: the start state (per node, in agents),
+            for agglomeration, rents and firm entry.
         tallies: what happened this month (flows, spending, retirements, entrants).
         pending_entrants: July's entrants, counted into the tallies at the next reset.
         retired_since_july: agents retired since the last cohort (young entrants replace them).
@@ -166,9 +166,9 @@ class State:
     base_productivity: np.ndarray = field(default_factory=_unset)
     city_productivity: np.ndarray = field(default_factory=_unset)
     grant_share: np.ndarray = field(default_factory=_unset)
-    population_2010: np.ndarray = field(default_factory=_unset)
-    talent_2010: np.ndarray = field(default_factory=_unset)
-    firms_2010: np.ndarray = field(default_factory=_unset)
+    population_start: np.ndarray = field(default_factory=_unset)
+    talent_start: np.ndarray = field(default_factory=_unset)
+    firms_start: np.ndarray = field(default_factory=_unset)
     tallies: MonthTallies = field(default_factory=lambda: MonthTallies.empty(0))
     pending_entrants: np.ndarray = field(default_factory=_unset)
     retired_since_july: float = 0.0

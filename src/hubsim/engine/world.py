@@ -39,12 +39,12 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
         ),
     )
     rng = streams["init"]
-    n_agents = np.round(cities.working_age_people_2010 / state.scale).astype(np.int64)
+    n_agents = np.round(cities.working_age_people_start / state.scale).astype(np.int64)
     # The July cohort refills removed rows; arrivals in between add a few per cent.
     state.workers.reserve(int(n_agents[:-1].sum() * (1.0 + ROW_HEADROOM)) + 1024)
     for j in range(cities.n - 1):
         _add_residents(state, j, int(n_agents[j]), rng)
-    state.outside_agents = n_agents[-1] * cities.degree_share_2010[-1]
+    state.outside_agents = n_agents[-1] * cities.degree_share_start[-1]
     _build_firms(state, rng)
     _init_city_state(state)
     state.counts = accounts.city_counts(state)
@@ -56,7 +56,7 @@ def _add_residents(state: State, j: int, n: int, rng: np.random.Generator) -> No
     cities = state.cities
     demo = state.behaviour.demography
     first = state.calendar.first
-    degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_2010[j])
+    degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_start[j])
     youngest = GRADUATION_AGE[degree]
     age_months = rng.integers(youngest * 12, demo.retirement_age * 12, size=n)
     census = census_table()
@@ -104,7 +104,7 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
     state.wage_bill = accounts.wage_bill(state)
     state.desired = np.zeros(state.firms.n_offices)
     counts = np.bincount(state.firms.hq_city, minlength=cities.n).astype(float)
-    state.firms_2010 = counts
+    state.firms_start = counts
 
 
 def _init_city_state(state: State) -> None:
@@ -112,14 +112,14 @@ def _init_city_state(state: State) -> None:
     n = cities.n
     state.wage_index = np.ones(n)
     state.rent = cities.base_rent_yuan_m2_month.copy()
-    state.population_2010 = np.bincount(w.city, minlength=n).astype(float)
-    state.population_2010[-1] = state.outside_agents.sum()
+    state.population_start = np.bincount(w.city, minlength=n).astype(float)
+    state.population_start[-1] = state.outside_agents.sum()
     is_talent = w.degree >= TALENT_DEGREE
     talent = np.bincount(w.city, weights=is_talent, minlength=n)
     talent[-1] = state.outside_agents[TALENT_DEGREE:].sum()
-    state.talent_2010 = np.maximum(talent, 1.0)
+    state.talent_start = np.maximum(talent, 1.0)
     employed_talent = np.bincount(w.city, weights=is_talent & (w.employer >= 0), minlength=n)
-    state.office_seats = cities.seats_per_talent_2010 * employed_talent * state.scale
+    state.office_seats = cities.seats_per_talent_start * employed_talent * state.scale
     state.office_seats[-1] = np.inf
     state.seats_built = np.zeros(n)
     state.flows_by_year = np.zeros((state.calendar.years_spanned, n, n, len(DEGREES)))

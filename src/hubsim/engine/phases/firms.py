@@ -32,7 +32,7 @@ def run(state: State, dynamic: bool = True) -> None:
         agglomeration(
             state.base_productivity,
             state.counts["talent"],
-            state.talent_2010,
+            state.talent_start,
             beh.agglomeration_alpha,
         )
         * productivity_shock
@@ -130,7 +130,7 @@ def _firm_entry(state: State, entry_shock: float) -> None:
     """Firms are born in proportion to local talent, at the rate that keeps 2010 steady."""
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
     base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
-    expected = base * state.firms_2010 * state.counts["talent"] / state.talent_2010 * entry_shock
+    expected = base * state.firms_start * state.counts["talent"] / state.talent_start * entry_shock
     expected[-1] = 0.0
     births = rng.poisson(expected)
     city = np.repeat(np.arange(state.cities.n), births)

@@ -9,7 +9,7 @@ import numpy as np
 
 from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
-from hubsim.engine.cities import build_city_arrays, census_table
+from hubsim.engine.cities import build_city_arrays
 from hubsim.engine.phases import record
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import ProgrammeBook
@@ -59,10 +59,8 @@ def _add_residents(state: State, j: int, n: int, rng: np.random.Generator) -> No
     degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_start[j])
     youngest = GRADUATION_AGE[degree]
     age_months = rng.integers(youngest * 12, demo.retirement_age * 12, size=n)
-    census = census_table()
-    # ASSUMPTION: the share of residents born in the city is the 2000/2010 population ratio.
-    native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
-    origin = np.where(rng.random(n) < native_share, j, cities.outside)
+    # ASSUMPTION (engine.census): the share born in the city is the 2000/2010 population ratio.
+    origin = np.where(rng.random(n) < cities.native_share[j], j, cities.outside)
     hukou = np.where(origin == j, j, cities.outside)
     state.workers.append(
         city=np.full(n, j),

@@ -16,6 +16,7 @@ from hubsim.scenario.overrides import apply_override
 from hubsim.scenario.schema import (
     CITY_KEYS,
     DEGREES,
+    SPINUP_YEAR,
     TALENT_DEGREE,
     UNITS,
     Behaviour,
@@ -34,6 +35,7 @@ __all__ = [
     "CITY_KEYS",
     "DEGREES",
     "FRIENDLY",
+    "SPINUP_YEAR",
     "TALENT_DEGREE",
     "UNITS",
     "Behaviour",

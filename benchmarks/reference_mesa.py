@@ -332,7 +332,7 @@ class City(mesa.Agent):
                 self.rent,
                 model.cities.base_rent_yuan_m2_month[j],
                 population,
-                model.population_2010[j],
+                model.population_start[j],
                 supply_elasticity,
                 model.beh.housing.rent_adjustment_per_month,
             )
@@ -437,28 +437,28 @@ class ReferenceModel(mesa.Model):
     def _build_world(self) -> None:
         """Residents from the census, the outside reservoir, firms sized to employ them."""
         c = self.cities
-        n_agents = np.round(c.working_age_people_2010 / self.scale).astype(np.int64)
+        n_agents = np.round(c.working_age_people_start / self.scale).astype(np.int64)
         to_employ = {j: self._add_residents(j, int(n_agents[j])) for j in range(c.n - 1)}
-        self.outside_agents = n_agents[-1] * c.degree_share_2010[-1]
+        self.outside_agents = n_agents[-1] * c.degree_share_start[-1]
         self.base_productivity = np.ones(c.n)
         for j, staff in to_employ.items():
             self._add_firms(j, staff)
         self.base_productivity *= c.productivity_factor
-        self.firms_2010 = np.bincount(
+        self.firms_start = np.bincount(
             [f.hq_city for f in self.agents_by_type[Firm]], minlength=c.n
         ).astype(float)
         counts = self.census()
-        self.population_2010 = counts["population"]
-        self.talent_2010 = np.maximum(counts["talent"], 1.0)
+        self.population_start = counts["population"]
+        self.talent_start = np.maximum(counts["talent"], 1.0)
         for city in self.city_agents:
-            seats = c.seats_per_talent_2010[city.index] * counts["employed_talent"][city.index]
+            seats = c.seats_per_talent_start[city.index] * counts["employed_talent"][city.index]
             city.office_seats = seats * self.scale
             city.take_census(counts)
 
     def _add_residents(self, j: int, n: int) -> list[Worker]:
         """The city's 2010 residents, degrees from the census stock; returns those with a job."""
         c, rng, demo = self.cities, self.rng, self.beh.demography
-        degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_2010[j])
+        degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_start[j])
         age_months = rng.integers(GRADUATION_AGE[degree] * 12, demo.retirement_age * 12, size=n)
         census = census_table()
         native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
@@ -579,7 +579,7 @@ class ReferenceModel(mesa.Model):
         beh, counts = self.beh.firms, self.census()
         productivity_shock, entry_shock = self.shock()
         self.city_productivity = productivity_shock * agglomeration(
-            self.base_productivity, counts["talent"], self.talent_2010, beh.agglomeration_alpha
+            self.base_productivity, counts["talent"], self.talent_start, beh.agglomeration_alpha
         )
         self.real_wage = self.cities.base_wage_yuan * self.node_array("wage_index", 1.0)
         self.grant_share = np.zeros(self.cities.n)
@@ -618,7 +618,9 @@ class ReferenceModel(mesa.Model):
 
     def _firm_entry(self, counts: dict[str, np.ndarray], entry_shock: float) -> None:
         """Firms are born in proportion to local talent, at the rate that keeps 2010 steady."""
-        expected = self.monthly_exit_hazard * self.firms_2010 * counts["talent"] / self.talent_2010
+        expected = (
+            self.monthly_exit_hazard * self.firms_start * counts["talent"] / self.talent_start
+        )
         expected[-1] = 0.0
         births = self.rng.poisson(expected * entry_shock)
         shape = self.beh.firms.productivity_pareto_shape

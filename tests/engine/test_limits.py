@@ -236,7 +236,7 @@ def test_rosen_roback_utility_levels_equalise():
     population, _ = node_counts(model)
     assert np.all(population[:-1] > 50)  # every city stays occupied
     assert model.state.outside_agents.sum() == pytest.approx(
-        model.state.population_2010[OUTSIDE]
+        model.state.population_start[OUTSIDE]
     )  # closed system: nobody left for the outside node
     v = utility_levels(model, amenity)
     spread = np.ptp(v)
@@ -319,7 +319,7 @@ def test_harris_todaro_expected_wages_equalise():
     model, records = harris_todaro_run()
     # Wages stayed fixed.
     np.testing.assert_array_equal(model.state.wage_index, 1.0)
-    assert model.state.outside_agents.sum() == pytest.approx(model.state.population_2010[OUTSIDE])
+    assert model.state.outside_agents.sum() == pytest.approx(model.state.population_start[OUTSIDE])
     last = records[-12:]
     population = np.mean([r["population"] for r in last], axis=0)
     assert np.all(population > 100)  # all cities occupied

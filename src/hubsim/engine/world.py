@@ -9,12 +9,12 @@ import numpy as np
 
 from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
-from hubsim.engine.cities import build_city_arrays, census_table
+from hubsim.engine.cities import build_city_arrays
 from hubsim.engine.phases import firms, record
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import ProgrammeBook
-from hubsim.engine.rules.demography import GRADUATION_AGE
 from hubsim.engine.rules import firms as firm_rules
+from hubsim.engine.rules.demography import GRADUATION_AGE
 from hubsim.engine.rules.labour import wage_trend_by_month
 from hubsim.engine.state import MonthTallies, PoolAccount, State
 from hubsim.engine.tables import FirmTable
@@ -42,12 +42,12 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
         ),
     )
     rng = streams["init"]
-    n_agents = np.round(cities.working_age_people_2010 / state.scale).astype(np.int64)
+    n_agents = np.round(cities.working_age_people_start / state.scale).astype(np.int64)
     # The July cohort refills removed rows; arrivals in between add a few per cent.
     state.workers.reserve(int(n_agents[:-1].sum() * (1.0 + ROW_HEADROOM)) + 1024)
     for j in range(cities.n - 1):
         _add_residents(state, j, int(n_agents[j]), rng)
-    state.outside_agents = n_agents[-1] * cities.degree_share_2010[-1]
+    state.outside_agents = n_agents[-1] * cities.degree_share_start[-1]
     _build_firms(state, rng)
     _init_city_state(state)
     state.counts = accounts.city_counts(state)
@@ -60,13 +60,11 @@ def _add_residents(state: State, j: int, n: int, rng: np.random.Generator) -> No
     cities = state.cities
     demo = state.behaviour.demography
     first = state.calendar.first
-    degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_2010[j])
+    degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_start[j])
     youngest = GRADUATION_AGE[degree]
     age_months = rng.integers(youngest * 12, demo.retirement_age * 12, size=n)
-    census = census_table()
-    # ASSUMPTION: the share of residents born in the city is the 2000/2010 population ratio.
-    native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
-    origin = np.where(rng.random(n) < native_share, j, cities.outside)
+    # ASSUMPTION (engine.census): the share born in the city is the 2000/2010 population ratio.
+    origin = np.where(rng.random(n) < cities.native_share[j], j, cities.outside)
     hukou = np.where(origin == j, j, cities.outside)
     state.workers.append(
         city=np.full(n, j),
@@ -128,7 +126,7 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
         state.city_productivity, state.unit_cost_start, beh.firms.labour_elasticity
     )
     f = state.firms
-    state.firms_2010 = (
+    state.firms_start = (
         np.bincount(f.hq_city.astype(np.intp) * sectors + f.sector, minlength=n * sectors)
         .reshape(n, sectors)
         .astype(float)
@@ -202,7 +200,7 @@ def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generat
        Where branches alone would want more than the cell's jobs, branches into it are dropped
        at random until the system has a positive solution.
     """
-    beh, f, n = state.behaviour.firms, state.firms, state.cities.n
+    beh, f, _n = state.behaviour.firms, state.firms, state.cities.n
     power = 1.0 / (1.0 - beh.labour_elasticity)
     base = _fixed_point(state, wanted, np.ones_like(wanted))
     state.city_productivity = base
@@ -288,16 +286,16 @@ def _init_city_state(state: State) -> None:
     cities, w = state.cities, state.workers
     n = cities.n
     state.rent = cities.base_rent_yuan_m2_month.copy()
-    state.population_2010 = np.bincount(w.city, minlength=n).astype(float)
-    state.population_2010[-1] = state.outside_agents.sum()
+    state.population_start = np.bincount(w.city, minlength=n).astype(float)
+    state.population_start[-1] = state.outside_agents.sum()
     is_talent = w.degree >= TALENT_DEGREE
     talent = np.bincount(w.city, weights=is_talent, minlength=n)
     talent[-1] = state.outside_agents[TALENT_DEGREE:].sum()
-    state.talent_2010 = np.maximum(talent, 1.0)
+    state.talent_start = np.maximum(talent, 1.0)
     seated = firms.seated_talent(state)
-    state.office_seats = cities.seats_per_talent_2010 * seated * state.scale
+    state.office_seats = cities.seats_per_talent_start * seated * state.scale
     state.office_seats[-1] = np.inf
-    state.national_talent_share_start = float(talent.sum() / state.population_2010.sum())
+    state.national_talent_share_start = float(talent.sum() / state.population_start.sum())
     state.seats_built = np.zeros(n)
     state.flows_by_year = np.zeros((state.calendar.years_spanned, n, n, len(DEGREES)))
     state.pool = PoolAccount.empty(state.calendar.years_spanned, n)

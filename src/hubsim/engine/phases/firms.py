@@ -76,20 +76,20 @@ def unit_cost(state: State) -> np.ndarray:
 def city_productivity(state: State) -> np.ndarray:
     """(node, sector) A_js this month, before demand shocks (DESIGN s.3.2)."""
     beh = state.behaviour.firms
-    population = state.counts["population"] if state.counts else state.population_2010
+    population = state.counts["population"] if state.counts else state.population_start
     productivity = rules.agglomeration(
         state.base_productivity,
         sector_talent(state),
         state.sector_talent_start,
         population,
-        state.population_2010,
+        state.population_start,
         beh.agglomeration_alpha,
         beh.urbanisation_alpha,
     )
     productivity[:, LOCAL_SERVICES] = rules.local_services_productivity(
         state.base_productivity[:, LOCAL_SERVICES],
         population,
-        state.population_2010,
+        state.population_start,
         state.unit_cost[:, LOCAL_SERVICES],
         state.unit_cost_start[:, LOCAL_SERVICES],
         beh.labour_elasticity,
@@ -251,9 +251,9 @@ def expected_births(state: State, entry_shock: float) -> np.ndarray:
     base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
     profit = rules.profit_index(state.city_productivity, state.unit_cost, beh.labour_elasticity)
     relative = np.power(profit / state.profit_start, beh.entry_profit_elasticity)
-    population = state.counts["population"][:-1].sum() / state.population_2010[:-1].sum()
-    expected = base * state.firms_2010 * relative * population * entry_shock
-    expected[:, LOCAL_SERVICES] = base * state.firms_2010[:, LOCAL_SERVICES]
+    population = state.counts["population"][:-1].sum() / state.population_start[:-1].sum()
+    expected = base * state.firms_start * relative * population * entry_shock
+    expected[:, LOCAL_SERVICES] = base * state.firms_start[:, LOCAL_SERVICES]
     expected[-1] = 0.0
     return expected
 

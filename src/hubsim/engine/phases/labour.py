@@ -22,7 +22,7 @@ OTHER, TALENT = 0, 1  # job groups: column of wage_index, vacancies, posted
 
 def run(state: State) -> None:
     """Separations and layoffs, then matching per city and group, then wage indices."""
-    w, firms, lab = state.workers, state.firms, state.behaviour.labour
+    w, _firms, lab = state.workers, state.firms, state.behaviour.labour
     rng = state.streams["labour"]
     desired_t = state.desired_talent
     desired_o = state.desired - desired_t

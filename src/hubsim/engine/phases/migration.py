@@ -109,7 +109,7 @@ def log_expected_wage(state: State, counts: dict[str, np.ndarray]) -> np.ndarray
 
 def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
     """Cost of coming into each node under the active population caps."""
-    people = counts["population"] * state.scale / state.behaviour.demography.working_age_share
+    people = counts["population"] * state.scale / state.cities.working_age_share
     mig = state.behaviour.migration
     return programmes.cap_cost_by_node(state.book, people, mig.population_cap_cost)
 
@@ -124,7 +124,7 @@ def remove_over_cap(state: State, rng: np.random.Generator) -> None:
     """Housing removal: a capped city above its cap displaces residents without local hukou."""
     w, book, c = state.workers, state.book, state.cities
     rate = state.behaviour.migration.population_cap_removal_per_year
-    share = state.behaviour.demography.working_age_share
+    share = state.cities.working_age_share
     for p in book.of("population_cap"):
         j = book.city[p]
         people = state.counts["population"][j] * state.scale / share

@@ -408,7 +408,9 @@ def conservation_violations(model: HubModel, before: dict) -> list[str]:
     sector_jobs = state.sector_metrics["jobs"].sum(axis=1)
     if not np.allclose(sector_jobs[:-1], model.city_metrics["employed"][:-1]):
         problems.append("jobs by sector do not sum to jobs")
-    talent = w.degree[employed] >= hubsim.scenario.TALENT_DEGREE
+    talent = w.talent_job[employed]
+    if np.any(w.talent_job[employed] & (w.degree[employed] < hubsim.scenario.TALENT_DEGREE)):
+        problems.append("a worker without a degree holds a talent job")
     if not (
         np.array_equal(state.staff, headcount)
         and np.array_equal(

@@ -128,6 +128,8 @@ class State:
         seats_built: seats built by office_capacity programmes so far (capacity ahead of
             demand: only a city with some can be a ghost hub).
         vacancies: (node, group) jobs posted this month.
+        wanted_vacancies: (node, group) the gaps firms would post without the seat limit (the
+            demand wage indices follow).
         target_tightness: vacancies per job seeker at which wage indices stand still.
         base_productivity: (node, sector) A0, calibrated at build so that the start's jobs
             are what firms want (`engine.world`).
@@ -186,6 +188,7 @@ class State:
     office_seats: np.ndarray = field(default_factory=_unset)
     seats_built: np.ndarray = field(default_factory=_unset)
     vacancies: np.ndarray = field(default_factory=_unset)
+    wanted_vacancies: np.ndarray = field(default_factory=_unset)
     target_tightness: np.ndarray = field(default_factory=_unset)
     base_productivity: np.ndarray = field(default_factory=_unset)
     city_productivity: np.ndarray = field(default_factory=_unset)

@@ -19,8 +19,10 @@ from hubsim.engine.rules.labour import wage_trend_by_month
 from hubsim.engine.state import MonthTallies, PoolAccount, State
 from hubsim.engine.tables import FirmTable
 from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_index
+from hubsim.scenario.schema import Firms
 
-MAX_BRANCH_ROUNDS = 30  # rounds of dropping branches at the start (see _solve_productivity)
+BRANCH_ROUNDS = 10  # damped rounds of the start's branches and A (_solve_productivity)
+DAMPING = 0.3  # share of the way A moves to the solved A each round
 X_MIN = 0.2  # a cell's firms keep at least a fifth of their drawn size weight
 ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
@@ -187,37 +189,63 @@ def _draw_firms(state: State, jobs: np.ndarray, rng: np.random.Generator) -> Non
     )
 
 
+def steady_branch_share(beh: Firms) -> float:
+    """Share of paying branches open in the steady state of reviews and exits.
+
+    A firm reviews its offices at `office_opening_hazard_per_quarter` and dies at the exit
+    hazard; a branch that pays is then open in the long run with probability
+    review / (review + exit) a quarter (each review opens one branch: for firms with several
+    paying cities this is an approximation).
+    """
+    review = beh.office_opening_hazard_per_quarter
+    exit_ = 1.0 - (1.0 - beh.exit_hazard_per_year) ** 0.25
+    return review / (review + exit_) if review + exit_ > 0 else 0.0
+
+
 def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A0_js, the start's branches and firm sizes, such that the start is the firms' steady state.
 
-    1. A is solved with headquarters offices alone (`_fixed_point`).
-    2. Under that A every tradable firm opens a branch wherever one pays (ratio above the
-       opening hurdle): at the start no branch is worth opening and none worth closing, since
-       the ratio does not depend on the firm's own productivity z.
-    3. Each city-sector's headquartered firms have their z scaled by one factor so that the
-       desired headcounts of all offices in every city and sector (branches of firms from
-       elsewhere included) sum to `wanted`: a linear system per sector in z^(1/(1-theta)).
-       Where branches alone would want more than the cell's jobs, branches into it are dropped
-       at random until the system has a positive solution.
+    A branch's desire depends on the productivity of its home city and of its own, so A and
+    the branches are found together, in damped rounds (BRANCH_ROUNDS): open every branch whose
+    ratio beats the opening hurdle under the current A (tradable firms), solve the A at which
+    all offices' desired headcounts sum to `wanted` (`_fixed_point`), and move A part of the
+    way there (in logs). After a few rounds only a few per cent of the marginal branches still
+    flip from round to round. The start's branches are then, at the last A, every branch that
+    beats the hurdle and every one of the last round's that has not fallen below the closing
+    ratio, each open with the steady-state share of review and exit (`steady_branch_share`);
+    and each city-sector's headquartered firms have their z scaled by one factor so
+    that the desired headcounts sum to `wanted` exactly at that A (a linear system per sector
+    in z^(1/(1-theta)); `_size_factors`). At the start no branch is then worth opening and
+    none worth closing: the ratio does not depend on the firm's own z.
     """
-    beh, f, _n = state.behaviour.firms, state.firms, state.cities.n
+    beh, f = state.behaviour.firms, state.firms
     power = 1.0 / (1.0 - beh.labour_elasticity)
     base = _fixed_point(state, wanted, np.ones_like(wanted))
-    state.city_productivity = base
     tradable = np.flatnonzero(f.alive & firms.TRADABLE[f.sector])
-    ratio = firms.branch_ratios(state, tradable)
-    ratio[np.arange(len(tradable)), f.hq_city[tradable]] = 0.0
-    who, where = np.nonzero(ratio > beh.office_opening_hurdle)
-    f.add_offices(tradable[who], where)
-    for _ in range(MAX_BRANCH_ROUNDS):
-        factor, short = _size_factors(state, wanted)
-        if not short.any():
-            break
-        branch = ~f.hq_offices() & short[f.office_city, f.office_sector]
-        drop = np.flatnonzero(branch & (rng.random(f.n_offices) < 0.5))
-        keep = np.setdiff1d(np.arange(f.n_offices), drop)
-        f.office_firm, f.office_city = f.office_firm[keep], f.office_city[keep]
-        f.office_open = f.office_open[keep]
+    hq_offices = f.n_offices
+    present = np.zeros((len(tradable), state.cities.n), dtype=bool)
+
+    def open_branches(which: np.ndarray) -> None:
+        f.office_firm, f.office_city = f.office_firm[:hq_offices], f.office_city[:hq_offices]
+        f.office_open = f.office_open[:hq_offices]
+        who, where = np.nonzero(which)
+        f.add_offices(tradable[who], where)
+
+    def ratios() -> np.ndarray:
+        state.city_productivity = base
+        ratio = firms.branch_ratios(state, tradable)
+        ratio[np.arange(len(tradable)), f.hq_city[tradable]] = 0.0
+        return ratio
+
+    for _ in range(BRANCH_ROUNDS):
+        present = ratios() > beh.office_opening_hurdle
+        open_branches(present)
+        solved = _fixed_point(state, wanted, base)
+        base = np.exp((1.0 - DAMPING) * np.log(base) + DAMPING * np.log(solved))
+    ratio = ratios()
+    paying = (ratio > beh.office_opening_hurdle) | (present & (ratio >= beh.office_closing_ratio))
+    open_branches(paying & (rng.random(paying.shape) < steady_branch_share(beh)))
+    factor = np.maximum(_size_factors(state, wanted)[0], X_MIN)
     hq_cell = f.hq_city.astype(np.intp), f.sector.astype(np.intp)
     f.productivity = f.productivity * np.power(factor[hq_cell], 1.0 / power)
     base[-1] = 1.0
@@ -280,6 +308,7 @@ def _employ(
             p = weight[offices]
             if len(rows) and p.sum() > 0:
                 w.employer[rows] = rng.choice(offices, size=len(rows), p=p / p.sum())
+                w.talent_job[rows] = group
 
 
 def _init_city_state(state: State) -> None:
@@ -303,5 +332,6 @@ def _init_city_state(state: State) -> None:
     state.tallies = MonthTallies.empty(n)
     state.pending_entrants = np.zeros(n)
     state.vacancies = np.zeros((n, 2))
+    state.wanted_vacancies = np.zeros((n, 2))
     state.target_tightness = _start_tightness(state)
     state.free_seats = np.zeros(n)

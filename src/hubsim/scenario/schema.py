@@ -169,7 +169,9 @@ class Firms(Strict):
         "(the degree mix); each city's shares are shifted together (on the log-odds scale) so "
         "its 2010 talent jobs equal its employed talent",
     )
-    mean_office_size_people: float = Field(20000, gt=0, description="people per office at start")
+    mean_office_size_people: float = Field(
+        5000, gt=0, description="people per office at start (firms per city and sector follow)"
+    )
     productivity_pareto_shape: float = Field(
         5.0, gt=1, description="tail of firm productivity; size tail = shape x (1 - theta)"
     )

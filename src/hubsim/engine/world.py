@@ -23,6 +23,7 @@ from hubsim.scenario.schema import Firms
 
 BRANCH_ROUNDS = 10  # damped rounds of the start's branches and A (_solve_productivity)
 DAMPING = 0.3  # share of the way A moves to the solved A each round
+MIN_OFFICE_AGENTS = 10  # agents per office at the start, at least, on average (_draw_firms)
 X_MIN = 0.2  # a cell's firms keep at least a fifth of their drawn size weight
 ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
@@ -166,10 +167,15 @@ def _job_premium(
 
 
 def _draw_firms(state: State, jobs: np.ndarray, rng: np.random.Generator) -> None:
-    """Headquartered firms per city and sector, about one per mean office size of jobs."""
+    """Headquartered firms per city and sector, about one per mean office size of jobs.
+
+    At a coarse scale an office is never under MIN_OFFICE_AGENTS agents on average: offices of
+    an agent or two would hire by whole agents against fractional desires and drift above them.
+    """
     beh, cities = state.behaviour.firms, state.cities
     n, sectors = cities.n, len(SECTORS)
-    count = np.maximum(1, np.round(jobs * state.scale / beh.mean_office_size_people)).astype(int)
+    size = max(beh.mean_office_size_people / state.scale, MIN_OFFICE_AGENTS)
+    count = np.maximum(1, np.round(jobs / size)).astype(int)
     count[-1] = 0  # the outside node has no firms
     cells = np.repeat(np.arange(n * sectors), count.ravel())
     city, sector = np.divmod(cells, sectors)

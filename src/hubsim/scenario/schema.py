@@ -154,6 +154,11 @@ class Firms(Strict):
         le=0.5,
         description="urbanisation: A_js grows as (city population / 2010)^alpha (ASSUMPTION)",
     )
+    local_services_population_elasticity: NonNeg = Field(
+        1.0,
+        description="local services' jobs grow as (city population / start)^elasticity; 1: "
+        "they employ a fixed share of residents (ASSUMPTION); 0 holds them fixed",
+    )
     sector_talent_share: dict[Sector, Share] = Field(
         default_factory=lambda: {
             "internet": 0.75,

@@ -40,17 +40,21 @@ def run(state: State, dynamic: bool = True) -> None:
         if state.calendar.month % 3 == 0:
             _open_and_close_branches(state)
             _relocate(state)
+        _set_desired(state)  # exit judges firms by this month's desire
         _firm_exit(state)
         _firm_entry(state, entry_shock)
-    desired = office_desired(state)
-    state.desired = np.where(firms.office_open, desired, 0.0)
-    state.desired_talent = (
-        state.desired * state.talent_share_jobs[firms.office_city, firms.office_sector]
-    )
+    _set_desired(state)
     if dynamic:
         # The staff of every office closed above lose their jobs: one pass over the workers.
         closed = np.flatnonzero(~firms.office_open & (state.staff > 0))
         state.jobless = accounts.lay_off(state, closed)
+
+
+def _set_desired(state: State) -> None:
+    """Desired headcount and talent jobs of every office this month (0 where closed)."""
+    f = state.firms
+    state.desired = np.where(f.office_open, office_desired(state), 0.0)
+    state.desired_talent = state.desired * state.talent_share_jobs[f.office_city, f.office_sector]
 
 
 # ------------------------------------------------------------------ the month's conditions
@@ -93,6 +97,7 @@ def city_productivity(state: State) -> np.ndarray:
         state.unit_cost[:, LOCAL_SERVICES],
         state.unit_cost_start[:, LOCAL_SERVICES],
         beh.labour_elasticity,
+        beh.local_services_population_elasticity,
     )
     return productivity
 

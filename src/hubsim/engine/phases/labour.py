@@ -98,12 +98,15 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
     seekers = seekers[w.city[seekers] >= 0]
     graduate = w.degree[seekers] >= TALENT_DEGREE
     # Graduates in other jobs keep looking for a talent job (search on the job).
-    over_qualified = np.flatnonzero((w.employer >= 0) & ~w.talent_job & (w.degree >= TALENT_DEGREE))
+    over = w.degree >= TALENT_DEGREE
+    over &= ~w.talent_job
+    over &= w.employer >= 0
+    over_qualified = np.flatnonzero(over)
     talent_seekers = np.concatenate([seekers[graduate], over_qualified])
     unemployed = np.zeros((n, 2))
     unemployed[:, TALENT] = np.bincount(w.city[talent_seekers], minlength=n)
     hired = _match_group(state, talent_seekers, TALENT, rng)
-    rest = np.setdiff1d(seekers, hired)
+    rest = seekers[w.employer[seekers] < 0]  # the jobless not hired into a talent job
     unemployed[:, OTHER] = np.bincount(w.city[rest], minlength=n)
     _match_group(state, rest, OTHER, rng)
     state.vacancies = np.stack(

@@ -105,7 +105,7 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
     talent_seekers = np.concatenate([seekers[graduate], over_qualified])
     unemployed = np.zeros((n, 2))
     unemployed[:, TALENT] = np.bincount(w.city[talent_seekers], minlength=n)
-    hired = _match_group(state, talent_seekers, TALENT, rng)
+    _match_group(state, talent_seekers, TALENT, rng)
     rest = seekers[w.employer[seekers] < 0]  # the jobless not hired into a talent job
     unemployed[:, OTHER] = np.bincount(w.city[rest], minlength=n)
     _match_group(state, rest, OTHER, rng)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hubsim.engine import HubModel
-from hubsim.engine.phases import firms, policies
+from hubsim.engine.phases import firms
 from hubsim.engine.rules.firms import desired_headcount
 from hubsim.scenario import scenario_from_dict
 

@@ -21,6 +21,7 @@ REQUIRED_METRICS = {
 }  # fmt: skip
 PLOTS = {
     "talent", "rent_wage", "net_migration", "flows_heatmap", "attainment", "spending", "cohorts",
+    "sectors", "branches",
 }  # fmt: skip
 
 
@@ -42,7 +43,8 @@ def test_run_folder_is_complete(two_replications):
     assert manifest["versions"]["mesa"].startswith("3.")
     assert not (folder / run_folder.INCOMPLETE).exists()
     assert not folder.with_name(folder.name + ".partial").exists()
-    written = ("city_month.parquet", "flows_year.parquet", "pool_year.parquet", "summary.csv")
+    written = ("city_month.parquet", "flows_year.parquet", "pool_year.parquet", "summary.csv",
+               "city_sector_month.parquet")  # fmt: skip
     for name in (*written, "calibration.csv"):
         assert (folder / name).stat().st_size > 0
 
@@ -198,7 +200,8 @@ def test_a_rerun_resumes_an_interrupted_run_bit_for_bit(tmp_path, monkeypatch):
     assert said == [f"resuming: 2 of 3 replications kept from {partial}"]
     assert resumed.folder == partial.with_name(partial.name.removesuffix(".partial"))
     assert [p.name for p in (out / "baseline").iterdir()] == [resumed.folder.name]
-    for name in ("city_month.parquet", "flows_year.parquet", "summary.csv", "calibration.csv"):
+    for name in ("city_month.parquet", "city_sector_month.parquet", "flows_year.parquet",
+                 "summary.csv", "calibration.csv"):  # fmt: skip
         assert (resumed.folder / name).read_bytes() == (whole / name).read_bytes(), name
     manifest = json.loads((resumed.folder / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["resumed"][0]["kept"] == 2

@@ -30,3 +30,30 @@ def test_city_month_has_no_nan_and_no_rows_for_metrics_a_node_lacks() -> None:
     assert result.summary.office_occupancy_end.notna().all()
     with pytest.raises(OutcomeError, match="does not apply to rest_of_china"):
         parse_outcome("office_occupancy@rest_of_china@end", result.scenario)
+
+
+def test_city_sector_month_adds_up_to_the_city_table() -> None:
+    result = hubsim.run(BASELINE, months=4, scale=20000, replications=2, plots=False)
+    csm, cm = result.city_sector_month, result.city_month
+    assert not csm.value.isna().any()
+    assert "rest_of_china" not in set(csm.city)  # no offices there: no rows
+    keys = ["date", "city", "replication"]
+    by_sector = csm[(csm.headquarters == "all") & (csm.metric == "jobs")]
+    jobs = by_sector.groupby(keys)["value"].sum()
+    employed = cm[(cm.metric == "employed") & (cm.city != "rest_of_china")].set_index(keys)
+    np.testing.assert_allclose(jobs.sort_index(), employed["value"].sort_index(), rtol=1e-9)
+    # Talent jobs are part of jobs; vacancies by sector sum to the city's posted vacancies.
+    talent = csm[(csm.headquarters == "all") & (csm.metric == "talent_jobs")]
+    assert (talent.value.to_numpy() <= by_sector.value.to_numpy() + 1e-9).all()
+    vacancies = csm[(csm.headquarters == "all") & (csm.metric == "vacancies")]
+    posted = cm[(cm.metric == "vacancies") & (cm.city != "rest_of_china")].set_index(keys)
+    np.testing.assert_allclose(
+        vacancies.groupby(keys)["value"].sum().sort_index(), posted["value"].sort_index()
+    )
+    # Branches by headquarters city and by sector count the same offices.
+    branches = csm[csm.metric == "branch_offices"]
+    by_hq = branches[branches.headquarters != "all"].groupby(keys)["value"].sum()
+    by_sec = branches[branches.headquarters == "all"].groupby(keys)["value"].sum()
+    np.testing.assert_allclose(by_hq.sort_index(), by_sec.reindex(by_hq.index), rtol=1e-12)
+    assert by_hq.sum() > 0  # the control: branches exist
+    assert (branches.headquarters != branches.city).all()  # never at home

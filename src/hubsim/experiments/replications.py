@@ -74,6 +74,7 @@ def simulate(
             progress(replication, scenario.replications, month + 1, scenario.months)
     return {
         "city_month": tables.city_month(model, replication),
+        "city_sector_month": tables.city_sector_month(model, replication),
         "flows_year": tables.flows_year(model, replication),
         "pool_year": tables.pool_year(model, replication),
         "initial": tables.initial(model, replication),
@@ -156,6 +157,14 @@ def assemble(scenario: Scenario, parts: list[dict[str, pd.DataFrame]]) -> RunRes
     table = calibration_table(scenario, city_month, flows, initial)
     pools = [p["pool_year"] for p in parts if "pool_year" in p]
     pool = pd.concat(pools, ignore_index=True) if pools else pd.DataFrame()
+    sectors = pd.concat([p["city_sector_month"] for p in parts], ignore_index=True)
     return RunResult(
-        scenario, city_month, flows, summary.aggregate(per_rep), table, per_rep, pool_year=pool
+        scenario,
+        city_month,
+        flows,
+        summary.aggregate(per_rep),
+        table,
+        per_rep,
+        pool_year=pool,
+        city_sector_month=sectors,
     )

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from PIL import Image  # Pillow ships with matplotlib
 
-from hubsim.output import pool_plots
+from hubsim.output import pool_plots, sector_plots
 
 __all__ = ["plot_run", "stamp_figure", "subplots"]
 
@@ -56,6 +56,7 @@ def plot_run(
     out_dir: str | Path,
     stamp: str = "",
     pool_year: pd.DataFrame | None = None,
+    city_sector_month: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Draw every figure for one simulation run and save them as PNGs.
 
@@ -76,6 +77,8 @@ def plot_run(
         out_dir: Folder for the PNGs; created if missing.
         stamp: The scenario and its overrides, printed in each figure's footer.
         pool_year: The pool account (``output.tables.pool_year``), for the cohort figure.
+        city_sector_month: Jobs by sector and branch offices (``output.tables
+            .city_sector_month``), for the sector and branch figures.
 
     Returns:
         Paths of the files written, in drawing order.
@@ -87,6 +90,9 @@ def plot_run(
     specs = _figure_specs(city_month, flows_year, summary)
     if pool_year is not None and not pool_year.empty:  # the pool account's figure
         specs.append(("cohorts.png", {}, lambda: pool_plots.cohort_figure(pool_year)))
+    if city_sector_month is not None and not city_sector_month.empty:
+        specs.append(("sectors.png", {}, lambda: sector_plots.sector_figure(city_sector_month)))
+        specs.append(("branches.png", {}, lambda: sector_plots.branch_figure(city_sector_month)))
     for filename, needs, build in specs:
         problem = _missing_inputs(needs, available, flows_year, summary)
         if problem:

@@ -25,6 +25,8 @@ class RunResult:
     calibration: pd.DataFrame  # quantity, simulated, target, source
     replications: pd.DataFrame  # per replication and city: the summary's raw outcomes
     pool_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # the pool account
+    # date, city, sector, headquarters, metric, value, replication (output.tables)
+    city_sector_month: pd.DataFrame = field(default_factory=pd.DataFrame)
     folder: Path | None = None
     timings: dict = field(default_factory=dict)
     overrides: tuple[str, ...] = ()  # as given on the command line: "--set KEY=VALUE", "--months N"
@@ -55,6 +57,7 @@ class RunResult:
             Path(out_dir),
             stamp=self.stamp,
             pool_year=self.pool_year,
+            city_sector_month=self.city_sector_month,
         )
         self.timings["figures_s"] = time.perf_counter() - started
         return paths

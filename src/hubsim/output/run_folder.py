@@ -26,13 +26,23 @@ from hubsim.errors import HubsimError
 from hubsim.output.result import RunResult
 from hubsim.scenario import Scenario
 
-MODEL_VERSION = "2"  # bump when a change makes old run folders incomparable
+MODEL_VERSION = "3"  # bump when a change makes old run folders incomparable (3: sectors)
 INCOMPLETE = "INCOMPLETE.txt"
-PART_TABLES = ("city_month", "flows_year", "initial")  # what a finished replication leaves
+# What a finished replication leaves.
+PART_TABLES = ("city_month", "city_sector_month", "flows_year", "initial")
 _NONE_FINISHED = "it had no finished replication"
 TABLES = {  # the files of a complete run folder that compare reads -> the columns it needs
     "city_month.parquet": ("date", "city", "metric", "value", "replication"),
     "flows_year.parquet": ("year", "origin", "destination", "degree", "movers", "replication"),
+    "city_sector_month.parquet": (
+        "date",
+        "city",
+        "sector",
+        "headquarters",
+        "metric",
+        "value",
+        "replication",
+    ),
     "summary.csv": ("city",),
     "summary_by_replication.csv": ("city", "replication"),
 }
@@ -174,6 +184,7 @@ class RunFolder:
         """Write the tables and plots, then rename the folder to its final name."""
         p = self.partial
         result.city_month.to_parquet(p / "city_month.parquet", index=False)
+        result.city_sector_month.to_parquet(p / "city_sector_month.parquet", index=False)
         result.flows_year.to_parquet(p / "flows_year.parquet", index=False)
         result.pool_year.to_parquet(p / "pool_year.parquet", index=False)
         result.summary.to_csv(p / "summary.csv", index=False)
@@ -280,6 +291,7 @@ def load_run(folder: str | Path) -> dict:
         "manifest": manifest,
         "city_month": tables["city_month.parquet"],
         "flows_year": tables["flows_year.parquet"],
+        "city_sector_month": tables["city_sector_month.parquet"],
         "summary": tables["summary.csv"],
         "summary_by_replication": tables["summary_by_replication.csv"],
     }

@@ -1,7 +1,8 @@
-"""Tidy tables of a finished model: monthly city metrics, yearly flows, the start state.
+"""Tidy tables of a finished model: monthly city and sector metrics, yearly flows, the start.
 
-One row per (date, city, metric), (year, origin, destination, degree) or (year, quantity, node,
-degree) for the pool account, with a replication column.
+One row per (date, city, metric), (date, city, sector, headquarters, metric), (year, origin,
+destination, degree) or (year, quantity, node, degree) for the pool account, with a
+replication column.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import pandas as pd
 
 from hubsim.engine.cities import NODES
 from hubsim.engine.model import HubModel
-from hubsim.engine.phases.record import METRICS
-from hubsim.scenario import DEGREES, TALENT_DEGREE, month_index
+from hubsim.engine.phases.record import METRICS, SECTOR_METRICS
+from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, month_index
+
+ALL = "all"  # the sector or headquarters column of a row that is not split that way
 
 # Metrics that do not apply to a node get no row (never a NaN row): the outside node has no
 # office seats, so neither seats nor occupancy.
@@ -42,6 +45,54 @@ def city_month(model: HubModel, replication: int) -> pd.DataFrame:
         }
     )
     return table
+
+
+def city_sector_month(model: HubModel, replication: int) -> pd.DataFrame:
+    """Monthly metrics per city and sector, and branch offices by headquarters city (tidy).
+
+    Columns: date, city, sector, headquarters, metric, value, replication. The metrics of
+    `record.SECTOR_METRICS` (jobs, talent_jobs, vacancies, wage_mean, offices, branch_offices)
+    have one row per city and sector, with headquarters 'all'. `branch_offices` also has one
+    row per city and headquarters city with sector 'all': the open secondary offices there of
+    firms headquartered in that city (pairs without any are left out). A wage where a sector
+    employs nobody has no row; the rest of China has no offices and no rows.
+    """
+    values = np.array(model.sector_tables, dtype=float)  # (month, metric, node, sector)
+    months = values.shape[0]
+    dates = pd.date_range(model.params.start + "-01", periods=months, freq="MS").to_numpy()
+    cities = np.array(NODES[:-1])
+    m, metric, c, s = np.meshgrid(
+        np.arange(months), np.arange(len(SECTOR_METRICS)), np.arange(len(cities)),
+        np.arange(len(SECTORS)), indexing="ij",
+    )  # fmt: skip
+    flat = values[:, :, :-1, :]
+    by_sector = pd.DataFrame(
+        {
+            "date": dates[m.ravel()],
+            "city": cities[c.ravel()],
+            "sector": np.array(SECTORS)[s.ravel()],
+            "headquarters": ALL,
+            "metric": np.array(SECTOR_METRICS)[metric.ravel()],
+            "value": flat.ravel(),
+        }
+    )
+    by_sector = by_sector[np.isfinite(by_sector["value"].to_numpy())]
+    branches = np.array(model.branch_tables, dtype=float)[:, :-1, :-1]  # (month, hq, city)
+    t, hq, city = np.nonzero(branches)
+    by_headquarters = pd.DataFrame(
+        {
+            "date": dates[t],
+            "city": cities[city],
+            "sector": ALL,
+            "headquarters": cities[hq],
+            "metric": "branch_offices",
+            "value": branches[t, hq, city],
+        }
+    )
+    table = pd.concat([by_sector, by_headquarters], ignore_index=True)
+    for column in ("city", "sector", "headquarters", "metric"):
+        table[column] = table[column].astype(str)
+    return table.assign(replication=replication)
 
 
 def flows_year(model: HubModel, replication: int) -> pd.DataFrame:

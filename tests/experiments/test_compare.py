@@ -74,8 +74,12 @@ def test_attainment_table_and_report(same_and_policy):
     assert (table.talent_end_lo95 <= table.talent_end_mean).all()
     assert (table.talent_end_mean <= table.talent_end_hi95).all()
     report = (folder / "report.md").read_text()
-    for needed in ("# Can every hub reach", "## Attainment", "## Caveats", "chengdu-cash"):
+    for needed in ("# Can every hub reach", "## Attainment", "## Caveats", "chengdu-cash",
+                   "## Secondary offices"):  # fmt: skip
         assert needed in report
+    # The twin (same scenario, same seeds) has no branch difference anywhere: pairing is exact.
+    twin = comparison.branches[comparison.branches.scenario == "twin"]
+    assert len(twin) == 13 * 2 and (twin.difference == 0).all()
     html = (folder / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 4
     pngs = sorted((folder / "plots").glob("*.png"))

@@ -34,6 +34,7 @@ class ProgrammeBook:
     yuan_by_degree: np.ndarray  # (P, degrees): cash one-off, or rent a month, per person
     discount_share: np.ndarray  # housing_discount: share below market rent
     grant_share: np.ndarray  # firm_grant: share of the wage cost paid
+    grant_branches_only: np.ndarray  # firm_grant: pays for branches of outside firms only
     seats: np.ndarray  # office_capacity: seats built over `months`
     cap_people: np.ndarray  # population_cap: residents
     supply_factor: np.ndarray  # housing_supply: factor on the supply elasticity
@@ -92,6 +93,9 @@ class ProgrammeBook:
             yuan_by_degree=yuan,
             discount_share=amount_of("housing_discount"),
             grant_share=amount_of("firm_grant"),
+            grant_branches_only=np.array(
+                [p.grant_offices == "branches" for p in programmes], dtype=bool
+            ),
             seats=amount_of("office_capacity"),
             cap_people=amount_of("population_cap"),
             supply_factor=amount_of("housing_supply"),

@@ -138,6 +138,8 @@ class State:
         talent_share_jobs: (node, sector) share of jobs that are talent jobs this month.
         talent_share_start: the same at the start (fitted to the employed talent).
         national_talent_share_start: bachelor-and-above share of national working-age agents.
+        branch_grant_share: the further share grants for branches pay of branches' wage cost
+            (secondary offices of firms headquartered elsewhere) in each city this month.
         grant_share: share of wage cost paid by firm grants in each city this month (what
             the programmes actually paid last month over the wage bill they cover).
         population_start, talent_start: the start state, for urbanisation and rents.
@@ -197,6 +199,7 @@ class State:
     talent_share_start: np.ndarray = field(default_factory=_unset)
     national_talent_share_start: float = 0.0
     grant_share: np.ndarray = field(default_factory=_unset)
+    branch_grant_share: np.ndarray = field(default_factory=_unset)
     population_start: np.ndarray = field(default_factory=_unset)
     talent_start: np.ndarray = field(default_factory=_unset)
     sector_talent_start: np.ndarray = field(default_factory=_unset)

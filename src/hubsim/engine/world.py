@@ -107,6 +107,7 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
     state.job_premium = _job_premium(state, premium, to_employ, talent)
     state.wage_index = np.ones((n, 2))
     state.grant_share = np.zeros(n)
+    state.branch_grant_share = np.zeros(n)
     state.unit_cost_start = firms.unit_cost(state)
     state.unit_cost = state.unit_cost_start.copy()
     _draw_firms(state, jobs, rng)

@@ -14,7 +14,13 @@ import pandas as pd
 
 from hubsim.errors import HubsimError
 from hubsim.experiments import compare_report
-from hubsim.experiments.comparison import Arm, Comparison, attainment_table, paired_differences
+from hubsim.experiments.comparison import (
+    Arm,
+    Comparison,
+    attainment_table,
+    paired_branches,
+    paired_differences,
+)
 from hubsim.experiments.replications import Progress, resolve, run
 from hubsim.output.run_folder import load_run
 from hubsim.scenario import Scenario
@@ -62,7 +68,9 @@ def compare(
     attainment = attainment_table(arms)
     differences = paired_differences(arms)
     given = {"replications": replications, "months": months, "scale": scale}
-    comparison = Comparison(arms, attainment, differences, stamp=_stamp(arms, given))
+    comparison = Comparison(
+        arms, attainment, differences, paired_branches(arms), stamp=_stamp(arms, given)
+    )
     comparison.folder = _write(comparison, Path(out))
     return comparison
 
@@ -95,6 +103,7 @@ def _load_folder(folder: Path) -> Arm:
         seed=manifest["seed"],
         replications=manifest["replications"],
         folder=folder,
+        city_sector_month=run_data["city_sector_month"],
     )
 
 
@@ -111,7 +120,7 @@ def _arm_from_result(result, source: str) -> Arm:
     s = result.scenario
     return Arm(
         s.name, s.question, source, result.city_month, result.summary, result.replications,
-        s.start, s.months, s.seed, s.replications, result.folder,
+        s.start, s.months, s.seed, s.replications, result.folder, result.city_sector_month,
     )  # fmt: skip
 
 

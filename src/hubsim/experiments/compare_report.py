@@ -206,6 +206,39 @@ def attainment_markdown(comparison: Comparison) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def branches_markdown(comparison: Comparison) -> str:
+    """Secondary offices per city at the horizon: the first scenario's mean and each other
+    scenario's paired difference with its 95 % interval (all branches; of tier-1 firms)."""
+    table = comparison.branches
+    if table.empty:
+        return ""
+    names = _names()
+    others = [a.name for a in comparison.arms[1:]]
+    head = (
+        f"| city | {comparison.arms[0].name}: all (tier-1 firms') | "
+        + " | ".join(f"{o} - {comparison.arms[0].name}: all; tier-1 firms'" for o in others)
+        + " |\n|---|---|"
+        + "---|" * len(others)
+        + "\n"
+    )
+    lines = []
+    for city in CITY_KEYS:
+        mine = table[table.city == city]
+        first = mine[mine.scenario == others[0]].set_index("offices")["first_mean"]
+        cells = [f"{first['branches']:.0f} ({first['tier1_branches']:.0f})"]
+        for other in others:
+            rows = mine[mine.scenario == other].set_index("offices")
+            cells.append(
+                "; ".join(
+                    f"{rows.loc[k, 'difference']:+.1f} [{rows.loc[k, 'lo95']:+.1f}, "
+                    f"{rows.loc[k, 'hi95']:+.1f}]"
+                    for k in ("branches", "tier1_branches")
+                )
+            )
+        lines.append(f"| {names[city]} | " + " | ".join(cells) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
 def glance_lines(comparison: Comparison) -> list[str]:
     """One line per scenario: how many hubs reach their target, who misses, ghost hubs, cost."""
     names = _names()
@@ -311,6 +344,19 @@ def report_markdown(comparison: Comparison) -> str:
         "at least half of the replications.",
         "",
         attainment_markdown(comparison),
+    ]
+    branches = branches_markdown(comparison)
+    if branches:
+        when = pd.Timestamp(comparison.branches["date"].iloc[0]).strftime("%Y-%m")
+        lines += [
+            "## Secondary offices",
+            "",
+            f"Branches open in each city in {when} (offices of firms headquartered in another "
+            "city, in model units); differences paired by replication, mean and 95 % interval.",
+            "",
+            branches,
+        ]
+    lines += [
         "## Figures",
         "",
     ]

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,8 @@ import pandas as pd
 from scipy import stats
 
 from hubsim.scenario import CITY_KEYS
+
+TIER1 = ("beijing", "shanghai", "shenzhen", "guangzhou")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Arm:
     seed: int
     replications: int
     folder: Path | None
+    city_sector_month: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Comparison:
     arms: list[Arm]
     attainment: pd.DataFrame
     differences: pd.DataFrame
+    branches: pd.DataFrame = field(default_factory=pd.DataFrame)
     folder: Path | None = None
     stamp: str = ""  # what was compared and with which options, for the figures' footers
 
@@ -134,3 +138,43 @@ def paired_differences(arms: list[Arm], metric: str = "talent") -> pd.DataFrame:
         frame.insert(0, "scenario", arm.name)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def branch_counts(arm: Arm) -> pd.DataFrame:
+    """Per replication, date and branch city: secondary offices open there, all and those of
+    tier-1 firms (columns `branches`, `tier1_branches`)."""
+    csm = arm.city_sector_month
+    rows = csm[(csm.metric == "branch_offices") & (csm.headquarters != "all")]
+    keys = ["replication", "date", "city"]
+    every = rows.groupby(keys)["value"].sum().rename("branches")
+    tier1 = rows[rows.headquarters.isin(TIER1)].groupby(keys)["value"].sum()
+    table = pd.concat([every, tier1.rename("tier1_branches")], axis=1).fillna(0.0)
+    # Cities and dates without a branch have no rows: put them back as zeros.
+    index = pd.MultiIndex.from_product(
+        [sorted(csm.replication.unique()), sorted(csm.date.unique()), list(CITY_KEYS)], names=keys
+    )
+    return table.reindex(index, fill_value=0.0)
+
+
+def paired_branches(arms: list[Arm], date=None) -> pd.DataFrame:
+    """Per city, secondary offices at `date` (default: the last month) in the first scenario
+    and each other scenario's paired difference from it, with a 95 % t-interval; empty when an
+    arm has no city_sector_month (run folders made before it existed)."""
+    if any(a.city_sector_month.empty for a in arms):
+        return pd.DataFrame()
+    counts = [branch_counts(a) for a in arms]
+    when = max(counts[0].index.get_level_values("date")) if date is None else pd.Timestamp(date)
+    at = [c.xs(when, level="date") for c in counts]
+    rows = []
+    for arm, table in zip(arms[1:], at[1:], strict=True):
+        for column in ("branches", "tier1_branches"):
+            diff = (table[column] - at[0][column]).unstack("city")
+            base = at[0][column].unstack("city")
+            for city in CITY_KEYS:
+                mean, lo, hi = _mean_interval(diff[city])
+                rows.append(
+                    {"scenario": arm.name, "date": when, "city": city, "offices": column,
+                     "first_mean": float(base[city].mean()), "difference": mean,
+                     "lo95": lo, "hi95": hi, "replications": int(diff[city].count())}
+                )  # fmt: skip
+    return pd.DataFrame(rows)

@@ -373,6 +373,11 @@ class Programme(Strict):
     amount_by_degree: dict[Degree, NonNeg] = Field(default_factory=dict)
     months: int = Field(1, ge=1, description="duration of rent payments or of a build-out")
     budget_yuan_per_year: float | None = Field(None, ge=0, description="None: unlimited")
+    grant_offices: Literal["all", "branches"] = Field(
+        "all",
+        description="firm_grant: the offices it pays for: all tradable-sector offices in the "
+        "city, or only branches (secondary offices of firms headquartered elsewhere)",
+    )
     source: str = ""
 
     @field_validator("city")
@@ -396,6 +401,12 @@ class Programme(Strict):
                 f"amounts by degree are for cash and rent (yuan per person); {self.instrument} "
                 f"programmes have one amount ({UNITS[self.instrument]}): give it as amount and "
                 "remove amount_by_degree",
+            )
+        if self.grant_offices != "all" and self.instrument != "firm_grant":
+            raise problem(
+                "grant_offices",
+                f"only firm grants pay for offices; a {self.instrument} programme has no "
+                "grant_offices: remove the key",
             )
         shares = ("housing_discount", "firm_grant")
         if self.instrument in shares and self.amount > 1:

@@ -117,3 +117,39 @@ def test_a_firm_grant_spreads_its_budget_over_the_year() -> None:
     assert sum(paid) == pytest.approx(1e9, rel=1e-9)
     assert paid[0] == pytest.approx(1e9 / 12, rel=1e-9)
     assert 0 < max(shares) < 0.2
+
+
+def test_a_grant_for_branches_lowers_only_branch_costs_in_its_city() -> None:
+    grant = {
+        "city": "chengdu", "start": "2010-01", "instrument": "firm_grant", "amount": 0.2,
+        "grant_offices": "branches",
+    }  # fmt: skip
+    static = {"switches": {"firm_dynamics": False}}
+    base = small_model(behaviour=static)
+    granted = small_model(behaviour=static, programmes=[grant])
+    for model in (base, granted):
+        model.step()
+    chengdu = base.state.cities.keys.index("chengdu")
+    f = base.state.firms
+    ratio = granted.state.desired / np.where(base.state.desired > 0, base.state.desired, 1.0)
+    open_both = base.state.desired > 0
+    branch_here = (f.office_city == chengdu) & ~f.hq_offices() & open_both
+    assert branch_here.sum() > 0
+    theta = base.state.behaviour.firms.labour_elasticity
+    np.testing.assert_allclose(ratio[branch_here], (1 / 0.8) ** (1 / (1 - theta)), rtol=1e-9)
+    np.testing.assert_allclose(ratio[~branch_here & open_both], 1.0, rtol=1e-9)
+    assert granted.state.branch_grant_share[chengdu] == pytest.approx(0.2)
+    assert granted.state.grant_share[chengdu] == 0.0
+    # It paid 20 % of the wage bill of Chengdu's branches, nothing for headquarters.
+    bill = granted.state.office_wage_bill[branch_here].sum() * granted.state.scale / 12
+    spent = granted.state.tallies.spent_yuan[chengdu]
+    assert spent == pytest.approx(0.2 * bill * granted.state.wage_trend, rel=0.05)
+
+
+def test_grant_offices_is_only_for_firm_grants() -> None:
+    from hubsim.errors import ScenarioError
+
+    cash = {"city": "chengdu", "start": "2010-01", "instrument": "cash", "amount": 1000,
+            "grant_offices": "branches"}  # fmt: skip
+    with pytest.raises(ScenarioError, match="grant_offices"):
+        small_model(programmes=[cash])

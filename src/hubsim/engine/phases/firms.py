@@ -132,14 +132,16 @@ def office_productivity(state: State) -> np.ndarray:
 
 
 def office_desired(state: State) -> np.ndarray:
-    """Desired headcount of every office (closed ones too) at this month's A and costs."""
+    """Desired headcount of every office (closed ones too) at this month's A and costs;
+    branches pay their city's unit cost less any grant for branches."""
     f = state.firms
     city, sector = f.office_city, f.office_sector
+    branch_grant = np.where(f.hq_offices(), 0.0, state.branch_grant_share[city])
     return rules.desired_headcount(
         f.productivity[f.office_firm],
         office_productivity(state),
         state.unit_cost[city, sector],
-        0.0,
+        branch_grant,
         state.behaviour.firms.labour_elasticity,
     )
 
@@ -162,7 +164,7 @@ def branch_ratios(state: State, firm: np.ndarray) -> np.ndarray:
         a[hq, sector][:, None],
         cost[hq, sector][:, None],
         a[:, sector].T,
-        cost[:, sector].T,
+        cost[:, sector].T * (1.0 - state.branch_grant_share[None, :]),
         state.cities.distance_1000km[hq],
         f.fit[firm],
         beh.branch_local_productivity_share,

@@ -50,30 +50,40 @@ def pay_rent_subsidies(state: State) -> None:
 
 
 def pay_firm_grants(state: State) -> None:
-    """Firm grants pay a share of the wage bill of the city's tradable-sector offices.
+    """Firm grants pay a share of the wage bill of the offices they cover in their city: every
+    tradable-sector office, or (`grant_offices: branches`) only the branches there of firms
+    headquartered elsewhere.
 
     A programme spreads what is left of its yearly budget over the months left in the year
     (as cash and rent pay while budgets last, it then pays all year, not all in January); the
-    share firms see (`state.grant_share`) is what was paid over the bill it covers.
+    shares firms see (`state.grant_share`, `state.branch_grant_share`) are what was paid over
+    the bill it covers.
     """
     book, f, n = state.book, state.firms, state.cities.n
-    share = np.zeros(n)
+    shares = np.zeros((2, n))  # all tradable offices; branches only
     paying = book.paying("firm_grant")
     if len(paying):
-        covered = f.office_open & TRADABLE[f.office_sector]
-        bill = np.bincount(
-            f.office_city[covered], weights=state.office_wage_bill[covered], minlength=n
+        tradable = f.office_open & TRADABLE[f.office_sector]
+        bills = np.array(
+            [
+                np.bincount(
+                    f.office_city[cover], weights=state.office_wage_bill[cover], minlength=n
+                )
+                for cover in (tradable, tradable & ~f.hq_offices())
+            ]
         )
-        bill *= state.scale * state.wage_trend / 12.0  # nominal yuan this month
+        bills *= state.scale * state.wage_trend / 12.0  # nominal yuan this month
         months_left = 13 - state.calendar.month_of_year()
         for p in paying:
-            j = book.city[p]
-            due = book.grant_share[p] * bill[j]
+            j, kind = book.city[p], int(book.grant_branches_only[p])
+            bill = bills[kind, j]
+            due = book.grant_share[p] * bill
             paid = min(due, book.remaining[p] / months_left)
             book.charge(p, paid, due)
             state.tallies.spent_yuan[j] += paid
-            share[j] += paid / bill[j] if bill[j] > 0 else 0.0
-    state.grant_share = np.minimum(share, MAX_GRANT_SHARE)
+            shares[kind, j] += paid / bill if bill > 0 else 0.0
+    state.grant_share = np.minimum(shares[0], MAX_GRANT_SHARE)
+    state.branch_grant_share = np.minimum(shares[1], MAX_GRANT_SHARE - state.grant_share)
 
 
 def build_capacity(state: State) -> None:

@@ -76,17 +76,24 @@ def test_staff_of_closed_offices_are_laid_off_and_handed_to_matching() -> None:
     np.testing.assert_array_equal(state.staff[~f.office_open], 0)
 
 
-def test_a_firm_grant_raises_desired_headcount_only_in_its_tradable_offices() -> None:
-    grant = {"city": "chengdu", "start": "2010-01", "instrument": "firm_grant", "amount": 0.2}
+def grant_month(**grant) -> tuple[HubModel, HubModel, np.ndarray, np.ndarray]:
+    """Month 0 with static firms, without and with a 20 % firm grant in Chengdu: the two
+    models, each office's desired headcount ratio (granted / base) and the offices open."""
+    grant = {"city": "chengdu", "start": "2010-01", "instrument": "firm_grant", "amount": 0.2,
+             **grant}  # fmt: skip
     static = {"switches": {"firm_dynamics": False}}
     base = small_model(behaviour=static)
     granted = small_model(behaviour=static, programmes=[grant])
     for model in (base, granted):
         model.step()
+    ratio = granted.state.desired / np.where(base.state.desired > 0, base.state.desired, 1.0)
+    return base, granted, ratio, base.state.desired > 0
+
+
+def test_a_firm_grant_raises_desired_headcount_only_in_its_tradable_offices() -> None:
+    base, granted, ratio, open_both = grant_month()
     chengdu = base.state.cities.keys.index("chengdu")
     f = base.state.firms
-    ratio = granted.state.desired / np.where(base.state.desired > 0, base.state.desired, 1.0)
-    open_both = base.state.desired > 0
     tradable = firms.TRADABLE[f.office_sector]
     in_chengdu = f.office_city == chengdu
     theta = base.state.behaviour.firms.labour_elasticity
@@ -120,19 +127,9 @@ def test_a_firm_grant_spreads_its_budget_over_the_year() -> None:
 
 
 def test_a_grant_for_branches_lowers_only_branch_costs_in_its_city() -> None:
-    grant = {
-        "city": "chengdu", "start": "2010-01", "instrument": "firm_grant", "amount": 0.2,
-        "grant_offices": "branches",
-    }  # fmt: skip
-    static = {"switches": {"firm_dynamics": False}}
-    base = small_model(behaviour=static)
-    granted = small_model(behaviour=static, programmes=[grant])
-    for model in (base, granted):
-        model.step()
+    base, granted, ratio, open_both = grant_month(grant_offices="branches")
     chengdu = base.state.cities.keys.index("chengdu")
     f = base.state.firms
-    ratio = granted.state.desired / np.where(base.state.desired > 0, base.state.desired, 1.0)
-    open_both = base.state.desired > 0
     branch_here = (f.office_city == chengdu) & ~f.hq_offices() & open_both
     assert branch_here.sum() > 0
     theta = base.state.behaviour.firms.labour_elasticity

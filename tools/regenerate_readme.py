@@ -1,6 +1,6 @@
 """Regenerate every table and figure the README shows, from fresh runs (one command).
 
-    python tools/regenerate_readme.py [--check] [--only baseline,compare,sweep]
+    python tools/regenerate_readme.py [--check] [--only baseline,compare,branches,sweep]
 
 Each generated block of README.md follows a marker line `<!-- generated: NAME -->` and is the
 fenced block right after it; figures are copied into docs/. With --check nothing is written:
@@ -44,6 +44,8 @@ def baseline(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     figures = {
         "baseline-talent.png": plots / "talent.png",
         "baseline-net-migration.png": plots / "net_migration.png",
+        "baseline-sectors.png": plots / "sectors.png",
+        "baseline-branches.png": plots / "branches.png",
     }
     return blocks, figures
 
@@ -63,6 +65,37 @@ def compare(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
         "compare-attainment.png": _only(plots, "attainment"),
     }
     return {"compare-attainment": attainment_text(comparison)}, figures
+
+
+BRANCH_CITIES = ("chengdu", "xian", "wuhan")
+
+
+def branches(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """secondary-offices.yaml paired against the baseline: branches in the three cities."""
+    from hubsim.experiments.compare import compare as run_compare
+    from hubsim.experiments.comparison import paired_branches
+
+    names = ("baseline.yaml", "secondary-offices.yaml")
+    comparison = run_compare(
+        [SCENARIOS / n for n in names], replications=5, out=work, announce=lambda _m: None
+    )
+    lines = [
+        "secondary offices (model units) of firms headquartered elsewhere: baseline mean, and "
+        "secondary-offices - baseline paired by replication (mean [95 % interval], 5 replications)",
+        f"{'date':8} {'city':8} {'baseline':>9} {'difference':>22}"
+        f" {'of tier-1 firms':>16} {'difference':>22}",
+    ]
+    for date in ("2019-12-01", "2024-12-01", "2029-12-01"):
+        table = paired_branches(comparison.arms, date).set_index(["city", "offices"])
+        for city in BRANCH_CITIES:
+            cells = []
+            for kind in ("branches", "tier1_branches"):
+                row = table.loc[(city, kind)]
+                interval = f"{row.difference:+.1f} [{row.lo95:+.1f}, {row.hi95:+.1f}]"
+                cells.append(f"{row.first_mean:>9.0f} {interval:>22}")
+            line = f"{date[:7]:8} {city:8} {cells[0]} {cells[1][:9]:>16}{cells[1][9:]}"
+            lines.append(line)
+    return {"secondary-offices-branches": "\n".join(lines)}, {}
 
 
 SWEEP_SHOWN = (  # the README shows some of the example sweep's outcomes
@@ -94,6 +127,7 @@ def _only(folder: Path, word: str) -> Path:
 PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
     "baseline": baseline,
     "compare": compare,
+    "branches": branches,
     "sweep": sweep,
 }
 
@@ -105,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     text = README.read_text(encoding="utf-8")
     present = {m.group(1): m.group(2).rstrip("\n") for m in MARKER.finditer(text)}
+    fresh_blocks: dict[str, str] = {}
     stale = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.only.split(","):
@@ -115,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"README.md has no '<!-- generated: {key} -->' block")
                 if present[key] != fresh.rstrip("\n"):
                     stale.append(key)
-                    text = text.replace(present[key], fresh.rstrip("\n"), 1)
+                    fresh_blocks[key] = fresh.rstrip("\n")
             if not args.check:
                 for target, source in figures.items():
                     shutil.copyfile(source, ROOT / "docs" / target)
@@ -124,6 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         for key in stale:
             print(f"README.md block {key!r} is stale; run tools/regenerate_readme.py")
         return 1 if stale else 0
+    # Each block is replaced where its marker stands (an empty block included), and the
+    # README is read again here: it may have been edited while the runs went on.
+    text = MARKER.sub(
+        lambda m: (
+            m.group(0)
+            if m.group(1) not in fresh_blocks
+            else f"<!-- generated: {m.group(1)} -->\n```\n{fresh_blocks[m.group(1)]}\n```"
+        ),
+        README.read_text(encoding="utf-8"),
+    )
     README.write_text(text, encoding="utf-8")
     print(f"updated blocks: {', '.join(stale) or 'none changed'}; reread the prose around them")
     return 0

@@ -29,16 +29,25 @@ from hubsim.engine.rules.demography import (
 )
 from hubsim.engine.rules.firms import (
     agglomeration,
+    branch_productivity,
+    branch_ratio,
     desired_headcount,
-    location_gain,
+    fit_talent_shares,
+    local_services_productivity,
     pareto_productivity,
+    pareto_weight_mean,
+    profit_index,
+    shifted_shares,
 )
 from hubsim.engine.tables import NO_GRADUATION
-from hubsim.scenario import DEGREES, TALENT_DEGREE, Scenario, month_index
+from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_index
 
 # One file rather than Mesa's agents.py/model.py pair, so that the oracle is one self-contained
 # read; it is long because it restates every rule of the engine agent by agent.
 CENSUS_FIELDS = ("population", "talent", "employed", "employed_talent")
+LOCAL_SERVICES = SECTORS.index("local_services")  # the one non-tradable sector
+TRADABLE = np.array([s != "local_services" for s in SECTORS])
+MAX_GRANT_SHARE = 0.9  # firm grants stacked in one city never pay more of the wage cost
 
 
 def stochastic_round(value: float, random: Random) -> int:
@@ -50,19 +59,31 @@ def stochastic_round(value: float, random: Random) -> int:
 # ================================================================================= agents
 @dataclass(eq=False)
 class Office:
-    """A firm's office in one city: its staff, the headcount it wants and what it posts."""
+    """A firm's office in one city: its staff, the jobs it wants and what it posts, per group.
+
+    Job groups: 0 other jobs (no degree, college), 1 talent jobs (bachelor and above).
+    """
 
     firm: Firm
     city: int
     is_open: bool = True
     staff: set[Worker] = field(default_factory=set)
-    desired: float = 0.0
-    layoff_rate: float = 0.0
-    posted: int = 0
+    desired: float = 0.0  # headcount wanted; last month's until the firms phase plans it anew
+    desired_talent: float = 0.0  # the talent jobs among them
+    layoff_rate: tuple[float, float] = (0.0, 0.0)  # by job group
+    posted: list[int] = field(default_factory=lambda: [0, 0])  # by job group
 
     @property
     def is_headquarters(self) -> bool:
         return self.city == self.firm.hq_city
+
+    def staff_by_group(self) -> tuple[int, int]:
+        """Staff in other jobs and in talent jobs."""
+        talent = sum(worker.degree >= TALENT_DEGREE for worker in self.staff)
+        return len(self.staff) - talent, talent
+
+    def desired_by_group(self) -> tuple[float, float]:
+        return self.desired - self.desired_talent, self.desired_talent
 
 
 class Worker(mesa.Agent):
@@ -96,20 +117,28 @@ class Worker(mesa.Agent):
     def months_since_graduation(self) -> int:
         return self.model.now - self.graduated
 
+    @property
+    def group(self) -> int:
+        """Job group: 1 (talent jobs) for bachelor and above, else 0 (other jobs)."""
+        return int(self.degree >= TALENT_DEGREE)
+
     def take_job(self, office: Office, wage: float) -> None:
         self.office, self.wage = office, wage
         office.staff.add(self)
 
     def leave_job(self) -> None:
+        """No job, no wage."""
         if self.office is not None:
             self.office.staff.discard(self)
-            self.office = None
+            self.office, self.wage = None, 0.0
 
     def work(self) -> None:
-        """Labour market: a job ends at the separation rate plus the office's layoff rate."""
+        """Labour market: a job ends at the separation rate plus the office's layoff rate for
+        this worker's job group."""
         if self.office is None:
             return
-        quit_rate = self.model.beh.labour.separation_rate_per_month + self.office.layoff_rate
+        layoff = self.office.layoff_rate[self.group]
+        quit_rate = self.model.beh.labour.separation_rate_per_month + layoff
         if self.random.random() < quit_rate:
             self.leave_job()
 
@@ -184,13 +213,34 @@ class Worker(mesa.Agent):
 
 
 class Firm(mesa.Agent):
-    """A firm: Pareto productivity, a headquarters city and offices it opens, closes or moves."""
+    """A firm: Pareto productivity, a sector, a headquarters city, a lasting fit to every city,
+    and the offices it opens, closes or moves."""
 
-    def __init__(self, model: ReferenceModel, productivity: float, hq_city: int, born: int):
+    def __init__(
+        self,
+        model: ReferenceModel,
+        productivity: float,
+        sector: int,
+        hq_city: int,
+        born: int,
+        fit: np.ndarray,
+    ) -> None:
         super().__init__(model)
-        self.productivity, self.hq_city, self.born = productivity, hq_city, born
+        self.productivity, self.sector, self.hq_city, self.born = (
+            productivity,
+            sector,
+            hq_city,
+            born,
+        )
+        self.fit = fit  # (nodes,) branch productivity factor in each node; 1 at headquarters
+        self.fit[hq_city] = 1.0
         self.offices: list[Office] = []
         self.open_office(hq_city)
+
+    @property
+    def tradable(self) -> bool:
+        """Local services sell in their own city only: no branches, no moves, no grants."""
+        return self.sector != LOCAL_SERVICES
 
     def open_office(self, city: int) -> Office:
         office = Office(self, city)
@@ -198,68 +248,123 @@ class Firm(mesa.Agent):
         return office
 
     def close_office(self, office: Office) -> None:
-        """Close an office and lay off its staff (its desired headcount stays until next month)."""
+        """Close an office and lay off its staff (its desired headcount stays until planned)."""
         office.is_open = False
         for worker in list(office.staff):
             worker.leave_job()
 
+    def open_cities(self) -> set[int]:
+        return {office.city for office in self.offices if office.is_open}
+
+    def office_productivity(self, city: int) -> float:
+        """A_js at headquarters; a branch's `branch_productivity` elsewhere."""
+        model, s, h = self.model, self.sector, self.hq_city
+        a = model.city_productivity
+        if city == h:
+            return float(a[h, s])
+        beh = model.beh.firms
+        return float(
+            branch_productivity(
+                a[h, s], a[city, s], model.cities.distance_1000km[h, city], self.fit[city],
+                beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
+            )
+        )  # fmt: skip
+
     def desired_headcount(self, city: int) -> float:
+        """L* of an office of ours in `city` at this month's A and unit cost of a job there."""
         model = self.model
         return float(
             desired_headcount(
                 self.productivity,
-                model.city_productivity[city],
-                model.real_wage[city],
-                model.grant_share[city],
+                self.office_productivity(city),
+                model.unit_cost[city, self.sector],
+                0.0,
                 model.beh.firms.labour_elasticity,
             )
         )
 
     def plan_headcount(self) -> None:
+        """Desired jobs of every office (none when closed), the talent jobs among them."""
+        share = self.model.talent_share_jobs
         for office in self.offices:
             office.desired = self.desired_headcount(office.city) if office.is_open else 0.0
+            office.desired_talent = office.desired * share[office.city, self.sector]
+
+    def branch_ratios(self) -> np.ndarray:
+        """Profit of a branch of ours in each node over our headquarters office's (none outside)."""
+        model, s, h = self.model, self.sector, self.hq_city
+        a, cost, beh = model.city_productivity, model.unit_cost, model.beh.firms
+        ratio = branch_ratio(
+            a[h, s], cost[h, s], a[:, s], cost[:, s], model.cities.distance_1000km[h], self.fit,
+            beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
+            beh.labour_elasticity,
+        )  # fmt: skip
+        ratio[-1] = 0.0
+        return ratio
 
     def step(self) -> None:
-        """Firms: desired headcount per office; quarterly office review; exit."""
-        self.plan_headcount()
+        """Firms: quarterly branch review and (rarely) a move; then exit.
+
+        The exit test reads the desired headcounts planned last month (the engine plans them
+        after entry and exit, `phases.firms.run`): a new office wants nothing yet.
+        """
         if self.model.month % 3 == 0:
-            self.review_offices()
+            hazard = self.model.beh.firms.office_opening_hazard_per_quarter
+            if self.tradable and self.random.random() < hazard:
+                self.open_best_branch()
+            self.close_poor_branches()
+            if self.tradable:
+                self.consider_moving()
         self.consider_exit()
 
-    def best_new_city(self) -> tuple[int, float]:
-        """The open-to-offices city without an office of ours with the highest gain, and its
-        gain relative to headquarters (-inf when there is none)."""
-        gain = np.where(self.model.open_to_offices, self.model.office_gain, -np.inf)
-        for office in self.offices:
-            if office.is_open:
-                gain[office.city] = -np.inf
-        best = int(np.argmax(gain))
-        return best, gain[best] / self.model.office_gain[self.hq_city]
+    def open_best_branch(self) -> None:
+        """A branch in the open-to-offices city without an office of ours whose profit over
+        headquarters' is highest, if it beats the hurdle."""
+        ratio = np.where(self.model.open_to_offices, self.branch_ratios(), -np.inf)
+        for city in self.open_cities():
+            ratio[city] = -np.inf
+        best = int(np.argmax(ratio))
+        if ratio[best] > self.model.beh.firms.office_opening_hurdle:
+            self.open_office(best)
 
-    def review_offices(self) -> None:
-        """Open a secondary office where profit beats the hurdle; close poor ones; rarely move."""
-        beh, gain = self.model.beh.firms, self.model.office_gain
-        if self.random.random() < beh.office_opening_hazard_per_quarter:
-            city, ratio = self.best_new_city()
-            if ratio > beh.office_opening_hurdle:
-                self.open_office(city).desired = 0.0
-        for office in self.offices:
-            poor = gain[office.city] / gain[self.hq_city] < beh.office_closing_ratio
-            if office.is_open and not office.is_headquarters and poor:
+    def close_poor_branches(self) -> None:
+        """Branches whose profit has fallen far below headquarters' close."""
+        branches = [o for o in self.offices if o.is_open and not o.is_headquarters]
+        if not branches:
+            return
+        ratio = self.branch_ratios()
+        for office in branches:
+            if ratio[office.city] < self.model.beh.firms.office_closing_ratio:
                 self.close_office(office)
-        if self.random.random() < beh.relocation_hazard_per_year / 4.0:
-            city, ratio = self.best_new_city()
-            if ratio > beh.office_opening_hurdle**2:
-                for office in self.offices:
-                    if office.is_open and office.is_headquarters:
-                        self.close_office(office)
-                self.hq_city = city
-                self.open_office(city)
+
+    def consider_moving(self) -> None:
+        """At the relocation hazard, move headquarters to the city of the highest profit index
+        if it beats ours by the hurdle squared: the old headquarters closes, branches stay (one
+        in the new city becomes headquarters)."""
+        model, beh = self.model, self.model.beh.firms
+        if self.random.random() >= beh.relocation_hazard_per_year / 4.0:
+            return
+        gain = profit_index(
+            model.city_productivity[:, self.sector], model.unit_cost[:, self.sector],
+            beh.labour_elasticity,
+        )  # fmt: skip
+        gain[-1] = 0.0
+        best = int(np.argmax(gain))
+        if gain[best] / gain[self.hq_city] <= beh.office_opening_hurdle**2:
+            return
+        for office in self.offices:
+            if office.is_open and office.is_headquarters:
+                self.close_office(office)
+        present = best in self.open_cities()
+        self.hq_city = best
+        self.fit[best] = 1.0
+        if not present:
+            self.open_office(best)
 
     def consider_exit(self) -> None:
         """Close down at the exit hazard, higher when wanting under half the current staff."""
         beh = self.model.beh.firms
-        staff = sum(len(office.staff) for office in self.offices)
+        staff = sum(len(office.staff) for office in self.offices if office.is_open)
         desired = sum(office.desired for office in self.offices)
         hazard = self.model.monthly_exit_hazard
         if desired < 0.5 * staff:
@@ -271,57 +376,83 @@ class Firm(mesa.Agent):
             self.remove()
 
     def review_staff(self) -> None:
-        """Labour market: each office lays off part of its staff above 1.1 x desired."""
+        """Labour market: each office lays off part of each group's staff above 1.1 x desired."""
         speed = self.model.beh.labour.layoff_speed_per_month
         for office in self.offices:
-            staff = len(office.staff)
-            office.layoff_rate = speed * max(staff - 1.1 * office.desired, 0.0) / max(staff, 1)
+            (other, talent), (want_other, want_talent) = (
+                office.staff_by_group(),
+                office.desired_by_group(),
+            )
+            office.layoff_rate = (
+                speed * max(other - 1.1 * want_other, 0.0) / max(other, 1),
+                speed * max(talent - 1.1 * want_talent, 0.0) / max(talent, 1),
+            )
 
     def post_vacancies(self) -> None:
-        """Labour market: open offices post the gap to desired headcount (at most +25 %)."""
+        """Labour market: open offices post each group's gap to desire (at most +25 %)."""
         for office in self.offices:
-            gap = min(max(office.desired - len(office.staff), 0.0), 0.25 * office.desired + 1.0)
-            office.posted = stochastic_round(gap, self.random) if office.is_open else 0
+            pairs = zip(office.staff_by_group(), office.desired_by_group(), strict=True)
+            for group, (staff, desired) in enumerate(pairs):
+                gap = min(max(desired - staff, 0.0), 0.25 * desired + 1.0)
+                office.posted[group] = stochastic_round(gap, self.random) if office.is_open else 0
 
 
 class City(mesa.Agent):
-    """One of the 13 cities: rent, wage index, office seats, its job market and its census."""
+    """One of the 13 cities: rent, wage indices, office seats, its two job markets, its census."""
 
     def __init__(self, model: ReferenceModel, index: int) -> None:
         super().__init__(model)
         c = model.cities
         self.index, self.key = index, c.keys[index]
         self.rent = float(c.base_rent_yuan_m2_month[index])
-        self.wage_index = 1.0
+        self.wage_index = np.ones(2)  # other jobs, talent jobs
         self.office_seats = 0.0
         self.vacancies = self.seekers = self.hires = 0
         self.population = self.talent = self.employed = self.unemployed = 0.0
         self.rent_nominal, self.office_occupancy = self.rent, 0.0
 
-    def match(self, seekers: list[Worker], slots: list[Office]) -> None:
-        """m = mu U^a V^(1-a) random seekers fill random posted slots; then the wage index moves."""
+    def seat_postings(self, offices: list[Office]) -> None:
+        """Talent jobs of tradable sectors need a tech-park seat: if this city's tradable
+        offices post more talent jobs than seats are free, a random subset of the postings
+        (as many as the free seats) stays."""
+        model = self.model
+        seated = sum(office.staff_by_group()[1] for office in offices)
+        free = math.floor(max(self.office_seats / model.scale - seated, 0.0))
+        slots = [office for office in offices for _ in range(office.posted[1])]
+        if len(slots) <= free:
+            return
+        for office in offices:
+            office.posted[1] = 0
+        for s in self.rng.choice(len(slots), size=free, replace=False):
+            slots[s].posted[1] += 1
+
+    def match(self, seekers: list[list[Worker]], slots: list[list[Office]]) -> None:
+        """For each job group: m = mu U^a V^(1-a) random seekers fill random posted slots at
+        the group's wage; then both wage indices move with their market's tightness."""
         model, lab = self.model, self.model.beh.labour
-        self.vacancies = len(slots)
-        expected = labour.matches(
-            len(seekers), len(slots), lab.matching_efficiency_per_month, lab.matching_elasticity
-        )
-        hires = int(sampling.stochastic_round(expected, self.rng))
-        self.seekers, self.hires = len(seekers), hires
-        hired = self.rng.choice(len(seekers), size=hires, replace=False)
-        filled = self.rng.choice(len(slots), size=hires, replace=False)
-        base_wage = model.cities.base_wage_yuan[self.index] * self.wage_index
-        for w, s in zip(hired, filled, strict=True):
-            worker = seekers[w]
-            worker.take_job(slots[s], base_wage * model.premium[worker.degree])
-        self.wage_index = float(
-            labour.wage_index_update(
-                self.wage_index,
-                len(slots),
-                len(seekers),
-                lab.stable_tightness,
-                lab.wage_tightness_elasticity,
-                lab.wage_max_change_per_month,
-            )
+        self.vacancies = sum(len(s) for s in slots)
+        self.seekers, self.hires = sum(len(s) for s in seekers), 0
+        for group in (0, 1):
+            looking, posted = seekers[group], slots[group]
+            expected = labour.matches(
+                len(looking), len(posted), lab.matching_efficiency_per_month,
+                lab.matching_elasticity,
+            )  # fmt: skip
+            hires = int(sampling.stochastic_round(expected, self.rng))
+            self.hires += hires
+            hired = self.rng.choice(len(looking), size=hires, replace=False)
+            filled = self.rng.choice(len(posted), size=hires, replace=False)
+            wage = model.cities.base_wage_yuan[self.index] * self.wage_index[group]
+            for w, s in zip(hired, filled, strict=True):
+                worker = looking[w]
+                worker.take_job(posted[s], wage * model.premium[worker.degree])
+        self.wage_index = labour.wage_index_update(
+            self.wage_index,
+            np.array([len(s) for s in slots]),
+            np.array([len(s) for s in seekers]),
+            lab.stable_tightness,
+            lab.wage_tightness_elasticity,
+            lab.wage_max_change_per_month,
         )
 
     def update_rent(self, population: float, supply_elasticity: float) -> None:
@@ -346,8 +477,9 @@ class City(mesa.Agent):
         self.employed = counts["employed"][j] * scale
         self.unemployed = (counts["population"][j] - counts["employed"][j]) * scale
         self.rent_nominal = self.rent * model.wage_trend
-        filled = counts["employed_talent"][j] * scale / max(self.office_seats, 1.0)
-        self.office_occupancy = min(filled, 1.0)  # filled seats / seats
+        # Filled seats / seats: talent employed in tradable sectors over the seats.
+        filled = counts["seated_talent"][j] * scale / max(self.office_seats, 1.0)
+        self.office_occupancy = min(filled, 1.0)
 
 
 # ================================================================================= model
@@ -423,7 +555,6 @@ class ReferenceModel(mesa.Model):
         self.migration()
         if switches.demography:
             self.retirement()
-        self.build_capacity()
         if switches.housing:
             self.housing()
         self.record()
@@ -440,23 +571,18 @@ class ReferenceModel(mesa.Model):
         n_agents = np.round(c.working_age_people_2010 / self.scale).astype(np.int64)
         to_employ = {j: self._add_residents(j, int(n_agents[j])) for j in range(c.n - 1)}
         self.outside_agents = n_agents[-1] * c.degree_share_2010[-1]
-        self.base_productivity = np.ones(c.n)
-        for j, staff in to_employ.items():
-            self._add_firms(j, staff)
-        self.base_productivity *= c.productivity_factor
-        self.firms_2010 = np.bincount(
-            [f.hq_city for f in self.agents_by_type[Firm]], minlength=c.n
-        ).astype(float)
+        self._add_firms(to_employ)
         counts = self.census()
         self.population_2010 = counts["population"]
-        self.talent_2010 = np.maximum(counts["talent"], 1.0)
+        self.national_talent_share_start = counts["talent"].sum() / counts["population"].sum()
+        self.sector_talent_start = np.maximum(counts["sector_talent"], 1.0)
         for city in self.city_agents:
-            seats = c.seats_per_talent_2010[city.index] * counts["employed_talent"][city.index]
+            seats = c.seats_per_talent_2010[city.index] * counts["seated_talent"][city.index]
             city.office_seats = seats * self.scale
             city.take_census(counts)
 
     def _add_residents(self, j: int, n: int) -> list[Worker]:
-        """The city's 2010 residents, degrees from the census stock; returns those with a job."""
+        """The city's 2010 residents, degrees from the census stock; returns those to employ."""
         c, rng, demo = self.cities, self.rng, self.beh.demography
         degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_2010[j])
         age_months = rng.integers(GRADUATION_AGE[degree] * 12, demo.retirement_age * 12, size=n)
@@ -473,47 +599,153 @@ class ReferenceModel(mesa.Model):
             birth=(self.start_abs - age_months).tolist(),
             arrived=(self.start_abs - rng.integers(0, 120, size=n)).tolist(),
         )
-        for worker in workers:
-            worker.wage = c.base_wage_yuan[j] * self.premium[worker.degree]
         employed = rng.random(n) >= self.beh.labour.initial_unemployment
         return [w for w, e in zip(workers, employed, strict=True) if e]
 
-    def _add_firms(self, j: int, staff: list[Worker]) -> None:
-        """Firms headquartered in city j; staff spread by desired size; A0_j calibrated."""
-        beh, rng, c = self.beh, self.rng, self.cities
-        theta = beh.firms.labour_elasticity
-        n_firms = max(3, round(len(staff) * self.scale / beh.firms.mean_office_size_people))
-        z = pareto_productivity(n_firms, beh.firms.productivity_pareto_shape, rng)
-        firms = Firm.create_agents(
-            self, n_firms, productivity=z.tolist(), hq_city=j, born=self.start_abs
-        ).to_list()
-        weight = np.power(z, 1.0 / (1.0 - theta))
-        employer = rng.choice(n_firms, size=len(staff), p=weight / weight.sum())
-        for worker, f in zip(staff, employer, strict=True):
-            worker.take_job(firms[f].offices[0], worker.wage)
-        # A0 makes desired headcount equal today's staff plus the open vacancies.
-        wanted = len(staff) * (1.0 + beh.labour.initial_vacancy_rate)
-        self.base_productivity[j] = (
-            c.base_wage_yuan[j] / theta * np.power(wanted / weight.sum(), 1.0 - theta)
+    def _add_firms(self, to_employ: dict[int, list[Worker]]) -> None:
+        """Firms by city and sector, the 2010 branches, and the employed spread over offices.
+
+        Each city's 2010 jobs follow its sector mix; the sectors' talent shares of jobs are
+        shifted per city (`fit_talent_shares`) so talent jobs equal the employed talent. About
+        one firm per mean office size of a cell's jobs, its Pareto draws rescaled so their size
+        weights sum to the expected value. A0_js is then solved so that the offices' desired
+        headcounts sum to each cell's jobs plus the open vacancies, first with headquarters
+        alone, then with the branches that pay under that A (`_solve_productivity`).
+        """
+        beh, c, rng, n = self.beh, self.cities, self.rng, self.cities.n
+        theta, shape = beh.firms.labour_elasticity, beh.firms.productivity_pareto_shape
+        employed, employed_talent = np.zeros(n), np.zeros(n)
+        premium_sum, premium_count = np.zeros((n, 2)), np.zeros((n, 2))
+        for j, staff in to_employ.items():
+            for worker in staff:
+                employed[j] += 1
+                employed_talent[j] += worker.group
+                premium_sum[j, worker.group] += self.premium[worker.degree]
+                premium_count[j, worker.group] += 1
+        jobs = c.sector_mix_2010 * employed[:, None]
+        share = np.array([beh.firms.sector_talent_share[s] for s in SECTORS])
+        self.talent_share_start = fit_talent_shares(jobs, share, employed_talent)
+        self.talent_share_start[-1] = share
+        self.talent_share_jobs = self.talent_share_start.copy()
+        # Mean degree premium of each group's employed (static): a job's cost per group.
+        default = np.array([self.premium[0], self.premium[2]])
+        self.job_premium = np.where(
+            premium_count > 0, premium_sum / np.maximum(premium_count, 1), default[None, :]
         )
+        self.grant_share = np.zeros(n)
+        self.unit_cost_start = self.job_cost()
+        self.unit_cost = self.unit_cost_start.copy()
+        power = 1.0 / (1.0 - theta)
+        expected = pareto_weight_mean(shape, power)
+        for j in range(n - 1):
+            for s in range(len(SECTORS)):
+                k = max(1, round(jobs[j, s] * self.scale / beh.firms.mean_office_size_people))
+                z = pareto_productivity(k, shape, rng)
+                z *= np.power(expected * k / np.power(z, power).sum(), 1.0 / power)
+                for productivity in z:
+                    Firm(self, float(productivity), s, j, self.start_abs, self.draw_fit())
+        wanted = jobs * (1.0 + beh.labour.initial_vacancy_rate)
+        self.base_productivity = self._solve_productivity(wanted) * c.productivity_factor[:, None]
+        self.city_productivity = self.base_productivity.copy()
+        firms = self.agents_by_type[Firm]
+        firms.do("plan_headcount")
+        # Talent by the offices' talent jobs, the others by their other jobs.
+        offices = [o for firm in firms for o in firm.offices]
+        for j, staff in to_employ.items():
+            here = [o for o in offices if o.city == j]
+            for group in (0, 1):
+                weight = np.array([o.desired_by_group()[group] for o in here])
+                people = [w for w in staff if w.group == group]
+                if not people or weight.sum() <= 0:
+                    continue
+                employer = rng.choice(len(here), size=len(people), p=weight / weight.sum())
+                for worker, o in zip(people, employer, strict=True):
+                    worker.take_job(here[o], c.base_wage_yuan[j] * self.premium[worker.degree])
+        for o in offices:  # nothing planned yet: the first month's exit test reads zeros
+            o.desired = o.desired_talent = 0.0
+        self.profit_start = profit_index(self.city_productivity, self.unit_cost_start, theta)
+        self.firms_2010 = np.zeros((n, len(SECTORS)))
+        for firm in firms:
+            self.firms_2010[firm.hq_city, firm.sector] += 1
+
+    def draw_fit(self) -> np.ndarray:
+        """A new firm's lasting fit to each node: lognormal with mean 1; none outside."""
+        sigma = self.beh.firms.branch_fit_sigma
+        fit = self.rng.lognormal(-0.5 * sigma**2, sigma, size=self.cities.n)
+        fit[-1] = 0.0
+        return fit
+
+    def _solve_productivity(self, wanted: np.ndarray) -> np.ndarray:
+        """A0_js such that the offices' desired headcounts sum to `wanted`, branches included.
+
+        Solved with headquarters alone; every tradable firm then opens a branch wherever one
+        beats the hurdle under that A; then solved again with the branches. A branch's desire
+        depends on its home city's A too, so each solve is a fixed point, iterated like the
+        engine's (`engine.world._fixed_point`) on arrays gathered from the agents with the
+        same pure rules: a calibration, not a per-agent rule, and deterministic given the firms.
+        """
+        base = self._fixed_point(wanted, np.ones_like(wanted))
+        self.city_productivity = base
+        for firm in self.agents_by_type[Firm]:
+            if firm.tradable:
+                ratio = firm.branch_ratios()
+                ratio[firm.hq_city] = 0.0
+                for city in np.flatnonzero(ratio > self.beh.firms.office_opening_hurdle):
+                    firm.open_office(int(city))
+        base = self._fixed_point(wanted, base)
+        base[-1] = 1.0
+        return base
+
+    def _fixed_point(self, wanted: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Scale each A_js by (wanted / desired)^(1-theta) until the desires add up."""
+        beh = self.beh.firms
+        theta = beh.labour_elasticity
+        rows = [(f, o) for f in self.agents_by_type[Firm] for o in f.offices]
+        z = np.array([f.productivity for f, _ in rows])
+        hq = np.array([f.hq_city for f, _ in rows])
+        city = np.array([o.city for _, o in rows])
+        sector = np.array([f.sector for f, _ in rows])
+        fit = np.array([f.fit[o.city] for f, o in rows])
+        distance = self.cities.distance_1000km[hq, city]
+        for _ in range(60):
+            branch = branch_productivity(
+                base[hq, sector], base[city, sector], distance, fit,
+                beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
+            )  # fmt: skip
+            a = np.where(hq == city, base[city, sector], branch)
+            desired = desired_headcount(z, a, self.unit_cost[city, sector], 0.0, theta)
+            got = np.zeros(wanted.shape)
+            np.add.at(got, (city, sector), desired)
+            ratio = np.divide(wanted, got, out=np.ones_like(got), where=got > 0)
+            base = base * ratio ** (1.0 - theta)
+            if np.max(np.abs(ratio - 1.0)) < 1e-10:  # as the engine stops
+                break
+        return base
 
     # -------------------------------------------------------------------- counting
     def census(self) -> dict[str, np.ndarray]:
-        """Agents per node (13 cities, then the outside node from its aggregate counts)."""
+        """Agents per node (13 cities, then the outside node from its aggregate counts), and
+        the talent employed per city and sector (`sector_talent`; `seated_talent` in the
+        tradable sectors, who need a tech-park seat)."""
         counts = {name: [0.0] * self.cities.n for name in CENSUS_FIELDS}
         population, talent = counts["population"], counts["talent"]
         employed, employed_talent = counts["employed"], counts["employed_talent"]
+        sector_talent = np.zeros((self.cities.n, len(SECTORS)))
         for worker in self.agents_by_type[Worker]:
             j = worker.city
             population[j] += 1
             talent[j] += worker.degree >= TALENT_DEGREE
             if worker.office is not None:
                 employed[j] += 1
-                employed_talent[j] += worker.degree >= TALENT_DEGREE
+                if worker.degree >= TALENT_DEGREE:
+                    employed_talent[j] += 1
+                    sector_talent[j, worker.office.firm.sector] += 1
         counts = {name: np.array(values) for name, values in counts.items()}
         counts["population"][-1] = self.outside_agents.sum()
         counts["talent"][-1] = self.outside_agents[TALENT_DEGREE:].sum()
         counts["employed"][-1] = counts["population"][-1] * self.beh.labour.outside_employment_rate
+        counts["sector_talent"] = sector_talent
+        counts["seated_talent"] = sector_talent[:, TRADABLE].sum(axis=1)
         return counts
 
     def node_array(self, attribute: str, outside_value: float) -> np.ndarray:
@@ -522,7 +754,8 @@ class ReferenceModel(mesa.Model):
 
     # -------------------------------------------------------------------- 1. policies
     def run_policies(self) -> None:
-        """Programmes switch by date, budgets reset in January, the July cohort, rent subsidies."""
+        """Programmes switch by date, budgets reset in January, the July cohort; then rent
+        subsidies, firm grants and office seats built."""
         m, book = self.month, self.book
         book.active = (book.start <= m) & (book.end >= m)
         calendar = (self.start_abs + m) % 12
@@ -531,6 +764,8 @@ class ReferenceModel(mesa.Model):
         if calendar == 6 and self.beh.switches.demography:
             self.graduate_cohort()  # HubModel's July event fires just before this step
         self.pay_rent_subsidies()
+        self.pay_firm_grants()
+        self.build_capacity()
 
     def pay_rent_subsidies(self) -> None:
         """Monthly rent subsidies, paid pro rata when a programme's budget runs short."""
@@ -557,6 +792,34 @@ class ReferenceModel(mesa.Model):
         self.spent_step[book.city[programme]] += request_yuan
         return True
 
+    def pay_firm_grants(self) -> None:
+        """Firm grants pay a share of the wage bill of the city's tradable-sector offices.
+
+        A programme spreads what is left of its yearly budget over the months left in the year;
+        firms see the share actually paid over the bill (stacked programmes capped at 0.9).
+        """
+        book, n = self.book, self.cities.n
+        share = np.zeros(n)
+        paying = book.paying("firm_grant")
+        if len(paying):
+            bill = np.zeros(n)
+            for firm in self.agents_by_type[Firm]:
+                if not firm.tradable:
+                    continue
+                for office in firm.offices:
+                    if office.is_open:
+                        bill[office.city] += sum(worker.wage for worker in office.staff)
+            bill *= self.scale * self.wage_trend / 12.0  # nominal yuan this month
+            months_left = 13 - (self.now % 12 + 1)
+            for p in paying:
+                j = book.city[p]
+                due = book.grant_share[p] * bill[j]
+                paid = min(due, book.remaining[p] / months_left)
+                book.charge(p, paid, due)
+                self.spent_step[j] += paid
+                share[j] += paid / bill[j] if bill[j] > 0 else 0.0
+        self.grant_share = np.minimum(share, MAX_GRANT_SHARE)
+
     def build_capacity(self) -> None:
         """Office seats grow on each city's plan and with office-capacity programmes."""
         book, cost = self.book, self.beh.firms.office_seat_cost_yuan
@@ -575,27 +838,47 @@ class ReferenceModel(mesa.Model):
 
     # -------------------------------------------------------------------- 2. firms
     def firm_decisions(self) -> None:
-        """Productivity and cost per city, then every firm's step, then entry."""
+        """The month's talent shares of jobs, unit costs and A_js; every firm's step; entry;
+        then every office's desired headcount."""
         beh, counts = self.beh.firms, self.census()
         productivity_shock, entry_shock = self.shock()
-        self.city_productivity = productivity_shock * agglomeration(
-            self.base_productivity, counts["talent"], self.talent_2010, beh.agglomeration_alpha
-        )
-        self.real_wage = self.cities.base_wage_yuan * self.node_array("wage_index", 1.0)
-        self.grant_share = np.zeros(self.cities.n)
-        for p in self.book.paying("firm_grant"):
-            j = self.book.city[p]
-            self.grant_share[j] = max(self.grant_share[j], self.book.grant_share[p])
-        self._pay_firm_grants(counts)
-        if not self.beh.switches.firm_dynamics:
-            self.agents_by_type[Firm].do("plan_headcount")
-            return
-        self.office_gain = location_gain(
-            self.city_productivity, self.real_wage, self.grant_share, beh.labour_elasticity
-        )
-        self.open_to_offices = self.node_array("office_occupancy", np.inf) < 1.0
-        self.agents_by_type[Firm].shuffle_do("step")
-        self._firm_entry(counts, entry_shock)
+        national = counts["talent"].sum() / max(counts["population"].sum(), 1.0)
+        start = self.national_talent_share_start
+        shift = np.log(national / (1 - national)) - np.log(start / (1 - start))
+        self.talent_share_jobs = shifted_shares(self.talent_share_start, shift)
+        self.unit_cost = self.job_cost()
+        population = counts["population"]
+        self.city_productivity = agglomeration(
+            self.base_productivity, counts["sector_talent"], self.sector_talent_start,
+            population, self.population_2010, beh.agglomeration_alpha, beh.urbanisation_alpha,
+        )  # fmt: skip
+        self.city_productivity[:, LOCAL_SERVICES] = local_services_productivity(
+            self.base_productivity[:, LOCAL_SERVICES], population, self.population_2010,
+            self.unit_cost[:, LOCAL_SERVICES], self.unit_cost_start[:, LOCAL_SERVICES],
+            beh.labour_elasticity,
+        )  # fmt: skip
+        self.city_productivity *= productivity_shock
+        firms = self.agents_by_type[Firm]
+        if self.beh.switches.firm_dynamics:
+            # Cities whose seats were full last month take no new offices.
+            self.open_to_offices = np.append(
+                self.node_array("office_occupancy", np.inf)[:-1] < 1.0, False
+            )
+            firms.shuffle_do("step")
+            self._firm_entry(counts, entry_shock)
+        self.agents_by_type[Firm].do("plan_headcount")
+
+    def job_cost(self) -> np.ndarray:
+        """(node, sector) real wage cost of a job: its talent share of the city's talent-job
+        wage, the rest at the other-job wage; net of firm grants in tradable sectors."""
+        wage = self.cities.base_wage_yuan[:, None] * self.wage_indices() * self.job_premium
+        share = self.talent_share_jobs
+        cost = share * wage[:, 1:2] + (1.0 - share) * wage[:, 0:1]
+        return cost * (1.0 - self.grant_share[:, None] * TRADABLE[None, :])
+
+    def wage_indices(self) -> np.ndarray:
+        """(node, group) wage indices; the outside node's stay at 1."""
+        return np.array([city.wage_index for city in self.city_agents] + [np.ones(2)])
 
     def shock(self) -> tuple[float, float]:
         """Productivity and firm-entry factors of the demand shocks in force this month."""
@@ -606,42 +889,48 @@ class ReferenceModel(mesa.Model):
                 entry *= s.entry_factor
         return productivity, entry
 
-    def _pay_firm_grants(self, counts: dict[str, np.ndarray]) -> None:
-        book = self.book
-        for p in book.paying("firm_grant"):
-            j = book.city[p]
-            bill = counts["employed"][j] * self.scale * self.real_wage[j] * self.wage_trend / 12
-            due = book.grant_share[p] * bill
-            paid = float(programme_rules.pay_pro_rata(np.array([due]), book.remaining[p])[0])
-            book.charge(p, paid, due)
-            self.spent_step[j] += paid
-
     def _firm_entry(self, counts: dict[str, np.ndarray], entry_shock: float) -> None:
-        """Firms are born in proportion to local talent, at the rate that keeps 2010 steady."""
-        expected = self.monthly_exit_hazard * self.firms_2010 * counts["talent"] / self.talent_2010
+        """Births per city and sector replace exits at the start's conditions; tradable births
+        rise as (profit index / the start's)^elasticity and with the 13 cities' population."""
+        beh = self.beh.firms
+        profit = profit_index(self.city_productivity, self.unit_cost, beh.labour_elasticity)
+        relative = np.power(profit / self.profit_start, beh.entry_profit_elasticity)
+        population = counts["population"][:-1].sum() / self.population_2010[:-1].sum()
+        expected = self.monthly_exit_hazard * self.firms_2010 * relative * population * entry_shock
+        expected[:, LOCAL_SERVICES] = self.monthly_exit_hazard * self.firms_2010[:, LOCAL_SERVICES]
         expected[-1] = 0.0
-        births = self.rng.poisson(expected * entry_shock)
-        shape = self.beh.firms.productivity_pareto_shape
-        for j, k in enumerate(births):
-            for z in pareto_productivity(int(k), shape, self.rng):
-                firm = Firm(self, float(z), j, self.now)
-                firm.offices[0].desired = firm.desired_headcount(j)
+        births = self.rng.poisson(expected)
+        for (j, s), k in np.ndenumerate(births):
+            for z in pareto_productivity(int(k), beh.productivity_pareto_shape, self.rng):
+                Firm(self, float(z), s, j, self.now, self.draw_fit())
 
     # -------------------------------------------------------------------- 3. labour
     def labour_market(self) -> None:
-        """Separations and layoffs, vacancies, then matching and wage indices in each city."""
+        """Separations and layoffs, vacancies within the seats, then matching and wage indices
+        in each city's two markets (talent jobs, other jobs)."""
         firms = self.agents_by_type[Firm]
         firms.do("review_staff")
         self.agents_by_type[Worker].shuffle_do("work")
         firms.do("post_vacancies")
-        slots: dict[int, list[Office]] = defaultdict(list)
+        seated: dict[int, list[Office]] = defaultdict(list)
+        for firm in firms:
+            if firm.tradable:
+                for office in firm.offices:
+                    if office.is_open:
+                        seated[office.city].append(office)
+        for city in self.city_agents:
+            city.seat_postings(seated[city.index])
+        slots = [[[], []] for _ in self.city_agents]
         for firm in firms:
             for office in firm.offices:
-                slots[office.city].extend([office] * office.posted)
-        seekers = self.agents_by_type[Worker].select(lambda w: w.office is None)
-        by_city = seekers.groupby("city", result_type="list").groups
+                for group in (0, 1):
+                    slots[office.city][group].extend([office] * office.posted[group])
+        seekers = [[[], []] for _ in self.city_agents]
+        for worker in self.agents_by_type[Worker]:
+            if worker.office is None:
+                seekers[worker.city][worker.group].append(worker)
         for city in self.city_agents:
-            city.match(by_city.get(city.index, []), slots[city.index])
+            city.match(seekers[city.index], slots[city.index])
 
     # -------------------------------------------------------------------- 4. migration
     def migration(self) -> None:
@@ -661,13 +950,19 @@ class ReferenceModel(mesa.Model):
     def location_board(self, counts: dict[str, np.ndarray]) -> dict:
         """What every chooser sees this month, node by node (read at the start of the phase)."""
         lab, c = self.beh.labour, self.cities
-        employment = counts["employed"] / np.maximum(counts["population"], 1.0)
-        employment[-1] = lab.outside_employment_rate
-        wage = c.base_wage_yuan * self.node_array("wage_index", 1.0)
+        # Each job group's wage times the employment rate of its job seekers: talent (bachelor
+        # and above) look at talent jobs, the others at other jobs.
+        talent, employed_talent = counts["talent"], counts["employed_talent"]
+        other, employed_other = counts["population"] - talent, counts["employed"] - employed_talent
+        employment = np.array(
+            [employed_other / np.maximum(other, 1.0), employed_talent / np.maximum(talent, 1.0)]
+        )
+        employment[:, -1] = lab.outside_employment_rate
+        wage = (c.base_wage_yuan[:, None] * self.wage_indices()).T  # (group, node)
         people = counts["population"] * self.scale / self.beh.demography.working_age_share
         cap_cost = self.cap_cost(people)
         return {
-            "expected_wage": wage * np.maximum(employment, 1e-3),
+            "expected_wage": wage * np.maximum(employment, 1e-3),  # (group, node)
             "rent": self.node_array("rent", c.base_rent_yuan_m2_month[-1]),
             "cap_cost": cap_cost,
             "paying": np.concatenate([self.book.paying("cash"), self.book.paying("rent")]),
@@ -736,7 +1031,7 @@ class ReferenceModel(mesa.Model):
             mig.moving_cost_per_1000km, mig.leaving_origin_cost,
         )[0] + np.where(newcomer, board["cap_cost"], 0.0)  # fmt: skip
         value = choice.location_utility(
-            np.log(self.premium[degree] * board["expected_wage"]),
+            np.log(self.premium[degree] * board["expected_wage"][int(degree >= TALENT_DEGREE)]),
             np.log(board["rent"] * (1.0 - discount * newcomer)),
             c.amenity, hukou_ok, subsidy * newcomer / self.wage_trend / 10_000.0, cost,
             mig.b_w, mig.b_r, mig.b_h, mig.b_s_per_10k_yuan,

@@ -177,7 +177,7 @@ def test_one_persons_utility_is_the_engine_utility():
     reference = reference_mesa.ReferenceModel(params, seed=3)
     reference.month, reference.book = engine.state.calendar.month, engine.state.book
     for city in reference.city_agents:
-        city.wage_index = float(engine.state.wage_index[city.index])
+        city.wage_index = engine.state.wage_index[city.index].copy()
         city.rent = float(engine.state.rent[city.index])
     counts = city_counts(engine.state)
     reference.board = reference.location_board(counts)

@@ -68,6 +68,7 @@ class Office:
     city: int
     is_open: bool = True
     staff: set[Worker] = field(default_factory=set)
+    talent_staff: int = 0  # the bachelor-and-above among the staff
     desired: float = 0.0  # headcount wanted; last month's until the firms phase plans it anew
     desired_talent: float = 0.0  # the talent jobs among them
     layoff_rate: tuple[float, float] = (0.0, 0.0)  # by job group
@@ -79,8 +80,7 @@ class Office:
 
     def staff_by_group(self) -> tuple[int, int]:
         """Staff in other jobs and in talent jobs."""
-        talent = sum(worker.degree >= TALENT_DEGREE for worker in self.staff)
-        return len(self.staff) - talent, talent
+        return len(self.staff) - self.talent_staff, self.talent_staff
 
     def desired_by_group(self) -> tuple[float, float]:
         return self.desired - self.desired_talent, self.desired_talent
@@ -125,11 +125,13 @@ class Worker(mesa.Agent):
     def take_job(self, office: Office, wage: float) -> None:
         self.office, self.wage = office, wage
         office.staff.add(self)
+        office.talent_staff += self.group
 
     def leave_job(self) -> None:
         """No job, no wage."""
         if self.office is not None:
             self.office.staff.discard(self)
+            self.office.talent_staff -= self.group
             self.office, self.wage = None, 0.0
 
     def work(self) -> None:
@@ -287,7 +289,10 @@ class Firm(mesa.Agent):
         """Desired jobs of every office (none when closed), the talent jobs among them."""
         share = self.model.talent_share_jobs
         for office in self.offices:
-            office.desired = self.desired_headcount(office.city) if office.is_open else 0.0
+            if not office.is_open:
+                office.desired = office.desired_talent = 0.0
+                continue
+            office.desired = self.desired_headcount(office.city)
             office.desired_talent = office.desired * share[office.city, self.sector]
 
     def branch_ratios(self) -> np.ndarray:
@@ -391,10 +396,13 @@ class Firm(mesa.Agent):
     def post_vacancies(self) -> None:
         """Labour market: open offices post each group's gap to desire (at most +25 %)."""
         for office in self.offices:
+            if not office.is_open:
+                office.posted = [0, 0]
+                continue
             pairs = zip(office.staff_by_group(), office.desired_by_group(), strict=True)
             for group, (staff, desired) in enumerate(pairs):
                 gap = min(max(desired - staff, 0.0), 0.25 * desired + 1.0)
-                office.posted[group] = stochastic_round(gap, self.random) if office.is_open else 0
+                office.posted[group] = stochastic_round(gap, self.random) if gap > 0 else 0
 
 
 class City(mesa.Agent):
@@ -1173,14 +1181,20 @@ class ReferenceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def city_outcomes(self) -> dict[str, np.ndarray]:
-        """Population share, unemployment rate and nominal rent of the 13 cities, now."""
+        """Population share, unemployment rate, nominal rent and open offices (headquarters and
+        branches) of the 13 cities, now."""
         population = np.array([city.population for city in self.city_agents])
         unemployed = np.array([city.unemployed for city in self.city_agents])
         working_age = population * self.beh.demography.working_age_share
+        offices = np.zeros(len(self.city_agents))
+        for firm in self.agents_by_type[Firm]:
+            for office in firm.offices:
+                offices[office.city] += office.is_open
         return {
             "population_share": population / population.sum(),
             "unemployment_rate": unemployed / np.maximum(working_age, 1.0),
             "rent": np.array([city.rent_nominal for city in self.city_agents]),
+            "offices": offices,
         }
 
 

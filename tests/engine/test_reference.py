@@ -27,10 +27,11 @@ SCALE = 30_000.0  # people per agent: about 3,400 worker agents in the 13 cities
 # agent per office at this scale; 100,000-person offices (about 1,000 firms) keep both models
 # small and the offices staffed. Both models get the same scenario.
 SMALL_FIRMS = ("behaviour.firms.mean_office_size_people=100000",)
-OUTCOMES = ("population_share", "unemployment_rate", "rent")
+# Open offices (headquarters and branches) check the firms' rules: entry, exit, branches, moves.
+OUTCOMES = ("population_share", "unemployment_rate", "rent", "offices")
 # Tolerance: every |Welch t| of (reference mean - engine mean) must be at most 4 standard errors.
-# 13 cities x 3 outcomes = 39 comparisons; with 30 replications a side each |t| > 4 has
-# probability about 2e-4 when the models agree, so a false alarm in the family is under 1 %.
+# 13 cities x 4 outcomes = 52 comparisons; with 30 replications a side each |t| > 4 has
+# probability about 2e-4 when the models agree, so a false alarm in the family is about 1 %.
 # The seeds are fixed, so the test itself is deterministic.
 MAX_T = 4.0
 
@@ -52,7 +53,8 @@ def scenario(months: int, overrides: tuple[str, ...] = (), scale: float = SCALE)
 
 
 def engine_outcomes(model: HubModel) -> np.ndarray:
-    """(3, 13): population share, unemployment rate and nominal rent of the 13 cities."""
+    """(4, 13): population share, unemployment rate, nominal rent and open offices of the 13
+    cities."""
     metrics = model.city_metrics
     population = metrics["population"][:-1]
     working_age = population * model.state.behaviour.demography.working_age_share
@@ -61,13 +63,14 @@ def engine_outcomes(model: HubModel) -> np.ndarray:
             population / population.sum(),
             metrics["unemployed"][:-1] / np.maximum(working_age, 1.0),
             metrics["rent"][:-1],
+            metrics["offices"][:-1],
         ]
     )
 
 
 @functools.cache
 def replications(kind: str, months: int, runs: int, overrides: tuple[str, ...] = SMALL_FIRMS):
-    """(runs, 3, 13) outcomes after `months` of the engine or the reference, seeds fixed."""
+    """(runs, 4, 13) outcomes after `months` of the engine or the reference, seeds fixed."""
     params = scenario(months, overrides)
     results = []
     for run, seed in enumerate(np.random.SeedSequence(20_240_505).spawn(runs)):

@@ -498,7 +498,11 @@ class ReferenceModel(mesa.Model):
     tables and pure rules (`hubsim.engine.rules`), but every worker and firm is a `mesa.Agent`
     with its own methods, activated with `shuffle_do`; firm offices belong to their firm. The rest
     of China is aggregate counts by degree, as in the engine. Decisions within a phase read the
-    city state at the start of that phase (the engine is synchronous).
+    city state at the start of that phase (the engine is synchronous). City-level quantities
+    (talent shares of jobs, unit costs, A_js, expected births) are the same pure rules on
+    (node, sector) arrays. The one step not taken agent by agent is the build's calibration of
+    A0_js, a deterministic fixed point solved on arrays gathered from the firm agents
+    (`_fixed_point`, as `engine.world._fixed_point` does).
 
     Run it: `python benchmarks/reference_mesa.py scenarios/baseline.yaml --scale 30000`.
     """

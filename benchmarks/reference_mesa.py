@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from hubsim.engine.calendar import EPOCH
-from hubsim.engine.cities import CityArrays, build_city_arrays, census_table
+from hubsim.engine.cities import CityArrays, build_city_arrays
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import INSTRUMENTS, ProgrammeBook
 from hubsim.engine.rules import choice, housing, labour, sampling
@@ -471,7 +471,7 @@ class City(mesa.Agent):
                 self.rent,
                 model.cities.base_rent_yuan_m2_month[j],
                 population,
-                model.population_2010[j],
+                model.population_start[j],
                 supply_elasticity,
                 model.beh.housing.rent_adjustment_per_month,
             )
@@ -480,7 +480,7 @@ class City(mesa.Agent):
     def take_census(self, counts: dict[str, np.ndarray]) -> None:
         """Record: the city's metrics in people (agents x scale) and yuan."""
         model, j, scale = self.model, self.index, self.model.scale
-        self.population = counts["population"][j] * scale / model.beh.demography.working_age_share
+        self.population = counts["population"][j] * scale / model.cities.working_age_share
         self.talent = counts["talent"][j] * scale
         self.employed = counts["employed"][j] * scale
         self.unemployed = (counts["population"][j] - counts["employed"][j]) * scale
@@ -580,27 +580,25 @@ class ReferenceModel(mesa.Model):
     def _build_world(self) -> None:
         """Residents from the census, the outside reservoir, firms sized to employ them."""
         c = self.cities
-        n_agents = np.round(c.working_age_people_2010 / self.scale).astype(np.int64)
+        n_agents = np.round(c.working_age_people_start / self.scale).astype(np.int64)
         to_employ = {j: self._add_residents(j, int(n_agents[j])) for j in range(c.n - 1)}
-        self.outside_agents = n_agents[-1] * c.degree_share_2010[-1]
+        self.outside_agents = n_agents[-1] * c.degree_share_start[-1]
         self._add_firms(to_employ)
         counts = self.census()
-        self.population_2010 = counts["population"]
+        self.population_start = counts["population"]
         self.national_talent_share_start = counts["talent"].sum() / counts["population"].sum()
         self.sector_talent_start = np.maximum(counts["sector_talent"], 1.0)
         for city in self.city_agents:
-            seats = c.seats_per_talent_2010[city.index] * counts["seated_talent"][city.index]
+            seats = c.seats_per_talent_start[city.index] * counts["seated_talent"][city.index]
             city.office_seats = seats * self.scale
             city.take_census(counts)
 
     def _add_residents(self, j: int, n: int) -> list[Worker]:
         """The city's 2010 residents, degrees from the census stock; returns those to employ."""
         c, rng, demo = self.cities, self.rng, self.beh.demography
-        degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_2010[j])
+        degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_start[j])
         age_months = rng.integers(GRADUATION_AGE[degree] * 12, demo.retirement_age * 12, size=n)
-        census = census_table()
-        native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
-        origin = np.where(rng.random(n) < native_share, j, c.outside)
+        origin = np.where(rng.random(n) < c.native_share[j], j, c.outside)
         workers = Worker.create_agents(
             self,
             n,
@@ -676,9 +674,9 @@ class ReferenceModel(mesa.Model):
         for o in offices:  # nothing planned yet: the first month's exit test reads zeros
             o.desired = o.desired_talent = 0.0
         self.profit_start = profit_index(self.city_productivity, self.unit_cost_start, theta)
-        self.firms_2010 = np.zeros((n, len(SECTORS)))
+        self.firms_start = np.zeros((n, len(SECTORS)))
         for firm in firms:
-            self.firms_2010[firm.hq_city, firm.sector] += 1
+            self.firms_start[firm.hq_city, firm.sector] += 1
 
     def draw_fit(self) -> np.ndarray:
         """A new firm's lasting fit to each node: lognormal with mean 1; none outside."""
@@ -862,10 +860,10 @@ class ReferenceModel(mesa.Model):
         population = counts["population"]
         self.city_productivity = agglomeration(
             self.base_productivity, counts["sector_talent"], self.sector_talent_start,
-            population, self.population_2010, beh.agglomeration_alpha, beh.urbanisation_alpha,
+            population, self.population_start, beh.agglomeration_alpha, beh.urbanisation_alpha,
         )  # fmt: skip
         self.city_productivity[:, LOCAL_SERVICES] = local_services_productivity(
-            self.base_productivity[:, LOCAL_SERVICES], population, self.population_2010,
+            self.base_productivity[:, LOCAL_SERVICES], population, self.population_start,
             self.unit_cost[:, LOCAL_SERVICES], self.unit_cost_start[:, LOCAL_SERVICES],
             beh.labour_elasticity,
         )  # fmt: skip
@@ -907,9 +905,9 @@ class ReferenceModel(mesa.Model):
         beh = self.beh.firms
         profit = profit_index(self.city_productivity, self.unit_cost, beh.labour_elasticity)
         relative = np.power(profit / self.profit_start, beh.entry_profit_elasticity)
-        population = counts["population"][:-1].sum() / self.population_2010[:-1].sum()
-        expected = self.monthly_exit_hazard * self.firms_2010 * relative * population * entry_shock
-        expected[:, LOCAL_SERVICES] = self.monthly_exit_hazard * self.firms_2010[:, LOCAL_SERVICES]
+        population = counts["population"][:-1].sum() / self.population_start[:-1].sum()
+        expected = self.monthly_exit_hazard * self.firms_start * relative * population * entry_shock
+        expected[:, LOCAL_SERVICES] = self.monthly_exit_hazard * self.firms_start[:, LOCAL_SERVICES]
         expected[-1] = 0.0
         births = self.rng.poisson(expected)
         for (j, s), k in np.ndenumerate(births):
@@ -971,7 +969,7 @@ class ReferenceModel(mesa.Model):
         )
         employment[:, -1] = lab.outside_employment_rate
         wage = (c.base_wage_yuan[:, None] * self.wage_indices()).T  # (group, node)
-        people = counts["population"] * self.scale / self.beh.demography.working_age_share
+        people = counts["population"] * self.scale / self.cities.working_age_share
         cap_cost = self.cap_cost(people)
         return {
             "expected_wage": wage * np.maximum(employment, 1e-3),  # (group, node)
@@ -995,7 +993,7 @@ class ReferenceModel(mesa.Model):
     def remove_over_cap(self) -> None:
         """Housing removal: a city above its cap displaces residents without local hukou."""
         rate = self.beh.migration.population_cap_removal_per_year
-        share, outside = self.beh.demography.working_age_share, self.cities.outside
+        share, outside = self.cities.working_age_share, self.cities.outside
         for p in self.book.of("population_cap"):
             j = self.book.city[p]
             people = self.census()["population"][j] * self.scale / share
@@ -1155,7 +1153,7 @@ class ReferenceModel(mesa.Model):
         population = self.census()["population"]
         expected = total * population / population.sum()
         # A capped city takes the share its cap admits; the rest enter the outside node.
-        people = population * self.scale / self.beh.demography.working_age_share
+        people = population * self.scale / self.cities.working_age_share
         admitted = expected * programme_rules.admitted_share(
             self.cap_cost(people), self.beh.migration.logit_scale
         )
@@ -1189,7 +1187,7 @@ class ReferenceModel(mesa.Model):
         branches) of the 13 cities, now."""
         population = np.array([city.population for city in self.city_agents])
         unemployed = np.array([city.unemployed for city in self.city_agents])
-        working_age = population * self.beh.demography.working_age_share
+        working_age = population * self.cities.working_age_share
         offices = np.zeros(len(self.city_agents))
         for firm in self.agents_by_type[Firm]:
             for office in firm.offices:

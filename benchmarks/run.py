@@ -49,7 +49,7 @@ def scenario_for(workers: int, months: int):
     from hubsim.experiments.replications import resolve
 
     base = resolve(BASELINE)
-    working_age = build_city_arrays(base).working_age_people_2010[:-1].sum()
+    working_age = build_city_arrays(base).working_age_people_start[:-1].sum()
     return resolve(base, scale=float(working_age / workers), months=months)
 
 

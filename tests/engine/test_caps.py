@@ -21,15 +21,19 @@ BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 BEIJING = CITY_KEYS.index("beijing")
 TOLERANCE = 0.01  # a binding cap is never exceeded by more than 1 %
 MONTHS = 120  # long enough for the rule this replaced to overshoot by more
+PRESSURE = 0.3  # added to Beijing's amenity in these tests
 QUIET = {"hazards": {"base_per_year": 0, "young_per_year": 0, "unemployed_per_year": 0,
                      "new_graduate_per_year": 0, "outside_per_year": 0}}  # fmt: skip
 
 
 def capped(cap_over_start: float, months: int, migration_keys: dict | None = None) -> HubModel:
-    """The baseline's cities (fitted amenities), no programmes but a cap on Beijing from
-    2010-01 at `cap_over_start` times its 2010 residents."""
+    """The baseline's cities (fitted amenities, Beijing's raised by PRESSURE), no programmes
+    but a cap on Beijing from 2010-01 at `cap_over_start` times its 2010 residents."""
     base = resolve(BASELINE, months=months, scale=20_000, seed=7).model_dump(mode="python")
     base["programmes"], base["targets"] = [], {}
+    # Beijing made more attractive so that it presses against its cap whatever the other
+    # settings (without a cap it would grow past it within the decade).
+    base["cities"]["beijing"]["amenity"] += PRESSURE
     base["behaviour"]["migration"].update(migration_keys or {})
     start = HubModel(scenario_from_dict(base)).initial_metrics["population"][BEIJING]
     cap = {"city": "beijing", "start": "2010-01", "instrument": "population_cap",

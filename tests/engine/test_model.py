@@ -344,14 +344,14 @@ def test_job_seekers_from_the_lay_off_pass_are_everyone_without_a_job(monkeypatc
     real = labour._match
     handed = []
 
-    def check(state, seekers, posted, rng):
+    def check(state, seekers, rng):
         np.testing.assert_array_equal(
             np.sort(seekers),
             np.flatnonzero(state.workers.employer < 0),
             err_msg=f"month {state.calendar.month}",
         )
         handed.append(len(seekers))
-        real(state, seekers, posted, rng)
+        real(state, seekers, rng)
 
     monkeypatch.setattr(labour, "_match", check)
     real_lay_off = accounts.lay_off

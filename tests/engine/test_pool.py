@@ -12,12 +12,13 @@ import hubsim
 from hubsim.engine import HubModel
 from hubsim.engine.accounts import national_talent, outside_counts
 from hubsim.engine.phases import demography, migration
-from hubsim.engine.pool import education_stock_2010, graduate_schedule
+from hubsim.engine.pool import education_stock, education_stock_2010, graduate_schedule
 from hubsim.engine.rules.demography import cohort_by_degree
 from hubsim.experiments.replications import resolve
 from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+SPINUP = BASELINE.with_name("spinup-2000.yaml")
 # graduates_by_level.csv, 2019 (reported): bachelor 3,947,157 + master 577,088 + PhD 62,578
 BACHELOR_PLUS_2019 = 3_947_157 + 577_088 + 62_578
 # education_2000_2010.csv: the 2010 census's bachelor (45.63 M) and postgraduate (4.14 M) holders
@@ -86,13 +87,41 @@ def test_national_talent_is_stock_plus_graduates_less_retirements_every_month():
     assert model.state.pool.cohort[:, TALENT_DEGREE:].sum() > 0
 
 
-def test_negative_control_a_leaking_outside_node_breaks_the_account():
-    def leak(model: HubModel) -> None:  # 0.01 % of the outside node's talent vanishes a month
-        model.state.outside_agents[TALENT_DEGREE:] *= 0.9999
-        outside_counts(model.state, model.state.counts)
+def leak(model: HubModel) -> None:  # 0.01 % of the outside node's talent vanishes a month
+    model.state.outside_agents[TALENT_DEGREE:] *= 0.9999
+    outside_counts(model.state, model.state.counts)
 
+
+def test_negative_control_a_leaking_outside_node_breaks_the_account():
     model = baseline(6, start="2016-07")
     assert account_gaps(model, 6, leak).max() > 1.0
+
+
+def spinup(months: int) -> HubModel:
+    return HubModel(resolve(SPINUP, months=months, scale=50_000))
+
+
+def test_the_account_holds_from_the_2000_census_too():
+    # 2000-01 to 2002-06: the 2000 stock, the 2000 and 2001 cohorts, retirements.
+    model = spinup(30)
+    gaps = account_gaps(model, 30)
+    assert gaps.max() < 1.0  # to the person
+    assert model.state.pool.cohort[:2, TALENT_DEGREE:].sum() > 0
+
+
+def test_national_talent_in_2000_is_the_2000_census_stock():
+    # The 2000 census's 18.2 M bachelor-and-above (ESTIMATE split of its 45.7 M college and
+    # above) scaled to ages 15-59; about 8,700 agents of talent at this scale: within 2 %.
+    model = HubModel(resolve(SPINUP, months=1, scale=2_000))
+    talent = model.state.pool.talent_start * model.state.scale
+    share = model.state.behaviour.demography.educated_working_age_share
+    stock = education_stock(2000).national[TALENT_DEGREE:].sum()
+    assert talent == pytest.approx(stock * share, rel=0.02)
+    assert stock == pytest.approx(18_168_000, rel=0.01)
+
+
+def test_negative_control_a_leak_breaks_the_2000_account():
+    assert account_gaps(spinup(6), 6, leak).max() > 1.0
 
 
 def _talent_entering_in_july_2019() -> float:

@@ -57,7 +57,7 @@ def engine_outcomes(model: HubModel) -> np.ndarray:
     cities."""
     metrics = model.city_metrics
     population = metrics["population"][:-1]
-    working_age = population * model.state.behaviour.demography.working_age_share
+    working_age = population * model.state.cities.working_age_share
     return np.array(
         [
             population / population.sum(),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,3 +91,47 @@ def test_a_run_shorter_than_a_year_judges_no_growth_and_no_move_rate(baseline):
     text = "\n".join(calibration_lines(table))
     assert "rank correlation of city growth            not judged" in text
     assert "nan" not in text.lower()
+
+
+SPINUP = Path(__file__).resolve().parents[2] / "scenarios" / "spinup-2000.yaml"
+
+
+def test_a_2000_start_over_ten_years_is_set_beside_the_2010_census():
+    import hubsim
+    from hubsim.engine.cities import census_table
+    from hubsim.output.report import calibration_lines
+
+    result = hubsim.run(SPINUP, scale=2_000, seed=3, plots=False)  # about 1 s
+    table = result.calibration
+    at_2010 = table[table.quantity == "population at 2010-01"].set_index("city")
+    census = census_table()
+    assert list(at_2010.index) == list(census.index)
+    assert at_2010.target.astype(float).tolist() == census.population_2010.astype(float).tolist()
+    # Each city within 20 % of its 2010 census (about 10 % at this scale, seeds 3-5): a loose
+    # check that the populations grew from 2000, not a calibration. Negative control: the
+    # 2000 census itself, unmoved, is further than that (Xiamen 42 % short).
+    assert (at_2010.simulated / census.population_2010 - 1).abs().max() < 0.20
+    assert (census.population_2000 / census.population_2010 - 1).abs().max() > 0.20
+    text = "\n".join(calibration_lines(table))
+    assert "At 2010-01 (the state after 2009-12) against the 2010 census" in text
+    assert "Population growth 2000-2009" in text
+    assert not re.search(r"\bnan\b", text.lower())
+
+
+def test_a_short_2000_start_is_not_judged_against_the_2010_census():
+    import hubsim
+    from hubsim.output.report import calibration_lines
+
+    result = hubsim.run(SPINUP, months=24, scale=50_000, seed=3, plots=False)
+    at_2010 = result.calibration[result.calibration.quantity.str.endswith("at 2010-01")]
+    assert len(at_2010) == 14 and at_2010.simulated.isna().all()
+    text = "\n".join(calibration_lines(result.calibration))
+    assert "At 2010-01 against the 2010 census: not judged (the run ends before 2009-12)" in text
+    assert not re.search(r"\bnan\b", text.lower())  # "nanjing" is no nan
+
+
+def test_a_2010_start_has_no_2010_census_rows(baseline):
+    import hubsim
+
+    result = hubsim.run(baseline, months=12, scale=50_000, seed=3, plots=False)
+    assert not result.calibration.quantity.str.endswith("at 2010-01").any()

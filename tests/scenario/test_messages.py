@@ -34,9 +34,31 @@ def test_a_start_after_2019_is_refused_with_the_fix(start: str) -> None:
     assert "months" in message  # the fix: start earlier and run longer
 
 
-@pytest.mark.parametrize("start", ["2010-01", "2019-12"])
-def test_starts_up_to_2019_are_accepted(start: str) -> None:
+@pytest.mark.parametrize("start", ["2000-01", "2000-12", "2010-01", "2019-12"])
+def test_starts_in_2000_and_in_2010_to_2019_are_accepted(start: str) -> None:
     assert scenario_from_dict({"name": "t", "start": start, "months": 12}).start == start
+
+
+@pytest.mark.parametrize("start", ["2001-01", "2005-06", "2009-12"])
+def test_a_start_between_the_censuses_is_refused_with_the_fix(start: str) -> None:
+    message = refused({"start": start})
+    assert "key 'start'" in message
+    assert start in message
+    assert "2000 census" in message and "2010 census" in message  # why
+    year = int(start[:4])
+    months = 12 * (year - 2000 + 1)
+    assert f"start: 2000-01) and reach {year} with months: (2000-01 plus {months}" in message
+
+
+def test_a_start_before_2000_is_refused() -> None:
+    message = refused({"start": "1995-01"})
+    assert "key 'start'" in message and "start: 2000-01" in message
+
+
+def test_a_2010_talent_share_is_refused_for_a_2000_start() -> None:
+    message = refused({"start": "2000-01", "cities": {"wuhan": {"talent_share_2010": 0.1}}})
+    assert "key 'cities.wuhan.talent_share_2010'" in message
+    assert "2000 census" in message and "remove talent_share_2010" in message
 
 
 # --------------------------------------------------------------------------- targets

@@ -312,6 +312,24 @@ def test_extends_merges_mappings_and_replaces_lists(write) -> None:
     assert scenario.months == 12  # untouched scalar inherited
 
 
+def test_an_extending_file_can_drop_every_programme_and_target(write) -> None:
+    write("parent.yaml", SMALL + "targets:\n  xian: {by: 2018-12, talent_people: 1000}\n")
+    kept = load_scenario(write("kept.yaml", "extends: parent.yaml\ntargets: {}\n"))
+    assert list(kept.targets) == ["xian"]  # {} merges: the parent's targets stay
+    child = write("child.yaml", "extends: parent.yaml\nprogrammes: []\ntargets: null\n")
+    scenario = load_scenario(child)
+    assert scenario.programmes == [] and scenario.targets == {}
+
+
+def test_the_spinup_starts_from_2000_without_programmes_or_targets():
+    scenario = load_scenario(SCENARIOS / "spinup-2000.yaml")
+    assert (scenario.start, scenario.months) == ("2000-01", 120)
+    assert scenario.programmes == [] and scenario.targets == {}
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    assert scenario.cities == baseline.cities  # the baseline's amenities
+    assert scenario.behaviour == baseline.behaviour
+
+
 def test_child_is_named_after_itself_unless_it_says_otherwise(write) -> None:
     write("parent.yaml", SMALL)
     assert load_scenario(write("child.yaml", "extends: parent.yaml\n")).name == "child"

@@ -103,8 +103,7 @@ def recount_offices(state: State) -> None:
     shifted = w.employer.astype(np.int64) + 1
     bins = state.firms.n_offices + 1
     state.staff = np.bincount(shifted, minlength=bins)[1:]
-    talent = w.degree >= TALENT_DEGREE
-    state.staff_talent = np.bincount(shifted[talent], minlength=bins)[1:]
+    state.staff_talent = np.bincount(shifted[w.talent_job], minlength=bins)[1:]
     state.office_wage_bill = np.bincount(shifted, weights=w.wage, minlength=bins)[1:]
 
 
@@ -116,25 +115,26 @@ def lose_jobs(state: State, rows: np.ndarray) -> None:
     employer = w.employer[rows]
     offices = len(state.staff)
     state.staff -= np.bincount(employer, minlength=offices)
-    state.staff_talent -= np.bincount(
-        employer[w.degree[rows] >= TALENT_DEGREE], minlength=offices
-    )
+    state.staff_talent -= np.bincount(employer[w.talent_job[rows]], minlength=offices)
     state.office_wage_bill -= np.bincount(employer, weights=w.wage[rows], minlength=offices)
     state.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     w.employer[rows] = -1
     w.wage[rows] = 0.0
+    w.talent_job[rows] = False
 
 
-def take_jobs(state: State, rows: np.ndarray, offices: np.ndarray, wage: np.ndarray) -> None:
-    """The one place a job starts: rows are hired by offices at wage; accounts follow."""
+def take_jobs(
+    state: State, rows: np.ndarray, offices: np.ndarray, wage: np.ndarray, talent_job: np.ndarray
+) -> None:
+    """The one place a job starts: rows are hired by offices at wage, into talent jobs where
+    `talent_job`; accounts follow."""
     w = state.workers
     w.employer[rows] = offices
     w.wage[rows] = wage
+    w.talent_job[rows] = talent_job
     n_offices = len(state.staff)
     state.staff += np.bincount(offices, minlength=n_offices)
-    state.staff_talent += np.bincount(
-        offices[w.degree[rows] >= TALENT_DEGREE], minlength=n_offices
-    )
+    state.staff_talent += np.bincount(offices[talent_job], minlength=n_offices)
     state.office_wage_bill += np.bincount(offices, weights=w.wage[rows], minlength=n_offices)
     state.wage_bill += np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     shift_employment(state, rows, +1)

@@ -1,6 +1,7 @@
-"""Cities: the packaged 2010 data tables and the static per-node parameters as arrays.
+"""Cities: the packaged data tables and the static per-node parameters as arrays.
 
-The 13 cities come from `data/cities_2010.csv` (with its source columns); the outside node last.
+The 13 cities come from `data/cities_2010.csv` (with its source columns), taken to the start
+year's census by `engine.census` (2010, or 2000 for the spin-up); the outside node last.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from hubsim.engine.pool import education_stock_2010
+from hubsim.engine.census import StartCensus, start_census
 from hubsim.scenario import CITY_KEYS, DEGREES, SECTORS, TALENT_DEGREE, Scenario
 
 OUTSIDE = "rest_of_china"
@@ -65,22 +66,29 @@ def sector_mix_2010() -> np.ndarray:
 
 @dataclass
 class CityArrays:
-    """Static per-node parameters (13 cities and the outside node last)."""
+    """Static per-node parameters (13 cities and the outside node last).
+
+    `census_year` is the census the start was built from (2010, or 2000 for the spin-up);
+    `working_age_share` is its share of residents aged 15-59, which the agents stand for.
+    """
 
     keys: tuple[str, ...]
     names: tuple[str, ...]
     tier: np.ndarray
     distance_1000km: np.ndarray
     amenity: np.ndarray
-    base_wage_yuan: np.ndarray  # 2010 average wage
+    base_wage_yuan: np.ndarray  # average wage at the start (yuan a year)
     base_rent_yuan_m2_month: np.ndarray
     supply_elasticity: np.ndarray
     universities: np.ndarray
     hukou_min_degree: np.ndarray
     hukou_max_age: np.ndarray
-    working_age_people_2010: np.ndarray
-    degree_share_2010: np.ndarray  # (node, degree): shares of working-age residents in 2010
-    seats_per_talent_2010: np.ndarray
+    census_year: int
+    working_age_share: float
+    native_share: np.ndarray  # share of each city's residents born there (cities only)
+    working_age_people_start: np.ndarray
+    degree_share_start: np.ndarray  # (node, degree): shares of working-age residents at the start
+    seats_per_talent_start: np.ndarray
     capacity_growth_per_month: np.ndarray
     productivity_factor: np.ndarray
     sector_mix_2010: np.ndarray  # (node, sector): shares of 2010 jobs (outside node: zeros)
@@ -94,13 +102,15 @@ class CityArrays:
         return self.n - 1
 
     @property
-    def talent_share_2010(self) -> np.ndarray:
-        """Bachelor-and-above share of each node's working-age residents in 2010."""
-        return self.degree_share_2010[:, TALENT_DEGREE:].sum(axis=1)
+    def talent_share_start(self) -> np.ndarray:
+        """Bachelor-and-above share of each node's working-age residents at the start."""
+        return self.degree_share_start[:, TALENT_DEGREE:].sum(axis=1)
 
 
 def build_city_arrays(scenario: Scenario) -> CityArrays:
-    """The per-node parameters of a scenario: the data table with its city overrides."""
+    """The per-node parameters of a scenario: the data table at its start's census, with its
+    city overrides (wages and prices of 2000 are the 2010 ones times the national ratio)."""
+    census = start_census(scenario)
     table = city_table().reset_index()
     table = pd.concat([table, pd.DataFrame([OUTSIDE_ROW])], ignore_index=True)
     beh = scenario.behaviour
@@ -111,8 +121,8 @@ def build_city_arrays(scenario: Scenario) -> CityArrays:
     )
     stringency = table["hukou_stringency_1to5"].to_numpy()
     min_degree = np.array([HUKOU_MIN_DEGREE_BY_STRINGENCY[int(s)] for s in stringency])
-    working_age = table["population_2010"].to_numpy(float) * beh.demography.working_age_share
-    working_age[-1] = beh.demography.national_working_age_people - working_age[:-1].sum()
+    working_age = np.append(census.residents, np.nan) * census.working_age_share
+    working_age[-1] = census.national_working_age_people - working_age[:-1].sum()
 
     def per_city(attr: str, default: np.ndarray) -> np.ndarray:
         values = default.astype(float).copy()
@@ -137,32 +147,38 @@ def build_city_arrays(scenario: Scenario) -> CityArrays:
         tier=tier,
         distance_1000km=great_circle_km(table["lat"].to_numpy(), table["lon"].to_numpy()) / 1000,
         amenity=per_city("amenity", zeros),
-        base_wage_yuan=table["avg_wage_2010_yuan"].to_numpy(float),
+        base_wage_yuan=table["avg_wage_2010_yuan"].to_numpy(float) * census.wage_factor,
         base_rent_yuan_m2_month=table["new_home_price_2010_yuan_m2"].to_numpy(float)
+        * census.price_factor
         * beh.housing.rent_yield_per_month,
         supply_elasticity=per_city("supply_elasticity", eta_default),
         universities=table["universities"].to_numpy(float),
         hukou_min_degree=min_degree,
         hukou_max_age=per_city("hukou_max_age", np.full(len(table), 99.0)),
-        working_age_people_2010=working_age,
-        degree_share_2010=degree_shares_2010(scenario, working_age),
-        seats_per_talent_2010=per_city("office_seats_per_talent_2010", np.ones(len(table))),
+        census_year=census.year,
+        working_age_share=census.working_age_share,
+        native_share=census.native_share,
+        working_age_people_start=working_age,
+        degree_share_start=degree_shares_start(scenario, census, working_age),
+        seats_per_talent_start=per_city("office_seats_per_talent_2010", np.ones(len(table))),
         capacity_growth_per_month=np.power(1 + growth, 1 / 12) - 1,
         productivity_factor=per_city("productivity_factor", np.ones(len(table))),
         sector_mix_2010=np.vstack([sector_mix_2010(), np.zeros(len(SECTORS))]),
     )
 
 
-def degree_shares_2010(scenario: Scenario, working_age_people: np.ndarray) -> np.ndarray:
-    """(node, degree) shares of working-age residents in 2010 from the census stock.
+def degree_shares_start(
+    scenario: Scenario, census: StartCensus, working_age_people: np.ndarray
+) -> np.ndarray:
+    """(node, degree) shares of working-age residents at the start from the census stock.
 
     The census counts degree holders of all ages; the agents stand for ages 15-59, so each
     count is scaled by `educated_working_age_share` (ESTIMATE). The outside node holds the
-    national stock less the 13 cities'. A city's `talent_share_2010` rescales its bachelor,
-    master and PhD shares to that total.
+    national stock less the 13 cities'. A city's `talent_share_2010` (a 2010 start only)
+    rescales its bachelor, master and PhD shares to that total.
     """
     demo = scenario.behaviour.demography
-    stock = education_stock_2010()
+    stock = census.stock
     people = np.vstack([stock.per_city, stock.national - stock.per_city.sum(axis=0)])
     people = people * demo.educated_working_age_share
     shares = people / working_age_people[:, None]

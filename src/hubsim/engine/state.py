@@ -128,6 +128,8 @@ class State:
         seats_built: seats built by office_capacity programmes so far (capacity ahead of
             demand: only a city with some can be a ghost hub).
         vacancies: (node, group) jobs posted this month.
+        wanted_vacancies: (node, group) the gaps firms would post without the seat limit (the
+            demand wage indices follow).
         target_tightness: vacancies per job seeker at which wage indices stand still.
         base_productivity: (node, sector) A0, calibrated at build so that the start's jobs
             are what firms want (`engine.world`).
@@ -138,11 +140,11 @@ class State:
         national_talent_share_start: bachelor-and-above share of national working-age agents.
         grant_share: share of wage cost paid by firm grants in each city this month (what
             the programmes actually paid last month over the wage bill they cover).
-        population_2010, talent_2010: the start state, for urbanisation and rents.
+        population_start, talent_start: the start state, for urbanisation and rents.
         sector_talent_start: (node, sector) talent employed at the start (localisation).
         unit_cost_start, profit_start: (node, sector) the start's unit cost and profit index of
             a new firm, against which entry responds.
-        firms_2010: (node, sector) firms headquartered at the start (births replace exits).
+        firms_start: (node, sector) firms headquartered at the start (births replace exits).
         free_seats: tech-park seats not filled at the start of this month's matching (agents).
         tallies: what happened this month (flows, spending, retirements, entrants).
         pending_entrants: July's entrants, counted into the tallies at the next reset.
@@ -186,6 +188,7 @@ class State:
     office_seats: np.ndarray = field(default_factory=_unset)
     seats_built: np.ndarray = field(default_factory=_unset)
     vacancies: np.ndarray = field(default_factory=_unset)
+    wanted_vacancies: np.ndarray = field(default_factory=_unset)
     target_tightness: np.ndarray = field(default_factory=_unset)
     base_productivity: np.ndarray = field(default_factory=_unset)
     city_productivity: np.ndarray = field(default_factory=_unset)
@@ -194,12 +197,12 @@ class State:
     talent_share_start: np.ndarray = field(default_factory=_unset)
     national_talent_share_start: float = 0.0
     grant_share: np.ndarray = field(default_factory=_unset)
-    population_2010: np.ndarray = field(default_factory=_unset)
-    talent_2010: np.ndarray = field(default_factory=_unset)
+    population_start: np.ndarray = field(default_factory=_unset)
+    talent_start: np.ndarray = field(default_factory=_unset)
     sector_talent_start: np.ndarray = field(default_factory=_unset)
     unit_cost_start: np.ndarray = field(default_factory=_unset)
     profit_start: np.ndarray = field(default_factory=_unset)
-    firms_2010: np.ndarray = field(default_factory=_unset)
+    firms_start: np.ndarray = field(default_factory=_unset)
     free_seats: np.ndarray = field(default_factory=_unset)
     tallies: MonthTallies = field(default_factory=lambda: MonthTallies.empty(0))
     pending_entrants: np.ndarray = field(default_factory=_unset)

@@ -15,12 +15,13 @@ NO_GRADUATION = -(2**15)  # graduation month of workers who never graduated
 
 COLUMNS = {
     "city": np.int8,  # current city (node index); -1 once removed
-    "degree": np.int8,  # index into scenario.DEGREES: 0 none, 1 bachelor, 2 master, 3 phd
+    "degree": np.int8,  # index into scenario.DEGREES: none, college, bachelor, master, phd
     "hukou": np.int8,  # city of hukou (outside node if none of the 13)
     "origin": np.int8,  # home city (outside node if elsewhere)
     "settled": np.bool_,  # False for new graduates until their first location choice
     "employer": np.int32,  # office index, -1 when unemployed
-    "wage": np.float32,  # real yuan/year at 2010 prices, set at hire; 0 when unemployed
+    "talent_job": np.bool_,  # employed in a talent job (a graduate in another job: False)
+    "wage": np.float32,  # real yuan/year at start prices, set at hire; 0 when unemployed
     "birth": np.int16,  # birth month, months since 1900-01
     "graduated": np.int16,  # graduation month since 1900-01, NO_GRADUATION if none
     "arrived": np.int16,  # month of arrival in the current city

@@ -9,17 +9,22 @@ import numpy as np
 
 from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
-from hubsim.engine.cities import build_city_arrays, census_table
+from hubsim.engine.cities import build_city_arrays
 from hubsim.engine.phases import firms, record
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import ProgrammeBook
-from hubsim.engine.rules.demography import GRADUATION_AGE
 from hubsim.engine.rules import firms as firm_rules
+from hubsim.engine.rules.demography import GRADUATION_AGE
 from hubsim.engine.rules.labour import wage_trend_by_month
 from hubsim.engine.state import MonthTallies, PoolAccount, State
 from hubsim.engine.tables import FirmTable
 from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_index
+from hubsim.scenario.schema import Firms
 
+BRANCH_ROUNDS = 10  # damped rounds of the start's branches and A (_solve_productivity)
+DAMPING = 0.3  # share of the way A moves to the solved A each round
+MIN_OFFICE_AGENTS = 10  # agents per office at the start, at least, on average (_draw_firms)
+X_MIN = 0.2  # a cell's firms keep at least a fifth of their drawn size weight
 ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
 
@@ -40,12 +45,12 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
         ),
     )
     rng = streams["init"]
-    n_agents = np.round(cities.working_age_people_2010 / state.scale).astype(np.int64)
+    n_agents = np.round(cities.working_age_people_start / state.scale).astype(np.int64)
     # The July cohort refills removed rows; arrivals in between add a few per cent.
     state.workers.reserve(int(n_agents[:-1].sum() * (1.0 + ROW_HEADROOM)) + 1024)
     for j in range(cities.n - 1):
         _add_residents(state, j, int(n_agents[j]), rng)
-    state.outside_agents = n_agents[-1] * cities.degree_share_2010[-1]
+    state.outside_agents = n_agents[-1] * cities.degree_share_start[-1]
     _build_firms(state, rng)
     _init_city_state(state)
     state.counts = accounts.city_counts(state)
@@ -58,13 +63,11 @@ def _add_residents(state: State, j: int, n: int, rng: np.random.Generator) -> No
     cities = state.cities
     demo = state.behaviour.demography
     first = state.calendar.first
-    degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_2010[j])
+    degree = rng.choice(len(DEGREES), size=n, p=cities.degree_share_start[j])
     youngest = GRADUATION_AGE[degree]
     age_months = rng.integers(youngest * 12, demo.retirement_age * 12, size=n)
-    census = census_table()
-    # ASSUMPTION: the share of residents born in the city is the 2000/2010 population ratio.
-    native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
-    origin = np.where(rng.random(n) < native_share, j, cities.outside)
+    # ASSUMPTION (engine.census): the share born in the city is the 2000/2010 population ratio.
+    origin = np.where(rng.random(n) < cities.native_share[j], j, cities.outside)
     hukou = np.where(origin == j, j, cities.outside)
     state.workers.append(
         city=np.full(n, j),
@@ -108,7 +111,7 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
     state.unit_cost = state.unit_cost_start.copy()
     _draw_firms(state, jobs, rng)
     wanted = jobs * (1.0 + beh.labour.initial_vacancy_rate)
-    state.base_productivity = _solve_productivity(state, wanted)
+    state.base_productivity = _solve_productivity(state, wanted, rng)
     state.base_productivity *= cities.productivity_factor[:, None]
     state.city_productivity = state.base_productivity.copy()
     desired = firms.office_desired(state)
@@ -126,9 +129,28 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
         state.city_productivity, state.unit_cost_start, beh.firms.labour_elasticity
     )
     f = state.firms
-    state.firms_2010 = np.bincount(
-        f.hq_city.astype(np.intp) * sectors + f.sector, minlength=n * sectors
-    ).reshape(n, sectors).astype(float)
+    state.firms_start = (
+        np.bincount(f.hq_city.astype(np.intp) * sectors + f.sector, minlength=n * sectors)
+        .reshape(n, sectors)
+        .astype(float)
+    )
+
+
+def _start_tightness(state: State) -> np.ndarray:
+    """(node, group) vacancies per job seeker of the start, at which wage indices stand still.
+
+    The start's open vacancies (initial_vacancy_rate of the jobs) over its unemployed, per city
+    and group: the 2010 wages are the start's steady state. A group without seekers or jobs
+    takes `stable_tightness`.
+    """
+    w, n, lab = state.workers, state.cities.n, state.behaviour.labour
+    talent = (w.degree >= TALENT_DEGREE).astype(np.intp)
+    key = w.city.astype(np.intp) * 2 + talent
+    unemployed = np.bincount(key[w.employer < 0], minlength=2 * n).reshape(n, 2)
+    jobs = np.bincount(key[w.employer >= 0], minlength=2 * n).reshape(n, 2)
+    vacancies = lab.initial_vacancy_rate * jobs
+    tightness = (vacancies + 1.0) / (unemployed + 1.0)
+    return np.where((unemployed > 0) & (jobs > 0), tightness, lab.stable_tightness)
 
 
 def _job_premium(
@@ -145,10 +167,15 @@ def _job_premium(
 
 
 def _draw_firms(state: State, jobs: np.ndarray, rng: np.random.Generator) -> None:
-    """Headquartered firms per city and sector, about one per mean office size of jobs."""
+    """Headquartered firms per city and sector, about one per mean office size of jobs.
+
+    At a coarse scale an office is never under MIN_OFFICE_AGENTS agents on average: offices of
+    an agent or two would hire by whole agents against fractional desires and drift above them.
+    """
     beh, cities = state.behaviour.firms, state.cities
     n, sectors = cities.n, len(SECTORS)
-    count = np.maximum(1, np.round(jobs * state.scale / beh.mean_office_size_people)).astype(int)
+    size = max(beh.mean_office_size_people / state.scale, MIN_OFFICE_AGENTS)
+    count = np.maximum(1, np.round(jobs / size)).astype(int)
     count[-1] = 0  # the outside node has no firms
     cells = np.repeat(np.arange(n * sectors), count.ravel())
     city, sector = np.divmod(cells, sectors)
@@ -163,22 +190,95 @@ def _draw_firms(state: State, jobs: np.ndarray, rng: np.random.Generator) -> Non
     per_cell = count.ravel()[cells]
     z = z * np.power(expected * per_cell / realised, 1.0 / power)
     state.firms = FirmTable(n)
-    state.firms.add_firms(z, city, state.calendar.first, sector, firms.draw_fit(state, len(cells), rng))
+    state.firms.add_firms(
+        z, city, state.calendar.first, sector, firms.draw_fit(state, len(cells), rng)
+    )
 
 
-def _solve_productivity(state: State, wanted: np.ndarray) -> np.ndarray:
-    """A0_js such that the offices' desired headcounts sum to `wanted`, branches included.
+def steady_branch_share(beh: Firms) -> float:
+    """Share of paying branches open in the steady state of reviews and exits.
 
-    First A is solved with headquarters offices alone; the branches that pay under it open
-    (tradable sectors); then A is solved again with them. A branch's desire depends on its home
-    city's A too, so each solve is a fixed point: scale each A_js by (wanted/desired)^(1-theta).
+    A firm reviews its offices at `office_opening_hazard_per_quarter` and dies at the exit
+    hazard; a branch that pays is then open in the long run with probability
+    review / (review + exit) a quarter (each review opens one branch: for firms with several
+    paying cities this is an approximation).
     """
+    review = beh.office_opening_hazard_per_quarter
+    exit_ = 1.0 - (1.0 - beh.exit_hazard_per_year) ** 0.25
+    return review / (review + exit_) if review + exit_ > 0 else 0.0
+
+
+def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A0_js, the start's branches and firm sizes, such that the start is the firms' steady state.
+
+    A branch's desire depends on the productivity of its home city and of its own, so A and
+    the branches are found together, in damped rounds (BRANCH_ROUNDS): open every branch whose
+    ratio beats the opening hurdle under the current A (tradable firms), solve the A at which
+    all offices' desired headcounts sum to `wanted` (`_fixed_point`), and move A part of the
+    way there (in logs). After a few rounds only a few per cent of the marginal branches still
+    flip from round to round. The start's branches are then, at the last A, every branch that
+    beats the hurdle and every one of the last round's that has not fallen below the closing
+    ratio, each open with the steady-state share of review and exit (`steady_branch_share`);
+    and each city-sector's headquartered firms have their z scaled by one factor so
+    that the desired headcounts sum to `wanted` exactly at that A (a linear system per sector
+    in z^(1/(1-theta)); `_size_factors`). At the start no branch is then worth opening and
+    none worth closing: the ratio does not depend on the firm's own z.
+    """
+    beh, f = state.behaviour.firms, state.firms
+    power = 1.0 / (1.0 - beh.labour_elasticity)
     base = _fixed_point(state, wanted, np.ones_like(wanted))
-    state.city_productivity = base
-    firms.open_paying_branches(state)
-    base = _fixed_point(state, wanted, base)
+    tradable = np.flatnonzero(f.alive & firms.TRADABLE[f.sector])
+    hq_offices = f.n_offices
+    present = np.zeros((len(tradable), state.cities.n), dtype=bool)
+
+    def open_branches(which: np.ndarray) -> None:
+        f.office_firm, f.office_city = f.office_firm[:hq_offices], f.office_city[:hq_offices]
+        f.office_open = f.office_open[:hq_offices]
+        who, where = np.nonzero(which)
+        f.add_offices(tradable[who], where)
+
+    def ratios() -> np.ndarray:
+        state.city_productivity = base
+        ratio = firms.branch_ratios(state, tradable)
+        ratio[np.arange(len(tradable)), f.hq_city[tradable]] = 0.0
+        return ratio
+
+    for _ in range(BRANCH_ROUNDS):
+        present = ratios() > beh.office_opening_hurdle
+        open_branches(present)
+        solved = _fixed_point(state, wanted, base)
+        base = np.exp((1.0 - DAMPING) * np.log(base) + DAMPING * np.log(solved))
+    ratio = ratios()
+    paying = (ratio > beh.office_opening_hurdle) | (present & (ratio >= beh.office_closing_ratio))
+    open_branches(paying & (rng.random(paying.shape) < steady_branch_share(beh)))
+    factor = np.maximum(_size_factors(state, wanted)[0], X_MIN)
+    hq_cell = f.hq_city.astype(np.intp), f.sector.astype(np.intp)
+    f.productivity = f.productivity * np.power(factor[hq_cell], 1.0 / power)
     base[-1] = 1.0
     return base
+
+
+def _size_factors(state: State, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(node, sector) factors x on each cell's firms' z^(1/(1-theta)) that make every cell's
+    desired headcount `wanted`, and the cells where no positive x exists (x below X_MIN)."""
+    f, n = state.firms, state.cities.n
+    desired = firms.office_desired(state)
+    hq = f.office_hq.astype(np.intp)
+    city, sector = f.office_city.astype(np.intp), f.office_sector.astype(np.intp)
+    factor = np.ones_like(wanted)
+    for s in range(len(SECTORS)):
+        mine = sector == s
+        # matrix[c, h]: desire in city c of offices whose firms are headquartered in h.
+        matrix = np.zeros((n, n))
+        np.add.at(matrix, (city[mine], hq[mine]), desired[mine])
+        matrix[-1, -1] = 1.0  # the outside node has no firms: x = 1 there
+        target = wanted[:, s].copy()
+        target[-1] = 1.0
+        empty = np.diag(matrix) <= 0
+        matrix[empty, empty] = 1.0  # a cell without firms keeps x = 1 (no jobs wanted there)
+        target[empty] = 1.0
+        factor[:, s] = np.linalg.solve(matrix, target)
+    return factor, factor < X_MIN
 
 
 def _fixed_point(state: State, wanted: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -214,22 +314,23 @@ def _employ(
             p = weight[offices]
             if len(rows) and p.sum() > 0:
                 w.employer[rows] = rng.choice(offices, size=len(rows), p=p / p.sum())
+                w.talent_job[rows] = group
 
 
 def _init_city_state(state: State) -> None:
     cities, w = state.cities, state.workers
     n = cities.n
     state.rent = cities.base_rent_yuan_m2_month.copy()
-    state.population_2010 = np.bincount(w.city, minlength=n).astype(float)
-    state.population_2010[-1] = state.outside_agents.sum()
+    state.population_start = np.bincount(w.city, minlength=n).astype(float)
+    state.population_start[-1] = state.outside_agents.sum()
     is_talent = w.degree >= TALENT_DEGREE
     talent = np.bincount(w.city, weights=is_talent, minlength=n)
     talent[-1] = state.outside_agents[TALENT_DEGREE:].sum()
-    state.talent_2010 = np.maximum(talent, 1.0)
+    state.talent_start = np.maximum(talent, 1.0)
     seated = firms.seated_talent(state)
-    state.office_seats = cities.seats_per_talent_2010 * seated * state.scale
+    state.office_seats = cities.seats_per_talent_start * seated * state.scale
     state.office_seats[-1] = np.inf
-    state.national_talent_share_start = float(talent.sum() / state.population_2010.sum())
+    state.national_talent_share_start = float(talent.sum() / state.population_start.sum())
     state.seats_built = np.zeros(n)
     state.flows_by_year = np.zeros((state.calendar.years_spanned, n, n, len(DEGREES)))
     state.pool = PoolAccount.empty(state.calendar.years_spanned, n)
@@ -237,5 +338,6 @@ def _init_city_state(state: State) -> None:
     state.tallies = MonthTallies.empty(n)
     state.pending_entrants = np.zeros(n)
     state.vacancies = np.zeros((n, 2))
-    state.target_tightness = np.full((n, 2), state.behaviour.labour.stable_tightness)
+    state.wanted_vacancies = np.zeros((n, 2))
+    state.target_tightness = _start_tightness(state)
     state.free_seats = np.zeros(n)

@@ -11,7 +11,10 @@ import time
 import numpy as np
 import pandas as pd
 
+from hubsim.engine.census import census_year
+from hubsim.output.fit import AT_2010
 from hubsim.output.result import RunResult
+from hubsim.scenario import SPINUP_YEAR
 
 
 class TextBar:
@@ -134,9 +137,15 @@ def pool_lines(pool: pd.DataFrame) -> list[str]:
 
 
 def _start_note(scenario) -> str:
-    """What a start after 2010-01 means: the world is always the 2010 census state."""
-    if scenario.start == "2010-01":
+    """What a start after January of its census year means: the census state, relabelled."""
+    year = census_year(scenario.start)
+    if scenario.start == f"{year}-01":
         return ""
+    if year == SPINUP_YEAR:
+        return (
+            f"the world is built from the {year} census and relabelled {scenario.start}: the "
+            f"spin-up is meant to start in {year}-01."
+        )
     return (
         f"the world is built from the 2010 census and relabelled {scenario.start}: a later "
         "start is a quick look at the later programmes, not the state of that year."
@@ -185,6 +194,8 @@ def summary_text(result: RunResult) -> str:
     )
     if len(judged):
         verdict = f"{len(reached)} of {len(judged)} judged targets reached in most replications; "
+    elif not result.scenario.targets:
+        verdict, sources = "The scenario sets no targets.", ""
     else:
         verdict = "No target is judged in this run (none falls due inside it); "
     lines += [
@@ -209,7 +220,8 @@ def calibration_lines(table: pd.DataFrame) -> list[str]:
     """
     growth = table[table.city != ""]
     growth = growth[growth.quantity.str.startswith("population growth")]
-    headline = table.drop(growth.index)
+    at_2010 = table[table.quantity.str.endswith(AT_2010)]
+    headline = table.drop(growth.index).drop(at_2010.index)
     lines = ["Calibration: each simulated figure beside the figure it should match", ""]
     lines.append(f"{'quantity':<42} {'simulated':>10} {'target':>10}  source")
     for row in headline.itertuples():
@@ -222,6 +234,7 @@ def calibration_lines(table: pd.DataFrame) -> list[str]:
             "",
             f"Population growth {window}: {NOT_JUDGED} (the run does not cover the fit window, "
             "so there is no simulated growth to set beside the 2000-2010 census growth)",
+            *census_2010_lines(at_2010),
         ]
     lines += [
         "",
@@ -236,5 +249,30 @@ def calibration_lines(table: pd.DataFrame) -> list[str]:
         lines.append(
             f"{row.city:<10} {100 * row.simulated:>9.2f} {100 * census:>7.2f} "
             f"{100 * (row.simulated - census):>+7.2f}"
+        )
+    return [*lines, *census_2010_lines(at_2010)]
+
+
+def census_2010_lines(rows: pd.DataFrame) -> list[str]:
+    """A 2000 start at 2010-01 (its state after 2009-12) beside the 2010 census, in millions;
+    nothing for other starts, "not judged" when the run ends before 2009-12."""
+    if rows.empty:
+        return []
+    if rows.simulated.isna().all():
+        return [
+            "",
+            f"At 2010-01 against the 2010 census: {NOT_JUDGED} (the run ends before 2009-12)",
+        ]
+    lines = [
+        "",
+        "At 2010-01 (the state after 2009-12) against the 2010 census (million people)",
+        f"{'':<16} {'simulated':>9} {'census':>7} {'error':>7}",
+    ]
+    for row in rows.itertuples():
+        name = row.city or row.quantity.removesuffix(f" {AT_2010}")
+        target = float(row.target)
+        lines.append(
+            f"{name:<16} {row.simulated / 1e6:>9.2f} {target / 1e6:>7.2f} "
+            f"{row.simulated / target - 1:>+7.1%}"
         )
     return lines

@@ -36,6 +36,7 @@ Degree = Literal["none", "college", "bachelor", "master", "phd"]
 HukouDegree = Literal["none", "college", "bachelor", "master", "phd", "nobody"]
 MAX_GAIN_SHARE = 3.0  # a quadrupling: a larger share is almost surely a per cent written whole
 LAST_START_YEAR = 2019  # the world is built from the 2010 census and the recorded 2010s
+SPINUP_YEAR = 2000  # a start in 2000 is built from the 2000 census (the calibration spin-up)
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -100,8 +101,9 @@ class Labour(Strict):
     wage_tightness_elasticity: NonNeg = Field(0.02, description="d ln wage / d ln(V/U) a month")
     wage_max_change_per_month: NonNeg = Field(0.01, description="bound on the monthly index move")
     nominal_wage_growth_by_year: dict[int, float] = Field(
-        default_factory=lambda: {2010: 0.104, 2020: 0.06},
-        description="national nominal wage growth a year, from each year given on: 2010-2019 "
+        default_factory=lambda: {2000: 0.148, 2010: 0.104, 2020: 0.06},
+        description="national nominal wage growth a year, from each year given on: 2000-2009 "
+        "DERIVED from national.csv (9,371 to 37,147 yuan, 14.8 % a year compound); 2010-2019 "
         "DERIVED from national.csv (37,147 to 90,501 yuan); from 2020 an ASSUMPTION",
     )
     stable_tightness: float = Field(
@@ -118,7 +120,7 @@ class Labour(Strict):
             "master": 1.6,
             "phd": 2.0,
         },
-        description="ASSUMPTION: wage relative to the city's 2010 average wage",
+        description="ASSUMPTION: wage relative to the city's average wage at the start",
     )
 
 
@@ -152,6 +154,11 @@ class Firms(Strict):
         le=0.5,
         description="urbanisation: A_js grows as (city population / 2010)^alpha (ASSUMPTION)",
     )
+    local_services_population_elasticity: NonNeg = Field(
+        1.0,
+        description="local services' jobs grow as (city population / start)^elasticity; 1: "
+        "they employ a fixed share of residents (ASSUMPTION); 0 holds them fixed",
+    )
     sector_talent_share: dict[Sector, Share] = Field(
         default_factory=lambda: {
             "internet": 0.75,
@@ -167,7 +174,9 @@ class Firms(Strict):
         "(the degree mix); each city's shares are shifted together (on the log-odds scale) so "
         "its 2010 talent jobs equal its employed talent",
     )
-    mean_office_size_people: float = Field(20000, gt=0, description="people per office at start")
+    mean_office_size_people: float = Field(
+        5000, gt=0, description="people per office at start (firms per city and sector follow)"
+    )
     productivity_pareto_shape: float = Field(
         5.0, gt=1, description="tail of firm productivity; size tail = shape x (1 - theta)"
     )
@@ -181,12 +190,12 @@ class Firms(Strict):
         0.6, gt=0, description="close a branch whose profit ratio to headquarters falls below"
     )
     branch_local_productivity_share: Share = Field(
-        0.6,
+        0.4,
         description="ASSUMPTION: omega, a branch's productivity is A_hq^(1-omega) A_local^omega: "
         "the rest of it the firm brings from headquarters",
     )
     coordination_cost_per_1000km: NonNeg = Field(
-        0.3,
+        0.25,
         description="ASSUMPTION: kappa, a branch loses exp(-kappa d) of its productivity at d "
         "thousand km from headquarters",
     )
@@ -196,7 +205,7 @@ class Firms(Strict):
         "productivity factor of its branch there; 0 makes all firms of a city alike",
     )
     entry_profit_elasticity: NonNeg = Field(
-        3.0,
+        1.0,
         description="ASSUMPTION: firm births in a city and sector rise as (expected profit / "
         "2010's)^elasticity; at 2010 conditions births replace exits",
     )
@@ -230,12 +239,20 @@ class Housing(Strict):
 class Demography(Strict):
     retirement_age: int = Field(60, ge=40, le=80)
     working_age_share: Share = Field(
-        0.7014, description="ages 15-59, 2010 census bulletin No. 1; agents are working-age"
+        0.7014,
+        description="ages 15-59, 2010 census bulletin No. 1; agents are working-age (a start "
+        "in 2010-2019)",
+    )
+    working_age_share_2000: Share = Field(
+        0.6678,
+        description="ages 15-59 at the 2000 census (a start in 2000): DERIVED from the 2010 "
+        "census bulletin No. 1 (70.14 % in 2010, 3.36 points more than in 2000)",
     )
     educated_working_age_share: Share = Field(
         0.96,
         description="ESTIMATE: share of the 2010 census's college and bachelor-and-above "
-        "residents (all ages) who were 15-59, the ages the agents stand for",
+        "residents (all ages) who were 15-59, the ages the agents stand for; a 2000 start "
+        "uses it too (ASSUMPTION)",
     )
     graduate_growth_after_last_year: float = Field(
         0.0,
@@ -281,7 +298,8 @@ class CityOverride(Strict):
     talent_share_2010: Share | None = Field(
         None,
         description="bachelor-and-above share of working-age residents in 2010; overrides the "
-        "census stock (data/education_2010_by_city.csv), levels keep their proportions",
+        "census stock (data/education_2010_by_city.csv), levels keep their proportions; "
+        "a start in 2010-2019 only",
     )
     supply_elasticity: float | None = Field(None, gt=0, description="overrides the tier default")
     hukou_min_degree: HukouDegree | None = Field(
@@ -289,7 +307,10 @@ class CityOverride(Strict):
     )
     hukou_max_age: int = Field(99, ge=16, le=99)
     office_seats_per_talent_2010: float = Field(
-        1.1, gt=0, description="office capacity (tech-park seats) per employed talent in 2010"
+        1.1,
+        gt=0,
+        description="office capacity (tech-park seats) per employed talent at the start "
+        "(2010, or 2000 for a 2000 start)",
     )
     office_capacity_growth_per_year: float = Field(
         0.04, description="planned yearly growth of office seats"
@@ -516,15 +537,36 @@ class Scenario(Strict):
     @field_validator("start")
     @classmethod
     def _buildable_start(cls, start: str) -> str:
-        if int(start[:4]) > LAST_START_YEAR:
+        year = int(start[:4])
+        if year == SPINUP_YEAR or 2010 <= year <= LAST_START_YEAR:
+            return start
+        allowed = (
+            f"must be a month of 2010-{LAST_START_YEAR} (the world built from the 2010 census) "
+            f"or of {SPINUP_YEAR} (built from the {SPINUP_YEAR} census), but it is '{start}'"
+        )
+        if year > LAST_START_YEAR:
             raise ValueError(
-                f"must be a month of 2010-{LAST_START_YEAR}, because the world is always built "
-                "from the 2010 census (a later start would only relabel the 2010 state with later "
-                f"dates), but it is '{start}'; start in 2010-{LAST_START_YEAR} (e.g. start: "
-                "2010-01) and reach later years with months: (2010-01 plus 312 months ends in "
-                "2035-12)"
+                f"{allowed}: a later start would only relabel the 2010 state with later dates; "
+                f"start in 2010-{LAST_START_YEAR} (e.g. start: 2010-01) and reach later years "
+                "with months: (2010-01 plus 312 months ends in 2035-12)"
             )
-        return start
+        if year < SPINUP_YEAR:
+            raise ValueError(
+                f"{allowed}: the data hold no earlier census to build a world from; start in "
+                f"{SPINUP_YEAR} (e.g. start: {SPINUP_YEAR}-01)"
+            )
+        raise ValueError(
+            f"{allowed}: the data hold no census between them to build a world from; start in "
+            f"{SPINUP_YEAR} (e.g. start: {SPINUP_YEAR}-01) and reach {year} with months: "
+            f"({SPINUP_YEAR}-01 plus {12 * (year - SPINUP_YEAR + 1)} months ends in {year}-12), "
+            "or start in 2010"
+        )
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _no_targets(cls, value: Any) -> Any:
+        """`targets: null` means no targets (an extending file drops the inherited ones)."""
+        return {} if value is None else value
 
     @field_validator("cities", "targets")
     @classmethod
@@ -536,6 +578,15 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _fill_cities(self) -> Scenario:
+        if int(self.start[:4]) == SPINUP_YEAR:
+            given = [k for k, c in self.cities.items() if c.talent_share_2010 is not None]
+            if given:
+                raise problem(
+                    f"cities.{given[0]}.talent_share_2010",
+                    f"a start in {SPINUP_YEAR} builds each city's degrees from the "
+                    f"{SPINUP_YEAR} census, so a 2010 talent share does not apply; remove "
+                    "talent_share_2010 (or start in 2010-2019)",
+                )
         for key in CITY_KEYS:
             if key not in self.cities:
                 self.cities[key] = CityOverride()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from hubsim.engine import HubModel
-from hubsim.engine.phases import firms, policies
+from hubsim.engine.phases import firms
 from hubsim.engine.rules.firms import desired_headcount
 from hubsim.scenario import scenario_from_dict
 
@@ -20,17 +21,38 @@ def test_desired_headcount_is_the_rule_for_every_open_office_and_zero_for_closed
     state.firms.office_open[0] = False  # one closed office
     firms.run(state, dynamic=False)
     f = state.firms
-    city = f.office_city.astype(int)
     expected = desired_headcount(
         f.productivity[f.office_firm],
-        state.city_productivity[city],
-        state.real_wage()[city],
-        state.grant_share[city],
+        firms.office_productivity(state),
+        state.unit_cost[f.office_city, f.office_sector],
+        0.0,
         state.behaviour.firms.labour_elasticity,
     )
     assert state.desired[0] == 0.0
     np.testing.assert_allclose(state.desired[1:], expected[1:], rtol=1e-12)
+    share = state.talent_share_jobs[f.office_city, f.office_sector]
+    np.testing.assert_allclose(state.desired_talent, state.desired * share, rtol=1e-12)
     assert state.jobless is None  # nothing closed by the phase itself without dynamics
+
+
+def test_a_branch_brings_part_of_its_home_productivity() -> None:
+    model = small_model()
+    state = model.state
+    firms.run(state, dynamic=False)
+    f, beh = state.firms, state.behaviour.firms
+    branch = np.flatnonzero(f.office_open & ~f.hq_offices())
+    assert len(branch) > 0
+    o = branch[0]
+    hq, city, sector = f.office_hq[o], f.office_city[o], f.office_sector[o]
+    a = state.city_productivity
+    omega, kappa = beh.branch_local_productivity_share, beh.coordination_cost_per_1000km
+    expected = (
+        a[hq, sector] ** (1 - omega)
+        * a[city, sector] ** omega
+        * np.exp(-kappa * state.cities.distance_1000km[hq, city])
+        * f.fit[f.office_firm[o], city]
+    )
+    assert firms.office_productivity(state)[o] == pytest.approx(expected, rel=1e-6)
 
 
 def test_static_firms_open_and_close_nothing() -> None:
@@ -54,18 +76,44 @@ def test_staff_of_closed_offices_are_laid_off_and_handed_to_matching() -> None:
     np.testing.assert_array_equal(state.staff[~f.office_open], 0)
 
 
-def test_a_firm_grant_raises_desired_headcount_only_in_its_city() -> None:
+def test_a_firm_grant_raises_desired_headcount_only_in_its_tradable_offices() -> None:
     grant = {"city": "chengdu", "start": "2010-01", "instrument": "firm_grant", "amount": 0.2}
-    base, granted = small_model(), small_model(programmes=[grant])
+    static = {"switches": {"firm_dynamics": False}}
+    base = small_model(behaviour=static)
+    granted = small_model(behaviour=static, programmes=[grant])
     for model in (base, granted):
         model.step()
     chengdu = base.state.cities.keys.index("chengdu")
+    f = base.state.firms
     ratio = granted.state.desired / np.where(base.state.desired > 0, base.state.desired, 1.0)
-    in_chengdu = granted.state.firms.office_city[: len(ratio)] == chengdu
-    theta = base.state.behaviour.firms.labour_elasticity
-    # L* ~ (1 / (1 - s))^(1 / (1 - theta)) at the same wages and productivity in month 0.
-    expected = (1 / 0.8) ** (1 / (1 - theta))
     open_both = base.state.desired > 0
-    np.testing.assert_allclose(ratio[in_chengdu & open_both], expected, rtol=0.02)
-    assert np.all(np.abs(ratio[~in_chengdu & open_both] - 1.0) < 0.02)
-    assert policies.grant_share(granted.state)[chengdu] == 0.2
+    tradable = firms.TRADABLE[f.office_sector]
+    in_chengdu = f.office_city == chengdu
+    theta = base.state.behaviour.firms.labour_elasticity
+    # L* ~ (1 / (1 - s))^(1 / (1 - theta)) at the same wages and productivity in month 0,
+    # for headquarters and branches alike; local services get no grant.
+    expected = (1 / 0.8) ** (1 / (1 - theta))
+    np.testing.assert_allclose(ratio[in_chengdu & tradable & open_both], expected, rtol=1e-9)
+    np.testing.assert_allclose(ratio[~(in_chengdu & tradable) & open_both], 1.0, rtol=1e-9)
+    assert granted.state.grant_share[chengdu] == pytest.approx(0.2)  # unlimited: paid in full
+
+
+def test_a_firm_grant_spreads_its_budget_over_the_year() -> None:
+    grant = {
+        "city": "chengdu", "start": "2010-01", "instrument": "firm_grant", "amount": 0.2,
+        "budget_yuan_per_year": 1e9,
+    }  # fmt: skip
+    model = small_model(programmes=[grant])
+    chengdu = model.state.cities.keys.index("chengdu")
+    paid, shares = [], []
+    for _ in range(12):
+        model.step()
+        paid.append(model.state.tallies.spent_yuan[chengdu])
+        shares.append(model.state.grant_share[chengdu])
+    # A tenth of the wage bill's 20 % would spend 1 bn in a month: the budget is spread over
+    # the months left, so it pays every month, all of it by December, and firms see the
+    # share actually paid (well under 20 %).
+    assert all(p > 0 for p in paid)
+    assert sum(paid) == pytest.approx(1e9, rel=1e-9)
+    assert paid[0] == pytest.approx(1e9 / 12, rel=1e-9)
+    assert 0 < max(shares) < 0.2

@@ -96,7 +96,7 @@ def _young_entrants(state: State, total: float, now: int, rng) -> np.ndarray:
     population[-1] = state.outside_agents.sum()
     expected = total * population / population.sum()
     # A capped city takes only the share its cap admits; the rest enter the outside node.
-    share = state.behaviour.demography.working_age_share
+    share = state.cities.working_age_share
     people = population * state.scale / share
     mig = state.behaviour.migration
     cost = cap_cost_by_node(state.book, people, mig.population_cap_cost)

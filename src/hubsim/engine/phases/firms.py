@@ -40,17 +40,21 @@ def run(state: State, dynamic: bool = True) -> None:
         if state.calendar.month % 3 == 0:
             _open_and_close_branches(state)
             _relocate(state)
+        _set_desired(state)  # exit judges firms by this month's desire
         _firm_exit(state)
         _firm_entry(state, entry_shock)
-    desired = office_desired(state)
-    state.desired = np.where(firms.office_open, desired, 0.0)
-    state.desired_talent = state.desired * state.talent_share_jobs[
-        firms.office_city, firms.office_sector
-    ]
+    _set_desired(state)
     if dynamic:
         # The staff of every office closed above lose their jobs: one pass over the workers.
         closed = np.flatnonzero(~firms.office_open & (state.staff > 0))
         state.jobless = accounts.lay_off(state, closed)
+
+
+def _set_desired(state: State) -> None:
+    """Desired headcount and talent jobs of every office this month (0 where closed)."""
+    f = state.firms
+    state.desired = np.where(f.office_open, office_desired(state), 0.0)
+    state.desired_talent = state.desired * state.talent_share_jobs[f.office_city, f.office_sector]
 
 
 # ------------------------------------------------------------------ the month's conditions
@@ -76,23 +80,24 @@ def unit_cost(state: State) -> np.ndarray:
 def city_productivity(state: State) -> np.ndarray:
     """(node, sector) A_js this month, before demand shocks (DESIGN s.3.2)."""
     beh = state.behaviour.firms
-    population = state.counts["population"] if state.counts else state.population_2010
+    population = state.counts["population"] if state.counts else state.population_start
     productivity = rules.agglomeration(
         state.base_productivity,
         sector_talent(state),
         state.sector_talent_start,
         population,
-        state.population_2010,
+        state.population_start,
         beh.agglomeration_alpha,
         beh.urbanisation_alpha,
     )
     productivity[:, LOCAL_SERVICES] = rules.local_services_productivity(
         state.base_productivity[:, LOCAL_SERVICES],
         population,
-        state.population_2010,
+        state.population_start,
         state.unit_cost[:, LOCAL_SERVICES],
         state.unit_cost_start[:, LOCAL_SERVICES],
         beh.labour_elasticity,
+        beh.local_services_population_elasticity,
     )
     return productivity
 
@@ -166,16 +171,6 @@ def branch_ratios(state: State, firm: np.ndarray) -> np.ndarray:
     )
     ratio[:, -1] = 0.0  # the outside node takes no offices
     return ratio
-
-
-def open_paying_branches(state: State) -> None:
-    """Every tradable firm opens a branch in every city where one pays (the start's network)."""
-    f = state.firms
-    firm = np.flatnonzero(f.alive & TRADABLE[f.sector])
-    ratio = branch_ratios(state, firm)
-    ratio[np.arange(len(firm)), f.hq_city[firm]] = 0.0
-    who, where = np.nonzero(ratio > state.behaviour.firms.office_opening_hurdle)
-    f.add_offices(firm[who], where)
 
 
 def _open_and_close_branches(state: State) -> None:
@@ -261,9 +256,9 @@ def expected_births(state: State, entry_shock: float) -> np.ndarray:
     base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
     profit = rules.profit_index(state.city_productivity, state.unit_cost, beh.labour_elasticity)
     relative = np.power(profit / state.profit_start, beh.entry_profit_elasticity)
-    population = state.counts["population"][:-1].sum() / state.population_2010[:-1].sum()
-    expected = base * state.firms_2010 * relative * population * entry_shock
-    expected[:, LOCAL_SERVICES] = base * state.firms_2010[:, LOCAL_SERVICES]
+    population = state.counts["population"][:-1].sum() / state.population_start[:-1].sum()
+    expected = base * state.firms_start * relative * population * entry_shock
+    expected[:, LOCAL_SERVICES] = base * state.firms_start[:, LOCAL_SERVICES]
     expected[-1] = 0.0
     return expected
 

@@ -18,7 +18,7 @@ def run(state: State) -> None:
         state.rent,
         state.cities.base_rent_yuan_m2_month,
         state.counts["population"],
-        state.population_2010,
+        state.population_start,
         elasticity,
         state.behaviour.housing.rent_adjustment_per_month,
     )[:-1]

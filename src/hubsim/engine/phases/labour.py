@@ -1,9 +1,10 @@
 """Phase 3, labour: separations and lay-offs, then matching m(U, V), then wage indices.
 
-Each city has two markets (DESIGN s.3.3): talent jobs, filled by bachelor-and-above job
-seekers, and other jobs, filled by the rest. Vacancies are each office's gap to its desired
-talent and other jobs. Talent jobs in tradable sectors need a tech-park seat: their postings
-never exceed the seats left, so filled seats never exceed seats.
+Each city has two markets (DESIGN s.3.3): talent jobs, open to bachelor-and-above job seekers,
+and other jobs, open to everyone: graduates who found no talent job this month look for other
+jobs too (over-qualified work). Vacancies are each office's gap to its desired talent and other
+jobs. Talent jobs in tradable sectors need a tech-park seat: their postings never exceed the
+seats left, so filled seats never exceed seats.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine import accounts
+from hubsim.engine.accounts import COLLEGE
 from hubsim.engine.phases.firms import TRADABLE, seated_talent
 from hubsim.engine.rules.labour import matches, wage_index_update
 from hubsim.engine.rules.sampling import first_k_per_group, sample_by_hazard, stochastic_round
@@ -22,12 +24,15 @@ OTHER, TALENT = 0, 1  # job groups: column of wage_index, vacancies, posted
 
 def run(state: State) -> None:
     """Separations and layoffs, then matching per city and group, then wage indices."""
-    w, firms, lab = state.workers, state.firms, state.behaviour.labour
+    w, _firms, lab = state.workers, state.firms, state.behaviour.labour
     rng = state.streams["labour"]
     desired_t = state.desired_talent
     desired_o = state.desired - desired_t
     hazards = []
-    for staff, desired in ((state.staff - state.staff_talent, desired_o), (state.staff_talent, desired_t)):
+    for staff, desired in (
+        (state.staff - state.staff_talent, desired_o),
+        (state.staff_talent, desired_t),
+    ):
         excess = np.maximum(staff - 1.1 * desired, 0.0)
         layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
         # Unemployed rows (employer -1) read the appended zero and never leave a job.
@@ -36,7 +41,7 @@ def run(state: State) -> None:
     leaving = sample_by_hazard(
         len(w),
         lambda rows: np.where(
-            w.degree[rows] >= TALENT_DEGREE, talent[w.employer[rows]], other[w.employer[rows]]
+            w.talent_job[rows], talent[w.employer[rows]], other[w.employer[rows]]
         ),
         float(max(other.max(), talent.max())),
         rng,
@@ -68,6 +73,13 @@ def _post(
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
     free[-1] = 0.0
     state.free_seats = free
+    # What firms want to hire, before the seats cut it: wages follow this demand (firms bid
+    # for the talent they want whether or not seats let them seat it; binding seats show as
+    # talent unemployment instead, which movers weigh through the employment rate).
+    state.wanted_vacancies = np.stack(
+        [np.bincount(f.office_city, weights=posted[:, g], minlength=n) for g in (OTHER, TALENT)],
+        axis=1,
+    )
     want = np.bincount(f.office_city[seated], weights=posted[seated, TALENT], minlength=n)
     if np.any(want > free):
         offices = np.flatnonzero(seated)
@@ -78,39 +90,33 @@ def _post(
 
 
 def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
-    """Hires per city and group from m(U, V); `seekers` are all rows without a job (removed
-    rows too)."""
-    w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
-    seeker_city = w.city[seekers]
-    alive = seeker_city >= 0
-    seekers, seeker_city = seekers[alive], seeker_city[alive].astype(np.intp)
-    group = (w.degree[seekers] >= TALENT_DEGREE).astype(np.intp)
-    key = seeker_city * 2 + group
-    unemployed = np.bincount(key, minlength=2 * n).reshape(n, 2).astype(float)
-    vacancies = np.stack(
-        [np.bincount(firms.office_city, weights=state.posted[:, g], minlength=n) for g in (0, 1)],
+    """Hires per city from m(U, V): talent jobs first, then other jobs; `seekers` are all rows
+    without a job (removed rows too). Talent jobs' seekers are the graduates among them and the
+    graduates in other jobs; graduates without a job who are not hired into a talent job look
+    for other jobs in the same month."""
+    w, lab, n = state.workers, state.behaviour.labour, state.cities.n
+    seekers = seekers[w.city[seekers] >= 0]
+    graduate = w.degree[seekers] >= TALENT_DEGREE
+    # Graduates in other jobs keep looking for a talent job (search on the job).
+    over = w.degree >= TALENT_DEGREE
+    over &= ~w.talent_job
+    over &= w.employer >= 0
+    over_qualified = np.flatnonzero(over)
+    talent_seekers = np.concatenate([seekers[graduate], over_qualified])
+    unemployed = np.zeros((n, 2))
+    unemployed[:, TALENT] = np.bincount(w.city[talent_seekers], minlength=n)
+    _match_group(state, talent_seekers, TALENT, rng)
+    rest = seekers[w.employer[seekers] < 0]  # the jobless not hired into a talent job
+    unemployed[:, OTHER] = np.bincount(w.city[rest], minlength=n)
+    _match_group(state, rest, OTHER, rng)
+    state.vacancies = np.stack(
+        [np.bincount(state.firms.office_city, weights=state.posted[:, g], minlength=n)
+         for g in (OTHER, TALENT)],
         axis=1,
-    )
-    state.vacancies = vacancies
-    hires = stochastic_round(
-        matches(unemployed, vacancies, lab.matching_efficiency_per_month, lab.matching_elasticity),
-        rng,
-    ).ravel()
-    hired = first_k_per_group(seekers, key, hires, rng)
-    slot_office = np.concatenate(
-        [np.repeat(np.arange(firms.n_offices), state.posted[:, g]) for g in (0, 1)]
-    )
-    slot_group = np.repeat([0, 1], state.posted.sum(axis=0))
-    slot_key = firms.office_city[slot_office].astype(np.intp) * 2 + slot_group
-    slots = first_k_per_group(slot_office, slot_key, hires, rng)
-    # Both lists come grouped by (city, group) in ascending order, with the same count each.
-    premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
-    city = w.city[hired].astype(np.intp)
-    wage = state.real_wage()[city, group_of(w.degree[hired])] * premium[w.degree[hired]]
-    accounts.take_jobs(state, hired, slots, wage)
+    )  # fmt: skip
     state.wage_index[:-1] = wage_index_update(
         state.wage_index,
-        vacancies,
+        state.wanted_vacancies,
         unemployed,
         state.target_tightness,
         lab.wage_tightness_elasticity,
@@ -118,6 +124,30 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
     )[:-1]
 
 
-def group_of(degree: np.ndarray) -> np.ndarray:
-    """Job group of each degree: 1 (talent jobs) for bachelor and above, else 0."""
-    return (degree >= TALENT_DEGREE).astype(np.intp)
+def _match_group(
+    state: State, seekers: np.ndarray, group: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Hires into one group's jobs of each city; returns the rows hired (those who had a job
+    leave it)."""
+    w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
+    city = w.city[seekers].astype(np.intp)
+    unemployed = np.bincount(city, minlength=n).astype(float)
+    posted = state.posted[:, group]
+    vacancies = np.bincount(firms.office_city, weights=posted, minlength=n)
+    hires = stochastic_round(
+        matches(unemployed, vacancies, lab.matching_efficiency_per_month, lab.matching_elasticity),
+        rng,
+    )
+    hired = first_k_per_group(seekers, city, hires, rng)
+    slots = np.repeat(np.arange(firms.n_offices), posted)
+    slots = first_k_per_group(slots, firms.office_city[slots], hires, rng)
+    # Both lists come grouped by city in ascending order, with the same count per city.
+    premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
+    degree = w.degree[hired].astype(np.intp)
+    if group == OTHER:  # an other job pays at most what it pays a junior-college graduate
+        degree = np.minimum(degree, COLLEGE)
+    hired_city = w.city[hired].astype(np.intp)
+    wage = state.real_wage()[hired_city, group] * premium[degree]
+    accounts.lose_jobs(state, hired)  # graduates moving up from another job
+    accounts.take_jobs(state, hired, slots, wage, np.full(len(hired), group == TALENT))
+    return hired

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine import programmes
-from hubsim.engine.accounts import lose_jobs, shift_residents
+from hubsim.engine.accounts import COLLEGE, lose_jobs, shift_residents
 from hubsim.engine.rules import choice
 from hubsim.engine.rules.demography import (
     GRADUATION_AGE,
@@ -46,14 +46,9 @@ def utility(
     are kept as vectors and broadcast; programme terms are computed only while some programme of
     that kind is in force.
     """
-    c, mig, lab, book = state.cities, state.behaviour.migration, state.behaviour.labour, state.book
+    c, mig, book = state.cities, state.behaviour.migration, state.book
     nodes = np.arange(c.n)
-    premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
-    # ln(premium_d w_jg e_jg) = ln premium_d + ln(w_jg e_jg), g the job group of degree d
-    other_jobs, talent_jobs = log_expected_wage(state, counts)
-    log_income = np.log(premium)[degree][:, None] + np.where(
-        (degree >= TALENT_DEGREE)[:, None], talent_jobs, other_jobs
-    )
+    log_income = np.log(expected_income(state, counts))[degree]
     moving = nodes[None, :] != current[:, None]
     # Programmes are for newcomers: those who move in, and graduates choosing where to settle.
     newcomer = moving | ~settled[:, None]
@@ -97,19 +92,41 @@ def utility(
     return value, hukou_ok
 
 
-def log_expected_wage(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
-    """(group, node) ln(w_jg e_jg): the wage of a job of each group (other, talent) times the
-    employment rate of its job seekers (Harris-Todaro), before the degree premium."""
-    talent = counts["talent"], counts["employed_talent"]
-    other = counts["population"] - talent[0], counts["employed"] - talent[1]
-    employment = np.array([e / np.maximum(p, 1.0) for p, e in (other, talent)])
-    employment[:, -1] = state.behaviour.labour.outside_employment_rate
-    return np.log(state.real_wage().T * np.maximum(employment, 1e-3))
+def expected_income(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
+    """(degree, node) expected yearly wage of a worker of each degree in each node.
+
+    Harris-Todaro per job group: without a degree (none, college) it is premium_d w_jo e_jo,
+    w_jo the wage of other jobs and e_jo the employment rate of the city's residents without a
+    degree. A graduate has a talent job with probability p_jt (the city's graduates in talent
+    jobs over its graduates) and another job with probability p_jo (the rest of its employed
+    graduates), paid as a junior-college graduate: premium_d w_jt p_jt + premium_col w_jo p_jo.
+    The outside node's employment rate is fixed and all its graduates count as in talent jobs.
+    """
+    lab, f, n = state.behaviour.labour, state.firms, state.cities.n
+    premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
+    wage = state.real_wage()  # (node, group)
+    other_people = counts["population"] - counts["talent"]
+    other_rate = (counts["employed"] - counts["employed_talent"]) / np.maximum(other_people, 1.0)
+    in_talent_jobs = np.bincount(
+        f.office_city, weights=np.where(f.office_open, state.staff_talent, 0), minlength=n
+    )
+    graduates = np.maximum(counts["talent"], 1.0)
+    talent_rate = in_talent_jobs / graduates
+    over_qualified = np.maximum(counts["employed_talent"] - in_talent_jobs, 0.0) / graduates
+    other_rate[-1] = talent_rate[-1] = lab.outside_employment_rate
+    over_qualified[-1] = 0.0
+    income = premium[:, None] * wage[None, :, 0] * np.maximum(other_rate, 1e-3)[None, :]
+    graduate_income = (
+        premium[TALENT_DEGREE:, None] * wage[None, :, 1] * talent_rate[None, :]
+        + premium[COLLEGE] * wage[None, :, 0] * over_qualified[None, :]
+    )
+    income[TALENT_DEGREE:] = np.maximum(graduate_income, 1e-3 * wage[None, :, 1])
+    return income
 
 
 def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
     """Cost of coming into each node under the active population caps."""
-    people = counts["population"] * state.scale / state.behaviour.demography.working_age_share
+    people = counts["population"] * state.scale / state.cities.working_age_share
     mig = state.behaviour.migration
     return programmes.cap_cost_by_node(state.book, people, mig.population_cap_cost)
 
@@ -124,7 +141,7 @@ def remove_over_cap(state: State, rng: np.random.Generator) -> None:
     """Housing removal: a capped city above its cap displaces residents without local hukou."""
     w, book, c = state.workers, state.book, state.cities
     rate = state.behaviour.migration.population_cap_removal_per_year
-    share = state.behaviour.demography.working_age_share
+    share = state.cities.working_age_share
     for p in book.of("population_cap"):
         j = book.city[p]
         people = state.counts["population"][j] * state.scale / share

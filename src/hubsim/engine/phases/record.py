@@ -86,7 +86,7 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
     seats = np.maximum(state.office_seats[finite], 1.0)
     occupancy[finite] = np.minimum(talent_seats[finite], seats) / seats
     return {
-        "population": counts["population"] * scale / state.behaviour.demography.working_age_share,
+        "population": counts["population"] * scale / state.cities.working_age_share,
         "talent": counts["talent"] * scale,
         "college": counts["college"] * scale,
         "employed": counts["employed"] * scale,

@@ -66,15 +66,16 @@ def local_services_productivity(
     unit_cost: np.ndarray,
     unit_cost_start: np.ndarray,
     theta: float,
+    elasticity: float = 1.0,
 ) -> np.ndarray:
     """A of the non-tradable sector: demand grows with the city's population and income.
 
-    A = A0 (N/N0)^(1-theta) c/c0, so that desired headcount (theta z A / c)^(1/(1-theta))
-    grows exactly as N/N0: spending on local services rises with population and with income
-    (wages, hence c), and their cost rises with the same wages.
+    A = A0 (N/N0)^(elasticity (1-theta)) c/c0, so that desired headcount
+    (theta z A / c)^(1/(1-theta)) grows as (N/N0)^elasticity: spending on local services rises
+    with population and with income (wages, hence c), and their cost rises with the same wages.
     """
     growth = np.maximum(population, 1.0) / population_start
-    return base * np.power(growth, 1.0 - theta) * unit_cost / unit_cost_start
+    return base * np.power(growth, elasticity * (1.0 - theta)) * unit_cost / unit_cost_start
 
 
 def profit_index(productivity: np.ndarray, unit_cost: np.ndarray, theta: float) -> np.ndarray:

@@ -14,6 +14,7 @@ from random import Random
 import mesa
 import numpy as np
 
+from hubsim.engine.accounts import COLLEGE
 from hubsim.engine.calendar import EPOCH
 from hubsim.engine.cities import CityArrays, build_city_arrays
 from hubsim.engine.pool import graduate_schedule
@@ -40,6 +41,13 @@ from hubsim.engine.rules.firms import (
     shifted_shares,
 )
 from hubsim.engine.tables import NO_GRADUATION
+from hubsim.engine.world import (
+    BRANCH_ROUNDS,
+    DAMPING,
+    MIN_OFFICE_AGENTS,
+    X_MIN,
+    steady_branch_share,
+)
 from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_index
 
 # One file rather than Mesa's agents.py/model.py pair, so that the oracle is one self-contained
@@ -61,14 +69,14 @@ def stochastic_round(value: float, random: Random) -> int:
 class Office:
     """A firm's office in one city: its staff, the jobs it wants and what it posts, per group.
 
-    Job groups: 0 other jobs (no degree, college), 1 talent jobs (bachelor and above).
+    Job groups: 0 other jobs (open to everyone), 1 talent jobs (bachelor and above only).
     """
 
     firm: Firm
     city: int
     is_open: bool = True
     staff: set[Worker] = field(default_factory=set)
-    talent_staff: int = 0  # the bachelor-and-above among the staff
+    talent_staff: int = 0  # the staff in talent jobs
     desired: float = 0.0  # headcount wanted; last month's until the firms phase plans it anew
     desired_talent: float = 0.0  # the talent jobs among them
     layoff_rate: tuple[float, float] = (0.0, 0.0)  # by job group
@@ -106,6 +114,7 @@ class Worker(mesa.Agent):
         self.birth, self.arrived, self.graduated, self.settled = birth, arrived, graduated, settled
         self.office: Office | None = None
         self.wage = 0.0
+        self.talent_job = False  # in a talent job (a graduate in another job: False)
         self.received: set[int] = set()  # programmes that have paid this worker
         self.rent_subsidy, self.rent_subsidy_left, self.rent_subsidy_programme = 0.0, 0, -1
 
@@ -119,27 +128,31 @@ class Worker(mesa.Agent):
 
     @property
     def group(self) -> int:
-        """Job group: 1 (talent jobs) for bachelor and above, else 0 (other jobs)."""
+        """Job group of the degree: 1 for bachelor and above (who may take talent jobs), else 0
+        (other jobs only)."""
         return int(self.degree >= TALENT_DEGREE)
 
-    def take_job(self, office: Office, wage: float) -> None:
-        self.office, self.wage = office, wage
+    def take_job(self, office: Office, wage: float, talent_job: bool) -> None:
+        """Hired by `office` at `wage`, into a talent job or another job; a worker who had a
+        job leaves it first (a graduate moving up from another job)."""
+        self.leave_job()
+        self.office, self.wage, self.talent_job = office, wage, talent_job
         office.staff.add(self)
-        office.talent_staff += self.group
+        office.talent_staff += talent_job
 
     def leave_job(self) -> None:
         """No job, no wage."""
         if self.office is not None:
             self.office.staff.discard(self)
-            self.office.talent_staff -= self.group
-            self.office, self.wage = None, 0.0
+            self.office.talent_staff -= self.talent_job
+            self.office, self.wage, self.talent_job = None, 0.0, False
 
     def work(self) -> None:
         """Labour market: a job ends at the separation rate plus the office's layoff rate for
-        this worker's job group."""
+        the group of this worker's job (talent or other)."""
         if self.office is None:
             return
-        layoff = self.office.layoff_rate[self.group]
+        layoff = self.office.layoff_rate[int(self.talent_job)]
         quit_rate = self.model.beh.labour.separation_rate_per_month + layoff
         if self.random.random() < quit_rate:
             self.leave_job()
@@ -249,6 +262,12 @@ class Firm(mesa.Agent):
         self.offices.append(office)
         return office
 
+    def set_start_branches(self, where: np.ndarray) -> None:
+        """At build: headquarters and a branch in each node where `where` (no staff yet)."""
+        self.offices = [office for office in self.offices if office.is_headquarters]
+        for city in np.flatnonzero(where):
+            self.open_office(int(city))
+
     def close_office(self, office: Office) -> None:
         """Close an office and lay off its staff (its desired headcount stays until planned)."""
         office.is_open = False
@@ -308,11 +327,8 @@ class Firm(mesa.Agent):
         return ratio
 
     def step(self) -> None:
-        """Firms: quarterly branch review and (rarely) a move; then exit.
-
-        The exit test reads the desired headcounts planned last month (the engine plans them
-        after entry and exit, `phases.firms.run`): a new office wants nothing yet.
-        """
+        """Firms: quarterly branch review and (rarely) a move; then this month's desired
+        headcounts, by which the exit test judges the firm; then exit."""
         if self.model.month % 3 == 0:
             hazard = self.model.beh.firms.office_opening_hazard_per_quarter
             if self.tradable and self.random.random() < hazard:
@@ -320,6 +336,7 @@ class Firm(mesa.Agent):
             self.close_poor_branches()
             if self.tradable:
                 self.consider_moving()
+        self.plan_headcount()
         self.consider_exit()
 
     def open_best_branch(self) -> None:
@@ -414,6 +431,7 @@ class City(mesa.Agent):
         self.index, self.key = index, c.keys[index]
         self.rent = float(c.base_rent_yuan_m2_month[index])
         self.wage_index = np.ones(2)  # other jobs, talent jobs
+        self.target_tightness = np.ones(2)  # V/U at which each wage index stands still
         self.office_seats = 0.0
         self.vacancies = self.seekers = self.hires = 0
         self.population = self.talent = self.employed = self.unemployed = 0.0
@@ -434,34 +452,54 @@ class City(mesa.Agent):
         for s in self.rng.choice(len(slots), size=free, replace=False):
             slots[s].posted[1] += 1
 
-    def match(self, seekers: list[list[Worker]], slots: list[list[Office]]) -> None:
-        """For each job group: m = mu U^a V^(1-a) random seekers fill random posted slots at
-        the group's wage; then both wage indices move with their market's tightness."""
-        model, lab = self.model, self.model.beh.labour
+    def match(
+        self,
+        jobless: list[Worker],
+        over_qualified: list[Worker],
+        slots: list[list[Office]],
+        wanted: tuple[int, int],
+    ) -> None:
+        """Talent jobs first, then other jobs: in each, m = mu U^a V^(1-a) random seekers fill
+        random posted slots; then both wage indices move with their market's tightness.
+
+        Talent jobs' seekers are the jobless graduates and the graduates in other jobs (search
+        on the job: those hired leave their old job); other jobs' seekers are the jobless not
+        hired into a talent job, graduates too, paid as a junior-college graduate. Wage indices
+        follow the jobs firms wanted to post (`wanted`, before the seats cut them).
+        """
         self.vacancies = sum(len(s) for s in slots)
-        self.seekers, self.hires = sum(len(s) for s in seekers), 0
-        for group in (0, 1):
-            looking, posted = seekers[group], slots[group]
-            expected = labour.matches(
-                len(looking), len(posted), lab.matching_efficiency_per_month,
-                lab.matching_elasticity,
-            )  # fmt: skip
-            hires = int(sampling.stochastic_round(expected, self.rng))
-            self.hires += hires
-            hired = self.rng.choice(len(looking), size=hires, replace=False)
-            filled = self.rng.choice(len(posted), size=hires, replace=False)
-            wage = model.cities.base_wage_yuan[self.index] * self.wage_index[group]
-            for w, s in zip(hired, filled, strict=True):
-                worker = looking[w]
-                worker.take_job(posted[s], wage * model.premium[worker.degree])
+        graduates = [worker for worker in jobless if worker.group == 1]
+        talent_seekers = graduates + over_qualified
+        self.hires = self._fill(talent_seekers, slots[1], 1)
+        rest = [worker for worker in jobless if worker.office is None]
+        self.hires += self._fill(rest, slots[0], 0)
+        self.seekers = len(jobless)
+        lab = self.model.beh.labour
         self.wage_index = labour.wage_index_update(
             self.wage_index,
-            np.array([len(s) for s in slots]),
-            np.array([len(s) for s in seekers]),
-            lab.stable_tightness,
+            np.array(wanted),
+            np.array([len(rest), len(talent_seekers)]),
+            self.target_tightness,
             lab.wage_tightness_elasticity,
             lab.wage_max_change_per_month,
         )
+
+    def _fill(self, looking: list[Worker], posted: list[Office], group: int) -> int:
+        """Hires into one job group's posted slots; returns how many."""
+        model, lab = self.model, self.model.beh.labour
+        expected = labour.matches(
+            len(looking), len(posted), lab.matching_efficiency_per_month, lab.matching_elasticity
+        )
+        hires = int(sampling.stochastic_round(expected, self.rng))
+        hired = self.rng.choice(len(looking), size=hires, replace=False)
+        filled = self.rng.choice(len(posted), size=hires, replace=False)
+        wage = model.cities.base_wage_yuan[self.index] * self.wage_index[group]
+        for w, s in zip(hired, filled, strict=True):
+            worker = looking[w]
+            # An other job pays at most what it pays a junior-college graduate.
+            degree = worker.degree if group == 1 else min(worker.degree, COLLEGE)
+            worker.take_job(posted[s], wage * model.premium[degree], talent_job=group == 1)
+        return hires
 
     def update_rent(self, population: float, supply_elasticity: float) -> None:
         """Housing: rent moves part of the way toward R0 (N/N0)^(1/eta)."""
@@ -499,10 +537,11 @@ class ReferenceModel(mesa.Model):
     with its own methods, activated with `shuffle_do`; firm offices belong to their firm. The rest
     of China is aggregate counts by degree, as in the engine. Decisions within a phase read the
     city state at the start of that phase (the engine is synchronous). City-level quantities
-    (talent shares of jobs, unit costs, A_js, expected births) are the same pure rules on
-    (node, sector) arrays. The one step not taken agent by agent is the build's calibration of
-    A0_js, a deterministic fixed point solved on arrays gathered from the firm agents
-    (`_fixed_point`, as `engine.world._fixed_point` does).
+    (talent shares of jobs, unit costs, A_js, expected births, expected incomes) are the same
+    pure rules on (node, sector) arrays. The one step not taken agent by agent is the build's
+    calibration of A0_js, the start's branches and the firms' size factors: the engine's array
+    logic (`engine.world._solve_productivity`, `_fixed_point`, `_size_factors`, with its
+    constants) on arrays gathered from the firm agents (`_solve_productivity`).
 
     Run it: `python benchmarks/reference_mesa.py scenarios/baseline.yaml --scale 30000`.
     """
@@ -613,14 +652,15 @@ class ReferenceModel(mesa.Model):
         return [w for w, e in zip(workers, employed, strict=True) if e]
 
     def _add_firms(self, to_employ: dict[int, list[Worker]]) -> None:
-        """Firms by city and sector, the 2010 branches, and the employed spread over offices.
+        """Firms by city and sector, the start's branches, and the employed spread over offices.
 
         Each city's 2010 jobs follow its sector mix; the sectors' talent shares of jobs are
         shifted per city (`fit_talent_shares`) so talent jobs equal the employed talent. About
-        one firm per mean office size of a cell's jobs, its Pareto draws rescaled so their size
-        weights sum to the expected value. A0_js is then solved so that the offices' desired
-        headcounts sum to each cell's jobs plus the open vacancies, first with headquarters
-        alone, then with the branches that pay under that A (`_solve_productivity`).
+        one firm per mean office size of a cell's jobs (never under MIN_OFFICE_AGENTS agents on
+        average), its Pareto draws rescaled so their size weights sum to the expected value.
+        A0_js, the branches and the firms' sizes are then calibrated so that the start is the
+        firms' steady state (`_solve_productivity`). Graduates are employed in talent jobs, the
+        others in other jobs; the wage indices stand still at the start's tightness.
         """
         beh, c, rng, n = self.beh, self.cities, self.rng, self.cities.n
         theta, shape = beh.firms.labour_elasticity, beh.firms.productivity_pareto_shape
@@ -647,9 +687,10 @@ class ReferenceModel(mesa.Model):
         self.unit_cost = self.unit_cost_start.copy()
         power = 1.0 / (1.0 - theta)
         expected = pareto_weight_mean(shape, power)
+        size = max(beh.firms.mean_office_size_people / self.scale, MIN_OFFICE_AGENTS)
         for j in range(n - 1):
             for s in range(len(SECTORS)):
-                k = max(1, round(jobs[j, s] * self.scale / beh.firms.mean_office_size_people))
+                k = max(1, round(jobs[j, s] / size))
                 z = pareto_productivity(k, shape, rng)
                 z *= np.power(expected * k / np.power(z, power).sum(), 1.0 / power)
                 for productivity in z:
@@ -670,13 +711,34 @@ class ReferenceModel(mesa.Model):
                     continue
                 employer = rng.choice(len(here), size=len(people), p=weight / weight.sum())
                 for worker, o in zip(people, employer, strict=True):
-                    worker.take_job(here[o], c.base_wage_yuan[j] * self.premium[worker.degree])
-        for o in offices:  # nothing planned yet: the first month's exit test reads zeros
+                    wage = c.base_wage_yuan[j] * self.premium[worker.degree]
+                    worker.take_job(here[o], wage, talent_job=bool(group))
+        for o in offices:  # the firms phase plans the first month's desires
             o.desired = o.desired_talent = 0.0
         self.profit_start = profit_index(self.city_productivity, self.unit_cost_start, theta)
         self.firms_start = np.zeros((n, len(SECTORS)))
         for firm in firms:
             self.firms_start[firm.hq_city, firm.sector] += 1
+        self._start_tightness()
+
+    def _start_tightness(self) -> None:
+        """Each city's vacancies per job seeker of the start, per group (the start's open
+        vacancies, initial_vacancy_rate of the jobs, over its unemployed of that degree group):
+        the wage indices stand still there. A group without seekers or jobs takes
+        `stable_tightness`."""
+        lab = self.beh.labour
+        unemployed = np.zeros((len(self.city_agents), 2))
+        jobs = np.zeros((len(self.city_agents), 2))
+        for worker in self.agents_by_type[Worker]:
+            if worker.office is None:
+                unemployed[worker.city, worker.group] += 1
+            else:
+                jobs[worker.city, worker.group] += 1
+        for city in self.city_agents:
+            u, v = unemployed[city.index], lab.initial_vacancy_rate * jobs[city.index]
+            tightness = (v + 1.0) / (u + 1.0)
+            ok = (u > 0) & (jobs[city.index] > 0)
+            city.target_tightness = np.where(ok, tightness, lab.stable_tightness)
 
     def draw_fit(self) -> np.ndarray:
         """A new firm's lasting fit to each node: lognormal with mean 1; none outside."""
@@ -686,57 +748,117 @@ class ReferenceModel(mesa.Model):
         return fit
 
     def _solve_productivity(self, wanted: np.ndarray) -> np.ndarray:
-        """A0_js such that the offices' desired headcounts sum to `wanted`, branches included.
+        """A0_js, the start's branches and firm sizes, such that the start is the firms'
+        steady state (`engine.world._solve_productivity`).
 
-        Solved with headquarters alone; every tradable firm then opens a branch wherever one
-        beats the hurdle under that A; then solved again with the branches. A branch's desire
-        depends on its home city's A too, so each solve is a fixed point, iterated like the
-        engine's (`engine.world._fixed_point`) on arrays gathered from the agents with the
-        same pure rules: a calibration, not a per-agent rule, and deterministic given the firms.
+        BRANCH_ROUNDS damped rounds: every tradable firm has a branch wherever one beats the
+        hurdle under the current A; A is solved so that all offices' desired headcounts sum to
+        `wanted` (`_fixed_point`) and moves DAMPING of the way there in logs. Then, at the last
+        A, each branch that beats the hurdle or was open in the last round and is not below the
+        closing ratio is open with the steady share of review and exit
+        (`engine.world.steady_branch_share`); and the z of each city-sector's firms is scaled by
+        one factor so that the desires sum to `wanted` exactly (`_size_factors`).
+
+        This is the build's calibration, not a per-agent rule: deterministic given the firms
+        (but for the steady-share draws), it is the engine's array logic, on arrays gathered
+        from the firm agents with the same pure rules and constants.
         """
+        beh, n = self.beh.firms, self.cities.n
+        theta = beh.labour_elasticity
+        tradable = [firm for firm in self.agents_by_type[Firm] if firm.tradable]
         base = self._fixed_point(wanted, np.ones_like(wanted))
-        self.city_productivity = base
-        for firm in self.agents_by_type[Firm]:
-            if firm.tradable:
+
+        def ratios() -> list[np.ndarray]:
+            self.city_productivity = base
+            out = []
+            for firm in tradable:
                 ratio = firm.branch_ratios()
                 ratio[firm.hq_city] = 0.0
-                for city in np.flatnonzero(ratio > self.beh.firms.office_opening_hurdle):
-                    firm.open_office(int(city))
-        base = self._fixed_point(wanted, base)
+                out.append(ratio)
+            return out
+
+        present = [np.zeros(n, dtype=bool) for _ in tradable]
+        for _ in range(BRANCH_ROUNDS):
+            present = [ratio > beh.office_opening_hurdle for ratio in ratios()]
+            for firm, where in zip(tradable, present, strict=True):
+                firm.set_start_branches(where)
+            solved = self._fixed_point(wanted, base)
+            base = np.exp((1.0 - DAMPING) * np.log(base) + DAMPING * np.log(solved))
+        share = steady_branch_share(beh)
+        for firm, ratio, was in zip(tradable, ratios(), present, strict=True):
+            paying = (ratio > beh.office_opening_hurdle) | (
+                was & (ratio >= beh.office_closing_ratio)
+            )
+            firm.set_start_branches(paying & (self.rng.random(n) < share))
+        factor = np.maximum(self._size_factors(wanted), X_MIN)
+        for firm in self.agents_by_type[Firm]:
+            firm.productivity *= float(factor[firm.hq_city, firm.sector] ** (1.0 - theta))
         base[-1] = 1.0
         return base
 
+    def _office_table(self) -> dict[str, np.ndarray]:
+        """Every office's firm productivity z, headquarters city, city, sector and fit."""
+        rows = [(f, o) for f in self.agents_by_type[Firm] for o in f.offices]
+        return {
+            "z": np.array([f.productivity for f, _ in rows]),
+            "hq": np.array([f.hq_city for f, _ in rows]),
+            "city": np.array([o.city for _, o in rows]),
+            "sector": np.array([f.sector for f, _ in rows]),
+            "fit": np.array([f.fit[o.city] for f, o in rows]),
+        }
+
+    def _desired_at(self, table: dict[str, np.ndarray], base: np.ndarray) -> np.ndarray:
+        """Desired headcount of every office of `table` when A is `base` (the firms' rule)."""
+        beh = self.beh.firms
+        hq, city, sector = table["hq"], table["city"], table["sector"]
+        branch = branch_productivity(
+            base[hq, sector], base[city, sector], self.cities.distance_1000km[hq, city],
+            table["fit"], beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
+        )  # fmt: skip
+        a = np.where(hq == city, base[city, sector], branch)
+        return desired_headcount(
+            table["z"], a, self.unit_cost[city, sector], 0.0, beh.labour_elasticity
+        )
+
     def _fixed_point(self, wanted: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Scale each A_js by (wanted / desired)^(1-theta) until the desires add up."""
-        beh = self.beh.firms
-        theta = beh.labour_elasticity
-        rows = [(f, o) for f in self.agents_by_type[Firm] for o in f.offices]
-        z = np.array([f.productivity for f, _ in rows])
-        hq = np.array([f.hq_city for f, _ in rows])
-        city = np.array([o.city for _, o in rows])
-        sector = np.array([f.sector for f, _ in rows])
-        fit = np.array([f.fit[o.city] for f, o in rows])
-        distance = self.cities.distance_1000km[hq, city]
+        theta = self.beh.firms.labour_elasticity
+        table = self._office_table()
         for _ in range(60):
-            branch = branch_productivity(
-                base[hq, sector], base[city, sector], distance, fit,
-                beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
-            )  # fmt: skip
-            a = np.where(hq == city, base[city, sector], branch)
-            desired = desired_headcount(z, a, self.unit_cost[city, sector], 0.0, theta)
             got = np.zeros(wanted.shape)
-            np.add.at(got, (city, sector), desired)
+            np.add.at(got, (table["city"], table["sector"]), self._desired_at(table, base))
             ratio = np.divide(wanted, got, out=np.ones_like(got), where=got > 0)
             base = base * ratio ** (1.0 - theta)
             if np.max(np.abs(ratio - 1.0)) < 1e-10:  # as the engine stops
                 break
         return base
 
+    def _size_factors(self, wanted: np.ndarray) -> np.ndarray:
+        """(node, sector) factors x on each cell's firms' z^(1/(1-theta)) that make every cell's
+        desired headcount `wanted` at the current A: per sector the linear system
+        sum_h desire[c, h] x_h = wanted_c, desire[c, h] that of offices in c of firms
+        headquartered in h (`engine.world._size_factors`)."""
+        n, table = self.cities.n, self._office_table()
+        desired = self._desired_at(table, self.city_productivity)
+        factor = np.ones_like(wanted)
+        for s in range(len(SECTORS)):
+            mine = table["sector"] == s
+            matrix = np.zeros((n, n))
+            np.add.at(matrix, (table["city"][mine], table["hq"][mine]), desired[mine])
+            matrix[-1, -1] = 1.0  # the outside node has no firms: x = 1 there
+            target = wanted[:, s].copy()
+            target[-1] = 1.0
+            empty = np.diag(matrix) <= 0
+            matrix[empty, empty] = 1.0  # a cell without firms keeps x = 1
+            target[empty] = 1.0
+            factor[:, s] = np.linalg.solve(matrix, target)
+        return factor
+
     # -------------------------------------------------------------------- counting
     def census(self) -> dict[str, np.ndarray]:
         """Agents per node (13 cities, then the outside node from its aggregate counts), and
-        the talent employed per city and sector (`sector_talent`; `seated_talent` in the
-        tradable sectors, who need a tech-park seat)."""
+        the staff of talent jobs per city and sector (`sector_talent`; `seated_talent` in the
+        tradable sectors, whose talent jobs need a tech-park seat)."""
         counts = {name: [0.0] * self.cities.n for name in CENSUS_FIELDS}
         population, talent = counts["population"], counts["talent"]
         employed, employed_talent = counts["employed"], counts["employed_talent"]
@@ -747,8 +869,8 @@ class ReferenceModel(mesa.Model):
             talent[j] += worker.degree >= TALENT_DEGREE
             if worker.office is not None:
                 employed[j] += 1
-                if worker.degree >= TALENT_DEGREE:
-                    employed_talent[j] += 1
+                employed_talent[j] += worker.degree >= TALENT_DEGREE
+                if worker.talent_job:
                     sector_talent[j, worker.office.firm.sector] += 1
         counts = {name: np.array(values) for name, values in counts.items()}
         counts["population"][-1] = self.outside_agents.sum()
@@ -865,7 +987,7 @@ class ReferenceModel(mesa.Model):
         self.city_productivity[:, LOCAL_SERVICES] = local_services_productivity(
             self.base_productivity[:, LOCAL_SERVICES], population, self.population_start,
             self.unit_cost[:, LOCAL_SERVICES], self.unit_cost_start[:, LOCAL_SERVICES],
-            beh.labour_elasticity,
+            beh.labour_elasticity, beh.local_services_population_elasticity,
         )  # fmt: skip
         self.city_productivity *= productivity_shock
         firms = self.agents_by_type[Firm]
@@ -917,17 +1039,18 @@ class ReferenceModel(mesa.Model):
     # -------------------------------------------------------------------- 3. labour
     def labour_market(self) -> None:
         """Separations and layoffs, vacancies within the seats, then matching and wage indices
-        in each city's two markets (talent jobs, other jobs)."""
+        in each city's two markets (talent jobs, then other jobs)."""
         firms = self.agents_by_type[Firm]
         firms.do("review_staff")
         self.agents_by_type[Worker].shuffle_do("work")
         firms.do("post_vacancies")
+        wanted = np.zeros((self.cities.n, 2), dtype=np.int64)  # postings before the seats
         seated: dict[int, list[Office]] = defaultdict(list)
         for firm in firms:
-            if firm.tradable:
-                for office in firm.offices:
-                    if office.is_open:
-                        seated[office.city].append(office)
+            for office in firm.offices:
+                wanted[office.city] += office.posted
+                if firm.tradable and office.is_open:
+                    seated[office.city].append(office)
         for city in self.city_agents:
             city.seat_postings(seated[city.index])
         slots = [[[], []] for _ in self.city_agents]
@@ -935,12 +1058,16 @@ class ReferenceModel(mesa.Model):
             for office in firm.offices:
                 for group in (0, 1):
                     slots[office.city][group].extend([office] * office.posted[group])
-        seekers = [[[], []] for _ in self.city_agents]
+        jobless: list[list[Worker]] = [[] for _ in self.city_agents]
+        over_qualified: list[list[Worker]] = [[] for _ in self.city_agents]
         for worker in self.agents_by_type[Worker]:
             if worker.office is None:
-                seekers[worker.city][worker.group].append(worker)
+                jobless[worker.city].append(worker)
+            elif worker.group == 1 and not worker.talent_job:
+                over_qualified[worker.city].append(worker)
         for city in self.city_agents:
-            city.match(seekers[city.index], slots[city.index])
+            j = city.index
+            city.match(jobless[j], over_qualified[j], slots[j], tuple(wanted[j]))
 
     # -------------------------------------------------------------------- 4. migration
     def migration(self) -> None:
@@ -959,24 +1086,48 @@ class ReferenceModel(mesa.Model):
 
     def location_board(self, counts: dict[str, np.ndarray]) -> dict:
         """What every chooser sees this month, node by node (read at the start of the phase)."""
-        lab, c = self.beh.labour, self.cities
-        # Each job group's wage times the employment rate of its job seekers: talent (bachelor
-        # and above) look at talent jobs, the others at other jobs.
-        talent, employed_talent = counts["talent"], counts["employed_talent"]
-        other, employed_other = counts["population"] - talent, counts["employed"] - employed_talent
-        employment = np.array(
-            [employed_other / np.maximum(other, 1.0), employed_talent / np.maximum(talent, 1.0)]
-        )
-        employment[:, -1] = lab.outside_employment_rate
-        wage = (c.base_wage_yuan[:, None] * self.wage_indices()).T  # (group, node)
+        c = self.cities
         people = counts["population"] * self.scale / self.cities.working_age_share
         cap_cost = self.cap_cost(people)
         return {
-            "expected_wage": wage * np.maximum(employment, 1e-3),  # (group, node)
+            "expected_income": self.expected_income(counts),  # (degree, node)
             "rent": self.node_array("rent", c.base_rent_yuan_m2_month[-1]),
             "cap_cost": cap_cost,
             "paying": np.concatenate([self.book.paying("cash"), self.book.paying("rent")]),
         }
+
+    def expected_income(self, counts: dict[str, np.ndarray]) -> np.ndarray:
+        """(degree, node) expected yearly wage in each node (Harris-Todaro per job group).
+
+        Without a degree: premium_d w_o e_o, e_o the employment rate of the residents without
+        a degree. A graduate is in a talent job with probability p_t (the node's graduates in
+        talent jobs over its graduates) and in another job, paid as a junior-college graduate,
+        with probability p_o (its other employed graduates): premium_d w_t p_t + premium_col
+        w_o p_o. The outside node's rates are fixed (its graduates all count as in talent jobs).
+        """
+        rate = self.beh.labour.outside_employment_rate
+        wage = self.cities.base_wage_yuan[:, None] * self.wage_indices()  # (node, group)
+        other_people = counts["population"] - counts["talent"]
+        other_rate = (counts["employed"] - counts["employed_talent"]) / np.maximum(
+            other_people, 1.0
+        )
+        in_talent_jobs = counts["sector_talent"].sum(axis=1)
+        graduates = np.maximum(counts["talent"], 1.0)
+        talent_rate = in_talent_jobs / graduates
+        over_qualified = np.maximum(counts["employed_talent"] - in_talent_jobs, 0.0) / graduates
+        other_rate[-1] = talent_rate[-1] = rate
+        over_qualified[-1] = 0.0
+        income = np.empty((len(DEGREES), self.cities.n))
+        for d in range(len(DEGREES)):
+            if d < TALENT_DEGREE:
+                income[d] = self.premium[d] * wage[:, 0] * np.maximum(other_rate, 1e-3)
+            else:
+                graduate = (
+                    self.premium[d] * wage[:, 1] * talent_rate
+                    + self.premium[COLLEGE] * wage[:, 0] * over_qualified
+                )
+                income[d] = np.maximum(graduate, 1e-3 * wage[:, 1])
+        return income
 
     def cap_cost(self, people: np.ndarray) -> np.ndarray:
         """Cost of coming into each node under its active population caps (steep near it)."""
@@ -1041,7 +1192,7 @@ class ReferenceModel(mesa.Model):
             mig.moving_cost_per_1000km, mig.leaving_origin_cost,
         )[0] + np.where(newcomer, board["cap_cost"], 0.0)  # fmt: skip
         value = choice.location_utility(
-            np.log(self.premium[degree] * board["expected_wage"][int(degree >= TALENT_DEGREE)]),
+            np.log(board["expected_income"][degree]),
             np.log(board["rent"] * (1.0 - discount * newcomer)),
             c.amenity, hukou_ok, subsidy * newcomer / self.wage_trend / 10_000.0, cost,
             mig.b_w, mig.b_r, mig.b_h, mig.b_s_per_10k_yuan,

@@ -15,7 +15,7 @@ import pytest
 
 from hubsim.engine import HubModel
 from hubsim.engine.accounts import city_counts
-from hubsim.engine.phases import migration
+from hubsim.engine.phases import firms, migration
 from hubsim.engine.rules.workers import reconsider_hazard_per_month
 from hubsim.experiments.replications import resolve
 from hubsim.scenario import CITY_KEYS, Hazards
@@ -183,6 +183,8 @@ def test_one_persons_utility_is_the_engine_utility():
         city.wage_index = engine.state.wage_index[city.index].copy()
         city.rent = float(engine.state.rent[city.index])
     counts = city_counts(engine.state)
+    # Graduates' expected income reads who holds the talent jobs (the engine's open offices).
+    counts["sector_talent"] = firms.sector_talent(engine.state)
     reference.board = reference.location_board(counts)
     people = _people(300, len(engine.state.book), np.random.default_rng(5))
     expected, expected_hukou = migration.utility(engine.state, counts, *people)

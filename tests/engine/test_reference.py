@@ -23,10 +23,8 @@ from hubsim.scenario import CITY_KEYS, Hazards
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SCALE = 30_000.0  # people per agent: about 3,400 worker agents in the 13 cities
-# The baseline's 20,000-person offices give about 5,000 firms at any scale, under one worker
-# agent per office at this scale; 100,000-person offices (about 1,000 firms) keep both models
-# small and the offices staffed. Both models get the same scenario.
-SMALL_FIRMS = ("behaviour.firms.mean_office_size_people=100000",)
+# At this scale both models floor the baseline's 5,000-person offices at MIN_OFFICE_AGENTS
+# (10) agents: about 330 firms, their offices staffed.
 # Open offices (headquarters and branches) check the firms' rules: entry, exit, branches, moves.
 OUTCOMES = ("population_share", "unemployment_rate", "rent", "offices")
 # Tolerance: every |Welch t| of (reference mean - engine mean) must be at most 4 standard errors.
@@ -69,7 +67,7 @@ def engine_outcomes(model: HubModel) -> np.ndarray:
 
 
 @functools.cache
-def replications(kind: str, months: int, runs: int, overrides: tuple[str, ...] = SMALL_FIRMS):
+def replications(kind: str, months: int, runs: int, overrides: tuple[str, ...] = ()):
     """(runs, 4, 13) outcomes after `months` of the engine or the reference, seeds fixed."""
     params = scenario(months, overrides)
     results = []
@@ -112,7 +110,7 @@ def test_reference_and_engine_agree_after_24_months():
 
 def test_check_detects_a_doubled_wage_weight():
     # Negative control: the engine with b_w doubled (1.6 -> 3.2) against the unchanged reference.
-    doubled = (*SMALL_FIRMS, "behaviour.migration.b_w=3.2")
+    doubled = ("behaviour.migration.b_w=3.2",)
     engine = replications("engine", 24, 30, doubled)
     reference = replications("reference", 24, 30)
     t, where = worst_disagreement(reference, engine)
@@ -124,7 +122,6 @@ def test_reference_and_engine_agree_with_programmes_and_budgets():
     # 2016-07 to 2018-06: cash, rent, hukou, housing-discount and population-cap programmes
     # switch on; Shenzhen's cash and Nanjing's rent subsidy get budgets that run out.
     policies = (
-        *SMALL_FIRMS,
         "start=2016-07",
         "programmes.0.budget_yuan_per_year=2e9",
         "programmes.9.budget_yuan_per_year=1e9",
@@ -136,15 +133,15 @@ def test_reference_and_engine_agree_with_programmes_and_budgets():
 
 
 @pytest.mark.slow
-def test_reference_and_engine_agree_over_three_years_with_baseline_firms():
-    engine = replications("engine", 36, 60, ())
-    reference = replications("reference", 36, 60, ())
+def test_reference_and_engine_agree_over_three_years():
+    engine = replications("engine", 36, 60)
+    reference = replications("reference", 36, 60)
     t, where = worst_disagreement(reference, engine)
     assert t <= MAX_T, f"reference and engine differ: |t| = {t:.1f} for {where}"
 
 
 def test_reference_is_reproducible_from_its_seed():
-    params = scenario(3, SMALL_FIRMS, scale=300_000.0)
+    params = scenario(3, scale=300_000.0)
     runs = []
     for _ in range(2):
         model = reference_mesa.ReferenceModel(params, seed=11)
@@ -156,7 +153,7 @@ def test_reference_is_reproducible_from_its_seed():
 
 # ----------------------------------------------------------------------------- single agents
 def test_worker_hazard_is_the_engine_rule():
-    model = reference_mesa.ReferenceModel(scenario(1, SMALL_FIRMS, scale=300_000.0), seed=1)
+    model = reference_mesa.ReferenceModel(scenario(1, scale=300_000.0), seed=1)
     hazards: Hazards = model.beh.migration.hazards
     worker = next(iter(model.agents_by_type[reference_mesa.Worker]))
     for age in (20, 30, 31, 45):
@@ -173,7 +170,7 @@ def test_worker_hazard_is_the_engine_rule():
 
 def test_one_persons_utility_is_the_engine_utility():
     # In 2019 cash, rent, hukou, housing-discount and cap programmes are all in force.
-    params = scenario(3, ("start=2019-01", *SMALL_FIRMS), scale=100_000.0)
+    params = scenario(3, ("start=2019-01",), scale=100_000.0)
     engine = HubModel(params, 3)
     for _ in range(2):
         engine.step()

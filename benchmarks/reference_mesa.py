@@ -14,8 +14,9 @@ from random import Random
 import mesa
 import numpy as np
 
+from hubsim.engine.accounts import COLLEGE
 from hubsim.engine.calendar import EPOCH
-from hubsim.engine.cities import CityArrays, build_city_arrays, census_table
+from hubsim.engine.cities import CityArrays, build_city_arrays
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import INSTRUMENTS, ProgrammeBook
 from hubsim.engine.rules import choice, housing, labour, sampling
@@ -29,16 +30,32 @@ from hubsim.engine.rules.demography import (
 )
 from hubsim.engine.rules.firms import (
     agglomeration,
+    branch_productivity,
+    branch_ratio,
     desired_headcount,
-    location_gain,
+    fit_talent_shares,
+    local_services_productivity,
     pareto_productivity,
+    pareto_weight_mean,
+    profit_index,
+    shifted_shares,
 )
 from hubsim.engine.tables import NO_GRADUATION
-from hubsim.scenario import DEGREES, TALENT_DEGREE, Scenario, month_index
+from hubsim.engine.world import (
+    BRANCH_ROUNDS,
+    DAMPING,
+    MIN_OFFICE_AGENTS,
+    X_MIN,
+    steady_branch_share,
+)
+from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_index
 
 # One file rather than Mesa's agents.py/model.py pair, so that the oracle is one self-contained
 # read; it is long because it restates every rule of the engine agent by agent.
 CENSUS_FIELDS = ("population", "talent", "employed", "employed_talent")
+LOCAL_SERVICES = SECTORS.index("local_services")  # the one non-tradable sector
+TRADABLE = np.array([s != "local_services" for s in SECTORS])
+MAX_GRANT_SHARE = 0.9  # firm grants stacked in one city never pay more of the wage cost
 
 
 def stochastic_round(value: float, random: Random) -> int:
@@ -50,19 +67,31 @@ def stochastic_round(value: float, random: Random) -> int:
 # ================================================================================= agents
 @dataclass(eq=False)
 class Office:
-    """A firm's office in one city: its staff, the headcount it wants and what it posts."""
+    """A firm's office in one city: its staff, the jobs it wants and what it posts, per group.
+
+    Job groups: 0 other jobs (open to everyone), 1 talent jobs (bachelor and above only).
+    """
 
     firm: Firm
     city: int
     is_open: bool = True
     staff: set[Worker] = field(default_factory=set)
-    desired: float = 0.0
-    layoff_rate: float = 0.0
-    posted: int = 0
+    talent_staff: int = 0  # the staff in talent jobs
+    desired: float = 0.0  # headcount wanted; last month's until the firms phase plans it anew
+    desired_talent: float = 0.0  # the talent jobs among them
+    layoff_rate: tuple[float, float] = (0.0, 0.0)  # by job group
+    posted: list[int] = field(default_factory=lambda: [0, 0])  # by job group
 
     @property
     def is_headquarters(self) -> bool:
         return self.city == self.firm.hq_city
+
+    def staff_by_group(self) -> tuple[int, int]:
+        """Staff in other jobs and in talent jobs."""
+        return len(self.staff) - self.talent_staff, self.talent_staff
+
+    def desired_by_group(self) -> tuple[float, float]:
+        return self.desired - self.desired_talent, self.desired_talent
 
 
 class Worker(mesa.Agent):
@@ -85,6 +114,7 @@ class Worker(mesa.Agent):
         self.birth, self.arrived, self.graduated, self.settled = birth, arrived, graduated, settled
         self.office: Office | None = None
         self.wage = 0.0
+        self.talent_job = False  # in a talent job (a graduate in another job: False)
         self.received: set[int] = set()  # programmes that have paid this worker
         self.rent_subsidy, self.rent_subsidy_left, self.rent_subsidy_programme = 0.0, 0, -1
 
@@ -96,20 +126,34 @@ class Worker(mesa.Agent):
     def months_since_graduation(self) -> int:
         return self.model.now - self.graduated
 
-    def take_job(self, office: Office, wage: float) -> None:
-        self.office, self.wage = office, wage
+    @property
+    def group(self) -> int:
+        """Job group of the degree: 1 for bachelor and above (who may take talent jobs), else 0
+        (other jobs only)."""
+        return int(self.degree >= TALENT_DEGREE)
+
+    def take_job(self, office: Office, wage: float, talent_job: bool) -> None:
+        """Hired by `office` at `wage`, into a talent job or another job; a worker who had a
+        job leaves it first (a graduate moving up from another job)."""
+        self.leave_job()
+        self.office, self.wage, self.talent_job = office, wage, talent_job
         office.staff.add(self)
+        office.talent_staff += talent_job
 
     def leave_job(self) -> None:
+        """No job, no wage."""
         if self.office is not None:
             self.office.staff.discard(self)
-            self.office = None
+            self.office.talent_staff -= self.talent_job
+            self.office, self.wage, self.talent_job = None, 0.0, False
 
     def work(self) -> None:
-        """Labour market: a job ends at the separation rate plus the office's layoff rate."""
+        """Labour market: a job ends at the separation rate plus the office's layoff rate for
+        the group of this worker's job (talent or other)."""
         if self.office is None:
             return
-        quit_rate = self.model.beh.labour.separation_rate_per_month + self.office.layoff_rate
+        layoff = self.office.layoff_rate[int(self.talent_job)]
+        quit_rate = self.model.beh.labour.separation_rate_per_month + layoff
         if self.random.random() < quit_rate:
             self.leave_job()
 
@@ -184,82 +228,165 @@ class Worker(mesa.Agent):
 
 
 class Firm(mesa.Agent):
-    """A firm: Pareto productivity, a headquarters city and offices it opens, closes or moves."""
+    """A firm: Pareto productivity, a sector, a headquarters city, a lasting fit to every city,
+    and the offices it opens, closes or moves."""
 
-    def __init__(self, model: ReferenceModel, productivity: float, hq_city: int, born: int):
+    def __init__(
+        self,
+        model: ReferenceModel,
+        productivity: float,
+        sector: int,
+        hq_city: int,
+        born: int,
+        fit: np.ndarray,
+    ) -> None:
         super().__init__(model)
-        self.productivity, self.hq_city, self.born = productivity, hq_city, born
+        self.productivity, self.sector, self.hq_city, self.born = (
+            productivity,
+            sector,
+            hq_city,
+            born,
+        )
+        self.fit = fit  # (nodes,) branch productivity factor in each node; 1 at headquarters
+        self.fit[hq_city] = 1.0
         self.offices: list[Office] = []
         self.open_office(hq_city)
+
+    @property
+    def tradable(self) -> bool:
+        """Local services sell in their own city only: no branches, no moves, no grants."""
+        return self.sector != LOCAL_SERVICES
 
     def open_office(self, city: int) -> Office:
         office = Office(self, city)
         self.offices.append(office)
         return office
 
+    def set_start_branches(self, where: np.ndarray) -> None:
+        """At build: headquarters and a branch in each node where `where` (no staff yet)."""
+        self.offices = [office for office in self.offices if office.is_headquarters]
+        for city in np.flatnonzero(where):
+            self.open_office(int(city))
+
     def close_office(self, office: Office) -> None:
-        """Close an office and lay off its staff (its desired headcount stays until next month)."""
+        """Close an office and lay off its staff (its desired headcount stays until planned)."""
         office.is_open = False
         for worker in list(office.staff):
             worker.leave_job()
 
+    def open_cities(self) -> set[int]:
+        return {office.city for office in self.offices if office.is_open}
+
+    def office_productivity(self, city: int) -> float:
+        """A_js at headquarters; a branch's `branch_productivity` elsewhere."""
+        model, s, h = self.model, self.sector, self.hq_city
+        a = model.city_productivity
+        if city == h:
+            return float(a[h, s])
+        beh = model.beh.firms
+        return float(
+            branch_productivity(
+                a[h, s], a[city, s], model.cities.distance_1000km[h, city], self.fit[city],
+                beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
+            )
+        )  # fmt: skip
+
     def desired_headcount(self, city: int) -> float:
+        """L* of an office of ours in `city` at this month's A and unit cost of a job there."""
         model = self.model
         return float(
             desired_headcount(
                 self.productivity,
-                model.city_productivity[city],
-                model.real_wage[city],
-                model.grant_share[city],
+                self.office_productivity(city),
+                model.unit_cost[city, self.sector],
+                0.0,
                 model.beh.firms.labour_elasticity,
             )
         )
 
     def plan_headcount(self) -> None:
+        """Desired jobs of every office (none when closed), the talent jobs among them."""
+        share = self.model.talent_share_jobs
         for office in self.offices:
-            office.desired = self.desired_headcount(office.city) if office.is_open else 0.0
+            if not office.is_open:
+                office.desired = office.desired_talent = 0.0
+                continue
+            office.desired = self.desired_headcount(office.city)
+            office.desired_talent = office.desired * share[office.city, self.sector]
+
+    def branch_ratios(self) -> np.ndarray:
+        """Profit of a branch of ours in each node over our headquarters office's (none outside)."""
+        model, s, h = self.model, self.sector, self.hq_city
+        a, cost, beh = model.city_productivity, model.unit_cost, model.beh.firms
+        ratio = branch_ratio(
+            a[h, s], cost[h, s], a[:, s], cost[:, s], model.cities.distance_1000km[h], self.fit,
+            beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
+            beh.labour_elasticity,
+        )  # fmt: skip
+        ratio[-1] = 0.0
+        return ratio
 
     def step(self) -> None:
-        """Firms: desired headcount per office; quarterly office review; exit."""
-        self.plan_headcount()
+        """Firms: quarterly branch review and (rarely) a move; then this month's desired
+        headcounts, by which the exit test judges the firm; then exit."""
         if self.model.month % 3 == 0:
-            self.review_offices()
+            hazard = self.model.beh.firms.office_opening_hazard_per_quarter
+            if self.tradable and self.random.random() < hazard:
+                self.open_best_branch()
+            self.close_poor_branches()
+            if self.tradable:
+                self.consider_moving()
+        self.plan_headcount()
         self.consider_exit()
 
-    def best_new_city(self) -> tuple[int, float]:
-        """The open-to-offices city without an office of ours with the highest gain, and its
-        gain relative to headquarters (-inf when there is none)."""
-        gain = np.where(self.model.open_to_offices, self.model.office_gain, -np.inf)
-        for office in self.offices:
-            if office.is_open:
-                gain[office.city] = -np.inf
-        best = int(np.argmax(gain))
-        return best, gain[best] / self.model.office_gain[self.hq_city]
+    def open_best_branch(self) -> None:
+        """A branch in the open-to-offices city without an office of ours whose profit over
+        headquarters' is highest, if it beats the hurdle."""
+        ratio = np.where(self.model.open_to_offices, self.branch_ratios(), -np.inf)
+        for city in self.open_cities():
+            ratio[city] = -np.inf
+        best = int(np.argmax(ratio))
+        if ratio[best] > self.model.beh.firms.office_opening_hurdle:
+            self.open_office(best)
 
-    def review_offices(self) -> None:
-        """Open a secondary office where profit beats the hurdle; close poor ones; rarely move."""
-        beh, gain = self.model.beh.firms, self.model.office_gain
-        if self.random.random() < beh.office_opening_hazard_per_quarter:
-            city, ratio = self.best_new_city()
-            if ratio > beh.office_opening_hurdle:
-                self.open_office(city).desired = 0.0
-        for office in self.offices:
-            poor = gain[office.city] / gain[self.hq_city] < beh.office_closing_ratio
-            if office.is_open and not office.is_headquarters and poor:
+    def close_poor_branches(self) -> None:
+        """Branches whose profit has fallen far below headquarters' close."""
+        branches = [o for o in self.offices if o.is_open and not o.is_headquarters]
+        if not branches:
+            return
+        ratio = self.branch_ratios()
+        for office in branches:
+            if ratio[office.city] < self.model.beh.firms.office_closing_ratio:
                 self.close_office(office)
-        if self.random.random() < beh.relocation_hazard_per_year / 4.0:
-            city, ratio = self.best_new_city()
-            if ratio > beh.office_opening_hurdle**2:
-                for office in self.offices:
-                    if office.is_open and office.is_headquarters:
-                        self.close_office(office)
-                self.hq_city = city
-                self.open_office(city)
+
+    def consider_moving(self) -> None:
+        """At the relocation hazard, move headquarters to the city of the highest profit index
+        if it beats ours by the hurdle squared: the old headquarters closes, branches stay (one
+        in the new city becomes headquarters)."""
+        model, beh = self.model, self.model.beh.firms
+        if self.random.random() >= beh.relocation_hazard_per_year / 4.0:
+            return
+        gain = profit_index(
+            model.city_productivity[:, self.sector], model.unit_cost[:, self.sector],
+            beh.labour_elasticity,
+        )  # fmt: skip
+        gain[-1] = 0.0
+        best = int(np.argmax(gain))
+        if gain[best] / gain[self.hq_city] <= beh.office_opening_hurdle**2:
+            return
+        for office in self.offices:
+            if office.is_open and office.is_headquarters:
+                self.close_office(office)
+        present = best in self.open_cities()
+        self.hq_city = best
+        self.fit[best] = 1.0
+        if not present:
+            self.open_office(best)
 
     def consider_exit(self) -> None:
         """Close down at the exit hazard, higher when wanting under half the current staff."""
         beh = self.model.beh.firms
-        staff = sum(len(office.staff) for office in self.offices)
+        staff = sum(len(office.staff) for office in self.offices if office.is_open)
         desired = sum(office.desired for office in self.offices)
         hazard = self.model.monthly_exit_hazard
         if desired < 0.5 * staff:
@@ -271,58 +398,108 @@ class Firm(mesa.Agent):
             self.remove()
 
     def review_staff(self) -> None:
-        """Labour market: each office lays off part of its staff above 1.1 x desired."""
+        """Labour market: each office lays off part of each group's staff above 1.1 x desired."""
         speed = self.model.beh.labour.layoff_speed_per_month
         for office in self.offices:
-            staff = len(office.staff)
-            office.layoff_rate = speed * max(staff - 1.1 * office.desired, 0.0) / max(staff, 1)
+            (other, talent), (want_other, want_talent) = (
+                office.staff_by_group(),
+                office.desired_by_group(),
+            )
+            office.layoff_rate = (
+                speed * max(other - 1.1 * want_other, 0.0) / max(other, 1),
+                speed * max(talent - 1.1 * want_talent, 0.0) / max(talent, 1),
+            )
 
     def post_vacancies(self) -> None:
-        """Labour market: open offices post the gap to desired headcount (at most +25 %)."""
+        """Labour market: open offices post each group's gap to desire (at most +25 %)."""
         for office in self.offices:
-            gap = min(max(office.desired - len(office.staff), 0.0), 0.25 * office.desired + 1.0)
-            office.posted = stochastic_round(gap, self.random) if office.is_open else 0
+            if not office.is_open:
+                office.posted = [0, 0]
+                continue
+            pairs = zip(office.staff_by_group(), office.desired_by_group(), strict=True)
+            for group, (staff, desired) in enumerate(pairs):
+                gap = min(max(desired - staff, 0.0), 0.25 * desired + 1.0)
+                office.posted[group] = stochastic_round(gap, self.random) if gap > 0 else 0
 
 
 class City(mesa.Agent):
-    """One of the 13 cities: rent, wage index, office seats, its job market and its census."""
+    """One of the 13 cities: rent, wage indices, office seats, its two job markets, its census."""
 
     def __init__(self, model: ReferenceModel, index: int) -> None:
         super().__init__(model)
         c = model.cities
         self.index, self.key = index, c.keys[index]
         self.rent = float(c.base_rent_yuan_m2_month[index])
-        self.wage_index = 1.0
+        self.wage_index = np.ones(2)  # other jobs, talent jobs
+        self.target_tightness = np.ones(2)  # V/U at which each wage index stands still
         self.office_seats = 0.0
         self.vacancies = self.seekers = self.hires = 0
         self.population = self.talent = self.employed = self.unemployed = 0.0
         self.rent_nominal, self.office_occupancy = self.rent, 0.0
 
-    def match(self, seekers: list[Worker], slots: list[Office]) -> None:
-        """m = mu U^a V^(1-a) random seekers fill random posted slots; then the wage index moves."""
+    def seat_postings(self, offices: list[Office]) -> None:
+        """Talent jobs of tradable sectors need a tech-park seat: if this city's tradable
+        offices post more talent jobs than seats are free, a random subset of the postings
+        (as many as the free seats) stays."""
+        model = self.model
+        seated = sum(office.staff_by_group()[1] for office in offices)
+        free = math.floor(max(self.office_seats / model.scale - seated, 0.0))
+        slots = [office for office in offices for _ in range(office.posted[1])]
+        if len(slots) <= free:
+            return
+        for office in offices:
+            office.posted[1] = 0
+        for s in self.rng.choice(len(slots), size=free, replace=False):
+            slots[s].posted[1] += 1
+
+    def match(
+        self,
+        jobless: list[Worker],
+        over_qualified: list[Worker],
+        slots: list[list[Office]],
+        wanted: tuple[int, int],
+    ) -> None:
+        """Talent jobs first, then other jobs: in each, m = mu U^a V^(1-a) random seekers fill
+        random posted slots; then both wage indices move with their market's tightness.
+
+        Talent jobs' seekers are the jobless graduates and the graduates in other jobs (search
+        on the job: those hired leave their old job); other jobs' seekers are the jobless not
+        hired into a talent job, graduates too, paid as a junior-college graduate. Wage indices
+        follow the jobs firms wanted to post (`wanted`, before the seats cut them).
+        """
+        self.vacancies = sum(len(s) for s in slots)
+        graduates = [worker for worker in jobless if worker.group == 1]
+        talent_seekers = graduates + over_qualified
+        self.hires = self._fill(talent_seekers, slots[1], 1)
+        rest = [worker for worker in jobless if worker.office is None]
+        self.hires += self._fill(rest, slots[0], 0)
+        self.seekers = len(jobless)
+        lab = self.model.beh.labour
+        self.wage_index = labour.wage_index_update(
+            self.wage_index,
+            np.array(wanted),
+            np.array([len(rest), len(talent_seekers)]),
+            self.target_tightness,
+            lab.wage_tightness_elasticity,
+            lab.wage_max_change_per_month,
+        )
+
+    def _fill(self, looking: list[Worker], posted: list[Office], group: int) -> int:
+        """Hires into one job group's posted slots; returns how many."""
         model, lab = self.model, self.model.beh.labour
-        self.vacancies = len(slots)
         expected = labour.matches(
-            len(seekers), len(slots), lab.matching_efficiency_per_month, lab.matching_elasticity
+            len(looking), len(posted), lab.matching_efficiency_per_month, lab.matching_elasticity
         )
         hires = int(sampling.stochastic_round(expected, self.rng))
-        self.seekers, self.hires = len(seekers), hires
-        hired = self.rng.choice(len(seekers), size=hires, replace=False)
-        filled = self.rng.choice(len(slots), size=hires, replace=False)
-        base_wage = model.cities.base_wage_yuan[self.index] * self.wage_index
+        hired = self.rng.choice(len(looking), size=hires, replace=False)
+        filled = self.rng.choice(len(posted), size=hires, replace=False)
+        wage = model.cities.base_wage_yuan[self.index] * self.wage_index[group]
         for w, s in zip(hired, filled, strict=True):
-            worker = seekers[w]
-            worker.take_job(slots[s], base_wage * model.premium[worker.degree])
-        self.wage_index = float(
-            labour.wage_index_update(
-                self.wage_index,
-                len(slots),
-                len(seekers),
-                lab.stable_tightness,
-                lab.wage_tightness_elasticity,
-                lab.wage_max_change_per_month,
-            )
-        )
+            worker = looking[w]
+            # An other job pays at most what it pays a junior-college graduate.
+            degree = worker.degree if group == 1 else min(worker.degree, COLLEGE)
+            worker.take_job(posted[s], wage * model.premium[degree], talent_job=group == 1)
+        return hires
 
     def update_rent(self, population: float, supply_elasticity: float) -> None:
         """Housing: rent moves part of the way toward R0 (N/N0)^(1/eta)."""
@@ -341,13 +518,14 @@ class City(mesa.Agent):
     def take_census(self, counts: dict[str, np.ndarray]) -> None:
         """Record: the city's metrics in people (agents x scale) and yuan."""
         model, j, scale = self.model, self.index, self.model.scale
-        self.population = counts["population"][j] * scale / model.beh.demography.working_age_share
+        self.population = counts["population"][j] * scale / model.cities.working_age_share
         self.talent = counts["talent"][j] * scale
         self.employed = counts["employed"][j] * scale
         self.unemployed = (counts["population"][j] - counts["employed"][j]) * scale
         self.rent_nominal = self.rent * model.wage_trend
-        filled = counts["employed_talent"][j] * scale / max(self.office_seats, 1.0)
-        self.office_occupancy = min(filled, 1.0)  # filled seats / seats
+        # Filled seats / seats: talent employed in tradable sectors over the seats.
+        filled = counts["seated_talent"][j] * scale / max(self.office_seats, 1.0)
+        self.office_occupancy = min(filled, 1.0)
 
 
 # ================================================================================= model
@@ -358,7 +536,12 @@ class ReferenceModel(mesa.Model):
     tables and pure rules (`hubsim.engine.rules`), but every worker and firm is a `mesa.Agent`
     with its own methods, activated with `shuffle_do`; firm offices belong to their firm. The rest
     of China is aggregate counts by degree, as in the engine. Decisions within a phase read the
-    city state at the start of that phase (the engine is synchronous).
+    city state at the start of that phase (the engine is synchronous). City-level quantities
+    (talent shares of jobs, unit costs, A_js, expected births, expected incomes) are the same
+    pure rules on (node, sector) arrays. The one step not taken agent by agent is the build's
+    calibration of A0_js, the start's branches and the firms' size factors: the engine's array
+    logic (`engine.world._solve_productivity`, `_fixed_point`, `_size_factors`, with its
+    constants) on arrays gathered from the firm agents (`_solve_productivity`).
 
     Run it: `python benchmarks/reference_mesa.py scenarios/baseline.yaml --scale 30000`.
     """
@@ -423,7 +606,6 @@ class ReferenceModel(mesa.Model):
         self.migration()
         if switches.demography:
             self.retirement()
-        self.build_capacity()
         if switches.housing:
             self.housing()
         self.record()
@@ -440,29 +622,22 @@ class ReferenceModel(mesa.Model):
         n_agents = np.round(c.working_age_people_start / self.scale).astype(np.int64)
         to_employ = {j: self._add_residents(j, int(n_agents[j])) for j in range(c.n - 1)}
         self.outside_agents = n_agents[-1] * c.degree_share_start[-1]
-        self.base_productivity = np.ones(c.n)
-        for j, staff in to_employ.items():
-            self._add_firms(j, staff)
-        self.base_productivity *= c.productivity_factor
-        self.firms_start = np.bincount(
-            [f.hq_city for f in self.agents_by_type[Firm]], minlength=c.n
-        ).astype(float)
+        self._add_firms(to_employ)
         counts = self.census()
         self.population_start = counts["population"]
-        self.talent_start = np.maximum(counts["talent"], 1.0)
+        self.national_talent_share_start = counts["talent"].sum() / counts["population"].sum()
+        self.sector_talent_start = np.maximum(counts["sector_talent"], 1.0)
         for city in self.city_agents:
-            seats = c.seats_per_talent_start[city.index] * counts["employed_talent"][city.index]
+            seats = c.seats_per_talent_start[city.index] * counts["seated_talent"][city.index]
             city.office_seats = seats * self.scale
             city.take_census(counts)
 
     def _add_residents(self, j: int, n: int) -> list[Worker]:
-        """The city's 2010 residents, degrees from the census stock; returns those with a job."""
+        """The city's 2010 residents, degrees from the census stock; returns those to employ."""
         c, rng, demo = self.cities, self.rng, self.beh.demography
         degree = rng.choice(len(DEGREES), size=n, p=c.degree_share_start[j])
         age_months = rng.integers(GRADUATION_AGE[degree] * 12, demo.retirement_age * 12, size=n)
-        census = census_table()
-        native_share = census["population_2000"].iloc[j] / census["population_2010"].iloc[j]
-        origin = np.where(rng.random(n) < native_share, j, c.outside)
+        origin = np.where(rng.random(n) < c.native_share[j], j, c.outside)
         workers = Worker.create_agents(
             self,
             n,
@@ -473,36 +648,221 @@ class ReferenceModel(mesa.Model):
             birth=(self.start_abs - age_months).tolist(),
             arrived=(self.start_abs - rng.integers(0, 120, size=n)).tolist(),
         )
-        for worker in workers:
-            worker.wage = c.base_wage_yuan[j] * self.premium[worker.degree]
         employed = rng.random(n) >= self.beh.labour.initial_unemployment
         return [w for w, e in zip(workers, employed, strict=True) if e]
 
-    def _add_firms(self, j: int, staff: list[Worker]) -> None:
-        """Firms headquartered in city j; staff spread by desired size; A0_j calibrated."""
-        beh, rng, c = self.beh, self.rng, self.cities
-        theta = beh.firms.labour_elasticity
-        n_firms = max(3, round(len(staff) * self.scale / beh.firms.mean_office_size_people))
-        z = pareto_productivity(n_firms, beh.firms.productivity_pareto_shape, rng)
-        firms = Firm.create_agents(
-            self, n_firms, productivity=z.tolist(), hq_city=j, born=self.start_abs
-        ).to_list()
-        weight = np.power(z, 1.0 / (1.0 - theta))
-        employer = rng.choice(n_firms, size=len(staff), p=weight / weight.sum())
-        for worker, f in zip(staff, employer, strict=True):
-            worker.take_job(firms[f].offices[0], worker.wage)
-        # A0 makes desired headcount equal today's staff plus the open vacancies.
-        wanted = len(staff) * (1.0 + beh.labour.initial_vacancy_rate)
-        self.base_productivity[j] = (
-            c.base_wage_yuan[j] / theta * np.power(wanted / weight.sum(), 1.0 - theta)
+    def _add_firms(self, to_employ: dict[int, list[Worker]]) -> None:
+        """Firms by city and sector, the start's branches, and the employed spread over offices.
+
+        Each city's 2010 jobs follow its sector mix; the sectors' talent shares of jobs are
+        shifted per city (`fit_talent_shares`) so talent jobs equal the employed talent. About
+        one firm per mean office size of a cell's jobs (never under MIN_OFFICE_AGENTS agents on
+        average), its Pareto draws rescaled so their size weights sum to the expected value.
+        A0_js, the branches and the firms' sizes are then calibrated so that the start is the
+        firms' steady state (`_solve_productivity`). Graduates are employed in talent jobs, the
+        others in other jobs; the wage indices stand still at the start's tightness.
+        """
+        beh, c, rng, n = self.beh, self.cities, self.rng, self.cities.n
+        theta, shape = beh.firms.labour_elasticity, beh.firms.productivity_pareto_shape
+        employed, employed_talent = np.zeros(n), np.zeros(n)
+        premium_sum, premium_count = np.zeros((n, 2)), np.zeros((n, 2))
+        for j, staff in to_employ.items():
+            for worker in staff:
+                employed[j] += 1
+                employed_talent[j] += worker.group
+                premium_sum[j, worker.group] += self.premium[worker.degree]
+                premium_count[j, worker.group] += 1
+        jobs = c.sector_mix_2010 * employed[:, None]
+        share = np.array([beh.firms.sector_talent_share[s] for s in SECTORS])
+        self.talent_share_start = fit_talent_shares(jobs, share, employed_talent)
+        self.talent_share_start[-1] = share
+        self.talent_share_jobs = self.talent_share_start.copy()
+        # Mean degree premium of each group's employed (static): a job's cost per group.
+        default = np.array([self.premium[0], self.premium[2]])
+        self.job_premium = np.where(
+            premium_count > 0, premium_sum / np.maximum(premium_count, 1), default[None, :]
         )
+        self.grant_share = np.zeros(n)
+        self.unit_cost_start = self.job_cost()
+        self.unit_cost = self.unit_cost_start.copy()
+        power = 1.0 / (1.0 - theta)
+        expected = pareto_weight_mean(shape, power)
+        size = max(beh.firms.mean_office_size_people / self.scale, MIN_OFFICE_AGENTS)
+        for j in range(n - 1):
+            for s in range(len(SECTORS)):
+                k = max(1, round(jobs[j, s] / size))
+                z = pareto_productivity(k, shape, rng)
+                z *= np.power(expected * k / np.power(z, power).sum(), 1.0 / power)
+                for productivity in z:
+                    Firm(self, float(productivity), s, j, self.start_abs, self.draw_fit())
+        wanted = jobs * (1.0 + beh.labour.initial_vacancy_rate)
+        self.base_productivity = self._solve_productivity(wanted) * c.productivity_factor[:, None]
+        self.city_productivity = self.base_productivity.copy()
+        firms = self.agents_by_type[Firm]
+        firms.do("plan_headcount")
+        # Talent by the offices' talent jobs, the others by their other jobs.
+        offices = [o for firm in firms for o in firm.offices]
+        for j, staff in to_employ.items():
+            here = [o for o in offices if o.city == j]
+            for group in (0, 1):
+                weight = np.array([o.desired_by_group()[group] for o in here])
+                people = [w for w in staff if w.group == group]
+                if not people or weight.sum() <= 0:
+                    continue
+                employer = rng.choice(len(here), size=len(people), p=weight / weight.sum())
+                for worker, o in zip(people, employer, strict=True):
+                    wage = c.base_wage_yuan[j] * self.premium[worker.degree]
+                    worker.take_job(here[o], wage, talent_job=bool(group))
+        for o in offices:  # the firms phase plans the first month's desires
+            o.desired = o.desired_talent = 0.0
+        self.profit_start = profit_index(self.city_productivity, self.unit_cost_start, theta)
+        self.firms_start = np.zeros((n, len(SECTORS)))
+        for firm in firms:
+            self.firms_start[firm.hq_city, firm.sector] += 1
+        self._start_tightness()
+
+    def _start_tightness(self) -> None:
+        """Each city's vacancies per job seeker of the start, per group (the start's open
+        vacancies, initial_vacancy_rate of the jobs, over its unemployed of that degree group):
+        the wage indices stand still there. A group without seekers or jobs takes
+        `stable_tightness`."""
+        lab = self.beh.labour
+        unemployed = np.zeros((len(self.city_agents), 2))
+        jobs = np.zeros((len(self.city_agents), 2))
+        for worker in self.agents_by_type[Worker]:
+            if worker.office is None:
+                unemployed[worker.city, worker.group] += 1
+            else:
+                jobs[worker.city, worker.group] += 1
+        for city in self.city_agents:
+            u, v = unemployed[city.index], lab.initial_vacancy_rate * jobs[city.index]
+            tightness = (v + 1.0) / (u + 1.0)
+            ok = (u > 0) & (jobs[city.index] > 0)
+            city.target_tightness = np.where(ok, tightness, lab.stable_tightness)
+
+    def draw_fit(self) -> np.ndarray:
+        """A new firm's lasting fit to each node: lognormal with mean 1; none outside."""
+        sigma = self.beh.firms.branch_fit_sigma
+        fit = self.rng.lognormal(-0.5 * sigma**2, sigma, size=self.cities.n)
+        fit[-1] = 0.0
+        return fit
+
+    def _solve_productivity(self, wanted: np.ndarray) -> np.ndarray:
+        """A0_js, the start's branches and firm sizes, such that the start is the firms'
+        steady state (`engine.world._solve_productivity`).
+
+        BRANCH_ROUNDS damped rounds: every tradable firm has a branch wherever one beats the
+        hurdle under the current A; A is solved so that all offices' desired headcounts sum to
+        `wanted` (`_fixed_point`) and moves DAMPING of the way there in logs. Then, at the last
+        A, each branch that beats the hurdle or was open in the last round and is not below the
+        closing ratio is open with the steady share of review and exit
+        (`engine.world.steady_branch_share`); and the z of each city-sector's firms is scaled by
+        one factor so that the desires sum to `wanted` exactly (`_size_factors`).
+
+        This is the build's calibration, not a per-agent rule: deterministic given the firms
+        (but for the steady-share draws), it is the engine's array logic, on arrays gathered
+        from the firm agents with the same pure rules and constants.
+        """
+        beh, n = self.beh.firms, self.cities.n
+        theta = beh.labour_elasticity
+        tradable = [firm for firm in self.agents_by_type[Firm] if firm.tradable]
+        base = self._fixed_point(wanted, np.ones_like(wanted))
+
+        def ratios() -> list[np.ndarray]:
+            self.city_productivity = base
+            out = []
+            for firm in tradable:
+                ratio = firm.branch_ratios()
+                ratio[firm.hq_city] = 0.0
+                out.append(ratio)
+            return out
+
+        present = [np.zeros(n, dtype=bool) for _ in tradable]
+        for _ in range(BRANCH_ROUNDS):
+            present = [ratio > beh.office_opening_hurdle for ratio in ratios()]
+            for firm, where in zip(tradable, present, strict=True):
+                firm.set_start_branches(where)
+            solved = self._fixed_point(wanted, base)
+            base = np.exp((1.0 - DAMPING) * np.log(base) + DAMPING * np.log(solved))
+        share = steady_branch_share(beh)
+        for firm, ratio, was in zip(tradable, ratios(), present, strict=True):
+            paying = (ratio > beh.office_opening_hurdle) | (
+                was & (ratio >= beh.office_closing_ratio)
+            )
+            firm.set_start_branches(paying & (self.rng.random(n) < share))
+        factor = np.maximum(self._size_factors(wanted), X_MIN)
+        for firm in self.agents_by_type[Firm]:
+            firm.productivity *= float(factor[firm.hq_city, firm.sector] ** (1.0 - theta))
+        base[-1] = 1.0
+        return base
+
+    def _office_table(self) -> dict[str, np.ndarray]:
+        """Every office's firm productivity z, headquarters city, city, sector and fit."""
+        rows = [(f, o) for f in self.agents_by_type[Firm] for o in f.offices]
+        return {
+            "z": np.array([f.productivity for f, _ in rows]),
+            "hq": np.array([f.hq_city for f, _ in rows]),
+            "city": np.array([o.city for _, o in rows]),
+            "sector": np.array([f.sector for f, _ in rows]),
+            "fit": np.array([f.fit[o.city] for f, o in rows]),
+        }
+
+    def _desired_at(self, table: dict[str, np.ndarray], base: np.ndarray) -> np.ndarray:
+        """Desired headcount of every office of `table` when A is `base` (the firms' rule)."""
+        beh = self.beh.firms
+        hq, city, sector = table["hq"], table["city"], table["sector"]
+        branch = branch_productivity(
+            base[hq, sector], base[city, sector], self.cities.distance_1000km[hq, city],
+            table["fit"], beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
+        )  # fmt: skip
+        a = np.where(hq == city, base[city, sector], branch)
+        return desired_headcount(
+            table["z"], a, self.unit_cost[city, sector], 0.0, beh.labour_elasticity
+        )
+
+    def _fixed_point(self, wanted: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Scale each A_js by (wanted / desired)^(1-theta) until the desires add up."""
+        theta = self.beh.firms.labour_elasticity
+        table = self._office_table()
+        for _ in range(60):
+            got = np.zeros(wanted.shape)
+            np.add.at(got, (table["city"], table["sector"]), self._desired_at(table, base))
+            ratio = np.divide(wanted, got, out=np.ones_like(got), where=got > 0)
+            base = base * ratio ** (1.0 - theta)
+            if np.max(np.abs(ratio - 1.0)) < 1e-10:  # as the engine stops
+                break
+        return base
+
+    def _size_factors(self, wanted: np.ndarray) -> np.ndarray:
+        """(node, sector) factors x on each cell's firms' z^(1/(1-theta)) that make every cell's
+        desired headcount `wanted` at the current A: per sector the linear system
+        sum_h desire[c, h] x_h = wanted_c, desire[c, h] that of offices in c of firms
+        headquartered in h (`engine.world._size_factors`)."""
+        n, table = self.cities.n, self._office_table()
+        desired = self._desired_at(table, self.city_productivity)
+        factor = np.ones_like(wanted)
+        for s in range(len(SECTORS)):
+            mine = table["sector"] == s
+            matrix = np.zeros((n, n))
+            np.add.at(matrix, (table["city"][mine], table["hq"][mine]), desired[mine])
+            matrix[-1, -1] = 1.0  # the outside node has no firms: x = 1 there
+            target = wanted[:, s].copy()
+            target[-1] = 1.0
+            empty = np.diag(matrix) <= 0
+            matrix[empty, empty] = 1.0  # a cell without firms keeps x = 1
+            target[empty] = 1.0
+            factor[:, s] = np.linalg.solve(matrix, target)
+        return factor
 
     # -------------------------------------------------------------------- counting
     def census(self) -> dict[str, np.ndarray]:
-        """Agents per node (13 cities, then the outside node from its aggregate counts)."""
+        """Agents per node (13 cities, then the outside node from its aggregate counts), and
+        the staff of talent jobs per city and sector (`sector_talent`; `seated_talent` in the
+        tradable sectors, whose talent jobs need a tech-park seat)."""
         counts = {name: [0.0] * self.cities.n for name in CENSUS_FIELDS}
         population, talent = counts["population"], counts["talent"]
         employed, employed_talent = counts["employed"], counts["employed_talent"]
+        sector_talent = np.zeros((self.cities.n, len(SECTORS)))
         for worker in self.agents_by_type[Worker]:
             j = worker.city
             population[j] += 1
@@ -510,10 +870,14 @@ class ReferenceModel(mesa.Model):
             if worker.office is not None:
                 employed[j] += 1
                 employed_talent[j] += worker.degree >= TALENT_DEGREE
+                if worker.talent_job:
+                    sector_talent[j, worker.office.firm.sector] += 1
         counts = {name: np.array(values) for name, values in counts.items()}
         counts["population"][-1] = self.outside_agents.sum()
         counts["talent"][-1] = self.outside_agents[TALENT_DEGREE:].sum()
         counts["employed"][-1] = counts["population"][-1] * self.beh.labour.outside_employment_rate
+        counts["sector_talent"] = sector_talent
+        counts["seated_talent"] = sector_talent[:, TRADABLE].sum(axis=1)
         return counts
 
     def node_array(self, attribute: str, outside_value: float) -> np.ndarray:
@@ -522,7 +886,8 @@ class ReferenceModel(mesa.Model):
 
     # -------------------------------------------------------------------- 1. policies
     def run_policies(self) -> None:
-        """Programmes switch by date, budgets reset in January, the July cohort, rent subsidies."""
+        """Programmes switch by date, budgets reset in January, the July cohort; then rent
+        subsidies, firm grants and office seats built."""
         m, book = self.month, self.book
         book.active = (book.start <= m) & (book.end >= m)
         calendar = (self.start_abs + m) % 12
@@ -531,6 +896,8 @@ class ReferenceModel(mesa.Model):
         if calendar == 6 and self.beh.switches.demography:
             self.graduate_cohort()  # HubModel's July event fires just before this step
         self.pay_rent_subsidies()
+        self.pay_firm_grants()
+        self.build_capacity()
 
     def pay_rent_subsidies(self) -> None:
         """Monthly rent subsidies, paid pro rata when a programme's budget runs short."""
@@ -557,6 +924,34 @@ class ReferenceModel(mesa.Model):
         self.spent_step[book.city[programme]] += request_yuan
         return True
 
+    def pay_firm_grants(self) -> None:
+        """Firm grants pay a share of the wage bill of the city's tradable-sector offices.
+
+        A programme spreads what is left of its yearly budget over the months left in the year;
+        firms see the share actually paid over the bill (stacked programmes capped at 0.9).
+        """
+        book, n = self.book, self.cities.n
+        share = np.zeros(n)
+        paying = book.paying("firm_grant")
+        if len(paying):
+            bill = np.zeros(n)
+            for firm in self.agents_by_type[Firm]:
+                if not firm.tradable:
+                    continue
+                for office in firm.offices:
+                    if office.is_open:
+                        bill[office.city] += sum(worker.wage for worker in office.staff)
+            bill *= self.scale * self.wage_trend / 12.0  # nominal yuan this month
+            months_left = 13 - (self.now % 12 + 1)
+            for p in paying:
+                j = book.city[p]
+                due = book.grant_share[p] * bill[j]
+                paid = min(due, book.remaining[p] / months_left)
+                book.charge(p, paid, due)
+                self.spent_step[j] += paid
+                share[j] += paid / bill[j] if bill[j] > 0 else 0.0
+        self.grant_share = np.minimum(share, MAX_GRANT_SHARE)
+
     def build_capacity(self) -> None:
         """Office seats grow on each city's plan and with office-capacity programmes."""
         book, cost = self.book, self.beh.firms.office_seat_cost_yuan
@@ -575,27 +970,47 @@ class ReferenceModel(mesa.Model):
 
     # -------------------------------------------------------------------- 2. firms
     def firm_decisions(self) -> None:
-        """Productivity and cost per city, then every firm's step, then entry."""
+        """The month's talent shares of jobs, unit costs and A_js; every firm's step; entry;
+        then every office's desired headcount."""
         beh, counts = self.beh.firms, self.census()
         productivity_shock, entry_shock = self.shock()
-        self.city_productivity = productivity_shock * agglomeration(
-            self.base_productivity, counts["talent"], self.talent_start, beh.agglomeration_alpha
-        )
-        self.real_wage = self.cities.base_wage_yuan * self.node_array("wage_index", 1.0)
-        self.grant_share = np.zeros(self.cities.n)
-        for p in self.book.paying("firm_grant"):
-            j = self.book.city[p]
-            self.grant_share[j] = max(self.grant_share[j], self.book.grant_share[p])
-        self._pay_firm_grants(counts)
-        if not self.beh.switches.firm_dynamics:
-            self.agents_by_type[Firm].do("plan_headcount")
-            return
-        self.office_gain = location_gain(
-            self.city_productivity, self.real_wage, self.grant_share, beh.labour_elasticity
-        )
-        self.open_to_offices = self.node_array("office_occupancy", np.inf) < 1.0
-        self.agents_by_type[Firm].shuffle_do("step")
-        self._firm_entry(counts, entry_shock)
+        national = counts["talent"].sum() / max(counts["population"].sum(), 1.0)
+        start = self.national_talent_share_start
+        shift = np.log(national / (1 - national)) - np.log(start / (1 - start))
+        self.talent_share_jobs = shifted_shares(self.talent_share_start, shift)
+        self.unit_cost = self.job_cost()
+        population = counts["population"]
+        self.city_productivity = agglomeration(
+            self.base_productivity, counts["sector_talent"], self.sector_talent_start,
+            population, self.population_start, beh.agglomeration_alpha, beh.urbanisation_alpha,
+        )  # fmt: skip
+        self.city_productivity[:, LOCAL_SERVICES] = local_services_productivity(
+            self.base_productivity[:, LOCAL_SERVICES], population, self.population_start,
+            self.unit_cost[:, LOCAL_SERVICES], self.unit_cost_start[:, LOCAL_SERVICES],
+            beh.labour_elasticity, beh.local_services_population_elasticity,
+        )  # fmt: skip
+        self.city_productivity *= productivity_shock
+        firms = self.agents_by_type[Firm]
+        if self.beh.switches.firm_dynamics:
+            # Cities whose seats were full last month take no new offices.
+            self.open_to_offices = np.append(
+                self.node_array("office_occupancy", np.inf)[:-1] < 1.0, False
+            )
+            firms.shuffle_do("step")
+            self._firm_entry(counts, entry_shock)
+        self.agents_by_type[Firm].do("plan_headcount")
+
+    def job_cost(self) -> np.ndarray:
+        """(node, sector) real wage cost of a job: its talent share of the city's talent-job
+        wage, the rest at the other-job wage; net of firm grants in tradable sectors."""
+        wage = self.cities.base_wage_yuan[:, None] * self.wage_indices() * self.job_premium
+        share = self.talent_share_jobs
+        cost = share * wage[:, 1:2] + (1.0 - share) * wage[:, 0:1]
+        return cost * (1.0 - self.grant_share[:, None] * TRADABLE[None, :])
+
+    def wage_indices(self) -> np.ndarray:
+        """(node, group) wage indices; the outside node's stay at 1."""
+        return np.array([city.wage_index for city in self.city_agents] + [np.ones(2)])
 
     def shock(self) -> tuple[float, float]:
         """Productivity and firm-entry factors of the demand shocks in force this month."""
@@ -606,44 +1021,53 @@ class ReferenceModel(mesa.Model):
                 entry *= s.entry_factor
         return productivity, entry
 
-    def _pay_firm_grants(self, counts: dict[str, np.ndarray]) -> None:
-        book = self.book
-        for p in book.paying("firm_grant"):
-            j = book.city[p]
-            bill = counts["employed"][j] * self.scale * self.real_wage[j] * self.wage_trend / 12
-            due = book.grant_share[p] * bill
-            paid = float(programme_rules.pay_pro_rata(np.array([due]), book.remaining[p])[0])
-            book.charge(p, paid, due)
-            self.spent_step[j] += paid
-
     def _firm_entry(self, counts: dict[str, np.ndarray], entry_shock: float) -> None:
-        """Firms are born in proportion to local talent, at the rate that keeps 2010 steady."""
-        expected = (
-            self.monthly_exit_hazard * self.firms_start * counts["talent"] / self.talent_start
-        )
+        """Births per city and sector replace exits at the start's conditions; tradable births
+        rise as (profit index / the start's)^elasticity and with the 13 cities' population."""
+        beh = self.beh.firms
+        profit = profit_index(self.city_productivity, self.unit_cost, beh.labour_elasticity)
+        relative = np.power(profit / self.profit_start, beh.entry_profit_elasticity)
+        population = counts["population"][:-1].sum() / self.population_start[:-1].sum()
+        expected = self.monthly_exit_hazard * self.firms_start * relative * population * entry_shock
+        expected[:, LOCAL_SERVICES] = self.monthly_exit_hazard * self.firms_start[:, LOCAL_SERVICES]
         expected[-1] = 0.0
-        births = self.rng.poisson(expected * entry_shock)
-        shape = self.beh.firms.productivity_pareto_shape
-        for j, k in enumerate(births):
-            for z in pareto_productivity(int(k), shape, self.rng):
-                firm = Firm(self, float(z), j, self.now)
-                firm.offices[0].desired = firm.desired_headcount(j)
+        births = self.rng.poisson(expected)
+        for (j, s), k in np.ndenumerate(births):
+            for z in pareto_productivity(int(k), beh.productivity_pareto_shape, self.rng):
+                Firm(self, float(z), s, j, self.now, self.draw_fit())
 
     # -------------------------------------------------------------------- 3. labour
     def labour_market(self) -> None:
-        """Separations and layoffs, vacancies, then matching and wage indices in each city."""
+        """Separations and layoffs, vacancies within the seats, then matching and wage indices
+        in each city's two markets (talent jobs, then other jobs)."""
         firms = self.agents_by_type[Firm]
         firms.do("review_staff")
         self.agents_by_type[Worker].shuffle_do("work")
         firms.do("post_vacancies")
-        slots: dict[int, list[Office]] = defaultdict(list)
+        wanted = np.zeros((self.cities.n, 2), dtype=np.int64)  # postings before the seats
+        seated: dict[int, list[Office]] = defaultdict(list)
         for firm in firms:
             for office in firm.offices:
-                slots[office.city].extend([office] * office.posted)
-        seekers = self.agents_by_type[Worker].select(lambda w: w.office is None)
-        by_city = seekers.groupby("city", result_type="list").groups
+                wanted[office.city] += office.posted
+                if firm.tradable and office.is_open:
+                    seated[office.city].append(office)
         for city in self.city_agents:
-            city.match(by_city.get(city.index, []), slots[city.index])
+            city.seat_postings(seated[city.index])
+        slots = [[[], []] for _ in self.city_agents]
+        for firm in firms:
+            for office in firm.offices:
+                for group in (0, 1):
+                    slots[office.city][group].extend([office] * office.posted[group])
+        jobless: list[list[Worker]] = [[] for _ in self.city_agents]
+        over_qualified: list[list[Worker]] = [[] for _ in self.city_agents]
+        for worker in self.agents_by_type[Worker]:
+            if worker.office is None:
+                jobless[worker.city].append(worker)
+            elif worker.group == 1 and not worker.talent_job:
+                over_qualified[worker.city].append(worker)
+        for city in self.city_agents:
+            j = city.index
+            city.match(jobless[j], over_qualified[j], slots[j], tuple(wanted[j]))
 
     # -------------------------------------------------------------------- 4. migration
     def migration(self) -> None:
@@ -662,18 +1086,48 @@ class ReferenceModel(mesa.Model):
 
     def location_board(self, counts: dict[str, np.ndarray]) -> dict:
         """What every chooser sees this month, node by node (read at the start of the phase)."""
-        lab, c = self.beh.labour, self.cities
-        employment = counts["employed"] / np.maximum(counts["population"], 1.0)
-        employment[-1] = lab.outside_employment_rate
-        wage = c.base_wage_yuan * self.node_array("wage_index", 1.0)
-        people = counts["population"] * self.scale / self.beh.demography.working_age_share
+        c = self.cities
+        people = counts["population"] * self.scale / self.cities.working_age_share
         cap_cost = self.cap_cost(people)
         return {
-            "expected_wage": wage * np.maximum(employment, 1e-3),
+            "expected_income": self.expected_income(counts),  # (degree, node)
             "rent": self.node_array("rent", c.base_rent_yuan_m2_month[-1]),
             "cap_cost": cap_cost,
             "paying": np.concatenate([self.book.paying("cash"), self.book.paying("rent")]),
         }
+
+    def expected_income(self, counts: dict[str, np.ndarray]) -> np.ndarray:
+        """(degree, node) expected yearly wage in each node (Harris-Todaro per job group).
+
+        Without a degree: premium_d w_o e_o, e_o the employment rate of the residents without
+        a degree. A graduate is in a talent job with probability p_t (the node's graduates in
+        talent jobs over its graduates) and in another job, paid as a junior-college graduate,
+        with probability p_o (its other employed graduates): premium_d w_t p_t + premium_col
+        w_o p_o. The outside node's rates are fixed (its graduates all count as in talent jobs).
+        """
+        rate = self.beh.labour.outside_employment_rate
+        wage = self.cities.base_wage_yuan[:, None] * self.wage_indices()  # (node, group)
+        other_people = counts["population"] - counts["talent"]
+        other_rate = (counts["employed"] - counts["employed_talent"]) / np.maximum(
+            other_people, 1.0
+        )
+        in_talent_jobs = counts["sector_talent"].sum(axis=1)
+        graduates = np.maximum(counts["talent"], 1.0)
+        talent_rate = in_talent_jobs / graduates
+        over_qualified = np.maximum(counts["employed_talent"] - in_talent_jobs, 0.0) / graduates
+        other_rate[-1] = talent_rate[-1] = rate
+        over_qualified[-1] = 0.0
+        income = np.empty((len(DEGREES), self.cities.n))
+        for d in range(len(DEGREES)):
+            if d < TALENT_DEGREE:
+                income[d] = self.premium[d] * wage[:, 0] * np.maximum(other_rate, 1e-3)
+            else:
+                graduate = (
+                    self.premium[d] * wage[:, 1] * talent_rate
+                    + self.premium[COLLEGE] * wage[:, 0] * over_qualified
+                )
+                income[d] = np.maximum(graduate, 1e-3 * wage[:, 1])
+        return income
 
     def cap_cost(self, people: np.ndarray) -> np.ndarray:
         """Cost of coming into each node under its active population caps (steep near it)."""
@@ -690,7 +1144,7 @@ class ReferenceModel(mesa.Model):
     def remove_over_cap(self) -> None:
         """Housing removal: a city above its cap displaces residents without local hukou."""
         rate = self.beh.migration.population_cap_removal_per_year
-        share, outside = self.beh.demography.working_age_share, self.cities.outside
+        share, outside = self.cities.working_age_share, self.cities.outside
         for p in self.book.of("population_cap"):
             j = self.book.city[p]
             people = self.census()["population"][j] * self.scale / share
@@ -738,7 +1192,7 @@ class ReferenceModel(mesa.Model):
             mig.moving_cost_per_1000km, mig.leaving_origin_cost,
         )[0] + np.where(newcomer, board["cap_cost"], 0.0)  # fmt: skip
         value = choice.location_utility(
-            np.log(self.premium[degree] * board["expected_wage"]),
+            np.log(board["expected_income"][degree]),
             np.log(board["rent"] * (1.0 - discount * newcomer)),
             c.amenity, hukou_ok, subsidy * newcomer / self.wage_trend / 10_000.0, cost,
             mig.b_w, mig.b_r, mig.b_h, mig.b_s_per_10k_yuan,
@@ -850,7 +1304,7 @@ class ReferenceModel(mesa.Model):
         population = self.census()["population"]
         expected = total * population / population.sum()
         # A capped city takes the share its cap admits; the rest enter the outside node.
-        people = population * self.scale / self.beh.demography.working_age_share
+        people = population * self.scale / self.cities.working_age_share
         admitted = expected * programme_rules.admitted_share(
             self.cap_cost(people), self.beh.migration.logit_scale
         )
@@ -880,14 +1334,20 @@ class ReferenceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def city_outcomes(self) -> dict[str, np.ndarray]:
-        """Population share, unemployment rate and nominal rent of the 13 cities, now."""
+        """Population share, unemployment rate, nominal rent and open offices (headquarters and
+        branches) of the 13 cities, now."""
         population = np.array([city.population for city in self.city_agents])
         unemployed = np.array([city.unemployed for city in self.city_agents])
-        working_age = population * self.beh.demography.working_age_share
+        working_age = population * self.cities.working_age_share
+        offices = np.zeros(len(self.city_agents))
+        for firm in self.agents_by_type[Firm]:
+            for office in firm.offices:
+                offices[office.city] += office.is_open
         return {
             "population_share": population / population.sum(),
             "unemployment_rate": unemployed / np.maximum(working_age, 1.0),
             "rent": np.array([city.rent_nominal for city in self.city_agents]),
+            "offices": offices,
         }
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from hubsim.engine import HubModel
 from hubsim.engine.accounts import city_counts
-from hubsim.engine.phases import migration
+from hubsim.engine.phases import firms, migration
 from hubsim.engine.rules.workers import reconsider_hazard_per_month
 from hubsim.experiments.replications import resolve
 from hubsim.scenario import CITY_KEYS, Hazards
@@ -23,14 +23,13 @@ from hubsim.scenario import CITY_KEYS, Hazards
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SCALE = 30_000.0  # people per agent: about 3,400 worker agents in the 13 cities
-# The baseline's 20,000-person offices give about 5,000 firms at any scale, under one worker
-# agent per office at this scale; 100,000-person offices (about 1,000 firms) keep both models
-# small and the offices staffed. Both models get the same scenario.
-SMALL_FIRMS = ("behaviour.firms.mean_office_size_people=100000",)
-OUTCOMES = ("population_share", "unemployment_rate", "rent")
+# At this scale both models floor the baseline's 5,000-person offices at MIN_OFFICE_AGENTS
+# (10) agents: about 330 firms, their offices staffed.
+# Open offices (headquarters and branches) check the firms' rules: entry, exit, branches, moves.
+OUTCOMES = ("population_share", "unemployment_rate", "rent", "offices")
 # Tolerance: every |Welch t| of (reference mean - engine mean) must be at most 4 standard errors.
-# 13 cities x 3 outcomes = 39 comparisons; with 30 replications a side each |t| > 4 has
-# probability about 2e-4 when the models agree, so a false alarm in the family is under 1 %.
+# 13 cities x 4 outcomes = 52 comparisons; with 30 replications a side each |t| > 4 has
+# probability about 2e-4 when the models agree, so a false alarm in the family is about 1 %.
 # The seeds are fixed, so the test itself is deterministic.
 MAX_T = 4.0
 
@@ -52,22 +51,24 @@ def scenario(months: int, overrides: tuple[str, ...] = (), scale: float = SCALE)
 
 
 def engine_outcomes(model: HubModel) -> np.ndarray:
-    """(3, 13): population share, unemployment rate and nominal rent of the 13 cities."""
+    """(4, 13): population share, unemployment rate, nominal rent and open offices of the 13
+    cities."""
     metrics = model.city_metrics
     population = metrics["population"][:-1]
-    working_age = population * model.state.behaviour.demography.working_age_share
+    working_age = population * model.state.cities.working_age_share
     return np.array(
         [
             population / population.sum(),
             metrics["unemployed"][:-1] / np.maximum(working_age, 1.0),
             metrics["rent"][:-1],
+            metrics["offices"][:-1],
         ]
     )
 
 
 @functools.cache
-def replications(kind: str, months: int, runs: int, overrides: tuple[str, ...] = SMALL_FIRMS):
-    """(runs, 3, 13) outcomes after `months` of the engine or the reference, seeds fixed."""
+def replications(kind: str, months: int, runs: int, overrides: tuple[str, ...] = ()):
+    """(runs, 4, 13) outcomes after `months` of the engine or the reference, seeds fixed."""
     params = scenario(months, overrides)
     results = []
     for run, seed in enumerate(np.random.SeedSequence(20_240_505).spawn(runs)):
@@ -109,7 +110,7 @@ def test_reference_and_engine_agree_after_24_months():
 
 def test_check_detects_a_doubled_wage_weight():
     # Negative control: the engine with b_w doubled (1.6 -> 3.2) against the unchanged reference.
-    doubled = (*SMALL_FIRMS, "behaviour.migration.b_w=3.2")
+    doubled = ("behaviour.migration.b_w=3.2",)
     engine = replications("engine", 24, 30, doubled)
     reference = replications("reference", 24, 30)
     t, where = worst_disagreement(reference, engine)
@@ -121,7 +122,6 @@ def test_reference_and_engine_agree_with_programmes_and_budgets():
     # 2016-07 to 2018-06: cash, rent, hukou, housing-discount and population-cap programmes
     # switch on; Shenzhen's cash and Nanjing's rent subsidy get budgets that run out.
     policies = (
-        *SMALL_FIRMS,
         "start=2016-07",
         "programmes.0.budget_yuan_per_year=2e9",
         "programmes.9.budget_yuan_per_year=1e9",
@@ -133,15 +133,15 @@ def test_reference_and_engine_agree_with_programmes_and_budgets():
 
 
 @pytest.mark.slow
-def test_reference_and_engine_agree_over_three_years_with_baseline_firms():
-    engine = replications("engine", 36, 60, ())
-    reference = replications("reference", 36, 60, ())
+def test_reference_and_engine_agree_over_three_years():
+    engine = replications("engine", 36, 60)
+    reference = replications("reference", 36, 60)
     t, where = worst_disagreement(reference, engine)
     assert t <= MAX_T, f"reference and engine differ: |t| = {t:.1f} for {where}"
 
 
 def test_reference_is_reproducible_from_its_seed():
-    params = scenario(3, SMALL_FIRMS, scale=300_000.0)
+    params = scenario(3, scale=300_000.0)
     runs = []
     for _ in range(2):
         model = reference_mesa.ReferenceModel(params, seed=11)
@@ -153,7 +153,7 @@ def test_reference_is_reproducible_from_its_seed():
 
 # ----------------------------------------------------------------------------- single agents
 def test_worker_hazard_is_the_engine_rule():
-    model = reference_mesa.ReferenceModel(scenario(1, SMALL_FIRMS, scale=300_000.0), seed=1)
+    model = reference_mesa.ReferenceModel(scenario(1, scale=300_000.0), seed=1)
     hazards: Hazards = model.beh.migration.hazards
     worker = next(iter(model.agents_by_type[reference_mesa.Worker]))
     for age in (20, 30, 31, 45):
@@ -170,16 +170,18 @@ def test_worker_hazard_is_the_engine_rule():
 
 def test_one_persons_utility_is_the_engine_utility():
     # In 2019 cash, rent, hukou, housing-discount and cap programmes are all in force.
-    params = scenario(3, ("start=2019-01", *SMALL_FIRMS), scale=100_000.0)
+    params = scenario(3, ("start=2019-01",), scale=100_000.0)
     engine = HubModel(params, 3)
     for _ in range(2):
         engine.step()
     reference = reference_mesa.ReferenceModel(params, seed=3)
     reference.month, reference.book = engine.state.calendar.month, engine.state.book
     for city in reference.city_agents:
-        city.wage_index = float(engine.state.wage_index[city.index])
+        city.wage_index = engine.state.wage_index[city.index].copy()
         city.rent = float(engine.state.rent[city.index])
     counts = city_counts(engine.state)
+    # Graduates' expected income reads who holds the talent jobs (the engine's open offices).
+    counts["sector_talent"] = firms.sector_talent(engine.state)
     reference.board = reference.location_board(counts)
     people = _people(300, len(engine.state.book), np.random.default_rng(5))
     expected, expected_hukou = migration.utility(engine.state, counts, *people)

@@ -292,14 +292,16 @@ class Firm(mesa.Agent):
         )  # fmt: skip
 
     def desired_headcount(self, city: int) -> float:
-        """L* of an office of ours in `city` at this month's A and unit cost of a job there."""
+        """L* of an office of ours in `city` at this month's A and unit cost of a job there
+        (a branch's less any grant for branches there)."""
         model = self.model
+        branch_grant = 0.0 if city == self.hq_city else model.branch_grant_share[city]
         return float(
             desired_headcount(
                 self.productivity,
                 self.office_productivity(city),
                 model.unit_cost[city, self.sector],
-                0.0,
+                branch_grant,
                 model.beh.firms.labour_elasticity,
             )
         )
@@ -319,7 +321,8 @@ class Firm(mesa.Agent):
         model, s, h = self.model, self.sector, self.hq_city
         a, cost, beh = model.city_productivity, model.unit_cost, model.beh.firms
         ratio = branch_ratio(
-            a[h, s], cost[h, s], a[:, s], cost[:, s], model.cities.distance_1000km[h], self.fit,
+            a[h, s], cost[h, s], a[:, s], cost[:, s] * (1.0 - model.branch_grant_share),
+            model.cities.distance_1000km[h], self.fit,
             beh.branch_local_productivity_share, beh.coordination_cost_per_1000km,
             beh.labour_elasticity,
         )  # fmt: skip
@@ -683,6 +686,7 @@ class ReferenceModel(mesa.Model):
             premium_count > 0, premium_sum / np.maximum(premium_count, 1), default[None, :]
         )
         self.grant_share = np.zeros(n)
+        self.branch_grant_share = np.zeros(n)
         self.unit_cost_start = self.job_cost()
         self.unit_cost = self.unit_cost_start.copy()
         power = 1.0 / (1.0 - theta)
@@ -925,32 +929,38 @@ class ReferenceModel(mesa.Model):
         return True
 
     def pay_firm_grants(self) -> None:
-        """Firm grants pay a share of the wage bill of the city's tradable-sector offices.
+        """Firm grants pay a share of the wage bill of the offices they cover in their city:
+        every tradable-sector office, or (`grant_offices: branches`) only the branches there of
+        firms headquartered elsewhere.
 
         A programme spreads what is left of its yearly budget over the months left in the year;
         firms see the share actually paid over the bill (stacked programmes capped at 0.9).
         """
         book, n = self.book, self.cities.n
-        share = np.zeros(n)
+        shares = np.zeros((2, n))  # all tradable offices; branches only
         paying = book.paying("firm_grant")
         if len(paying):
-            bill = np.zeros(n)
+            bills = np.zeros((2, n))
             for firm in self.agents_by_type[Firm]:
                 if not firm.tradable:
                     continue
                 for office in firm.offices:
                     if office.is_open:
-                        bill[office.city] += sum(worker.wage for worker in office.staff)
-            bill *= self.scale * self.wage_trend / 12.0  # nominal yuan this month
+                        bill = sum(worker.wage for worker in office.staff)
+                        bills[0, office.city] += bill
+                        if not office.is_headquarters:
+                            bills[1, office.city] += bill
+            bills *= self.scale * self.wage_trend / 12.0  # nominal yuan this month
             months_left = 13 - (self.now % 12 + 1)
             for p in paying:
-                j = book.city[p]
-                due = book.grant_share[p] * bill[j]
+                j, kind = book.city[p], int(book.grant_branches_only[p])
+                due = book.grant_share[p] * bills[kind, j]
                 paid = min(due, book.remaining[p] / months_left)
                 book.charge(p, paid, due)
                 self.spent_step[j] += paid
-                share[j] += paid / bill[j] if bill[j] > 0 else 0.0
-        self.grant_share = np.minimum(share, MAX_GRANT_SHARE)
+                shares[kind, j] += paid / bills[kind, j] if bills[kind, j] > 0 else 0.0
+        self.grant_share = np.minimum(shares[0], MAX_GRANT_SHARE)
+        self.branch_grant_share = np.minimum(shares[1], MAX_GRANT_SHARE - self.grant_share)
 
     def build_capacity(self) -> None:
         """Office seats grow on each city's plan and with office-capacity programmes."""

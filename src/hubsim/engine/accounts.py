@@ -150,7 +150,7 @@ def grow_office_arrays(state: State) -> None:
     state.staff = np.append(state.staff, np.zeros(new, dtype=state.staff.dtype))
     state.staff_talent = np.append(state.staff_talent, np.zeros(new, dtype=state.staff.dtype))
     state.office_wage_bill = np.append(state.office_wage_bill, np.zeros(new))
-    state.posted = np.vstack([state.posted, np.zeros((new, 2), dtype=state.posted.dtype)])
+    state.posted = np.hstack([state.posted, np.zeros((2, new), dtype=state.posted.dtype)])
 
 
 def lay_off(state: State, closed_offices: np.ndarray) -> np.ndarray | None:

@@ -114,7 +114,7 @@ class State:
         office_wage_bill: real yuan a year paid by each office (kept current).
         desired: desired headcount of each office this month (0 for closed offices).
         desired_talent: the part of it in talent jobs (desired x the talent share of jobs).
-        posted: (office, group) vacancies posted this month, group 0 other jobs, 1 talent jobs.
+        posted: (group, office) vacancies posted this month, group 0 other jobs, 1 talent jobs.
         jobless: rows without a job after this month's office closures, when the firms phase
             had to look at every worker to lay off their staff (handed to the labour phase's
             matching, which would otherwise look again); None when it did not look.
@@ -181,7 +181,7 @@ class State:
     office_wage_bill: np.ndarray = field(default_factory=_unset)
     desired: np.ndarray = field(default_factory=_unset)
     desired_talent: np.ndarray = field(default_factory=_unset)
-    posted: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    posted: np.ndarray = field(default_factory=lambda: np.zeros((2, 0), dtype=np.int64))
     jobless: np.ndarray | None = None
     wage_bill: np.ndarray = field(default_factory=_unset)
     wage_index: np.ndarray = field(default_factory=_unset)

@@ -11,6 +11,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hubsim.scenario import SECTORS
+
+N_SECTORS = len(SECTORS)
 NO_GRADUATION = -(2**15)  # graduation month of workers who never graduated
 
 COLUMNS = {
@@ -148,6 +151,11 @@ class FirmTable:
         self.office_firm = np.zeros(0, dtype=np.int32)
         self.office_city = np.zeros(0, dtype=np.int8)
         self.office_open = np.zeros(0, dtype=bool)
+        # Each office's firm's sector and headquarters city, kept with the offices (read every
+        # month; `set_headquarters` refreshes the latter).
+        self.office_sector = np.zeros(0, dtype=np.int8)
+        self.office_hq = np.zeros(0, dtype=np.int8)
+        self.office_cell = np.zeros(0, dtype=np.intp)  # city x sectors + sector
 
     @property
     def n_firms(self) -> int:
@@ -186,7 +194,22 @@ class FirmTable:
         self.office_firm = np.concatenate([self.office_firm, firm.astype(np.int32)])
         self.office_city = np.concatenate([self.office_city, city.astype(np.int8)])
         self.office_open = np.concatenate([self.office_open, np.ones(len(firm), dtype=bool)])
+        self.office_sector = np.concatenate([self.office_sector, self.sector[firm]])
+        self.office_hq = np.concatenate([self.office_hq, self.hq_city[firm]])
+        cell = city.astype(np.intp) * N_SECTORS + self.sector[firm]
+        self.office_cell = np.concatenate([self.office_cell, cell])
         return np.arange(first, self.n_offices)
+
+    def keep_offices(self, n: int) -> None:
+        """Drop every office after the first n (the start's branch rounds redo them)."""
+        names = ("office_firm", "office_city", "office_open", "office_sector", "office_hq")
+        for name in (*names, "office_cell"):
+            setattr(self, name, getattr(self, name)[:n])
+
+    def set_headquarters(self, firms: np.ndarray, city: np.ndarray) -> None:
+        """Move firms' headquarters to `city` (their offices' office_hq follows)."""
+        self.hq_city[firms] = city
+        self.office_hq = self.hq_city[self.office_firm]
 
     def close_firms(self, firms: np.ndarray) -> np.ndarray:
         """Close firms and all their offices; returns the offices closed."""
@@ -209,14 +232,4 @@ class FirmTable:
 
     def hq_offices(self) -> np.ndarray:
         """Whether each office is its firm's headquarters."""
-        return self.hq_city[self.office_firm] == self.office_city
-
-    @property
-    def office_sector(self) -> np.ndarray:
-        """The sector of each office (its firm's)."""
-        return self.sector[self.office_firm]
-
-    @property
-    def office_hq(self) -> np.ndarray:
-        """The headquarters city of each office's firm."""
-        return self.hq_city[self.office_firm]
+        return self.office_hq == self.office_city

@@ -124,7 +124,7 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
     state.wage_bill = accounts.wage_bill(state)
     state.desired = np.zeros(state.firms.n_offices)
     state.desired_talent = np.zeros(state.firms.n_offices)
-    state.posted = np.zeros((state.firms.n_offices, 2), dtype=np.int64)
+    state.posted = np.zeros((2, state.firms.n_offices), dtype=np.int64)
     state.sector_talent_start = np.maximum(firms.sector_talent(state), 1.0)
     state.profit_start = firm_rules.profit_index(
         state.city_productivity, state.unit_cost_start, beh.firms.labour_elasticity
@@ -233,8 +233,7 @@ def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generat
     present = np.zeros((len(tradable), state.cities.n), dtype=bool)
 
     def open_branches(which: np.ndarray) -> None:
-        f.office_firm, f.office_city = f.office_firm[:hq_offices], f.office_city[:hq_offices]
-        f.office_open = f.office_open[:hq_offices]
+        f.keep_offices(hq_offices)
         who, where = np.nonzero(which)
         f.add_offices(tradable[who], where)
 

@@ -10,8 +10,10 @@ import datetime
 import json
 import math
 import os
+import signal
 import socket
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -292,6 +294,27 @@ class _Runner:
         return executors.dask_results(tasks, self.client, self.workers)
 
 
+@contextlib.contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) until the block has run, then raise it: asking a trial writes it
+    to the storage, and an interruption halfway would leave it RUNNING and unknown to `stop`.
+    Outside the main thread, or when SIGINT is not Python's default handler, it does nothing."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def _tasks(tuning: Tuning, point: int, overrides: tuple, reps: range, base=None):
     scenario = base or tuning.base
     for r in reps:
@@ -340,10 +363,12 @@ class _Session:
     def _asked(self) -> Iterator[executors.RunTask]:
         spaces = distributions(self.tuning)
         while self._room():
-            trial = self.study.ask(spaces)
-            # In flight from the moment it exists: a Ctrl-C from here on fails it (`stop`).
-            self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
-            trial.set_user_attr("session", self.tag)
+            # In flight from the moment it exists: a Ctrl-C from here on fails it (`stop`);
+            # one that comes while the trial is being asked waits until it is registered.
+            with _interrupt_deferred():
+                trial = self.study.ask(spaces)
+                self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
+                trial.set_user_attr("session", self.tag)
             if self._repeat(trial):
                 del self.pending[trial.number]
                 continue

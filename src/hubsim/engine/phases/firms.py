@@ -41,19 +41,25 @@ def run(state: State, dynamic: bool = True) -> None:
             _open_and_close_branches(state)
             _relocate(state)
         _set_desired(state)  # exit judges firms by this month's desire
+        offices_before = firms.n_offices
         _firm_exit(state)
         _firm_entry(state, entry_shock)
-    _set_desired(state)
+        _set_desired(state, first=offices_before)  # the new offices; the closed get 0
+    else:
+        _set_desired(state)
     if dynamic:
         # The staff of every office closed above lose their jobs: one pass over the workers.
         closed = np.flatnonzero(~firms.office_open & (state.staff > 0))
         state.jobless = accounts.lay_off(state, closed)
 
 
-def _set_desired(state: State) -> None:
-    """Desired headcount and talent jobs of every office this month (0 where closed)."""
+def _set_desired(state: State, first: int = 0) -> None:
+    """Desired headcount and talent jobs of every office this month (0 where closed); offices
+    before `first` keep the desire already set this month."""
     f = state.firms
-    state.desired = np.where(f.office_open, office_desired(state), 0.0)
+    rows = np.arange(first, f.n_offices)
+    desired = np.concatenate([state.desired[:first], office_desired(state, rows)])
+    state.desired = np.where(f.office_open, desired, 0.0)
     state.desired_talent = state.desired * state.talent_share_jobs[f.office_city, f.office_sector]
 
 
@@ -105,9 +111,8 @@ def city_productivity(state: State) -> np.ndarray:
 def sector_talent(state: State) -> np.ndarray:
     """(node, sector) talent employed by the open offices of each city and sector (agents)."""
     f, n = state.firms, state.cities.n
-    cell = f.office_city.astype(np.intp) * len(SECTORS) + f.office_sector
-    talent = np.where(f.office_open, state.staff_talent, 0)
-    return np.bincount(cell, weights=talent, minlength=n * len(SECTORS)).reshape(n, -1)
+    talent = state.staff_talent * f.office_open
+    return np.bincount(f.office_cell, weights=talent, minlength=n * len(SECTORS)).reshape(n, -1)
 
 
 def seated_talent(state: State) -> np.ndarray:
@@ -115,31 +120,38 @@ def seated_talent(state: State) -> np.ndarray:
     return sector_talent(state)[:, TRADABLE].sum(axis=1)
 
 
-def office_productivity(state: State) -> np.ndarray:
-    """Each office's productivity: A_js at headquarters, `rules.branch_productivity` elsewhere."""
+def office_productivity(state: State, rows: np.ndarray | None = None) -> np.ndarray:
+    """Each office's productivity (of `rows`, default all): A_js at headquarters,
+    `rules.branch_productivity` elsewhere."""
     f, beh = state.firms, state.behaviour.firms
-    city, sector, hq = f.office_city.astype(np.intp), f.office_sector, f.office_hq.astype(np.intp)
+    rows = slice(None) if rows is None else rows
+    city, sector = f.office_city[rows].astype(np.intp), f.office_sector[rows]
+    hq = f.office_hq[rows].astype(np.intp)
     a = state.city_productivity
-    branch = rules.branch_productivity(
-        a[hq, sector],
-        a[city, sector],
-        state.cities.distance_1000km[hq, city],
-        f.fit[f.office_firm, city],
+    local = a[city, sector]
+    branch = np.flatnonzero(hq != city)
+    productivity = local.copy()
+    productivity[branch] = rules.branch_productivity(
+        a[hq[branch], sector[branch]],
+        local[branch],
+        state.cities.distance_1000km[hq[branch], city[branch]],
+        f.fit[f.office_firm[rows][branch], city[branch]],
         beh.branch_local_productivity_share,
         beh.coordination_cost_per_1000km,
     )
-    return np.where(hq == city, a[city, sector], branch)
+    return productivity
 
 
-def office_desired(state: State) -> np.ndarray:
-    """Desired headcount of every office (closed ones too) at this month's A and costs;
-    branches pay their city's unit cost less any grant for branches."""
+def office_desired(state: State, rows: np.ndarray | None = None) -> np.ndarray:
+    """Desired headcount of every office (of `rows`, default all; closed ones too) at this
+    month's A and costs; branches pay their city's unit cost less any grant for branches."""
     f = state.firms
-    city, sector = f.office_city, f.office_sector
-    branch_grant = np.where(f.hq_offices(), 0.0, state.branch_grant_share[city])
+    rows = slice(None) if rows is None else rows
+    city, sector = f.office_city[rows], f.office_sector[rows]
+    branch_grant = np.where(f.office_hq[rows] == city, 0.0, state.branch_grant_share[city])
     return rules.desired_headcount(
-        f.productivity[f.office_firm],
-        office_productivity(state),
+        f.productivity[f.office_firm[rows]],
+        office_productivity(state, rows),
         state.unit_cost[city, sector],
         branch_grant,
         state.behaviour.firms.labour_elasticity,
@@ -222,7 +234,7 @@ def _relocate(state: State) -> None:
     firms.office_open[old_hq] = False
     # A branch already in the new city becomes headquarters; otherwise one opens.
     present = firms.presence(state.cities.n)[moving, best]
-    firms.hq_city[moving] = best
+    firms.set_headquarters(moving, best)
     firms.fit[moving, best] = 1.0
     firms.add_offices(moving[~present], best[~present])
     accounts.grow_office_arrays(state)

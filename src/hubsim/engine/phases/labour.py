@@ -19,7 +19,7 @@ from hubsim.engine.rules.sampling import first_k_per_group, sample_by_hazard, st
 from hubsim.engine.state import State
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
-OTHER, TALENT = 0, 1  # job groups: column of wage_index, vacancies, posted
+OTHER, TALENT = 0, 1  # job groups: column of wage_index and vacancies, row of posted
 
 
 def run(state: State) -> None:
@@ -61,13 +61,13 @@ def _post(
     """(office, group) vacancies: each open office's gap to desire, at most a quarter of it a
     month; tradable talent postings within the seats left in the city."""
     f = state.firms
-    posted = np.zeros((f.n_offices, 2), dtype=np.int64)
+    posted = np.zeros((2, f.n_offices), dtype=np.int64)
     for group, staff, desired in (
         (OTHER, state.staff - state.staff_talent, desired_o),
         (TALENT, state.staff_talent, desired_t),
     ):
         gap = np.clip(desired - staff, 0.0, 0.25 * desired + 1.0)
-        posted[:, group] = stochastic_round(np.where(f.office_open, gap, 0.0), rng)
+        posted[group] = stochastic_round(np.where(f.office_open, gap, 0.0), rng)
     seated = TRADABLE[f.office_sector]
     n = state.cities.n
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
@@ -77,15 +77,15 @@ def _post(
     # for the talent they want whether or not seats let them seat it; binding seats show as
     # talent unemployment instead, which movers weigh through the employment rate).
     state.wanted_vacancies = np.stack(
-        [np.bincount(f.office_city, weights=posted[:, g], minlength=n) for g in (OTHER, TALENT)],
+        [np.bincount(f.office_city, weights=posted[g], minlength=n) for g in (OTHER, TALENT)],
         axis=1,
     )
-    want = np.bincount(f.office_city[seated], weights=posted[seated, TALENT], minlength=n)
+    want = np.bincount(f.office_city[seated], weights=posted[TALENT, seated], minlength=n)
     if np.any(want > free):
         offices = np.flatnonzero(seated)
-        slots = np.repeat(offices, posted[offices, TALENT])
+        slots = np.repeat(offices, posted[TALENT, offices])
         keep = first_k_per_group(slots, f.office_city[slots], free.astype(np.int64), rng)
-        posted[offices, TALENT] = np.bincount(keep, minlength=f.n_offices)[offices]
+        posted[TALENT, offices] = np.bincount(keep, minlength=f.n_offices)[offices]
     return posted
 
 
@@ -110,7 +110,7 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
     unemployed[:, OTHER] = np.bincount(w.city[rest], minlength=n)
     _match_group(state, rest, OTHER, rng)
     state.vacancies = np.stack(
-        [np.bincount(state.firms.office_city, weights=state.posted[:, g], minlength=n)
+        [np.bincount(state.firms.office_city, weights=state.posted[g], minlength=n)
          for g in (OTHER, TALENT)],
         axis=1,
     )  # fmt: skip
@@ -132,7 +132,7 @@ def _match_group(
     w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
     city = w.city[seekers].astype(np.intp)
     unemployed = np.bincount(city, minlength=n).astype(float)
-    posted = state.posted[:, group]
+    posted = state.posted[group]
     vacancies = np.bincount(firms.office_city, weights=posted, minlength=n)
     hires = stochastic_round(
         matches(unemployed, vacancies, lab.matching_efficiency_per_month, lab.matching_elasticity),

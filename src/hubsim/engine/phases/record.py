@@ -116,28 +116,27 @@ def sector_metrics(state: State) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The SECTOR_METRICS as (node, sector) arrays, and the (headquarters, branch city) counts
     of open secondary offices."""
     f, n, sectors = state.firms, state.cities.n, len(SECTORS)
-    city = f.office_city.astype(np.intp)
-    cell = city * sectors + f.office_sector
-    is_open = f.office_open
-    branch = is_open & ~f.hq_offices()
+    is_open = np.flatnonzero(f.office_open)
+    cell = f.office_cell[is_open]
+    city, hq = f.office_city[is_open].astype(np.intp), f.office_hq[is_open].astype(np.intp)
+    branch = hq != city
 
-    def per_cell(weights: np.ndarray) -> np.ndarray:
-        total = np.bincount(cell, weights=np.where(is_open, weights, 0), minlength=n * sectors)
-        return total.reshape(n, sectors)
+    def per_cell(weights: np.ndarray | None) -> np.ndarray:
+        total = np.bincount(cell, weights=weights, minlength=n * sectors)
+        return total.reshape(n, sectors).astype(float)
 
-    jobs = per_cell(state.staff.astype(float))
-    bill = per_cell(state.office_wage_bill)
+    jobs = per_cell(state.staff[is_open])
+    bill = per_cell(state.office_wage_bill[is_open])
     with np.errstate(invalid="ignore", divide="ignore"):
         wage = np.where(jobs > 0, bill / jobs, np.nan) * state.wage_trend
     metrics = {
         "jobs": jobs * state.scale,
-        "talent_jobs": per_cell(state.staff_talent.astype(float)) * state.scale,
-        "vacancies": per_cell(state.posted.sum(axis=1).astype(float)) * state.scale,
+        "talent_jobs": per_cell(state.staff_talent[is_open]) * state.scale,
+        "vacancies": per_cell(state.posted[0, is_open] + state.posted[1, is_open]) * state.scale,
         "wage_mean": wage,
-        "offices": per_cell(np.ones(f.n_offices)),
+        "offices": per_cell(None),
         "branch_offices": per_cell(branch.astype(float)),
     }
-    hq = f.office_hq.astype(np.intp)
     branches = np.bincount(hq[branch] * n + city[branch], minlength=n * n).reshape(n, n)
     return metrics, branches.astype(float)
 

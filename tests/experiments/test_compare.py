@@ -15,6 +15,7 @@ from hubsim.cli import main
 from hubsim.experiments import compare_report
 from hubsim.experiments.compare import compare
 from hubsim.output import run_folder
+from hubsim.scenario import CITY_KEYS
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 SMALL = {"months": 30, "scale": 20000, "replications": 2}
@@ -227,3 +228,53 @@ def test_every_efficiency_point_is_named_and_every_figure_stamped(same_and_polic
     assert "--months 30" in comparison.stamp and "--scale 20000" in comparison.stamp
     for fig in figures.values():
         assert any(comparison.stamp[:40] in t.get_text() for t in fig.texts)
+
+
+def test_paired_cost_only_where_a_scenario_changed_the_citys_own_programmes(same_and_policy):
+    comparison, out = same_and_policy
+    table = comparison.attainment
+    policy = table[table.scenario == "chengdu-cash"].set_index("city")
+    assert policy.own_programmes_changed.to_dict() == {c: c == "chengdu" for c in policy.index}
+    assert not table[table.scenario == "twin"].own_programmes_changed.any()
+    assert policy.drop(index="chengdu").cost_per_extra_talent_yuan.isna().all()
+    # The same holds for arms read back from their run folders.
+    again = compare([arm.folder for arm in comparison.arms], out=out, announce=lambda _m: None)
+    pd.testing.assert_series_equal(
+        again.attainment.own_programmes_changed, table.own_programmes_changed
+    )
+
+
+def test_a_city_whose_programmes_did_not_change_gets_no_paired_cost():
+    """Hand-made arms: Shenzhen spends more and gains talent only because Chengdu's new
+    programme moved people; only Chengdu, whose programmes changed, gets a cost."""
+    from hubsim.experiments.comparison import Arm, attainment_table
+
+    def per_rep(shenzhen_spent, shenzhen_talent, chengdu_spent, chengdu_talent):
+        rows = []
+        for r in (0, 1):
+            for city in CITY_KEYS:
+                spent, talent = {
+                    "shenzhen": (shenzhen_spent, shenzhen_talent),
+                    "chengdu": (chengdu_spent, chengdu_talent),
+                }.get(city, (0.0, 1e6))
+                rows.append({"city": city, "replication": r, "talent_end": talent + r,
+                             "spending_yuan": spent, "reached": 1.0, "ghost": 0.0,
+                             "net_talent_gained": 0.0, "target_note": "judged"})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def arm(name, table, programmes):
+        empty = pd.DataFrame()
+        return Arm(name, "", "", empty, empty, table, "2010-01", 12, 1, 2, None,
+                   programmes=programmes)  # fmt: skip
+
+    base = arm("base", per_rep(1e9, 1e6, 0.0, 1e6), {"shenzhen": "cash 15000"})
+    policy = arm(
+        "policy",
+        per_rep(2e9, 1.1e6, 5e9, 1.5e6),
+        {"shenzhen": "cash 15000", "chengdu": "rent 3000"},
+    )
+    table = attainment_table([base, policy]).set_index(["scenario", "city"])
+    assert table.loc[("policy", "chengdu"), "cost_per_extra_talent_yuan"] == pytest.approx(1e4)
+    assert table.loc[("policy", "shenzhen"), "extra_spending_vs_first_yuan"] == 1e9
+    assert table.loc[("policy", "shenzhen"), "extra_talent_vs_first"] == pytest.approx(1e5)
+    assert np.isnan(table.loc[("policy", "shenzhen"), "cost_per_extra_talent_yuan"])

@@ -20,6 +20,7 @@ from hubsim.experiments.comparison import (
     attainment_table,
     paired_branches,
     paired_differences,
+    programmes_by_city,
 )
 from hubsim.experiments.replications import Progress, resolve, run
 from hubsim.output.run_folder import load_run
@@ -104,6 +105,7 @@ def _load_folder(folder: Path) -> Arm:
         replications=manifest["replications"],
         folder=folder,
         city_sector_month=run_data["city_sector_month"],
+        programmes=programmes_by_city(scenario.get("programmes", [])),
     )
 
 
@@ -112,7 +114,7 @@ def _planned_arm(s: Scenario, source: str) -> Arm:
     empty = pd.DataFrame()
     return Arm(
         s.name, s.question, source, empty, empty, empty,
-        s.start, s.months, s.seed, s.replications, None,
+        s.start, s.months, s.seed, s.replications, None, empty, programmes_by_city(s.programmes),
     )  # fmt: skip
 
 
@@ -121,6 +123,7 @@ def _arm_from_result(result, source: str) -> Arm:
     return Arm(
         s.name, s.question, source, result.city_month, result.summary, result.replications,
         s.start, s.months, s.seed, s.replications, result.folder, result.city_sector_month,
+        programmes_by_city(s.programmes),
     )  # fmt: skip
 
 

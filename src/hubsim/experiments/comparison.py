@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,18 @@ class Arm:
     replications: int
     folder: Path | None
     city_sector_month: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Each city's programmes as text (`programmes_by_city`): a paired cost per extra talent is
+    # given only where a scenario changed the city's own programmes.
+    programmes: dict[str, str] = field(default_factory=dict)
+
+
+def programmes_by_city(programmes: list) -> dict[str, str]:
+    """Each city's programmes (scenario programmes or their dumped dicts) as one sorted text."""
+    texts: dict[str, list[str]] = {}
+    for programme in programmes:
+        data = programme if isinstance(programme, dict) else programme.model_dump(mode="json")
+        texts.setdefault(data["city"], []).append(json.dumps(data, sort_keys=True))
+    return {city: "\n".join(sorted(items)) for city, items in texts.items()}
 
 
 @dataclass
@@ -59,7 +72,8 @@ def attainment_table(arms: list[Arm]) -> pd.DataFrame:
     """City x scenario: reached and ghost shares, horizon talent with 95 % interval, cost.
 
     Each scenario gets its extra talent and extra spending against the first, paired by
-    replication, and their ratio: what one more talent cost compared with the first scenario.
+    replication, and their ratio: what one more talent cost compared with the first scenario,
+    for the cities whose own programmes the scenario changed (`own_programmes_changed`).
     Spending is never divided by all talent gained, which would count growth it did not buy.
     """
     table = pd.DataFrame(_attainment_rows(arms))
@@ -73,9 +87,20 @@ def attainment_table(arms: list[Arm]) -> pd.DataFrame:
                                    "extra_spending_vs_first_yuan": spent}))  # fmt: skip
     extra = pd.concat(extra).reset_index()
     table = table.merge(extra, on=["city", "scenario"], how="left")
+    first = arms[0].programmes
+    changed = {
+        (arm.name, city): arm.programmes.get(city, "") != first.get(city, "")
+        for arm in arms
+        for city in CITY_KEYS
+    }
+    table["own_programmes_changed"] = [
+        changed[(s, c)] for s, c in zip(table.scenario, table.city, strict=True)
+    ]
     gain = table.extra_talent_vs_first
+    # A city whose own programmes did not change spends more or less only because others'
+    # programmes moved people into or away from its programmes: no cost of its own.
     table["cost_per_extra_talent_yuan"] = np.where(
-        (gain > 0) & (table.extra_spending_vs_first_yuan > 0),
+        (gain > 0) & (table.extra_spending_vs_first_yuan > 0) & table.own_programmes_changed,
         table.extra_spending_vs_first_yuan / gain.where(gain > 0, 1.0),
         np.nan,
     )

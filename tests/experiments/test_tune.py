@@ -462,3 +462,13 @@ def test_a_fresh_untagged_trial_is_not_taken_for_abandoned() -> None:
     assert fail_abandoned(study) == [dead.number]
     states = {t.number: t.state for t in study.get_trials()}
     assert states[fresh.number] == TrialState.RUNNING
+
+
+def test_tune_figures_say_in_their_footer_what_study_they_show(tuning_file) -> None:
+    from hubsim.experiments.tune_plots import study_stamp
+
+    tuning = load_tuning(tuning_file())
+    stamp = study_stamp(tuning, 20)
+    for needed in (tuning.study_name, "20 complete trials", "2 replications each", "tiny-chengdu",
+                   "2010-01 + 12 months", "scale 20000"):  # fmt: skip
+        assert needed in stamp, (needed, stamp)

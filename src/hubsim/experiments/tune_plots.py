@@ -18,6 +18,7 @@ from optuna.trial import FrozenTrial
 
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.experiments.tuning_file import Tuning
+from hubsim.output.plots import stamp_figure
 
 _DPI = 110
 _FEASIBLE, _INFEASIBLE, _BEST = "#1b6ca8", "#c0392b", "#e69f00"
@@ -43,9 +44,20 @@ def plot_study(
         figures["pareto"] = _pareto(tuning, done, best)
     paths = []
     for name, figure in figures.items():
+        stamp_figure(figure, study_stamp(tuning, len(done)))
         paths.append(out / f"{name}.png")
         figure.savefig(paths[-1], dpi=_DPI)
     return paths
+
+
+def study_stamp(tuning: Tuning, complete: int) -> str:
+    """What the figures show, for their footers: the study, its base scenario and seeds."""
+    base = tuning.base
+    return (
+        f"study {tuning.study_name} ({tuning.path.name}), {complete} complete trials of "
+        f"{tuning.replications} replications each; base {base.name}, {base.start} + "
+        f"{base.months} months, seed {base.seed}, scale {base.scale:g}"
+    )
 
 
 def _short(value: float, _pos: object = None) -> str:

@@ -19,13 +19,22 @@ def test_city_month_has_no_nan_and_no_rows_for_metrics_a_node_lacks() -> None:
     cm = result.city_month
     assert not cm.value.isna().any()
     outside = cm[cm.city == "rest_of_china"]
-    assert set(NOT_APPLICABLE["rest_of_china"]) == {"office_occupancy", "office_seats"}
+    assert set(NOT_APPLICABLE["rest_of_china"]) == {
+        "office_occupancy", "office_seats", "office_seats_vacant",
+    }  # fmt: skip
     assert not outside.metric.isin(NOT_APPLICABLE["rest_of_china"]).any()
     assert {"talent", "population", "rent"} <= set(outside.metric)  # the rest stays
     # every city keeps its office rows: 13 cities x 6 months x 2 replications each
-    for metric in ("office_occupancy", "office_seats"):
+    for metric in ("office_occupancy", "office_seats", "office_seats_vacant"):
         rows = cm[cm.metric == metric]
         assert len(rows) == 13 * 6 * 2 and np.isfinite(rows.value).all()
+    # Vacant seats are the seats less the talent in tradable sectors that fill them.
+    wide = cm[cm.city != "rest_of_china"].pivot_table(
+        index=["date", "city", "replication"], columns="metric", values="value"
+    )
+    filled = wide.office_seats - wide.office_seats_vacant
+    np.testing.assert_allclose(filled / wide.office_seats, wide.office_occupancy, rtol=1e-9)
+    assert (wide.office_seats_vacant >= 0).all()
     # readers cope: the summary still has every city's occupancy
     assert result.summary.office_occupancy_end.notna().all()
     with pytest.raises(OutcomeError, match="does not apply to rest_of_china"):

@@ -29,6 +29,7 @@ METRICS = (
     "subsidy_spent",  # yuan paid this month by the city's programmes
     "office_occupancy",  # filled seats / seats: talent employed in tradable sectors / seats
     "office_seats",
+    "office_seats_vacant",  # seats no talent job in a tradable sector fills (people)
     "office_seats_built",  # seats built by office_capacity programmes since the start
     "entrants",  # graduates and young people entering working age this month
     "retirements",
@@ -102,6 +103,9 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
         "subsidy_spent": state.tallies.spent_yuan.copy(),
         "office_occupancy": occupancy,
         "office_seats": np.where(np.isfinite(state.office_seats), state.office_seats, np.nan),
+        "office_seats_vacant": np.where(
+            finite, np.maximum(state.office_seats - talent_seats, 0.0), np.nan
+        ),
         "entrants": state.tallies.entrants * scale,
         "retirements": state.tallies.retired * scale,
         "office_seats_built": state.seats_built.copy(),

@@ -88,8 +88,9 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
     talent share of jobs is shifted per city so the talent jobs equal the employed talent.
     Productivity levels A0_js are then solved so that every office's desired headcount sums to
     the jobs of its city and sector plus the open vacancies, with the branches that pay at 2010
-    conditions already open: the start is the firms' own steady state (no branch is worth
-    opening, none worth closing, births replace exits).
+    conditions open at the share the review and exit hazards keep open in the long run: the
+    start is the firms' own steady state (none worth closing, paying ones opened as fast as
+    exits remove them, births replace exits).
     """
     w, cities, beh = state.workers, state.cities, state.behaviour
     n, sectors = cities.n, len(SECTORS)
@@ -222,8 +223,9 @@ def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generat
     ratio, each open with the steady-state share of review and exit (`steady_branch_share`);
     and each city-sector's headquartered firms have their z scaled by one factor so
     that the desired headcounts sum to `wanted` exactly at that A (a linear system per sector
-    in z^(1/(1-theta)); `_size_factors`). At the start no branch is then worth opening and
-    none worth closing: the ratio does not depend on the firm's own z.
+    in z^(1/(1-theta)); `_size_factors`). At the start no open branch is worth closing, and
+    the paying ones not open are opened, at the review hazard, as fast as exits remove open
+    ones: the ratio does not depend on the firm's own z.
     """
     beh, f = state.behaviour.firms, state.firms
     power = 1.0 / (1.0 - beh.labour_elasticity)

@@ -24,6 +24,7 @@ from hubsim.scenario.schema import Firms
 BRANCH_ROUNDS = 10  # damped rounds of the start's branches and A (_solve_productivity)
 DAMPING = 0.3  # share of the way A moves to the solved A each round
 MIN_OFFICE_AGENTS = 10  # agents per office at the start, at least, on average (_draw_firms)
+DROP_ROUNDS = 30  # rounds of keeping branches out of cells they would overfill
 X_MIN = 0.2  # a cell's firms keep at least a fifth of their drawn size weight
 ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a cohort fit
 
@@ -220,8 +221,10 @@ def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generat
     way there (in logs). After a few rounds only a few per cent of the marginal branches still
     flip from round to round. The start's branches are then, at the last A, every branch that
     beats the hurdle and every one of the last round's that has not fallen below the closing
-    ratio, each open with the steady-state share of review and exit (`steady_branch_share`);
-    and each city-sector's headquartered firms have their z scaled by one factor so
+    ratio, each open with the steady-state share of review and exit (`steady_branch_share`)
+    and fewer where branches alone would want more than a city-sector's jobs (half of those
+    into such a cell stay closed, in rounds, until none is); and each city-sector's
+    headquartered firms have their z scaled by one factor so
     that the desired headcounts sum to `wanted` exactly at that A (a linear system per sector
     in z^(1/(1-theta)); `_size_factors`). At the start no open branch is worth closing, and
     the paying ones not open are opened, at the review hazard, as fast as exits remove open
@@ -252,8 +255,17 @@ def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generat
         base = np.exp((1.0 - DAMPING) * np.log(base) + DAMPING * np.log(solved))
     ratio = ratios()
     paying = (ratio > beh.office_opening_hurdle) | (present & (ratio >= beh.office_closing_ratio))
-    open_branches(paying & (rng.random(paying.shape) < steady_branch_share(beh)))
-    factor = np.maximum(_size_factors(state, wanted)[0], X_MIN)
+    keep = paying & (rng.random(paying.shape) < steady_branch_share(beh))
+    for _ in range(DROP_ROUNDS):
+        open_branches(keep)
+        factor, short = _size_factors(state, wanted)
+        if not short.any():
+            break
+        # Branches alone would want more than the 2010 jobs of these cells: half of the
+        # branches into them stay closed (they may open later, at the review hazard).
+        into_short = short[:, f.sector[tradable]].T  # (firm, node)
+        keep &= ~(into_short & (rng.random(keep.shape) < 0.5))
+    factor = np.maximum(factor, X_MIN)  # rounds exhausted: such a cell stays short
     hq_cell = f.hq_city.astype(np.intp), f.sector.astype(np.intp)
     f.productivity = f.productivity * np.power(factor[hq_cell], 1.0 / power)
     base[-1] = 1.0

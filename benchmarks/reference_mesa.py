@@ -44,6 +44,7 @@ from hubsim.engine.tables import NO_GRADUATION
 from hubsim.engine.world import (
     BRANCH_ROUNDS,
     DAMPING,
+    DROP_ROUNDS,
     MIN_OFFICE_AGENTS,
     X_MIN,
     steady_branch_share,
@@ -760,8 +761,9 @@ class ReferenceModel(mesa.Model):
         `wanted` (`_fixed_point`) and moves DAMPING of the way there in logs. Then, at the last
         A, each branch that beats the hurdle or was open in the last round and is not below the
         closing ratio is open with the steady share of review and exit
-        (`engine.world.steady_branch_share`); and the z of each city-sector's firms is scaled by
-        one factor so that the desires sum to `wanted` exactly (`_size_factors`).
+        (`engine.world.steady_branch_share`), fewer where branches alone would overfill a cell
+        (half of those into it stay closed, in rounds); and the z of each city-sector's firms is
+        scaled by one factor so that the desires sum to `wanted` exactly (`_size_factors`).
 
         This is the build's calibration, not a per-agent rule: deterministic given the firms
         (but for the steady-share draws), it is the engine's array logic, on arrays gathered
@@ -789,12 +791,25 @@ class ReferenceModel(mesa.Model):
             solved = self._fixed_point(wanted, base)
             base = np.exp((1.0 - DAMPING) * np.log(base) + DAMPING * np.log(solved))
         share = steady_branch_share(beh)
-        for firm, ratio, was in zip(tradable, ratios(), present, strict=True):
+        keep = []
+        for ratio, was in zip(ratios(), present, strict=True):
             paying = (ratio > beh.office_opening_hurdle) | (
                 was & (ratio >= beh.office_closing_ratio)
             )
-            firm.set_start_branches(paying & (self.rng.random(n) < share))
-        factor = np.maximum(self._size_factors(wanted), X_MIN)
+            keep.append(paying & (self.rng.random(n) < share))
+        for _ in range(DROP_ROUNDS):
+            for firm, where in zip(tradable, keep, strict=True):
+                firm.set_start_branches(where)
+            factor = self._size_factors(wanted)
+            short = factor < X_MIN
+            if not short.any():
+                break
+            # Branches alone would overfill these cells: half of those into them stay closed.
+            keep = [
+                where & ~(short[:, firm.sector] & (self.rng.random(n) < 0.5))
+                for firm, where in zip(tradable, keep, strict=True)
+            ]
+        factor = np.maximum(factor, X_MIN)
         for firm in self.agents_by_type[Firm]:
             firm.productivity *= float(factor[firm.hq_city, firm.sector] ** (1.0 - theta))
         base[-1] = 1.0

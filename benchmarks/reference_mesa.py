@@ -17,6 +17,7 @@ import numpy as np
 from hubsim.engine.accounts import COLLEGE
 from hubsim.engine.calendar import EPOCH
 from hubsim.engine.cities import CityArrays, build_city_arrays
+from hubsim.engine.phases.policies import MAX_GRANT_SHARE
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import INSTRUMENTS, ProgrammeBook
 from hubsim.engine.rules import choice, housing, labour, sampling
@@ -56,7 +57,6 @@ from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, Scenario, month_ind
 CENSUS_FIELDS = ("population", "talent", "employed", "employed_talent")
 LOCAL_SERVICES = SECTORS.index("local_services")  # the one non-tradable sector
 TRADABLE = np.array([s != "local_services" for s in SECTORS])
-MAX_GRANT_SHARE = 0.9  # firm grants stacked in one city never pay more of the wage cost
 
 
 def stochastic_round(value: float, random: Random) -> int:

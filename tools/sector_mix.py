@@ -19,19 +19,11 @@ import csv
 import io
 from pathlib import Path
 
+from hubsim.scenario import SECTORS  # the sectors of the scenario schema (DESIGN s.2)
+
 ROOT = Path(__file__).resolve().parent.parent
 CITIES = ROOT / "src" / "hubsim" / "data" / "cities_2010.csv"
 OUT = ROOT / "src" / "hubsim" / "data" / "sector_mix_2010.csv"
-SECTORS = (
-    "internet",
-    "games_media",
-    "hardware",
-    "mobility",
-    "data",
-    "finance",
-    "manufacturing",
-    "local_services",
-)
 BASE_MIX = {  # ASSUMPTION: shares of a large Chinese city's jobs, before specialisation
     "internet": 0.06,
     "games_media": 0.025,

@@ -104,20 +104,29 @@ def worst_disagreement(reference: np.ndarray, engine: np.ndarray) -> tuple[float
     return float(t[outcome, city]), f"{OUTCOMES[outcome]} in {CITY_KEYS[city]}"
 
 
+def disagreement(
+    months: int,
+    runs: int,
+    overrides: tuple[str, ...] = (),
+    path: Path = BASELINE,
+    engine_only: tuple[str, ...] = (),
+) -> tuple[float, str]:
+    """`worst_disagreement` of the two models on one scenario; `engine_only` overrides change
+    the engine alone (the negative control)."""
+    engine = replications("engine", months, runs, overrides + engine_only, path)
+    reference = replications("reference", months, runs, overrides, path)
+    return worst_disagreement(reference, engine)
+
+
 # ----------------------------------------------------------------------------- agreement
 def test_reference_and_engine_agree_after_24_months():
-    engine = replications("engine", 24, 30)
-    reference = replications("reference", 24, 30)
-    t, where = worst_disagreement(reference, engine)
+    t, where = disagreement(24, 30)
     assert t <= MAX_T, f"reference and engine differ: |t| = {t:.1f} for {where}"
 
 
 def test_check_detects_a_doubled_wage_weight():
     # Negative control: the engine with b_w doubled (1.6 -> 3.2) against the unchanged reference.
-    doubled = ("behaviour.migration.b_w=3.2",)
-    engine = replications("engine", 24, 30, doubled)
-    reference = replications("reference", 24, 30)
-    t, where = worst_disagreement(reference, engine)
+    t, where = disagreement(24, 30, engine_only=("behaviour.migration.b_w=3.2",))
     assert t > MAX_T, f"doubling b_w went unnoticed (largest |t| = {t:.1f}, {where})"
 
 
@@ -130,9 +139,7 @@ def test_reference_and_engine_agree_with_programmes_and_budgets():
         "programmes.0.budget_yuan_per_year=2e9",
         "programmes.9.budget_yuan_per_year=1e9",
     )
-    engine = replications("engine", 24, 60, policies)
-    reference = replications("reference", 24, 60, policies)
-    t, where = worst_disagreement(reference, engine)
+    t, where = disagreement(24, 60, policies)
     assert t <= MAX_T, f"reference and engine differ: |t| = {t:.1f} for {where}"
 
 
@@ -140,19 +147,15 @@ def test_reference_and_engine_agree_with_programmes_and_budgets():
 def test_reference_and_engine_agree_with_grants_for_branches():
     # secondary-offices.yaml from 2019-07: its grants for branches in Chengdu, Xi'an and Wuhan
     # pay from 2020-01, within their budgets.
-    policies = ("start=2019-07",)
-    path = BASELINE.with_name("secondary-offices.yaml")
-    engine = replications("engine", 24, 60, policies, path)
-    reference = replications("reference", 24, 60, policies, path)
-    t, where = worst_disagreement(reference, engine)
+    t, where = disagreement(
+        24, 60, ("start=2019-07",), BASELINE.with_name("secondary-offices.yaml")
+    )
     assert t <= MAX_T, f"reference and engine differ: |t| = {t:.1f} for {where}"
 
 
 @pytest.mark.slow
 def test_reference_and_engine_agree_over_three_years():
-    engine = replications("engine", 36, 60)
-    reference = replications("reference", 36, 60)
-    t, where = worst_disagreement(reference, engine)
+    t, where = disagreement(36, 60)
     assert t <= MAX_T, f"reference and engine differ: |t| = {t:.1f} for {where}"
 
 

@@ -102,7 +102,7 @@ def recount_offices(state: State) -> None:
     w = state.workers
     shifted = w.employer.astype(np.int64) + 1
     bins = state.firms.n_offices + 1
-    state.staff = np.bincount(shifted, minlength=bins)[1:]
+    state.staff = office_staff(state)
     state.staff_talent = np.bincount(shifted[w.talent_job], minlength=bins)[1:]
     state.office_wage_bill = np.bincount(shifted, weights=w.wage, minlength=bins)[1:]
 

@@ -147,7 +147,6 @@ class State:
         unit_cost_start, profit_start: (node, sector) the start's unit cost and profit index of
             a new firm, against which entry responds.
         firms_start: (node, sector) firms headquartered at the start (births replace exits).
-        free_seats: tech-park seats not filled at the start of this month's matching (agents).
         tallies: what happened this month (flows, spending, retirements, entrants).
         pending_entrants: July's entrants, counted into the tallies at the next reset.
         retired_since_july: agents retired since the last cohort (young entrants replace them).
@@ -206,7 +205,6 @@ class State:
     unit_cost_start: np.ndarray = field(default_factory=_unset)
     profit_start: np.ndarray = field(default_factory=_unset)
     firms_start: np.ndarray = field(default_factory=_unset)
-    free_seats: np.ndarray = field(default_factory=_unset)
     tallies: MonthTallies = field(default_factory=lambda: MonthTallies.empty(0))
     pending_entrants: np.ndarray = field(default_factory=_unset)
     retired_since_july: float = 0.0

@@ -297,8 +297,7 @@ def _size_factors(state: State, wanted: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _fixed_point(state: State, wanted: np.ndarray, base: np.ndarray) -> np.ndarray:
     theta = state.behaviour.firms.labour_elasticity
-    f = state.firms
-    cell = f.office_city.astype(np.intp) * len(SECTORS) + f.office_sector
+    cell = state.firms.office_cell
     for _ in range(60):
         state.city_productivity = base
         desired = firms.office_desired(state)
@@ -354,4 +353,3 @@ def _init_city_state(state: State) -> None:
     state.vacancies = np.zeros((n, 2))
     state.wanted_vacancies = np.zeros((n, 2))
     state.target_tightness = _start_tightness(state)
-    state.free_seats = np.zeros(n)

@@ -72,7 +72,6 @@ def _post(
     n = state.cities.n
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
     free[-1] = 0.0
-    state.free_seats = free
     # What firms want to hire, before the seats cut it: wages follow this demand (firms bid
     # for the talent they want whether or not seats let them seat it; binding seats show as
     # talent unemployment instead, which movers weigh through the employment rate).
@@ -103,17 +102,15 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
     over &= w.employer >= 0
     over_qualified = np.flatnonzero(over)
     talent_seekers = np.concatenate([seekers[graduate], over_qualified])
-    unemployed = np.zeros((n, 2))
-    unemployed[:, TALENT] = np.bincount(w.city[talent_seekers], minlength=n)
-    _match_group(state, talent_seekers, TALENT, rng)
-    rest = seekers[w.employer[seekers] < 0]  # the jobless not hired into a talent job
-    unemployed[:, OTHER] = np.bincount(w.city[rest], minlength=n)
-    _match_group(state, rest, OTHER, rng)
     state.vacancies = np.stack(
         [np.bincount(state.firms.office_city, weights=state.posted[g], minlength=n)
          for g in (OTHER, TALENT)],
         axis=1,
     )  # fmt: skip
+    unemployed = np.zeros((n, 2))
+    unemployed[:, TALENT] = _match_group(state, talent_seekers, TALENT, rng)
+    rest = seekers[w.employer[seekers] < 0]  # the jobless not hired into a talent job
+    unemployed[:, OTHER] = _match_group(state, rest, OTHER, rng)
     state.wage_index[:-1] = wage_index_update(
         state.wage_index,
         state.wanted_vacancies,
@@ -127,15 +124,19 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
 def _match_group(
     state: State, seekers: np.ndarray, group: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Hires into one group's jobs of each city; returns the rows hired (those who had a job
-    leave it)."""
+    """Hires into one group's jobs of each city (the vacancies `state.vacancies` counts);
+    returns the job seekers per city (those hired who had a job leave it)."""
     w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
     city = w.city[seekers].astype(np.intp)
     unemployed = np.bincount(city, minlength=n).astype(float)
     posted = state.posted[group]
-    vacancies = np.bincount(firms.office_city, weights=posted, minlength=n)
     hires = stochastic_round(
-        matches(unemployed, vacancies, lab.matching_efficiency_per_month, lab.matching_elasticity),
+        matches(
+            unemployed,
+            state.vacancies[:, group],
+            lab.matching_efficiency_per_month,
+            lab.matching_elasticity,
+        ),
         rng,
     )
     hired = first_k_per_group(seekers, city, hires, rng)
@@ -150,4 +151,4 @@ def _match_group(
     wage = state.real_wage()[hired_city, group] * premium[degree]
     accounts.lose_jobs(state, hired)  # graduates moving up from another job
     accounts.take_jobs(state, hired, slots, wage, np.full(len(hired), group == TALENT))
-    return hired
+    return unemployed

@@ -10,6 +10,7 @@ import numpy as np
 
 from hubsim.engine import programmes
 from hubsim.engine.accounts import COLLEGE, lose_jobs, shift_residents
+from hubsim.engine.phases.firms import sector_talent
 from hubsim.engine.rules import choice
 from hubsim.engine.rules.demography import (
     GRADUATION_AGE,
@@ -102,14 +103,12 @@ def expected_income(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
     graduates), paid as a junior-college graduate: premium_d w_jt p_jt + premium_col w_jo p_jo.
     The outside node's employment rate is fixed and all its graduates count as in talent jobs.
     """
-    lab, f, n = state.behaviour.labour, state.firms, state.cities.n
+    lab = state.behaviour.labour
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
     wage = state.real_wage()  # (node, group)
     other_people = counts["population"] - counts["talent"]
     other_rate = (counts["employed"] - counts["employed_talent"]) / np.maximum(other_people, 1.0)
-    in_talent_jobs = np.bincount(
-        f.office_city, weights=np.where(f.office_open, state.staff_talent, 0), minlength=n
-    )
+    in_talent_jobs = sector_talent(state).sum(axis=1)
     graduates = np.maximum(counts["talent"], 1.0)
     talent_rate = in_talent_jobs / graduates
     over_qualified = np.maximum(counts["employed_talent"] - in_talent_jobs, 0.0) / graduates

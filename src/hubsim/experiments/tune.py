@@ -231,7 +231,8 @@ def fail_abandoned(study: optuna.Study) -> list[int]:
             # A live session tags its trial right after asking (and ask itself still writes
             # the trial's parameters): failing it now would break that session's ask.
             continue
-        study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+        with _interrupt_deferred():
+            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
         lost.append(trial.number)
     return lost
 
@@ -341,7 +342,8 @@ def _base_values(tuning: Tuning, study: optuna.Study, runner: _Runner) -> dict |
     if "base_outcomes" not in study.user_attrs:
         reps = range(tuning.replications)
         values = _collect(runner.results(_tasks(tuning, BASE_POINT, (), reps)), "the base run")
-        study.set_user_attr("base_outcomes", {k: v.tolist() for k, v in values.items()})
+        with _interrupt_deferred():
+            study.set_user_attr("base_outcomes", {k: v.tolist() for k, v in values.items()})
     return {k: np.array(v) for k, v in study.user_attrs["base_outcomes"].items()}
 
 
@@ -366,10 +368,17 @@ class _Session:
             # In flight from the moment it exists: a Ctrl-C from here on fails it (`stop`);
             # one that comes while the trial is being asked waits until it is registered.
             with _interrupt_deferred():
+                # Tagged from birth: the trial is queued carrying this session's tag, then
+                # asked. A kill before the ask leaves a WAITING trial the next ask takes over;
+                # a kill after leaves a RUNNING trial with a dead session's tag, which
+                # `fail_abandoned` fails. (Another session may pop the queued trial first;
+                # the tag below makes it that session's.)
+                self.study.enqueue_trial({}, user_attrs={"session": self.tag})
                 trial = self.study.ask(spaces)
                 self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
                 trial.set_user_attr("session", self.tag)
-            if self._repeat(trial):
+                repeated = self._repeat(trial)
+            if repeated:
                 del self.pending[trial.number]
                 continue
             overrides = self.tuning.overrides(trial.params)
@@ -384,7 +393,9 @@ class _Session:
                 entry = self.pending[record.point]
                 entry["runs"][record.replication] = record
                 if len(entry["runs"]) == self.tuning.replications:
-                    self._finish(self.pending.pop(record.point))
+                    # a Ctrl-C halfway through telling would break the journal's file lock
+                    with _interrupt_deferred():
+                        self._finish(self.pending.pop(record.point))
                     self._report()
 
     def _finish(self, entry: dict) -> None:

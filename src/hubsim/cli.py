@@ -92,12 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=_cmd_validate)
 
     fit = sub.add_parser(
-        "calibrate", help="fit city amenities to 2000-2010 census growth; prints YAML to paste"
+        "calibrate",
+        help="fit the free parameters to the 2000s and the 2017-18 responses (SMM, resumable)",
     )
-    fit.add_argument("scenario")
-    fit.add_argument("--iterations", type=_positive_int, default=12)
-    fit.add_argument("--scale", type=_scale, default=1000.0)
-    fit.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    fit.add_argument("calibration_file", help="e.g. scenarios/calibration/fit-2000s.yaml")
+    fit.add_argument("--trials", type=_positive_int, help="trials the study should hold")
+    fit.add_argument("--replications", type=_positive_int, help="runs per evaluation")
+    fit.add_argument(
+        "--workers", type=_positive_int, help="local worker processes (default: all cores)"
+    )
+    fit.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    fit.add_argument(
+        "--storage", help="an Optuna storage URL (default: a journal file in the output folder)"
+    )
+    fit.add_argument("--out", default="results", help="results folder (default results/)")
+    fit.add_argument("--quick", action="store_true", help="the file's quick size (minutes)")
+    fit.add_argument("--no-plots", action="store_true", help="skip the figures")
+    fit.add_argument("--quiet", action="store_true", help="no progress and no table")
     fit.set_defaults(func=_cmd_calibrate)
 
     comp = sub.add_parser(
@@ -193,16 +204,44 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from hubsim.experiments.calibrate import fit_amenities
-    from hubsim.scenario import load_scenario
+    from hubsim.experiments.calibrate import run_calibration, summary_text
 
-    scenario = load_scenario(args.scenario, args.set)
-    amenities, fit = fit_amenities(scenario, iterations=args.iterations, scale=args.scale)
-    print(fit.to_string(float_format=lambda x: f"{x:.4f}"))
-    print("\ncities:  # paste into the scenario")
-    for city, value in amenities.items():
-        print(f"  {city}: {{amenity: {value:.3f}}}")
+    result = run_calibration(
+        args.calibration_file,
+        quick=args.quick,
+        trials=args.trials,
+        replications=args.replications,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        storage=args.storage,
+        out=Path(args.out),
+        plots=not args.no_plots,
+        progress=None if args.quiet else _CalibrationProgress(),
+    )
+    if not args.quiet:
+        print(summary_text(result))
+    print(f"results: {result.folder}")
     return 0
+
+
+class _CalibrationProgress:
+    """One line per stage, and a bar while the trials run."""
+
+    def __init__(self) -> None:
+        from hubsim.output.report import TextBar
+
+        self.bar, self.stage = TextBar(), ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != "trials":
+            if self.stage == "trials":
+                self.bar.close()
+            _say_progress(stage)
+        else:
+            if self.stage != "trials":
+                self.bar.restart()
+            self.bar.draw(done / max(total, 1), f"trials {done}/{total}", None, done >= total)
+        self.stage = stage
 
 
 def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:

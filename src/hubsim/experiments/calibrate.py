@@ -1,62 +1,512 @@
-"""Calibration: fit city amenities so that simulated 2010-2015 growth matches the census.
+"""`hubsim calibrate`: the free parameters fitted by simulated method of moments (DESIGN s.8).
 
-`fit_amenities` runs short replications and takes damped Newton steps on each city's amenity.
+One evaluation = `replications` runs of the 2000s spin-up and as many of the 2010 start to
+2018-12, on common random numbers (replication r uses the same seed at every parameter value),
+each reporting its moments (`experiments.moments`); the objective is the weighted distance of
+the replications' mean moments to the targets.
+
+The search is in blocks (a departure from a joint search over all parameters, said in the
+README): the 13 amenities by a fixed point, the rest by an Optuna TPE study.
+1. Amenity rounds at the files' parameters: each round shifts every amenity by
+   damping x ln(census / simulated 2010 population) / slope, the slope d ln P / d a measured
+   between the last two rounds (DEFAULT_SLOPE, an ASSUMPTION, before there are two).
+2. The study: `trials` trials over the parameters, the amenities of step 1 held.
+3. Amenity rounds again at the best trial's parameters, then a final evaluation, which the
+   moments table reports.
+
+Everything is kept in the study (the trials, and the rounds and final evaluation as study
+attributes), in a journal file in the output folder by default, so a killed or interrupted
+calibration resumes where it stopped, keeping every finished trial and round.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import math
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
+import optuna
 import pandas as pd
+from optuna.trial import TrialState
 
-from hubsim.experiments.replications import simulate
-from hubsim.output.fit import FIT_YEARS, census_growth_per_year, growth_fit
-from hubsim.scenario import CITY_KEYS, Scenario
+from hubsim.errors import RunInterrupted
+from hubsim.experiments import executors
+from hubsim.experiments.calibration_file import Calibration, CalibrationError, load_calibration
+from hubsim.experiments.moments import (
+    distance,
+    errors,
+    fit_table,
+    policy_moments,
+    spinup_moments,
+)
+from hubsim.experiments.sweep_file import yaml_text
+from hubsim.experiments.tune import (
+    _distribution,
+    _interrupt_deferred,
+    _quiet_optuna,
+    _Runner,
+    counted,
+    fail_abandoned,
+    fail_in_flight,
+    open_storage,
+)
+from hubsim.scenario import CITY_KEYS
+
+DEFAULT_SLOPE = 0.25  # ASSUMPTION: d ln(2010 population) / d amenity before a round measures it
+MAX_STEP = 0.5  # utility units an amenity moves at most in one round
+ROUND_POINT = 10_000_000  # point numbers of the amenity rounds' runs (trials use 2 n, 2 n + 1)
+SPINUP, POLICY = 0, 1
 
 
-def fit_amenities(
-    scenario: Scenario, iterations: int = 12, scale: float = 1000.0, damping: float = 0.7
-) -> tuple[dict[str, float], pd.DataFrame]:
-    """Fit amenities so 2010-2015 growth without the 2016+ programmes and without population
-    caps matches 2000-2010 census growth (the 2000s, which the census measures, had neither).
+@dataclass
+class CalibrationResult:
+    calibration: Calibration
+    folder: Path
+    storage: str
+    parameters: dict[str, float]
+    amenities: dict[str, float]
+    table: pd.DataFrame  # the moments table of the final evaluation
+    trials: pd.DataFrame
+    rounds: pd.DataFrame
+    objective: float
+    identification: pd.DataFrame
+    ran: int = 0
+    before: int = 0
+    files: list[Path] = field(default_factory=list)
 
-    Newton steps on each city's amenity: the growth response of a city to its amenity is
-    lambda x (its yearly inflow rate) x (1 - its share of movers), read off the last run.
-    Returns the amenities of the last run and that run's per-city fit.
+
+def run_calibration(
+    path: str | Path,
+    *,
+    quick: bool = False,
+    trials: int | None = None,
+    replications: int | None = None,
+    workers: int | None = None,
+    scheduler=None,
+    storage: str | None = None,
+    out: str | Path = "results",
+    plots: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> CalibrationResult:
+    """Run (or resume) the calibration of a file; see the module docstring.
+
+    Raises:
+        CalibrationError: a bad file, moments table, folder or storage (nothing is run).
+        RunInterrupted: Ctrl-C; every finished trial and round is kept, rerun to go on.
     """
-    data = scenario.model_dump(mode="python")
-    data["programmes"] = [
-        p
-        for p in data["programmes"]
-        if p["start"] < "2016-01" and p["instrument"] != "population_cap"
+    if workers is not None and workers < 1:
+        raise CalibrationError(f"workers must be at least 1, not {workers}.")
+    cal = load_calibration(path, quick=quick, trials=trials, replications=replications)
+    folder = Path(out) / cal.name / (cal.study_id + ("-quick" if quick else ""))
+    try:
+        (folder / "plots").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CalibrationError(
+            f"--out {out}: cannot create the calibration folder {folder} ({exc.strerror}). "
+            "Give --out a folder you can write to."
+        ) from None
+    url = storage or str(folder / "study.journal")
+    say = progress or (lambda _stage, _done, _total: None)
+    with _quiet_optuna():
+        study = optuna.create_study(
+            storage=open_storage(url),
+            study_name=f"{cal.name}-{cal.study_id}",
+            direction="minimize",
+            load_if_exists=True,
+        )
+        study.sampler = optuna.samplers.TPESampler(
+            n_startup_trials=cal.size.startup_trials,
+            multivariate=True,
+            seed=_sampler_seed(cal, len(study.get_trials(deepcopy=False))),
+        )
+        fail_abandoned(study)
+    before = sum(counted(t) for t in study.get_trials(deepcopy=False))
+    start = {v.key: _value_at(cal, v.dotted) for v in cal.variables}
+    with _quiet_optuna(), contextlib.ExitStack() as stack:
+        runner = _Runner(workers, scheduler, stack)
+        try:
+            amenities = _rounds(cal, study, runner, "before", start, _initial_amenities(cal), say)
+            session = _Trials(cal, study, amenities, say)
+            session.run(runner)
+            best = _best(study)
+            params = dict(best.params) if best is not None else start
+            amenities = _rounds(cal, study, runner, "after", params, amenities, say)
+            final = _final(cal, study, runner, params, amenities, say)
+            identified = _identification(cal, study, runner, params, amenities, final, say)
+        except KeyboardInterrupt:
+            if "session" in locals():
+                session.stop("interrupted by the user")
+            raise RunInterrupted(
+                f"calibration interrupted: every finished trial and amenity round is kept in "
+                f"{url}. Run the same command again to go on."
+            ) from None
+    table = fit_table(cal.moments, final)
+    result = CalibrationResult(
+        cal,
+        folder,
+        url,
+        params,
+        amenities,
+        table,
+        trials_table(study, cal),
+        rounds_table(study),
+        distance(cal.moments, final.mean()),
+        identified,
+        session.ran,
+        before,
+    )
+    result.files = write_outputs(result, plots)
+    return result
+
+
+def simulated_moments(
+    cal: Calibration, params: dict, amenities: dict, workers: int | None = None
+) -> pd.DataFrame:
+    """The moments by replication at `params` and `amenities`, on the calibration's seeds
+    (for a table of known targets, as the identification test makes)."""
+    with contextlib.ExitStack() as stack:
+        runner = _Runner(workers, None, stack)
+        overrides = cal.overrides(params, amenities)
+        return _collect(runner.results(_tasks(cal, ROUND_POINT - 1, overrides)), "a run")
+
+
+# --------------------------------------------------------------------------- runs
+def _tasks(cal: Calibration, point: int, overrides: tuple, parts=(SPINUP, POLICY)):
+    for part in parts:
+        base = cal.spinup if part == SPINUP else cal.policy
+        measure = spinup_moments if part == SPINUP else policy_moments
+        for r in range(cal.replications):
+            yield executors.RunTask(
+                cal.study_id, 2 * point + part, r, base, overrides, (), measure=measure
+            )
+
+
+def _collect(records: Iterator[executors.RunRecord], what: str) -> pd.DataFrame:
+    """Moments by replication (rows) of one batch of runs; a failed run stops it."""
+    rows: dict[int, dict] = {}
+    with contextlib.closing(records):
+        for record in records:
+            if record.error is not None:
+                raise CalibrationError(f"{what} failed: {record.error}")
+            rows.setdefault(record.replication, {}).update(record.values)
+    return pd.DataFrame([rows[r] for r in sorted(rows)])
+
+
+def _initial_amenities(cal: Calibration) -> dict[str, float]:
+    return {c: float(cal.spinup.cities[c].amenity) for c in CITY_KEYS}
+
+
+def _value_at(cal: Calibration, dotted: str) -> float:
+    node = cal.spinup.model_dump(mode="json")
+    for part in dotted.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def _rounds(cal, study, runner, stage: str, params: dict, amenities: dict, say) -> dict:
+    """Amenity fixed-point rounds of one stage, resuming from those the study holds."""
+    done = [
+        r
+        for r in study.user_attrs.get("rounds", [])
+        if r["stage"] == stage and r["params"] == params
     ]
-    data.update(months=12 * (FIT_YEARS[1] - FIT_YEARS[0] + 1), scale=scale, replications=1)
-    amenity = {c: data["cities"][c]["amenity"] for c in CITY_KEYS}
-    census = census_growth_per_year()
-    lam = scenario.behaviour.migration.logit_scale
-    for _ in range(iterations):
-        used = dict(amenity)
+    history = list(study.user_attrs.get("rounds", []))
+    if done:
+        amenities = done[-1]["next"]
+    census = cal.moments.set_index("key")["target"]
+    for i in range(len(done), cal.size.amenity_rounds):
+        say(
+            f"amenity round {i + 1}/{cal.size.amenity_rounds} ({stage} the study)",
+            i,
+            cal.size.amenity_rounds,
+        )
+        overrides = cal.overrides(params, amenities)
+        point = ROUND_POINT + len(history)
+        moments = _collect(runner.results(_tasks(cal, point, overrides, (SPINUP,))), "a round")
+        population = {c: float(moments[f"population_2010@{c}"].mean()) for c in CITY_KEYS}
+        previous = history[-1] if history else None
+        following = {}
         for c in CITY_KEYS:
-            data["cities"][c]["amenity"] = amenity[c]
-        trial = Scenario.model_validate(data)
-        part = simulate(trial, np.random.SeedSequence(trial.seed).spawn(1)[0])
-        fit = growth_fit(part["city_month"], part["initial"])
-        slope = lam * _inflow_rate(part) * (1 - _mover_share(part))
-        for c in CITY_KEYS:
-            step = (census[c] - fit.loc[c, "simulated"]) / max(slope[c], 1e-3)
-            amenity[c] += damping * float(np.clip(step, -0.5, 0.5))
-    fit["amenity_used"] = pd.Series(used)
-    return used, fit
+            gap = math.log(census[f"population_2010@{c}"] / population[c])
+            slope = DEFAULT_SLOPE
+            if previous is not None and abs(amenities[c] - previous["amenities"][c]) > 1e-6:
+                measured = math.log(population[c] / previous["population"][c]) / (
+                    amenities[c] - previous["amenities"][c]
+                )
+                slope = float(np.clip(measured, 0.05, 2.0))
+            step = float(np.clip(cal.spec.amenity_damping * gap / slope, -MAX_STEP, MAX_STEP))
+            following[c] = round(amenities[c] + step, 4)
+        entry = {
+            "stage": stage,
+            "params": params,
+            "amenities": amenities,
+            "population": population,
+            "distance": distance(cal.moments, moments.mean()),
+            "next": following,
+        }
+        history.append(entry)
+        with _interrupt_deferred():
+            study.set_user_attr("rounds", history)
+        amenities = following
+    return amenities
 
 
-def _inflow_rate(part: dict[str, pd.DataFrame]) -> pd.Series:
-    cm = part["city_month"]
-    inflow = cm[cm.metric == "inflow"].groupby("city")["value"].sum()
-    people = cm[cm.metric == "population"].groupby("city")["value"].mean()
-    years = cm.date.nunique() / 12
-    return (inflow / people / years).reindex(list(CITY_KEYS))
+def _final(cal, study, runner, params, amenities, say) -> pd.DataFrame:
+    """The final evaluation's moments by replication (kept in the study)."""
+    kept = study.user_attrs.get("final")
+    if kept is not None and kept["params"] == params and kept["amenities"] == amenities:
+        return pd.DataFrame(kept["moments"])
+    say("final evaluation", 0, 1)
+    overrides = cal.overrides(params, amenities)
+    moments = _collect(runner.results(_tasks(cal, ROUND_POINT - 1, overrides)), "the final run")
+    with _interrupt_deferred():
+        study.set_user_attr(
+            "final",
+            {"params": params, "amenities": amenities, "moments": moments.to_dict("list")},
+        )
+    return moments
 
 
-def _mover_share(part: dict[str, pd.DataFrame]) -> pd.Series:
-    flows = part["flows_year"]
-    into = flows.groupby("destination")["movers"].sum()
-    return (into / into.sum()).reindex(list(CITY_KEYS)).fillna(0.0)
+IDENTIFICATION_STEP = 0.1  # each parameter moved by this share of its range, up and down
+IDENTIFIED_Z = 0.5  # ... must move the fitted moments by this many tolerances (root sum square)
+
+
+def _identification(cal, study, runner, params, amenities, final, say) -> pd.DataFrame:
+    """Each parameter moved up and down by a tenth of its range at the fitted point (the same
+    seeds, amenities held): how far the weighted moments move, in tolerances. A parameter that
+    moves them less than IDENTIFIED_Z is reported as not identified by these moments."""
+    kept = study.user_attrs.get("identification")
+    if kept is not None and kept["params"] == params and kept["amenities"] == amenities:
+        return pd.DataFrame(kept["rows"])
+    table = cal.moments
+    weights = table.weight.to_numpy(float)
+    base = errors(table, final.mean()).to_numpy()
+    rows = []
+    for i, variable in enumerate(cal.variables):
+        say(f"identification: {variable.key} ({i + 1}/{len(cal.variables)})", i, len(cal.variables))
+        low, high = float(variable.spec.low), float(variable.spec.high)
+        step = IDENTIFICATION_STEP * (high - low)
+        moved = []
+        for sign, value in ((-1, params[variable.key] - step), (1, params[variable.key] + step)):
+            value = float(np.clip(value, low, high))
+            if value == params[variable.key]:
+                continue
+            trial = {**params, variable.key: value}
+            point = ROUND_POINT - 2 - 2 * i - (sign > 0)
+            moments = _collect(
+                runner.results(_tasks(cal, point, cal.overrides(trial, amenities))), "a run"
+            )
+            change = errors(table, moments.mean()).to_numpy() - base
+            change = np.where(np.isfinite(change), change, 0.0)
+            moved.append(float(np.sqrt((weights * change**2).sum() / weights.sum())))
+        shift = max(moved) if moved else 0.0
+        rows.append(
+            {
+                "parameter": variable.key,
+                "fitted": params[variable.key],
+                "step": step,
+                "moments_moved_z": shift,
+                "identified": bool(shift >= IDENTIFIED_Z),
+            }
+        )
+    with _interrupt_deferred():
+        study.set_user_attr(
+            "identification", {"params": params, "amenities": amenities, "rows": rows}
+        )
+    return pd.DataFrame(rows)
+
+
+def _sampler_seed(cal: Calibration, trials_so_far: int) -> int:
+    sequence = np.random.SeedSequence(cal.spec.seed, spawn_key=(7, trials_so_far))
+    return int(sequence.generate_state(1)[0])
+
+
+def _best(study: optuna.Study):
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return min(done, key=lambda t: (t.value, t.number)) if done else None
+
+
+class _Trials:
+    """Asks trials while the study holds fewer than `trials`, tells each when its runs are in."""
+
+    def __init__(self, cal: Calibration, study: optuna.Study, amenities: dict, say) -> None:
+        self.cal, self.study, self.amenities, self.say = cal, study, amenities, say
+        self.spaces = {v.key: _distribution(v) for v in cal.variables}
+        self.pending: dict[int, dict] = {}
+        self.ran = 0
+        self.tag = f"{socket.gethostname()}:{os.getpid()}"
+
+    def _room(self) -> bool:
+        held = sum(counted(t) for t in self.study.get_trials(deepcopy=False))
+        return held < self.cal.size.trials
+
+    def _asked(self) -> Iterator[executors.RunTask]:
+        while self._room():
+            with _interrupt_deferred():
+                self.study.enqueue_trial({}, user_attrs={"session": self.tag})
+                trial = self.study.ask(self.spaces)
+                trial.set_user_attr("session", self.tag)
+                trial.set_user_attr("amenities", self.amenities)
+                self.pending[trial.number] = {"trial": trial, "runs": [], "started": time.time()}
+            overrides = self.cal.overrides(trial.params, self.amenities)
+            yield from _tasks(self.cal, trial.number, overrides)
+
+    def run(self, runner: _Runner) -> None:
+        self._report()
+        records = runner.results(self._asked())
+        with contextlib.closing(records):
+            for record in records:
+                entry = self.pending[record.point // 2]
+                entry["runs"].append(record)
+                if len(entry["runs"]) == 2 * self.cal.replications:
+                    with _interrupt_deferred():
+                        self._finish(self.pending.pop(record.point // 2))
+                    self._report()
+
+    def _finish(self, entry: dict) -> None:
+        trial, runs = entry["trial"], entry["runs"]
+        trial.set_user_attr("seconds", round(time.time() - entry["started"], 3))
+        errors = [r.error for r in runs if r.error]
+        if errors:
+            trial.set_user_attr("error", errors[0][:2000])
+            self.study.tell(trial, state=TrialState.FAIL)
+            return
+        rows: dict[int, dict] = {}
+        for record in runs:
+            rows.setdefault(record.replication, {}).update(record.values)
+        moments = pd.DataFrame([rows[r] for r in sorted(rows)])
+        value = distance(self.cal.moments, moments.mean())
+        for key, column in moments.items():
+            trial.set_user_attr(f"moment:{key}", float(column.mean()))
+        if not math.isfinite(value):
+            trial.set_user_attr("error", "a weighted moment is not a number; see the moments")
+            self.study.tell(trial, state=TrialState.FAIL)
+            return
+        self.study.tell(trial, value)
+        self.ran += 1
+
+    def stop(self, why: str) -> None:
+        fail_in_flight(self.study, self.pending, why)
+
+    def _report(self) -> None:
+        held = sum(t.state == TrialState.COMPLETE for t in self.study.get_trials(deepcopy=False))
+        self.say("trials", held, self.cal.size.trials)
+
+
+# --------------------------------------------------------------------------- outputs
+def trials_table(study: optuna.Study, cal: Calibration) -> pd.DataFrame:
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        row = {"trial": t.number, "state": t.state.name, "distance": t.value}
+        row.update({v.key: t.params.get(v.key) for v in cal.variables})
+        row["error"] = t.user_attrs.get("error") or t.user_attrs.get("stopped") or ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rounds_table(study: optuna.Study) -> pd.DataFrame:
+    rows = []
+    for i, entry in enumerate(study.user_attrs.get("rounds", [])):
+        row = {"round": i, "stage": entry["stage"], "distance": entry["distance"]}
+        row.update({f"amenity@{c}": entry["amenities"][c] for c in CITY_KEYS})
+        row.update({f"population@{c}": entry["population"][c] for c in CITY_KEYS})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fitted_text(result: CalibrationResult) -> str:
+    """The fitted parameters as a scenario file for `extends:`."""
+    cal = result.calibration
+    nested: dict = {}
+    for variable in cal.variables:
+        node = nested
+        *parents, leaf = variable.dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = round(float(result.parameters[variable.key]), 5)
+    lines = [
+        f"# Fitted by `hubsim calibrate {cal.path}`" + (" --quick" if cal.quick else ""),
+        f"# (study {cal.study_id}, distance {result.objective:.3f}); moments in moments.csv.",
+        "# Use it with `extends:`; the rest of a scenario's keys keep their defaults.",
+    ]
+    body = {"cities": {c: {"amenity": result.amenities[c]} for c in CITY_KEYS}, **nested}
+    lines.append(_yaml(body))
+    return "\n".join(lines) + "\n"
+
+
+def _yaml(data: dict, indent: int = 0) -> str:
+    out = []
+    for key, value in data.items():
+        if isinstance(value, dict) and all(not isinstance(v, dict) for v in value.values()):
+            inner = ", ".join(f"{k}: {yaml_text(v)}" for k, v in value.items())
+            out.append(" " * indent + f"{key}: {{{inner}}}")
+        elif isinstance(value, dict):
+            out.append(" " * indent + f"{key}:")
+            out.append(_yaml(value, indent + 2))
+        else:
+            out.append(" " * indent + f"{key}: {yaml_text(value)}")
+    return "\n".join(out)
+
+
+def write_outputs(result: CalibrationResult, plots: bool) -> list[Path]:
+    folder = result.folder
+    files = [
+        folder / "fitted.yaml",
+        folder / "moments.csv",
+        folder / "trials.csv",
+        folder / "rounds.csv",
+        folder / "manifest.json",
+        folder / "identification.csv",
+    ]
+    result.identification.to_csv(files[5], index=False)
+    files[0].write_text(fitted_text(result), encoding="utf-8")
+    result.table.to_csv(files[1], index=False)
+    result.trials.to_csv(files[2], index=False)
+    result.rounds.to_csv(files[3], index=False)
+    manifest = {
+        "calibration": str(result.calibration.path),
+        "study_id": result.calibration.study_id,
+        "storage": result.storage,
+        "quick": result.calibration.quick,
+        "size": result.calibration.size.model_dump(mode="json"),
+        "distance": result.objective,
+        "parameters": result.parameters,
+    }
+    files[4].write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if plots:
+        from hubsim.experiments.calibrate_plots import convergence_figure, fit_figure
+
+        files.append(convergence_figure(result, folder / "plots" / "convergence.png"))
+        files.append(fit_figure(result, folder / "plots" / "fit.png"))
+    return files
+
+
+def summary_text(result: CalibrationResult) -> str:
+    t = result.table
+    lines = [f"calibration {result.calibration.name}: distance {result.objective:.3f}"]
+    lines += [f"  {k} = {v:.4g}" for k, v in result.parameters.items()]
+    shown = t[t.weight > 0]
+    lines.append(
+        f"moments within tolerance: {int(shown.within_tolerance.sum())} of {len(shown)} "
+        "fitted (moments.csv)"
+    )
+    for _, row in shown.iterrows():
+        where = f"@{row.city}" if row.city else ""
+        lines.append(
+            f"  {row.moment + where:42s} {row.simulated:14.4g} target {row.target:14.4g} "
+            f"({row.error_pct:+.1f} %)"
+        )
+    for _, row in result.identification.iterrows():
+        verdict = "identified" if row.identified else "NOT identified by these moments"
+        lines.append(
+            f"  {row.parameter}: +/-{row.step:.3g} moves the moments {row.moments_moved_z:.2f} "
+            f"tolerances: {verdict}"
+        )
+    return "\n".join(lines)

@@ -42,6 +42,9 @@ class RunTask:
     base: Scenario
     overrides: tuple[str, ...]
     outcomes: tuple[Outcome, ...]
+    # Instead of `outcomes`: a module-level function (scenario, run tables) -> {name: value},
+    # such as the calibration's moments (it is pickled to the worker).
+    measure: Callable[[Scenario, dict], dict[str, float]] | None = None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -80,7 +83,10 @@ def run_task(task: RunTask) -> RunRecord:
         record.seed = scenario.seed
         child = replication_seeds(scenario)[task.replication]
         part = simulate(scenario, child, task.replication)
-        record.values = evaluate(task.outcomes, scenario, part)
+        if task.measure is not None:
+            record.values = task.measure(scenario, part)
+        else:
+            record.values = evaluate(task.outcomes, scenario, part)
     except Exception as exc:  # a failed run is data, not a reason to stop the sweep
         record.error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         record.traceback = traceback.format_exc()

@@ -240,6 +240,16 @@ def fail_abandoned(study: optuna.Study) -> list[int]:
 UNTAGGED_GRACE_S = 60.0  # an untagged RUNNING trial older than this was left by a dead session
 
 
+def fail_in_flight(study: optuna.Study, pending: dict[int, dict], why: str) -> None:
+    """Fail a session's trials in flight (`pending[number]["trial"]`), saying why; empties it."""
+    for entry in pending.values():
+        # best effort: a trial the interruption caught half-told is failed on resume
+        with contextlib.suppress(Exception):
+            entry["trial"].set_user_attr("stopped", why)
+            study.tell(entry["trial"], state=TrialState.FAIL, skip_if_finished=True)
+    pending.clear()
+
+
 def _just_asked(trial: FrozenTrial) -> bool:
     started = trial.datetime_start
     return started is None or (datetime.datetime.now() - started).total_seconds() < UNTAGGED_GRACE_S
@@ -445,12 +455,7 @@ class _Session:
 
     def stop(self, why: str) -> None:
         """Fail the trials in flight (they are not counted, so a rerun replaces them)."""
-        for entry in self.pending.values():
-            # best effort: a trial the interruption caught half-told is failed on resume
-            with contextlib.suppress(Exception):
-                entry["trial"].set_user_attr("stopped", why)
-                self.study.tell(entry["trial"], state=TrialState.FAIL, skip_if_finished=True)
-        self.pending.clear()
+        fail_in_flight(self.study, self.pending, why)
 
     def _report(self) -> None:
         if self.progress is None:

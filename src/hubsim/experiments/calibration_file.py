@@ -1,0 +1,224 @@
+"""Calibration files: the YAML of a `hubsim calibrate` study, and `load_calibration`, which
+checks one (the shipped one is scenarios/calibration/fit-2000s.yaml).
+
+A mistake in the file raises `CalibrationError` naming the file, the key and the fix (exit 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from pydantic import Field
+
+from hubsim.errors import HubsimError, ScenarioError
+from hubsim.experiments.keys import KeyProblem, resolve_key
+from hubsim.experiments.moments import POLICY_MONTHS, load_moments
+from hubsim.experiments.replications import resolve
+from hubsim.experiments.sweep_file import yaml_text
+from hubsim.experiments.tuning_file import Variable, VariableSpec
+from hubsim.output.run_folder import MODEL_VERSION
+from hubsim.scenario import (
+    CITY_KEYS,
+    SPINUP_YEAR,
+    Scenario,
+    Strict,
+    load_scenario,
+    read_spec_file,
+    validate_spec_file,
+)
+
+EXAMPLE = "scenarios/calibration/fit-2000s.yaml"
+MOMENT_COLUMNS = ("moment", "city", "target", "error", "tolerance", "weight")
+
+
+class CalibrationError(HubsimError):
+    """A calibration file, moments table, folder or storage that cannot be used."""
+
+
+class Scales(Strict):
+    spinup: float = Field(5000.0, gt=0, description="people per agent in the 2000s spin-up")
+    policy: float = Field(2000.0, gt=0, description="people per agent in the 2010-2018 run")
+
+
+class Size(Strict):
+    """How much work: replications per trial, trials, amenity rounds, people per agent."""
+
+    replications: int = Field(3, ge=1, le=64)
+    trials: int = Field(60, ge=1)
+    amenity_rounds: int = Field(4, ge=0, le=50, description="fixed-point rounds, before and after")
+    startup_trials: int = Field(12, ge=1, description="TPE: random trials before modelling")
+    scale: Scales = Scales()
+
+
+class CalibrationFile(Strict):
+    """A calibration file as written."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    question: str = ""
+    spinup: str = Field(description="the 2000-01 start scenario, relative to this file")
+    policy: str = Field(description="the 2010-01 start scenario with the programmes")
+    moments: str | None = Field(None, description="a moments CSV; default the packaged table")
+    seed: int = Field(2000, ge=0, description="the sampler's seed; runs use the scenarios' seeds")
+    amenity_damping: float = Field(0.8, gt=0, le=1)
+    full: Size = Size()
+    quick: Size = Size(replications=1, trials=16, amenity_rounds=2, startup_trials=8)
+    parameters: dict[str, VariableSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A checked calibration file at one size (full or --quick)."""
+
+    path: Path
+    spec: CalibrationFile
+    size: Size
+    spinup: Scenario  # scale and replications of the size applied
+    policy: Scenario
+    variables: list[Variable]
+    moments: pd.DataFrame
+    study_id: str
+    quick: bool
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def replications(self) -> int:
+        return self.size.replications
+
+    def overrides(self, params: dict, amenities: dict[str, float]) -> tuple[str, ...]:
+        """The `--set` overrides of a trial: its parameters and the amenities in force."""
+        found = [f"{v.dotted}={yaml_text(params[v.key])}" for v in self.variables]
+        found += [f"cities.{c}.amenity={amenities[c]!r}" for c in CITY_KEYS]
+        return tuple(found)
+
+
+def load_calibration(
+    path: str | Path,
+    *,
+    quick: bool = False,
+    trials: int | None = None,
+    replications: int | None = None,
+) -> Calibration:
+    """Read and check a calibration file: schema, both scenarios, parameter keys and bounds,
+    the moments table."""
+    path = Path(path)
+    data = read_spec_file(
+        path,
+        CalibrationError,
+        kind="calibration",
+        keys="spinup:, policy:, parameters:",
+        example=EXAMPLE,
+    )
+    spec = validate_spec_file(
+        data, path, CalibrationFile, CalibrationError, noun="calibration", where=_where
+    )
+    size = (spec.quick if quick else spec.full).model_copy()
+    if trials is not None:
+        size.trials = trials
+    if replications is not None:
+        size.replications = replications
+    spinup = _scenario(path, "spinup", spec.spinup)
+    if int(str(spinup.start)[:4]) != SPINUP_YEAR or spinup.months < 120:
+        raise CalibrationError(
+            f"{path}: key 'spinup' names {spec.spinup}, which starts {spinup.start} and runs "
+            f"{spinup.months} months. The spin-up must start {SPINUP_YEAR}-01 and run at least "
+            "120 months (see scenarios/spinup-2000.yaml)."
+        )
+    policy = _scenario(path, "policy", spec.policy)
+    if int(str(policy.start)[:4]) != 2010:
+        raise CalibrationError(
+            f"{path}: key 'policy' names {spec.policy}, which starts {policy.start}. The policy "
+            "run starts 2010-01 with the recorded programmes (scenarios/baseline.yaml)."
+        )
+    spinup = resolve(spinup, scale=size.scale.spinup, months=120, replications=size.replications)
+    policy = resolve(
+        policy, scale=size.scale.policy, months=POLICY_MONTHS, replications=size.replications
+    )
+    variables = []
+    for key, item in spec.parameters.items():
+        where = f"{path}: parameter '{key}'"
+        if key.startswith("cities.") and key.endswith(".amenity"):
+            raise CalibrationError(
+                f"{where}: amenities are solved by the fixed point, not sampled. Remove it."
+            )
+        try:
+            dotted = resolve_key(key, spinup.model_dump(mode="json"))
+        except KeyProblem as problem:
+            raise CalibrationError(f"{where}: {problem} Fix the key.") from None
+        variable = Variable(key, dotted, item)
+        for bound in (item.low, item.high):
+            try:
+                resolve(spinup, overrides=[f"{dotted}={yaml_text(bound)}"])
+            except ScenarioError as exc:
+                raise CalibrationError(f"{where}: its bound {bound:g} is refused: {exc}") from None
+        variables.append(variable)
+    moments = _moments(path, spec.moments)
+    study = _study_id(spec, size, spinup, policy, moments)
+    return Calibration(path, spec, size, spinup, policy, variables, moments, study, quick)
+
+
+def _scenario(path: Path, key: str, name: str) -> Scenario:
+    target = path.parent / name
+    if not target.is_file():
+        raise CalibrationError(
+            f"{path}: key '{key}' names {name}, which does not exist at {target}. Give the "
+            "scenario's path relative to the calibration file."
+        )
+    return load_scenario(target)  # its own errors name its own file
+
+
+def _moments(path: Path, name: str | None) -> pd.DataFrame:
+    if name is None:
+        return load_moments()
+    target = path.parent / name
+    try:
+        table = load_moments(target)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CalibrationError(
+            f"{path}: key 'moments' names {name}, which cannot be read as a moments table "
+            f"({type(exc).__name__}: {exc}). Give a CSV with the columns of "
+            "src/hubsim/data/moments.csv."
+        ) from None
+    missing = [c for c in MOMENT_COLUMNS if c not in table.columns]
+    if missing:
+        raise CalibrationError(
+            f"{target}: the moments table lacks the columns {', '.join(missing)}. Copy the "
+            "header of src/hubsim/data/moments.csv."
+        )
+    known = set(load_moments().key)
+    unknown = sorted(set(table.key) - known)
+    if unknown:
+        raise CalibrationError(
+            f"{target}: unknown moments {', '.join(unknown)}. The model measures only those of "
+            "src/hubsim/data/moments.csv."
+        )
+    return table
+
+
+def _study_id(spec, size, spinup: Scenario, policy: Scenario, moments: pd.DataFrame) -> str:
+    """12 hex digits over what the study fits (not the trial count, which may grow)."""
+    written = spec.model_dump(mode="json", exclude={"question", "full", "quick"})
+    content = {
+        "calibration": written,
+        "size": size.model_dump(mode="json", exclude={"trials"}),
+        "spinup": spinup.digest(),
+        "policy": policy.digest(),
+        "moments": moments[list(MOMENT_COLUMNS)].to_json(),
+        "model_version": MODEL_VERSION,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _where(loc: tuple) -> str:
+    if not loc:
+        return "the file"
+    if loc[0] == "parameters" and len(loc) > 1:
+        rest = ".".join(str(part) for part in loc[2:])
+        return f"parameter '{loc[1]}'" + (f", key '{rest}'," if rest else "")
+    return "key '" + ".".join(str(part) for part in loc) + "'"

@@ -1,0 +1,152 @@
+"""`hubsim calibrate`: the file's checks, the identification report, resuming a killed study."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+from optuna.trial import TrialState
+
+from hubsim.experiments.calibrate import run_calibration
+from hubsim.experiments.calibration_file import CalibrationError, load_calibration
+from hubsim.experiments.moments import load_moments
+
+ROOT = Path(__file__).resolve().parents[2]
+COARSE = {"spinup": 40000, "policy": 20000}  # a few thousand agents: runs of a second or less
+
+
+@pytest.fixture
+def calibration_file(tmp_path):
+    def make(**changes) -> Path:
+        spec = {
+            "name": "tiny",
+            "spinup": str(ROOT / "scenarios/spinup-2000.yaml"),
+            "policy": str(ROOT / "scenarios/baseline.yaml"),
+            "quick": {
+                "replications": 1,
+                "trials": 3,
+                "amenity_rounds": 0,
+                "startup_trials": 2,
+                "scale": COARSE,
+            },  # fmt: skip
+            "parameters": {
+                "behaviour.migration.b_w": {"low": 1.0, "high": 2.2},
+                "behaviour.migration.b_h": {"low": 0.0, "high": 1.0},
+            },
+        }
+        spec.update(changes)
+        path = tmp_path / "calibration.yaml"
+        path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+        return path
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"parameters": {"cities.wuhan.amenity": {"low": 0, "high": 1}}}, "fixed point"),
+        ({"parameters": {"behaviour.migration.b_q": {"low": 0, "high": 1}}}, "b_q"),
+        ({"parameters": {"behaviour.migration.b_h": {"low": 1, "high": 0}}}, "reversed"),
+        ({"parameters": {"behaviour.migration.b_h": {"low": -1, "high": 1}}}, "refused"),
+        ({"spinup": "nowhere.yaml"}, "does not exist"),
+        ({"spinup": str(ROOT / "scenarios/baseline.yaml")}, "must start 2000-01"),
+        ({"policy": str(ROOT / "scenarios/spinup-2000.yaml")}, "starts 2010-01"),
+        ({"moments": "missing.csv"}, "cannot be read"),
+        ({"trails": 3}, "trails"),
+    ],
+)
+def test_a_bad_calibration_file_names_the_key_and_the_fix(calibration_file, changes, message):
+    path = calibration_file(**changes)
+    with pytest.raises(CalibrationError, match=message) as caught:
+        load_calibration(path, quick=True)
+    assert str(path) in str(caught.value) or "nowhere" in str(caught.value)
+
+
+def test_an_unknown_moment_is_refused(calibration_file, tmp_path) -> None:
+    table = load_moments().drop(columns="key")
+    table.loc[0, "moment"] = "population_2020"
+    table.to_csv(tmp_path / "moments.csv", index=False)
+    with pytest.raises(CalibrationError, match="unknown moments population_2020"):
+        load_calibration(calibration_file(moments="moments.csv"), quick=True)
+
+
+def test_the_identification_report_flags_a_parameter_no_moment_responds_to(
+    calibration_file, tmp_path
+) -> None:
+    # Only the spin-up's moments weigh: it has no programmes, so the weight of subsidies (b_s)
+    # moves none of them on the same seeds (the negative control), while the wage weight b_w
+    # does. (b_h would not do: hukou matters without programmes too.)
+    table = load_moments().drop(columns="key")
+    table.loc[table["sample"].str.startswith("2010 start"), "weight"] = 0.0
+    table.to_csv(tmp_path / "spinup-only.csv", index=False)
+    parameters = {
+        "behaviour.migration.b_w": {"low": 1.0, "high": 2.2},
+        "behaviour.migration.b_s_per_10k_yuan": {"low": 0.0, "high": 0.4},
+    }
+    path = calibration_file(moments="spinup-only.csv", parameters=parameters)
+    result = run_calibration(path, quick=True, workers=1, out=tmp_path / "out", plots=False)
+    report = result.identification.set_index("parameter")
+    assert not report.loc["behaviour.migration.b_s_per_10k_yuan", "identified"]
+    assert report.loc["behaviour.migration.b_s_per_10k_yuan", "moments_moved_z"] == 0.0
+    assert report.loc["behaviour.migration.b_w", "identified"]
+    # the outputs: a scenario file to extend, the moments table, the trials
+    fitted = yaml.safe_load((result.folder / "fitted.yaml").read_text())
+    assert set(fitted["cities"]) == set(load_moments().city[lambda c: c.str.len() > 0])
+    assert fitted["behaviour"]["migration"]["b_w"] == pytest.approx(
+        result.parameters["behaviour.migration.b_w"], abs=1e-5
+    )
+    moments = (result.folder / "moments.csv").read_text()
+    assert "population_2010" in moments and "Tombe & Zhu" in moments
+    assert (result.trials.state == "COMPLETE").sum() == 3
+
+
+def _cli(path: Path, out: Path, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "hubsim", "calibrate", str(path), "--quick", "--out",
+               str(out), "--no-plots", *extra]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.slow
+def test_a_killed_calibration_resumes_keeping_every_finished_trial(calibration_file, tmp_path):
+    path = calibration_file(
+        quick={
+            "replications": 1,
+            "trials": 40,
+            "amenity_rounds": 1,
+            "startup_trials": 4,
+            "scale": COARSE,
+        }  # fmt: skip
+    )
+    cal = load_calibration(path, quick=True)
+    folder = tmp_path / "out" / cal.name / (cal.study_id + "-quick")
+    process = _cli(path, tmp_path / "out", "--workers", "1", "--quiet")
+
+    def complete() -> dict[int, float]:
+        storage = optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(folder / "study.journal"))
+        )
+        study = optuna.load_study(study_name=f"{cal.name}-{cal.study_id}", storage=storage)
+        return {t.number: t.value for t in study.get_trials(states=(TrialState.COMPLETE,))}
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if (folder / "study.journal").exists() and len(complete()) >= 2:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    before = complete()
+    assert 2 <= len(before) < 40
+    result = run_calibration(path, quick=True, workers=1, out=tmp_path / "out", plots=False)
+    after = complete()
+    assert {n: after[n] for n in before} == before  # every finished trial kept as it was
+    assert len(after) == 40
+    assert result.before >= len(before)
+    assert len(result.rounds) == 2  # the round before the study was not run again

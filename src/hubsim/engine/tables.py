@@ -14,6 +14,10 @@ import numpy as np
 from hubsim.scenario import SECTORS
 
 N_SECTORS = len(SECTORS)
+TRADABLE = np.array([s != "local_services" for s in SECTORS])  # by sector
+# Offices come grouped by city, and np.bincount adding into the same bin time after time waits
+# on each add: sums per city or cell spread consecutive offices over SPREAD bins each.
+SPREAD = 8
 NO_GRADUATION = -(2**15)  # graduation month of workers who never graduated
 
 COLUMNS = {
@@ -156,6 +160,10 @@ class FirmTable:
         self.office_sector = np.zeros(0, dtype=np.int8)
         self.office_hq = np.zeros(0, dtype=np.int8)
         self.office_cell = np.zeros(0, dtype=np.intp)  # city x sectors + sector
+        self.office_tradable = np.zeros(0, dtype=bool)  # in a tradable sector
+        # Bins of `count_by_city` and `count_by_cell`: city or cell x SPREAD + index % SPREAD.
+        self._city_bins = np.zeros(0, dtype=np.intp)
+        self._cell_bins = np.zeros(0, dtype=np.intp)
 
     @property
     def n_firms(self) -> int:
@@ -198,13 +206,30 @@ class FirmTable:
         self.office_hq = np.concatenate([self.office_hq, self.hq_city[firm]])
         cell = city.astype(np.intp) * N_SECTORS + self.sector[firm]
         self.office_cell = np.concatenate([self.office_cell, cell])
+        self.office_tradable = np.concatenate([self.office_tradable, TRADABLE[self.sector[firm]]])
+        lane = np.arange(first, self.n_offices) % SPREAD
+        city_bins = city.astype(np.intp) * SPREAD + lane
+        self._city_bins = np.concatenate([self._city_bins, city_bins])
+        self._cell_bins = np.concatenate([self._cell_bins, cell * SPREAD + lane])
         return np.arange(first, self.n_offices)
 
     def keep_offices(self, n: int) -> None:
         """Drop every office after the first n (the start's branch rounds redo them)."""
         names = ("office_firm", "office_city", "office_open", "office_sector", "office_hq")
-        for name in (*names, "office_cell"):
+        for name in (*names, "office_cell", "office_tradable", "_city_bins", "_cell_bins"):
             setattr(self, name, getattr(self, name)[:n])
+
+    def count_by_city(self, n_nodes: int, weights: np.ndarray | None = None) -> np.ndarray:
+        """Offices (or the sum of integer `weights` of each office) per node, as floats.
+
+        Only for whole-number weights: their sums are exact in any order, so spreading the
+        offices over bins (SPREAD) gives the same sums as one bincount, faster.
+        """
+        return _spread_sum(self._city_bins, weights, n_nodes)
+
+    def count_by_cell(self, n_nodes: int, weights: np.ndarray | None = None) -> np.ndarray:
+        """`count_by_city` per (node, sector) cell: a (nodes, sectors) array."""
+        return _spread_sum(self._cell_bins, weights, n_nodes * N_SECTORS).reshape(n_nodes, -1)
 
     def set_headquarters(self, firms: np.ndarray, city: np.ndarray) -> None:
         """Move firms' headquarters to `city` (their offices' office_hq follows)."""
@@ -233,3 +258,9 @@ class FirmTable:
     def hq_offices(self) -> np.ndarray:
         """Whether each office is its firm's headquarters."""
         return self.office_hq == self.office_city
+
+
+def _spread_sum(bins: np.ndarray, weights: np.ndarray | None, n: int) -> np.ndarray:
+    """Sums per group of `bins` (group x SPREAD + lane) of whole-number weights, as floats."""
+    total = np.bincount(bins, weights=weights, minlength=n * SPREAD)
+    return total.reshape(n, SPREAD).sum(axis=1, dtype=float)

@@ -18,10 +18,10 @@ from hubsim.engine import accounts
 from hubsim.engine.rules import firms as rules
 from hubsim.engine.rules.sampling import sample_by_hazard
 from hubsim.engine.state import State
+from hubsim.engine.tables import TRADABLE
 from hubsim.scenario import SECTORS
 
 LOCAL_SERVICES = SECTORS.index("local_services")
-TRADABLE = np.array([s != "local_services" for s in SECTORS])
 
 
 def run(state: State, dynamic: bool = True) -> None:
@@ -60,7 +60,7 @@ def _set_desired(state: State, first: int = 0) -> None:
     rows = np.arange(first, f.n_offices)
     desired = np.concatenate([state.desired[:first], office_desired(state, rows)])
     state.desired = np.where(f.office_open, desired, 0.0)
-    state.desired_talent = state.desired * state.talent_share_jobs[f.office_city, f.office_sector]
+    state.desired_talent = state.desired * state.talent_share_jobs.ravel()[f.office_cell]
 
 
 # ------------------------------------------------------------------ the month's conditions
@@ -110,9 +110,7 @@ def city_productivity(state: State) -> np.ndarray:
 
 def sector_talent(state: State) -> np.ndarray:
     """(node, sector) talent employed by the open offices of each city and sector (agents)."""
-    f, n = state.firms, state.cities.n
-    talent = state.staff_talent * f.office_open
-    return np.bincount(f.office_cell, weights=talent, minlength=n * len(SECTORS)).reshape(n, -1)
+    return state.firms.count_by_cell(state.cities.n, state.staff_talent * state.firms.office_open)
 
 
 def seated_talent(state: State) -> np.ndarray:
@@ -125,17 +123,17 @@ def office_productivity(state: State, rows: np.ndarray | None = None) -> np.ndar
     `rules.branch_productivity` elsewhere."""
     f, beh = state.firms, state.behaviour.firms
     rows = slice(None) if rows is None else rows
-    city, sector = f.office_city[rows].astype(np.intp), f.office_sector[rows]
-    hq = f.office_hq[rows].astype(np.intp)
     a = state.city_productivity
-    local = a[city, sector]
-    branch = np.flatnonzero(hq != city)
-    productivity = local.copy()
+    # One index per office into the (node, sector) table is cheaper than a pair.
+    productivity = np.ravel(a)[f.office_cell[rows]]
+    branch = np.flatnonzero(f.office_hq[rows] != f.office_city[rows])
+    city = f.office_city[rows][branch].astype(np.intp)
+    hq, sector = f.office_hq[rows][branch].astype(np.intp), f.office_sector[rows][branch]
     productivity[branch] = rules.branch_productivity(
-        a[hq[branch], sector[branch]],
-        local[branch],
-        state.cities.distance_1000km[hq[branch], city[branch]],
-        f.fit[f.office_firm[rows][branch], city[branch]],
+        a[hq, sector],
+        productivity[branch],
+        state.cities.distance_1000km[hq, city],
+        f.fit[f.office_firm[rows][branch], city],
         beh.branch_local_productivity_share,
         beh.coordination_cost_per_1000km,
     )
@@ -147,12 +145,12 @@ def office_desired(state: State, rows: np.ndarray | None = None) -> np.ndarray:
     month's A and costs; branches pay their city's unit cost less any grant for branches."""
     f = state.firms
     rows = slice(None) if rows is None else rows
-    city, sector = f.office_city[rows], f.office_sector[rows]
+    city = f.office_city[rows]
     branch_grant = np.where(f.office_hq[rows] == city, 0.0, state.branch_grant_share[city])
     return rules.desired_headcount(
         f.productivity[f.office_firm[rows]],
         office_productivity(state, rows),
-        state.unit_cost[city, sector],
+        np.ravel(state.unit_cost)[f.office_cell[rows]],
         branch_grant,
         state.behaviour.firms.labour_elasticity,
     )

@@ -13,7 +13,7 @@ import numpy as np
 
 from hubsim.engine import accounts
 from hubsim.engine.accounts import COLLEGE
-from hubsim.engine.phases.firms import TRADABLE, seated_talent
+from hubsim.engine.phases.firms import seated_talent
 from hubsim.engine.rules.labour import matches, wage_index_update
 from hubsim.engine.rules.sampling import first_k_per_group, sample_by_hazard, stochastic_round
 from hubsim.engine.state import State
@@ -59,7 +59,8 @@ def _post(
     state: State, desired_o: np.ndarray, desired_t: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """(office, group) vacancies: each open office's gap to desire, at most a quarter of it a
-    month; tradable talent postings within the seats left in the city."""
+    month; tradable talent postings within the seats left in the city. Sets the (node, group)
+    vacancies wanted and posted."""
     f = state.firms
     posted = np.zeros((2, f.n_offices), dtype=np.int64)
     for group, staff, desired in (
@@ -68,23 +69,21 @@ def _post(
     ):
         gap = np.clip(desired - staff, 0.0, 0.25 * desired + 1.0)
         posted[group] = stochastic_round(np.where(f.office_open, gap, 0.0), rng)
-    seated = TRADABLE[f.office_sector]
+    seated = f.office_tradable
     n = state.cities.n
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
     free[-1] = 0.0
     # What firms want to hire, before the seats cut it: wages follow this demand (firms bid
     # for the talent they want whether or not seats let them seat it; binding seats show as
     # talent unemployment instead, which movers weigh through the employment rate).
-    state.wanted_vacancies = np.stack(
-        [np.bincount(f.office_city, weights=posted[g], minlength=n) for g in (OTHER, TALENT)],
-        axis=1,
-    )
-    want = np.bincount(f.office_city[seated], weights=posted[TALENT, seated], minlength=n)
-    if np.any(want > free):
+    state.wanted_vacancies = np.stack([f.count_by_city(n, posted[g]) for g in (OTHER, TALENT)], 1)
+    state.vacancies = state.wanted_vacancies.copy()
+    if np.any(f.count_by_city(n, posted[TALENT] * seated) > free):
         offices = np.flatnonzero(seated)
         slots = np.repeat(offices, posted[TALENT, offices])
         keep = first_k_per_group(slots, f.office_city[slots], free.astype(np.int64), rng)
         posted[TALENT, offices] = np.bincount(keep, minlength=f.n_offices)[offices]
+        state.vacancies[:, TALENT] = f.count_by_city(n, posted[TALENT])
     return posted
 
 
@@ -102,11 +101,6 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
     over &= w.employer >= 0
     over_qualified = np.flatnonzero(over)
     talent_seekers = np.concatenate([seekers[graduate], over_qualified])
-    state.vacancies = np.stack(
-        [np.bincount(state.firms.office_city, weights=state.posted[g], minlength=n)
-         for g in (OTHER, TALENT)],
-        axis=1,
-    )  # fmt: skip
     unemployed = np.zeros((n, 2))
     unemployed[:, TALENT] = _match_group(state, talent_seekers, TALENT, rng)
     rest = seekers[w.employer[seekers] < 0]  # the jobless not hired into a talent job

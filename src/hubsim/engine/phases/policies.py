@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from hubsim.engine.phases.firms import TRADABLE
 from hubsim.engine.rules.programmes import pay_pro_rata
 from hubsim.engine.state import State
 
@@ -63,7 +62,7 @@ def pay_firm_grants(state: State) -> None:
     shares = np.zeros((2, n))  # all tradable offices; branches only
     paying = book.paying("firm_grant")
     if len(paying):
-        tradable = f.office_open & TRADABLE[f.office_sector]
+        tradable = f.office_open & f.office_tradable
         bills = np.array(
             [
                 np.bincount(

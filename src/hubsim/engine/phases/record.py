@@ -96,7 +96,7 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
         "wage_mean": wage_mean,
         "rent": state.rent * state.wage_trend,
         "firms": np.bincount(firms.hq_city[firms.alive], minlength=n).astype(float),
-        "offices": np.bincount(firms.office_city[firms.office_open], minlength=n).astype(float),
+        "offices": firms.count_by_city(n, firms.office_open),
         "inflow": inflow,
         "outflow": outflow,
         "net_migration": inflow - outflow,
@@ -120,28 +120,28 @@ def sector_metrics(state: State) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The SECTOR_METRICS as (node, sector) arrays, and the (headquarters, branch city) counts
     of open secondary offices."""
     f, n, sectors = state.firms, state.cities.n, len(SECTORS)
-    is_open = np.flatnonzero(f.office_open)
-    cell = f.office_cell[is_open]
-    city, hq = f.office_city[is_open].astype(np.intp), f.office_hq[is_open].astype(np.intp)
-    branch = hq != city
+    is_open = f.office_open
+    branch = is_open & (f.office_hq != f.office_city)
 
-    def per_cell(weights: np.ndarray | None) -> np.ndarray:
-        total = np.bincount(cell, weights=weights, minlength=n * sectors)
-        return total.reshape(n, sectors).astype(float)
+    def per_cell(counts: np.ndarray) -> np.ndarray:  # whole numbers of open offices
+        return f.count_by_cell(n, counts * is_open)
 
-    jobs = per_cell(state.staff[is_open])
-    bill = per_cell(state.office_wage_bill[is_open])
+    jobs = per_cell(state.staff)
+    # Closed offices add 0.0 to their cell's sum: the same sum as over open offices alone.
+    bill = np.where(is_open, state.office_wage_bill, 0.0)
+    bill = np.bincount(f.office_cell, weights=bill, minlength=n * sectors).reshape(n, sectors)
     with np.errstate(invalid="ignore", divide="ignore"):
         wage = np.where(jobs > 0, bill / jobs, np.nan) * state.wage_trend
     metrics = {
         "jobs": jobs * state.scale,
-        "talent_jobs": per_cell(state.staff_talent[is_open]) * state.scale,
-        "vacancies": per_cell(state.posted[0, is_open] + state.posted[1, is_open]) * state.scale,
+        "talent_jobs": per_cell(state.staff_talent) * state.scale,
+        "vacancies": per_cell(state.posted[0] + state.posted[1]) * state.scale,
         "wage_mean": wage,
-        "offices": per_cell(None),
-        "branch_offices": per_cell(branch.astype(float)),
+        "offices": f.count_by_cell(n, is_open),
+        "branch_offices": f.count_by_cell(n, branch),
     }
-    branches = np.bincount(hq[branch] * n + city[branch], minlength=n * n).reshape(n, n)
+    city, hq = f.office_city[branch].astype(np.intp), f.office_hq[branch].astype(np.intp)
+    branches = np.bincount(hq * n + city, minlength=n * n).reshape(n, n)
     return metrics, branches.astype(float)
 
 

@@ -110,9 +110,12 @@ def recount_offices(state: State) -> None:
 def lose_jobs(state: State, rows: np.ndarray) -> None:
     """The one place a job ends: no employer, no wage; staff, wage bills and counts follow."""
     w = state.workers
-    rows = rows[w.employer[rows] >= 0]
-    shift_employment(state, rows, -1)
     employer = w.employer[rows]
+    employed = employer >= 0
+    rows, employer = rows[employed], employer[employed]
+    if len(rows) == 0:
+        return
+    shift_employment(state, rows, -1)
     offices = len(state.staff)
     state.staff -= np.bincount(employer, minlength=offices)
     state.staff_talent -= np.bincount(employer[w.talent_job[rows]], minlength=offices)
@@ -134,7 +137,8 @@ def take_jobs(
     w.talent_job[rows] = talent_job
     n_offices = len(state.staff)
     state.staff += np.bincount(offices, minlength=n_offices)
-    state.staff_talent += np.bincount(offices[talent_job], minlength=n_offices)
+    if talent_job.any():
+        state.staff_talent += np.bincount(offices[talent_job], minlength=n_offices)
     state.office_wage_bill += np.bincount(offices, weights=w.wage[rows], minlength=n_offices)
     state.wage_bill += np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     shift_employment(state, rows, +1)

@@ -38,14 +38,12 @@ def run(state: State) -> None:
         # Unemployed rows (employer -1) read the appended zero and never leave a job.
         hazards.append(np.append(lab.separation_rate_per_month + layoff, 0.0))
     other, talent = hazards
-    leaving = sample_by_hazard(
-        len(w),
-        lambda rows: np.where(
-            w.talent_job[rows], talent[w.employer[rows]], other[w.employer[rows]]
-        ),
-        float(max(other.max(), talent.max())),
-        rng,
-    )
+
+    def hazard_of(rows: np.ndarray) -> np.ndarray:
+        employer = w.employer[rows]
+        return np.where(w.talent_job[rows], talent[employer], other[employer])
+
+    leaving = sample_by_hazard(len(w), hazard_of, float(max(other.max(), talent.max())), rng)
     accounts.lose_jobs(state, leaving)
     state.posted = _post(state, desired_o, desired_t, rng)
     if state.jobless is None:
@@ -121,7 +119,7 @@ def _match_group(
     """Hires into one group's jobs of each city (the vacancies `state.vacancies` counts);
     returns the job seekers per city (those hired who had a job leave it)."""
     w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
-    city = w.city[seekers].astype(np.intp)
+    city = w.city[seekers]  # int8: first_k_per_group's stable sort is then one radix pass
     unemployed = np.bincount(city, minlength=n).astype(float)
     posted = state.posted[group]
     hires = stochastic_round(
@@ -143,6 +141,7 @@ def _match_group(
         degree = np.minimum(degree, COLLEGE)
     hired_city = w.city[hired].astype(np.intp)
     wage = state.real_wage()[hired_city, group] * premium[degree]
-    accounts.lose_jobs(state, hired)  # graduates moving up from another job
+    if group == TALENT:  # graduates moving up from another job (other jobs hire the jobless)
+        accounts.lose_jobs(state, hired)
     accounts.take_jobs(state, hired, slots, wage, np.full(len(hired), group == TALENT))
     return unemployed

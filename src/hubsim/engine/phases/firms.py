@@ -165,23 +165,34 @@ def draw_fit(state: State, count: int, rng: np.random.Generator) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ branches
-def branch_ratios(state: State, firm: np.ndarray) -> np.ndarray:
-    """(firms, nodes) profit of a branch of each firm in each node over its headquarters'."""
+def branch_ratios(state: State, firm: np.ndarray, city: np.ndarray | None = None) -> np.ndarray:
+    """(firms, nodes) profit of a branch of each firm in each node over its headquarters';
+    with `city` (one per firm), (firms,): only in those cities."""
     f, beh = state.firms, state.behaviour.firms
     hq, sector = f.hq_city[firm].astype(np.intp), f.sector[firm].astype(np.intp)
-    a, cost = state.city_productivity, state.unit_cost
+    a, cost, grant = state.city_productivity, state.unit_cost, state.branch_grant_share
+    if city is None:
+        here = (a[:, sector].T, cost[:, sector].T * (1.0 - grant[None, :]))
+        home = (a[hq, sector][:, None], cost[hq, sector][:, None])
+        distance, fit = state.cities.distance_1000km[hq], f.fit[firm]
+    else:  # the same arithmetic, element by element, for one city per firm
+        here = (a[city, sector], cost[city, sector] * (1.0 - grant[city]))
+        home = (a[hq, sector], cost[hq, sector])
+        distance, fit = state.cities.distance_1000km[hq, city], f.fit[firm, city]
     ratio = rules.branch_ratio(
-        a[hq, sector][:, None],
-        cost[hq, sector][:, None],
-        a[:, sector].T,
-        cost[:, sector].T * (1.0 - state.branch_grant_share[None, :]),
-        state.cities.distance_1000km[hq],
-        f.fit[firm],
+        *home,
+        *here,
+        distance,
+        fit,
         beh.branch_local_productivity_share,
         beh.coordination_cost_per_1000km,
         beh.labour_elasticity,
     )
-    ratio[:, -1] = 0.0  # the outside node takes no offices
+    # The outside node takes no offices.
+    if city is None:
+        ratio[:, -1] = 0.0
+    else:
+        ratio[city == state.cities.outside] = 0.0
     return ratio
 
 
@@ -200,8 +211,7 @@ def _open_and_close_branches(state: State) -> None:
     # Branches whose profit has fallen far below headquarters' close.
     branch = np.flatnonzero(firms.office_open & ~firms.hq_offices())
     if len(branch):
-        ratio = branch_ratios(state, firms.office_firm[branch])
-        own = ratio[np.arange(len(branch)), firms.office_city[branch]]
+        own = branch_ratios(state, firms.office_firm[branch], firms.office_city[branch])
         firms.office_open[branch[own < beh.office_closing_ratio]] = False
 
 

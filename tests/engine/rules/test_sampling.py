@@ -84,3 +84,15 @@ def test_sample_by_hazard_edge_cases():
     for _ in range(20):
         picked = sampling.sample_by_hazard(np.arange(1000), lambda idx: hz[idx], 0.1, rng)
         assert np.all(picked % 2 == 1)
+
+
+@pytest.mark.parametrize("p", [1e-10, 1e-9, 1e-4, 0.0247, 0.1093, 0.2499, 0.3333, 0.5])
+def test_geometric_draws_what_numpy_draws(p):
+    """The vectorised geometric gaps are numpy's own draws, leaving the stream where it does."""
+    for seed in range(20):
+        ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+        size = 1 + 997 * seed
+        np.testing.assert_array_equal(
+            sampling.geometric(p, size, ours), numpys.geometric(p, size=size)
+        )
+        assert ours.bit_generator.state == numpys.bit_generator.state

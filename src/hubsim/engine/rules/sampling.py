@@ -5,6 +5,7 @@ They make the work of a month proportional to the number of events, not to the n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -27,11 +28,23 @@ def bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarra
     if p >= 0.25:
         return np.flatnonzero(rng.random(n) < p)
     expected = n * p
-    positions = np.cumsum(rng.geometric(p, size=int(expected + 6 * np.sqrt(expected) + 16))) - 1
+    positions = np.cumsum(geometric(p, int(expected + 6 * np.sqrt(expected) + 16), rng)) - 1
     while positions[-1] < n - 1:  # rare: more successes than drawn for
-        more = np.cumsum(rng.geometric(p, size=int(expected) + 16)) + positions[-1]
+        more = np.cumsum(geometric(p, int(expected) + 16, rng)) + positions[-1]
         positions = np.concatenate([positions, more])
     return positions[positions < n]
+
+
+def geometric(p: float, size: int, rng: np.random.Generator) -> np.ndarray:
+    """`rng.geometric(p, size)` for p < 1/3: the same draws, computed as numpy's Generator
+    does (by inversion, ceil(-E / log1p(-p)) of standard exponentials E) but vectorised; numpy
+    takes the logarithm again for every draw, which costs as much as the rest."""
+    # From p = 1e-9 a draw (an exponential is below 800) stays far below int64's limit, at
+    # which numpy saturates; smaller or larger p are left to numpy.
+    if not 1e-9 <= p < 1.0 / 3.0:
+        return rng.geometric(p, size=size)
+    # math.log1p is the C library's, as numpy's.
+    return np.ceil(-rng.standard_exponential(size) / math.log1p(-p)).astype(np.int64)
 
 
 def sample_by_hazard(

@@ -57,8 +57,8 @@ def _set_desired(state: State, first: int = 0) -> None:
     """Desired headcount and talent jobs of every office this month (0 where closed); offices
     before `first` keep the desire already set this month."""
     f = state.firms
-    rows = np.arange(first, f.n_offices)
-    desired = np.concatenate([state.desired[:first], office_desired(state, rows)])
+    # A slice, not indices: the office arrays are then read as views, not gathered.
+    desired = np.concatenate([state.desired[:first], office_desired(state, slice(first, None))])
     state.desired = np.where(f.office_open, desired, 0.0)
     state.desired_talent = state.desired * state.talent_share_jobs.ravel()[f.office_cell]
 
@@ -118,9 +118,9 @@ def seated_talent(state: State) -> np.ndarray:
     return sector_talent(state)[:, TRADABLE].sum(axis=1)
 
 
-def office_productivity(state: State, rows: np.ndarray | None = None) -> np.ndarray:
-    """Each office's productivity (of `rows`, default all): A_js at headquarters,
-    `rules.branch_productivity` elsewhere."""
+def office_productivity(state: State, rows: np.ndarray | slice | None = None) -> np.ndarray:
+    """Each office's productivity (of `rows`, indices or a slice, default all): A_js at
+    headquarters, `rules.branch_productivity` elsewhere."""
     f, beh = state.firms, state.behaviour.firms
     rows = slice(None) if rows is None else rows
     a = state.city_productivity
@@ -140,9 +140,10 @@ def office_productivity(state: State, rows: np.ndarray | None = None) -> np.ndar
     return productivity
 
 
-def office_desired(state: State, rows: np.ndarray | None = None) -> np.ndarray:
-    """Desired headcount of every office (of `rows`, default all; closed ones too) at this
-    month's A and costs; branches pay their city's unit cost less any grant for branches."""
+def office_desired(state: State, rows: np.ndarray | slice | None = None) -> np.ndarray:
+    """Desired headcount of every office (of `rows`, indices or a slice, default all; closed
+    ones too) at this month's A and costs; branches pay their city's unit cost less any grant
+    for branches."""
     f = state.firms
     rows = slice(None) if rows is None else rows
     city = f.office_city[rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine.accounts import outside_counts
-from hubsim.engine.phases.firms import seated_talent
+from hubsim.engine.phases.firms import TRADABLE, sector_talent
 from hubsim.engine.state import STAYING_YEARS, State
 from hubsim.scenario import DEGREES, SECTORS
 
@@ -55,8 +55,9 @@ def run(state: State) -> None:
     # Jobs, moves, arrivals and retirements kept the counts current; only the outside
     # node's entries, read from its aggregate residents, are refreshed.
     outside_counts(state, state.counts)
-    state.metrics = city_metrics(state, state.counts)
-    state.sector_metrics, state.branches = sector_metrics(state)
+    talent = sector_talent(state)  # read by both
+    state.metrics = city_metrics(state, state.counts, talent)
+    state.sector_metrics, state.branches = sector_metrics(state, talent)
     state.flows_by_year[state.calendar.year_row()] += state.tallies.flows
     state.pool.counted[state.calendar.year_row()] = state.counts["talent"].sum()
     if state.cohort_rows is not None:
@@ -73,15 +74,19 @@ def count_where_cohort_went(state: State, rows: np.ndarray) -> None:
     state.pool.went[state.calendar.year_row()] += went.reshape(n, len(DEGREES))
 
 
-def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The METRICS for every node (13 cities, then the outside node), in people or yuan."""
+def city_metrics(
+    state: State, counts: dict[str, np.ndarray], talent: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The METRICS for every node (13 cities, then the outside node), in people or yuan;
+    `talent` is `phases.firms.sector_talent(state)` when already counted."""
+    talent = sector_talent(state) if talent is None else talent
     firms, c, scale = state.firms, state.cities, state.scale
     n = c.n
     wage_mean = state.wage_bill / np.maximum(counts["employed"], 1.0) * state.wage_trend
     wage_mean[-1] = c.base_wage_yuan[-1] * state.wage_trend
     inflow = state.tallies.flows.sum(axis=(0, 2)) * scale
     outflow = state.tallies.flows.sum(axis=(1, 2)) * scale
-    talent_seats = seated_talent(state) * scale
+    talent_seats = talent[:, TRADABLE].sum(axis=1) * scale  # as firms.seated_talent
     finite = np.isfinite(state.office_seats)
     occupancy = np.full(n, np.nan)
     seats = np.maximum(state.office_seats[finite], 1.0)
@@ -116,9 +121,12 @@ def city_metrics(state: State, counts: dict[str, np.ndarray]) -> dict[str, np.nd
     }
 
 
-def sector_metrics(state: State) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def sector_metrics(
+    state: State, talent: np.ndarray | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The SECTOR_METRICS as (node, sector) arrays, and the (headquarters, branch city) counts
-    of open secondary offices."""
+    of open secondary offices; `talent` as in `city_metrics`."""
+    talent = sector_talent(state) if talent is None else talent
     f, n, sectors = state.firms, state.cities.n, len(SECTORS)
     is_open = f.office_open
     branch = is_open & (f.office_hq != f.office_city)
@@ -134,7 +142,7 @@ def sector_metrics(state: State) -> tuple[dict[str, np.ndarray], np.ndarray]:
         wage = np.where(jobs > 0, bill / jobs, np.nan) * state.wage_trend
     metrics = {
         "jobs": jobs * state.scale,
-        "talent_jobs": per_cell(state.staff_talent) * state.scale,
+        "talent_jobs": talent * state.scale,
         "vacancies": per_cell(state.posted[0] + state.posted[1]) * state.scale,
         "wage_mean": wage,
         "offices": f.count_by_cell(n, is_open),

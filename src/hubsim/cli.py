@@ -107,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--out", default="results", help="results folder (default results/)")
     fit.add_argument("--quick", action="store_true", help="the file's quick size (minutes)")
+    fit.add_argument(
+        "--spread",
+        type=_positive_int,
+        default=0,
+        metavar="K",
+        help="then refit on K other seed sets; spread.csv gives each parameter's spread",
+    )
     fit.add_argument("--no-plots", action="store_true", help="skip the figures")
     fit.add_argument("--quiet", action="store_true", help="no progress and no table")
     fit.set_defaults(func=_cmd_calibrate)
@@ -217,6 +224,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         out=Path(args.out),
         plots=not args.no_plots,
         progress=None if args.quiet else _CalibrationProgress(),
+        spread=args.spread,
     )
     if not args.quiet:
         print(summary_text(result))

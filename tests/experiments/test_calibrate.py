@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 import yaml
@@ -150,3 +151,100 @@ def test_a_killed_calibration_resumes_keeping_every_finished_trial(calibration_f
     assert len(after) == 40
     assert result.before >= len(before)
     assert len(result.rounds) == 2  # the round before the study was not run again
+
+
+@pytest.mark.slow
+def test_a_refit_on_other_seeds_gives_each_parameter_a_spread(calibration_file, tmp_path):
+    path = calibration_file(
+        quick={
+            "replications": 1,
+            "trials": 3,
+            "amenity_rounds": 1,
+            "startup_trials": 2,
+            "scale": COARSE,
+        }  # fmt: skip
+    )
+    result = run_calibration(
+        path, quick=True, workers=2, out=tmp_path / "out", plots=False, spread=1
+    )
+    spread = result.spread.set_index("parameter")
+    assert list(spread.columns) == ["mean", "sd", "seeds+0", "seeds+1"]
+    assert set(spread.index) == {
+        "behaviour.migration.b_w", "behaviour.migration.b_h",
+        *(f"cities.{c}.amenity" for c in load_moments().city if c),
+    }  # fmt: skip
+    assert spread.loc["cities.wuhan.amenity", "seeds+0"] == result.amenities["wuhan"]
+    # the refit ran on other seeds (its sampler too), so it found other parameters
+    assert (spread.sd > 0).any()
+    assert (result.folder / "spread.csv").is_file()
+    refit = load_calibration(path, quick=True, seed_offset=1)
+    assert refit.spinup.seed == result.calibration.spinup.seed + 1
+    assert refit.study_id != result.calibration.study_id
+
+
+KNOWN = {"behaviour.migration.b_h": 1.0, "behaviour.migration.b_s_per_10k_yuan": 0.2}
+
+
+@pytest.fixture(scope="module")
+def recovery(tmp_path_factory):
+    """Simulate the moments at known amenities, b_h and b_s (on the calibration's own seeds and
+    scale), calibrate on them with --quick; the result and the known amenities."""
+    from hubsim.experiments.calibrate import _initial_amenities, simulated_moments
+
+    tmp_path = tmp_path_factory.mktemp("recovery")
+
+    spec = {
+        "name": "recovery",
+        "spinup": str(ROOT / "scenarios/spinup-2000.yaml"),
+        "policy": str(ROOT / "scenarios/baseline.yaml"),
+        "quick": {
+            "replications": 2,
+            "trials": 30,
+            "amenity_rounds": 4,
+            "startup_trials": 10,
+            "scale": {"spinup": 5000, "policy": 5000},
+        },  # fmt: skip
+        "parameters": {
+            "behaviour.migration.b_h": {"low": 0.0, "high": 2.0},
+            "behaviour.migration.b_s_per_10k_yuan": {"low": 0.0, "high": 0.4},
+        },
+    }
+    path = tmp_path / "recovery.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    cal = load_calibration(path, quick=True)
+    truth = KNOWN
+    amenities = _initial_amenities(cal)
+    amenities["chengdu"] += 0.3
+    amenities["wuhan"] -= 0.3
+    simulated = simulated_moments(cal, truth, amenities, workers=2)
+    table = load_moments()
+    table["target"] = simulated.mean().reindex(table.key).to_numpy()
+    table.drop(columns="key").to_csv(tmp_path / "truth.csv", index=False)
+    path.write_text(yaml.safe_dump({**spec, "moments": "truth.csv"}), encoding="utf-8")
+
+    result = run_calibration(path, quick=True, workers=2, out=tmp_path / "out", plots=False)
+    return result, amenities
+
+
+@pytest.mark.slow
+def test_calibration_recovers_known_amenities_from_their_own_moments(recovery) -> None:
+    """Tolerance (README): every amenity relative to the 13 cities' mean within 0.25 of the
+    truth (Chengdu's and Wuhan's, moved by +0.3 and -0.3, included). The common level is not
+    checked: in the spin-up it trades off against b_h (hukou matters without programmes too),
+    and only the three policy responses tell them apart."""
+    result, amenities = recovery
+    cities = list(amenities)
+    fitted = np.array([result.amenities[c] for c in cities])
+    known = np.array([amenities[c] for c in cities])
+    relative = (fitted - fitted.mean()) - (known - known.mean())
+    assert np.abs(relative).max() <= 0.25, dict(zip(cities, relative.round(3), strict=True))
+    # b_h and b_s are not recovered yet (README, "Where it stands"): the fit finds b_h near 0.1
+    # where the truth is 1.0. The companion test below fails until they are.
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="b_h is not recovered yet (README: calibration)")
+def test_calibration_recovers_the_incentive_weights(recovery) -> None:
+    result, _ = recovery
+    assert result.parameters["behaviour.migration.b_h"] == pytest.approx(1.0, abs=0.4)
+    assert result.parameters["behaviour.migration.b_s_per_10k_yuan"] == pytest.approx(0.2, abs=0.25)

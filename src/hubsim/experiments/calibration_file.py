@@ -82,6 +82,7 @@ class Calibration:
     moments: pd.DataFrame
     study_id: str
     quick: bool
+    seed_offset: int = 0
 
     @property
     def name(self) -> str:
@@ -104,9 +105,11 @@ def load_calibration(
     quick: bool = False,
     trials: int | None = None,
     replications: int | None = None,
+    seed_offset: int = 0,
 ) -> Calibration:
     """Read and check a calibration file: schema, both scenarios, parameter keys and bounds,
-    the moments table."""
+    the moments table. `seed_offset` > 0 moves both scenarios' seeds by that much (a refit on
+    other seeds, for the parameters' spread)."""
     path = Path(path)
     data = read_spec_file(
         path,
@@ -136,9 +139,19 @@ def load_calibration(
             f"{path}: key 'policy' names {spec.policy}, which starts {policy.start}. The policy "
             "run starts 2010-01 with the recorded programmes (scenarios/baseline.yaml)."
         )
-    spinup = resolve(spinup, scale=size.scale.spinup, months=120, replications=size.replications)
+    spinup = resolve(
+        spinup,
+        scale=size.scale.spinup,
+        months=120,
+        replications=size.replications,
+        seed=spinup.seed + seed_offset,
+    )
     policy = resolve(
-        policy, scale=size.scale.policy, months=POLICY_MONTHS, replications=size.replications
+        policy,
+        scale=size.scale.policy,
+        months=POLICY_MONTHS,
+        replications=size.replications,
+        seed=policy.seed + seed_offset,
     )
     variables = []
     for key, item in spec.parameters.items():
@@ -160,7 +173,9 @@ def load_calibration(
         variables.append(variable)
     moments = _moments(path, spec.moments)
     study = _study_id(spec, size, spinup, policy, moments)
-    return Calibration(path, spec, size, spinup, policy, variables, moments, study, quick)
+    return Calibration(
+        path, spec, size, spinup, policy, variables, moments, study, quick, seed_offset
+    )
 
 
 def _scenario(path: Path, key: str, name: str) -> Scenario:

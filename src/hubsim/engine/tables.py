@@ -164,6 +164,7 @@ class FirmTable:
         # Bins of `count_by_city` and `count_by_cell`: city or cell x SPREAD + index % SPREAD.
         self._city_bins = np.zeros(0, dtype=np.intp)
         self._cell_bins = np.zeros(0, dtype=np.intp)
+        self._room: dict[str, np.ndarray] = {}  # buffers with spare rows (see _appended)
 
     @property
     def n_firms(self) -> int:
@@ -189,29 +190,49 @@ class FirmTable:
         ids = np.arange(first, first + len(productivity), dtype=np.int32)
         fit = np.array(fit, dtype=np.float32)
         fit[np.arange(len(ids)), city] = 1.0
-        self.productivity = np.concatenate([self.productivity, productivity])
-        self.sector = np.concatenate([self.sector, np.asarray(sector, dtype=np.int8)])
-        self.hq_city = np.concatenate([self.hq_city, city.astype(np.int8)])
-        self.born = np.concatenate([self.born, np.full(len(ids), month, dtype=np.int32)])
-        self.alive = np.concatenate([self.alive, np.ones(len(ids), dtype=bool)])
-        self.fit = np.concatenate([self.fit.reshape(-1, fit.shape[1]), fit])
+        self.productivity = self._appended("productivity", productivity)
+        self.sector = self._appended("sector", sector)
+        self.hq_city = self._appended("hq_city", city)
+        self.born = self._appended("born", month, len(ids))
+        self.alive = self._appended("alive", True, len(ids))
+        self.fit = self._appended("fit", fit)
         return self.add_offices(ids, city)
 
     def add_offices(self, firm: np.ndarray, city: np.ndarray) -> np.ndarray:
-        first = self.n_offices
-        self.office_firm = np.concatenate([self.office_firm, firm.astype(np.int32)])
-        self.office_city = np.concatenate([self.office_city, city.astype(np.int8)])
-        self.office_open = np.concatenate([self.office_open, np.ones(len(firm), dtype=bool)])
-        self.office_sector = np.concatenate([self.office_sector, self.sector[firm]])
-        self.office_hq = np.concatenate([self.office_hq, self.hq_city[firm]])
-        cell = city.astype(np.intp) * N_SECTORS + self.sector[firm]
-        self.office_cell = np.concatenate([self.office_cell, cell])
-        self.office_tradable = np.concatenate([self.office_tradable, TRADABLE[self.sector[firm]]])
-        lane = np.arange(first, self.n_offices) % SPREAD
-        city_bins = city.astype(np.intp) * SPREAD + lane
-        self._city_bins = np.concatenate([self._city_bins, city_bins])
-        self._cell_bins = np.concatenate([self._cell_bins, cell * SPREAD + lane])
+        first, new = self.n_offices, len(firm)
+        sector = self.sector[firm]
+        cell = city.astype(np.intp) * N_SECTORS + sector
+        lane = np.arange(first, first + new) % SPREAD
+        self.office_firm = self._appended("office_firm", firm)
+        self.office_city = self._appended("office_city", city)
+        self.office_open = self._appended("office_open", True, new)
+        self.office_sector = self._appended("office_sector", sector)
+        self.office_hq = self._appended("office_hq", self.hq_city[firm])
+        self.office_cell = self._appended("office_cell", cell)
+        self.office_tradable = self._appended("office_tradable", TRADABLE[sector])
+        self._city_bins = self._appended("_city_bins", city.astype(np.intp) * SPREAD + lane)
+        self._cell_bins = self._appended("_cell_bins", cell * SPREAD + lane)
         return np.arange(first, self.n_offices)
+
+    def _appended(
+        self, name: str, values: np.ndarray | float, count: int | None = None
+    ) -> np.ndarray:
+        """Attribute `name` with `values` (`count` rows of one value, or an array) appended.
+
+        Tables grow by a few rows a month: the new rows go into spare room past the end of the
+        buffer the attribute views when it has some (no copy of the old rows); otherwise into a
+        new buffer with a quarter to spare, of which the attribute is then a view.
+        """
+        array, buffer = getattr(self, name), self._room.get(name)
+        n = len(array)
+        new = len(values) if count is None else count
+        if buffer is None or array.base is not buffer or len(buffer) < n + new:
+            buffer = np.empty((n + new + n // 4 + 64, *array.shape[1:]), dtype=array.dtype)
+            buffer[:n] = array
+            self._room[name] = buffer
+        grown = buffer[: n + new]
+        grown[n:] = values
+        return grown
 
     def keep_offices(self, n: int) -> None:
         """Drop every office after the first n (the start's branch rounds redo them)."""
@@ -234,7 +255,7 @@ class FirmTable:
     def set_headquarters(self, firms: np.ndarray, city: np.ndarray) -> None:
         """Move firms' headquarters to `city` (their offices' office_hq follows)."""
         self.hq_city[firms] = city
-        self.office_hq = self.hq_city[self.office_firm]
+        self.office_hq[:] = self.hq_city[self.office_firm]  # in place: keeps its spare room
 
     def close_firms(self, firms: np.ndarray) -> np.ndarray:
         """Close firms and all their offices; returns the offices closed."""

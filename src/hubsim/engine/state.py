@@ -118,6 +118,8 @@ class State:
         jobless: rows without a job after this month's office closures, when the firms phase
             had to look at every worker to lay off their staff (handed to the labour phase's
             matching, which would otherwise look again); None when it did not look.
+        desire_parts: each office's fixed part of desired headcount and the index of its
+            month's term (`phases.firms.desired_by_parts`); None until first needed.
         wage_bill: real yuan a year paid to the employed of each node (kept current).
         wage_index: (node, group) real wage of other (0) and talent (1) jobs relative to start.
         job_premium: (node, group) mean degree wage premium of the employed of each group at
@@ -182,6 +184,7 @@ class State:
     desired_talent: np.ndarray = field(default_factory=_unset)
     posted: np.ndarray = field(default_factory=lambda: np.zeros((2, 0), dtype=np.int64))
     jobless: np.ndarray | None = None
+    desire_parts: tuple[np.ndarray, np.ndarray] | None = None
     wage_bill: np.ndarray = field(default_factory=_unset)
     wage_index: np.ndarray = field(default_factory=_unset)
     job_premium: np.ndarray = field(default_factory=_unset)

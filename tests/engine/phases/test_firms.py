@@ -35,6 +35,32 @@ def test_desired_headcount_is_the_rule_for_every_open_office_and_zero_for_closed
     assert state.jobless is None  # nothing closed by the phase itself without dynamics
 
 
+def test_desire_by_parts_is_the_rule_to_rounding_as_firms_come_and_go() -> None:
+    model = small_model()
+    for _ in range(12):  # entry, exit, branches opening and closing: the cache follows
+        model.step()
+    state = model.state
+    state.branch_grant_share[:] = 0.2  # grants for branches enter the monthly term
+    np.testing.assert_allclose(
+        firms.desired_by_parts(state), firms.office_desired(state), rtol=1e-12
+    )
+    assert len(state.desire_parts[0]) == state.firms.n_offices
+
+
+def test_desire_by_parts_follows_firms_moving_headquarters() -> None:
+    model = small_model(
+        behaviour={"firms": {"relocation_hazard_per_year": 1.0, "office_opening_hurdle": 1.0}}
+    )
+    state = model.state
+    firms.desired_by_parts(state)  # the cache, then a quarter of the tradable firms review a move
+    hq_before = state.firms.hq_city.copy()
+    firms._relocate(state)
+    assert (state.firms.hq_city != hq_before).any()
+    np.testing.assert_allclose(
+        firms.desired_by_parts(state), firms.office_desired(state), rtol=1e-12
+    )
+
+
 def test_a_branch_brings_part_of_its_home_productivity() -> None:
     model = small_model()
     state = model.state

@@ -41,10 +41,9 @@ def run(state: State, dynamic: bool = True) -> None:
             _open_and_close_branches(state)
             _relocate(state)
         _set_desired(state)  # exit judges firms by this month's desire
-        offices_before = firms.n_offices
         _firm_exit(state)
         _firm_entry(state, entry_shock)
-        _set_desired(state, first=offices_before)  # the new offices; the closed get 0
+        _set_desired(state)  # for the new offices; the closed get 0
     else:
         _set_desired(state)
     if dynamic:
@@ -53,14 +52,58 @@ def run(state: State, dynamic: bool = True) -> None:
         state.jobless = accounts.lay_off(state, closed)
 
 
-def _set_desired(state: State, first: int = 0) -> None:
-    """Desired headcount and talent jobs of every office this month (0 where closed); offices
-    before `first` keep the desire already set this month."""
+def _set_desired(state: State) -> None:
+    """Desired headcount and talent jobs of every office this month (0 where closed)."""
     f = state.firms
-    # A slice, not indices: the office arrays are then read as views, not gathered.
-    desired = np.concatenate([state.desired[:first], office_desired(state, slice(first, None))])
-    state.desired = np.where(f.office_open, desired, 0.0)
+    state.desired = np.where(f.office_open, desired_by_parts(state), 0.0)
     state.desired_talent = state.desired * state.talent_share_jobs.ravel()[f.office_cell]
+
+
+def desired_by_parts(state: State) -> np.ndarray:
+    """`office_desired` of every office (equal to rounding), as a product of two parts: the
+    office's fixed part (`_fixed_desire`, cached in `state.desire_parts`) and this month's term
+    of its (headquarters node, node, sector) (`_desire_term`); a gather, not a power per office.
+    """
+    f = state.firms
+    parts = state.desire_parts
+    if parts is None:
+        parts = _fixed_desire(state, 0)
+    elif len(parts[0]) < f.n_offices:  # offices opened since: their parts appended
+        new = _fixed_desire(state, len(parts[0]))
+        parts = (np.concatenate([parts[0], new[0]]), np.concatenate([parts[1], new[1]]))
+    state.desire_parts = parts
+    factor, key = parts
+    return factor * _desire_term(state).ravel()[key]
+
+
+def _fixed_desire(state: State, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of each office from `first` on, the part of desired headcount that stays while the office
+    stands: (z exp(-kappa d) fit)^(1/(1-theta)), z its firm's productivity, d its distance to
+    headquarters (0 there, where fit is 1); and the index of its (headquarters node, node,
+    sector) in `_desire_term`. Firms' z and fit change only at build, headquarters only in
+    `_relocate`, which drops the cache."""
+    f, beh, n = state.firms, state.behaviour.firms, state.cities.n
+    rows = slice(first, None)
+    hq, city = f.office_hq[rows].astype(np.intp), f.office_city[rows].astype(np.intp)
+    firm = f.office_firm[rows]
+    reach = np.exp(-beh.coordination_cost_per_1000km * state.cities.distance_1000km[hq, city])
+    fixed = f.productivity[firm] * np.where(hq == city, 1.0, reach * f.fit[firm, city])
+    key = (hq * n + city) * len(SECTORS) + f.office_sector[rows]
+    return np.power(fixed, 1.0 / (1.0 - beh.labour_elasticity)), key
+
+
+def _desire_term(state: State) -> np.ndarray:
+    """(headquarters node, node, sector) (theta A / (c (1 - s)))^(1/(1-theta)) of this month:
+    A = A_hs^(1-omega) A_js^omega and s the node's grant for branches (h != j); at headquarters
+    (h = j) A = A_js and s = 0. Times an office's `_fixed_desire` it is its desired headcount."""
+    beh = state.behaviour.firms
+    a, cost = state.city_productivity, state.unit_cost
+    omega = beh.branch_local_productivity_share
+    branch_cost = cost * (1.0 - state.branch_grant_share)[:, None]
+    term = np.power(a, 1.0 - omega)[:, None, :] * (np.power(a, omega) / branch_cost)[None, :, :]
+    nodes = np.arange(state.cities.n)
+    term[nodes, nodes] = a / cost
+    return np.power(beh.labour_elasticity * term, 1.0 / (1.0 - beh.labour_elasticity))
 
 
 # ------------------------------------------------------------------ the month's conditions
@@ -245,6 +288,7 @@ def _relocate(state: State) -> None:
     present = firms.presence(state.cities.n)[moving, best]
     firms.set_headquarters(moving, best)
     firms.fit[moving, best] = 1.0
+    state.desire_parts = None  # their offices' distances to headquarters changed
     firms.add_offices(moving[~present], best[~present])
     accounts.grow_office_arrays(state)
 

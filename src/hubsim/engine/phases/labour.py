@@ -13,7 +13,7 @@ import numpy as np
 
 from hubsim.engine import accounts
 from hubsim.engine.accounts import COLLEGE
-from hubsim.engine.phases.firms import seated_talent
+from hubsim.engine.phases.firms import TRADABLE, seated_talent
 from hubsim.engine.rules.labour import matches, wage_index_update
 from hubsim.engine.rules.sampling import first_k_per_group, sample_by_hazard, stochastic_round
 from hubsim.engine.state import State
@@ -60,13 +60,12 @@ def _post(
     month; tradable talent postings within the seats left in the city. Sets the (node, group)
     vacancies wanted and posted."""
     f = state.firms
-    posted = np.zeros((2, f.n_offices), dtype=np.int64)
-    for group, staff, desired in (
-        (OTHER, state.staff - state.staff_talent, desired_o),
-        (TALENT, state.staff_talent, desired_t),
-    ):
-        gap = np.clip(desired - staff, 0.0, 0.25 * desired + 1.0)
-        posted[group] = stochastic_round(np.where(f.office_open, gap, 0.0), rng)
+    staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
+    desired = np.stack([desired_o, desired_t])
+    # minimum(maximum()) is np.clip's arithmetic without its overhead.
+    gap = np.minimum(np.maximum(desired - staff, 0.0), 0.25 * desired + 1.0)
+    # Both groups rounded in one call: the same uniforms, other jobs' first, as two calls.
+    posted = stochastic_round(np.where(f.office_open, gap, 0.0), rng)
     seated = f.office_tradable
     n = state.cities.n
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
@@ -74,9 +73,14 @@ def _post(
     # What firms want to hire, before the seats cut it: wages follow this demand (firms bid
     # for the talent they want whether or not seats let them seat it; binding seats show as
     # talent unemployment instead, which movers weigh through the employment rate).
-    state.wanted_vacancies = np.stack([f.count_by_city(n, posted[g]) for g in (OTHER, TALENT)], 1)
+    # Whole-number sums per cell: summed over sectors (or tradable ones) they are exactly the
+    # sums per city.
+    talent_cells = f.count_by_cell(n, posted[TALENT])
+    state.wanted_vacancies = np.stack(
+        [f.count_by_city(n, posted[OTHER]), talent_cells.sum(axis=1)], 1
+    )
     state.vacancies = state.wanted_vacancies.copy()
-    if np.any(f.count_by_city(n, posted[TALENT] * seated) > free):
+    if np.any(talent_cells[:, TRADABLE].sum(axis=1) > free):
         offices = np.flatnonzero(seated)
         slots = np.repeat(offices, posted[TALENT, offices])
         keep = first_k_per_group(slots, f.office_city[slots], free.astype(np.int64), rng)

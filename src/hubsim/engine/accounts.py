@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from hubsim.engine.state import State
+from hubsim.engine.tables import N_SECTORS
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
 COLLEGE = DEGREES.index("college")
@@ -105,6 +106,9 @@ def recount_offices(state: State) -> None:
     state.staff = office_staff(state)
     state.staff_talent = np.bincount(shifted[w.talent_job], minlength=bins)[1:]
     state.office_wage_bill = np.bincount(shifted, weights=w.wage, minlength=bins)[1:]
+    cells = state.cities.n * N_SECTORS
+    talent_cell = state.firms.office_cell[w.employer[w.talent_job]]
+    state.cell_talent = np.bincount(talent_cell, minlength=cells)
 
 
 def lose_jobs(state: State, rows: np.ndarray) -> None:
@@ -117,8 +121,12 @@ def lose_jobs(state: State, rows: np.ndarray) -> None:
         return
     shift_employment(state, rows, -1)
     offices = len(state.staff)
-    state.staff -= np.bincount(employer, minlength=offices)
-    state.staff_talent -= np.bincount(employer[w.talent_job[rows]], minlength=offices)
+    # Whole-number counts: ufunc.at touches only the offices concerned, not every office (a
+    # float bill keeps bincount: per-office sums first, then one subtraction, as ever).
+    np.subtract.at(state.staff, employer, 1)
+    talent_employer = employer[w.talent_job[rows]]
+    np.subtract.at(state.staff_talent, talent_employer, 1)
+    np.subtract.at(state.cell_talent, state.firms.office_cell[talent_employer], 1)
     state.office_wage_bill -= np.bincount(employer, weights=w.wage[rows], minlength=offices)
     state.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     w.employer[rows] = -1
@@ -136,9 +144,11 @@ def take_jobs(
     w.wage[rows] = wage
     w.talent_job[rows] = talent_job
     n_offices = len(state.staff)
-    state.staff += np.bincount(offices, minlength=n_offices)
+    np.add.at(state.staff, offices, 1)  # as in lose_jobs
     if talent_job.any():
-        state.staff_talent += np.bincount(offices[talent_job], minlength=n_offices)
+        talent_offices = offices[talent_job]
+        np.add.at(state.staff_talent, talent_offices, 1)
+        np.add.at(state.cell_talent, state.firms.office_cell[talent_offices], 1)
     state.office_wage_bill += np.bincount(offices, weights=w.wage[rows], minlength=n_offices)
     state.wage_bill += np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
     shift_employment(state, rows, +1)

@@ -112,6 +112,8 @@ class State:
         staff: workers employed by each office (kept current like the counts).
         staff_talent: the bachelor-and-above among them (kept current).
         office_wage_bill: real yuan a year paid by each office (kept current).
+        cell_talent: talent jobs filled in each (node, sector) cell, node x sectors + sector
+            (kept current with staff_talent).
         desired: desired headcount of each office this month (0 for closed offices).
         desired_talent: the part of it in talent jobs (desired x the talent share of jobs).
         posted: (group, office) vacancies posted this month, group 0 other jobs, 1 talent jobs.
@@ -180,6 +182,7 @@ class State:
     staff: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     staff_talent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     office_wage_bill: np.ndarray = field(default_factory=_unset)
+    cell_talent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     desired: np.ndarray = field(default_factory=_unset)
     desired_talent: np.ndarray = field(default_factory=_unset)
     posted: np.ndarray = field(default_factory=lambda: np.zeros((2, 0), dtype=np.int64))

@@ -152,8 +152,13 @@ def city_productivity(state: State) -> np.ndarray:
 
 
 def sector_talent(state: State) -> np.ndarray:
-    """(node, sector) talent employed by the open offices of each city and sector (agents)."""
-    return state.firms.count_by_cell(state.cities.n, state.staff_talent * state.firms.office_open)
+    """(node, sector) talent employed by the open offices of each city and sector (agents).
+
+    Read from the kept-current `state.cell_talent`, not summed over the offices: closed offices
+    hold no staff, as their staff are laid off in the month they close (this phase's end), and
+    nothing reads this between a closure and that lay-off.
+    """
+    return state.cell_talent.reshape(state.cities.n, -1).astype(float)
 
 
 def seated_talent(state: State) -> np.ndarray:

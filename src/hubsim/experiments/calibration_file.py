@@ -50,6 +50,9 @@ class Size(Strict):
     replications: int = Field(3, ge=1, le=64)
     trials: int = Field(60, ge=1)
     amenity_rounds: int = Field(4, ge=0, le=50, description="fixed-point rounds, before and after")
+    trial_steps: int = Field(
+        1, ge=1, le=10, description="fixed-point steps each trial takes at its own parameters"
+    )
     startup_trials: int = Field(12, ge=1, description="TPE: random trials before modelling")
     scale: Scales = Scales()
 

@@ -92,7 +92,7 @@ def test_the_identification_report_flags_a_parameter_no_moment_responds_to(
         "behaviour.migration.b_s_per_10k_yuan": {"low": 0.0, "high": 0.4},
     }
     path = calibration_file(moments="spinup-only.csv", parameters=parameters)
-    result = run_calibration(path, quick=True, workers=1, out=tmp_path / "out", plots=False)
+    result = run_calibration(path, quick=True, workers=1, out=tmp_path / "out", plots=True)
     report = result.identification.set_index("parameter")
     assert not report.loc["behaviour.migration.b_s_per_10k_yuan", "identified"]
     assert report.loc["behaviour.migration.b_s_per_10k_yuan", "moments_moved_z"] == 0.0
@@ -106,6 +106,10 @@ def test_the_identification_report_flags_a_parameter_no_moment_responds_to(
     moments = (result.folder / "moments.csv").read_text()
     assert "population_2010" in moments and "Tombe & Zhu" in moments
     assert (result.trials.state == "COMPLETE").sum() == 3
+    for figure in ("convergence", "fit"):
+        assert (result.folder / "plots" / f"{figure}.png").stat().st_size > 10_000
+    unfitted = result.table[result.table.weight == 0]
+    assert unfitted.within_tolerance.isna().all()  # shown, not judged
 
 
 def _cli(path: Path, out: Path, *extra: str) -> subprocess.Popen:

@@ -358,8 +358,10 @@ IDENTIFIED_Z = 0.5  # ... must move the fitted moments by this many tolerances (
 
 def _identification(cal, study, runner, params, amenities, final, say) -> pd.DataFrame:
     """Each parameter moved up and down by a tenth of its range at the fitted point (the same
-    seeds, amenities held): how far the weighted moments move, in tolerances. A parameter that
-    moves them less than IDENTIFIED_Z is reported as not identified by these moments."""
+    seeds, the amenities held: a local, one-at-a-time sensitivity, not a rank test): how far
+    the weighted moments move, as the weighted root mean square of the change in standardised
+    errors. A parameter that moves them less than IDENTIFIED_Z is reported as not identified
+    by these moments. A step is clipped at the parameter's bounds."""
     kept = study.user_attrs.get("identification")
     if kept is not None and kept["params"] == params and kept["amenities"] == amenities:
         return pd.DataFrame(kept["rows"])

@@ -73,7 +73,9 @@ def fit_figure(result, path: Path) -> Path:
     y = np.arange(len(table))[::-1]
     spread = 100 * table.simulated_sd.fillna(0) / table.target
     colours = np.where(
-        table.weight > 0, np.where(table.within_tolerance, "#2ca02c", "#d62728"), "#aaaaaa"
+        table.weight > 0,
+        np.where(table.within_tolerance.fillna(False).astype(bool), "#2ca02c", "#d62728"),
+        "#aaaaaa",
     )
     error = table.error_pct.clip(-100, 300)
     ax.errorbar(error, y, xerr=spread, fmt="none", ecolor="#555555", elinewidth=1)

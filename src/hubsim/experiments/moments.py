@@ -193,6 +193,7 @@ def fit_table(table: pd.DataFrame, by_replication: pd.DataFrame) -> pd.DataFrame
     out["simulated_sd"] = sim.std(ddof=1).to_numpy() if len(sim) > 1 else np.nan
     out["error_pct"] = 100.0 * (out.simulated / out.target - 1.0)
     out["z"] = errors(table, sim.mean()).to_numpy()
-    within = np.abs(out.z) <= 1.0
-    out["within_tolerance"] = np.where(out.simulated.notna(), within, False)
+    within = (np.abs(out.z) <= 1.0) & out.simulated.notna()
+    # Rows shown but not fitted (weight 0, ESTIMATE targets) are not judged: left empty.
+    out["within_tolerance"] = pd.Series(within, dtype="boolean").where(out.weight > 0)
     return out

@@ -119,11 +119,13 @@ def disagreement(
 
 
 # ----------------------------------------------------------------------------- agreement
+@pytest.mark.slow  # 30 s of reference runs: with the slow tests, which CI runs too
 def test_reference_and_engine_agree_after_24_months():
     t, where = disagreement(24, 30)
     assert t <= MAX_T, f"reference and engine differ: |t| = {t:.1f} for {where}"
 
 
+@pytest.mark.slow  # shares the reference runs above
 def test_check_detects_a_doubled_wage_weight():
     # Negative control: the engine with b_w doubled (1.6 -> 3.2) against the unchanged reference.
     t, where = disagreement(24, 30, engine_only=("behaviour.migration.b_w=3.2",))

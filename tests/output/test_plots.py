@@ -490,3 +490,16 @@ def test_run_figures_use_fixed_margins_not_constrained_layout(
     city_month, flows, summary = make_run(n_cities=13, n_rep=1)
     plots.plot_run(city_month, flows, summary, tmp_path)
     assert engines == [None] * len(ALL_FILES)
+
+
+def test_a_graduates_staying_target_is_named_not_drawn_as_talent() -> None:
+    city_month, _flows, summary = make_run(n_cities=3, n_rep=1)
+    summary["target_kind"] = ["", "talent_people", "graduates_staying_people"]
+    summary.loc[2, "target_talent"] = np.nan  # its goal counts graduates, not talent
+    fig = plots._talent_figure(city_month, summary)
+    names = plots._display_names(summary)
+    by_title = {ax.get_title(): ax for ax in fig.axes}
+    staying = by_title[names[summary.city[2]]]
+    assert len(staying.lines) == 1  # the talent path, no target line
+    assert [t.get_text() for t in staying.texts] == [plots.STAYING_NOTE]
+    assert not by_title[names[summary.city[0]]].texts  # a city without a target: no note

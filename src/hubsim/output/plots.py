@@ -363,14 +363,19 @@ def _targets(summary: pd.DataFrame) -> dict[str, tuple[float, pd.Timestamp | Non
     return out
 
 
+STAYING_NOTE = "target: graduates staying,\nnot talent (attainment.png)"
+
+
 def _talent_panel(
     ax: Axes,
     stats: pd.DataFrame,
     n_rep: int,
     target: tuple[float, pd.Timestamp | None] | None,
     xlim: tuple[pd.Timestamp, pd.Timestamp],
+    staying_target: bool = False,
 ) -> None:
-    """One city's talent path in millions, with its target as a dashed line and marker."""
+    """One city's talent path in millions, with its target as a dashed line and marker; a city
+    whose target counts graduates staying (not talent) says so instead of drawing a line."""
     if stats["mean"].notna().any():
         _draw_series(ax, stats, n_rep, 1e-6, color="#1f77b4", linewidth=1.6)
     else:
@@ -380,6 +385,9 @@ def _talent_panel(
         ax.axhline(value * 1e-6, color="#d62728", linestyle="--", linewidth=1.1)
         if when is not None:
             ax.plot([when], [value * 1e-6], marker="D", color="#d62728", markersize=5)
+    elif staying_target:
+        ax.text(0.03, 0.95, STAYING_NOTE, transform=ax.transAxes, ha="left", va="top",
+                fontsize=7.5, color="#d62728")  # fmt: skip
     ax.set_xlim(*xlim)
     _date_axis(ax)
     ax.grid(alpha=0.3)
@@ -406,6 +414,8 @@ def _talent_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     stats, n_rep = _metric_stats(city_month, "talent")
     cities = _city_order(summary, stats["city"].unique())
     names, targets = _display_names(summary), _targets(summary)
+    kinds = summary.set_index("city").get("target_kind", pd.Series(dtype=str))
+    staying_targets = {c for c, k in kinds.items() if k == "graduates_staying_people"}
     target_dates = [w for c, (_v, w) in targets.items() if w is not None and c in cities]
     # the pad keeps a target marker on the last month visible
     xlim = _date_limits([stats["date"].min(), stats["date"].max(), *target_dates])
@@ -416,7 +426,8 @@ def _talent_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     _margins(fig, left=1.05, right=0.2, top=top, bottom=0.55, wspace=0.55, hspace=0.4)
     flat = axes.ravel()
     for i, (ax, city) in enumerate(zip(flat, cities, strict=False)):
-        _talent_panel(ax, stats[stats["city"] == city], n_rep, targets.get(city), xlim)
+        staying = city in staying_targets
+        _talent_panel(ax, stats[stats["city"] == city], n_rep, targets.get(city), xlim, staying)
         ax.set_title(names.get(city, city), fontsize=11)
         # Every panel spans the same dates: years under the lowest panel of each column only
         # (fewer labels to draw, and less to read).

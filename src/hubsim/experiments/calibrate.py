@@ -27,8 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 import pandas as pd
+import yaml
 from optuna.trial import TrialState
 
 from hubsim.errors import RunInterrupted
@@ -49,16 +48,18 @@ from hubsim.experiments.moments import (
     policy_moments,
     spinup_moments,
 )
-from hubsim.experiments.sweep_file import yaml_text
 from hubsim.experiments.tune import (
     _distribution,
     _interrupt_deferred,
     _quiet_optuna,
     _Runner,
+    ask_tagged,
     counted,
     fail_abandoned,
     fail_in_flight,
     open_storage,
+    session_tag,
+    study_folder,
 )
 from hubsim.scenario import CITY_KEYS
 
@@ -116,14 +117,8 @@ def run_calibration(
     cal = load_calibration(
         path, quick=quick, trials=trials, replications=replications, seed_offset=seed_offset
     )
-    folder = Path(out) / cal.name / (cal.study_id + ("-quick" if quick else ""))
-    try:
-        (folder / "plots").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CalibrationError(
-            f"--out {out}: cannot create the calibration folder {folder} ({exc.strerror}). "
-            "Give --out a folder you can write to."
-        ) from None
+    study = cal.study_id + ("-quick" if quick else "")
+    folder = study_folder(Path(out), cal.name, study, CalibrationError)
     url = storage or str(folder / "study.journal")
     say = progress or (lambda _stage, _done, _total: None)
     with _quiet_optuna():
@@ -140,7 +135,7 @@ def run_calibration(
         )
         fail_abandoned(study)
     before = sum(counted(t) for t in study.get_trials(deepcopy=False))
-    start = {v.key: _value_at(cal, v.dotted) for v in cal.variables}
+    start = _values_at(cal)
     with _quiet_optuna(), contextlib.ExitStack() as stack:
         runner = _Runner(workers, scheduler, stack)
         try:
@@ -254,11 +249,15 @@ def _initial_amenities(cal: Calibration) -> dict[str, float]:
     return {c: float(cal.spinup.cities[c].amenity) for c in CITY_KEYS}
 
 
-def _value_at(cal: Calibration, dotted: str) -> float:
-    node = cal.spinup.model_dump(mode="json")
-    for part in dotted.split("."):
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return node
+def _values_at(cal: Calibration) -> dict[str, float]:
+    """Each parameter's value in the spin-up scenario (the study's starting point)."""
+    data, values = cal.spinup.model_dump(mode="json"), {}
+    for variable in cal.variables:
+        node = data
+        for part in variable.dotted.split("."):
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        values[variable.key] = node
+    return values
 
 
 def _rounds(cal, study, runner, stage: str, params: dict, amenities: dict, say) -> dict:
@@ -430,7 +429,7 @@ class _Trials:
         self.spaces = {v.key: _distribution(v) for v in cal.variables}
         self.pending: dict[int, dict] = {}
         self.ran = 0
-        self.tag = f"{socket.gethostname()}:{os.getpid()}"
+        self.tag = session_tag()
         census = cal.moments.set_index("key")["target"]
         self.target = np.array([census[f"population_2010@{c}"] for c in CITY_KEYS])
 
@@ -442,9 +441,7 @@ class _Trials:
         while (room := self.cal.size.trials - self._held()) > 0:
             with _interrupt_deferred():
                 for _ in range(min(room, self.batch)):
-                    self.study.enqueue_trial({}, user_attrs={"session": self.tag})
-                    trial = self.study.ask(self.spaces)
-                    trial.set_user_attr("session", self.tag)
+                    trial = ask_tagged(self.study, self.spaces, self.tag)
                     self.pending[trial.number] = {"trial": trial, "started": time.time()}
             stepped = {n: dict(self.amenities) for n in self.pending}
             for _ in range(self.cal.size.trial_steps):
@@ -568,22 +565,7 @@ def fitted_text(result: CalibrationResult) -> str:
         "# Use it with `extends:`; the rest of a scenario's keys keep their defaults.",
     ]
     body = {"cities": {c: {"amenity": result.amenities[c]} for c in CITY_KEYS}, **nested}
-    lines.append(_yaml(body))
-    return "\n".join(lines) + "\n"
-
-
-def _yaml(data: dict, indent: int = 0) -> str:
-    out = []
-    for key, value in data.items():
-        if isinstance(value, dict) and all(not isinstance(v, dict) for v in value.values()):
-            inner = ", ".join(f"{k}: {yaml_text(v)}" for k, v in value.items())
-            out.append(" " * indent + f"{key}: {{{inner}}}")
-        elif isinstance(value, dict):
-            out.append(" " * indent + f"{key}:")
-            out.append(_yaml(value, indent + 2))
-        else:
-            out.append(" " * indent + f"{key}: {yaml_text(value)}")
-    return "\n".join(out)
+    return "\n".join(lines) + "\n" + yaml.safe_dump(body, sort_keys=False)
 
 
 def write_outputs(result: CalibrationResult, plots: bool) -> list[Path]:

@@ -160,15 +160,37 @@ def run_tune(
 
 
 def _folder(out: Path, tuning: Tuning) -> Path:
-    folder = out / tuning.name / tuning.study_id
+    return study_folder(out, tuning.name, tuning.study_id, TuneError)
+
+
+def study_folder(out: Path, name: str, study_id: str, error: type[Exception]) -> Path:
+    """`out/<name>/<study_id>/` with its `plots/`, created; `error` if it cannot be."""
+    folder = out / name / study_id
     try:
         (folder / "plots").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise TuneError(
+        raise error(
             f"--out {out}: cannot create the study folder {folder} ({exc.strerror}). Give --out "
             "a folder you can write to, e.g. --out results."
         ) from None
     return folder
+
+
+def session_tag() -> str:
+    """This process's tag on the trials it asks (`fail_abandoned` reads it)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def ask_tagged(study: optuna.Study, spaces: dict[str, BaseDistribution], tag: str):
+    """A trial asked from `spaces` and tagged with `tag` from birth: it is queued carrying the
+    tag, then asked. A kill before the ask leaves a WAITING trial the next ask takes over; a
+    kill after leaves a RUNNING trial with a dead session's tag, which `fail_abandoned` fails.
+    (Another session may pop the queued trial first; the tag set after the ask makes it this
+    session's.) Call it inside `_interrupt_deferred`."""
+    study.enqueue_trial({}, user_attrs={"session": tag})
+    trial = study.ask(spaces)
+    trial.set_user_attr("session", tag)
+    return trial
 
 
 def open_storage(url: str) -> optuna.storages.BaseStorage:
@@ -367,7 +389,7 @@ class _Session:
         self.ran = self.failed = 0
         self.told: list[int] = []
         self.before = sum(counted(t) for t in study.get_trials(deepcopy=False))
-        self.tag = f"{socket.gethostname()}:{os.getpid()}"
+        self.tag = session_tag()
 
     def _room(self) -> bool:
         return sum(counted(t) for t in self.study.get_trials(deepcopy=False)) < self.wanted
@@ -378,15 +400,8 @@ class _Session:
             # In flight from the moment it exists: a Ctrl-C from here on fails it (`stop`);
             # one that comes while the trial is being asked waits until it is registered.
             with _interrupt_deferred():
-                # Tagged from birth: the trial is queued carrying this session's tag, then
-                # asked. A kill before the ask leaves a WAITING trial the next ask takes over;
-                # a kill after leaves a RUNNING trial with a dead session's tag, which
-                # `fail_abandoned` fails. (Another session may pop the queued trial first;
-                # the tag below makes it that session's.)
-                self.study.enqueue_trial({}, user_attrs={"session": self.tag})
-                trial = self.study.ask(spaces)
+                trial = ask_tagged(self.study, spaces, self.tag)
                 self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
-                trial.set_user_attr("session", self.tag)
                 repeated = self._repeat(trial)
             if repeated:
                 del self.pending[trial.number]

@@ -20,6 +20,11 @@ from hubsim.experiments.moments import load_moments
 
 ROOT = Path(__file__).resolve().parents[2]
 COARSE = {"spinup": 40000, "policy": 20000}  # a few thousand agents: runs of a second or less
+START_PARAMS = {"behaviour.migration.b_w": 1.6, "behaviour.migration.b_h": 0.4}
+START_AMENITIES = dict.fromkeys(
+    ["beijing", "shanghai", "shenzhen", "guangzhou", "hangzhou", "chengdu", "nanjing", "suzhou",
+     "wuhan", "xian", "xiamen", "fuzhou", "guiyang"], 0.1)  # fmt: skip
+SHIPPED = ROOT / "scenarios/calibration/fit-2000s.yaml"
 
 
 @pytest.fixture
@@ -61,7 +66,21 @@ def calibration_file(tmp_path):
         ({"policy": str(ROOT / "scenarios/spinup-2000.yaml")}, "starts 2010-01"),
         ({"moments": "missing.csv"}, "cannot be read"),
         ({"trails": 3}, "trails"),
-    ],
+        ({"start": {"parameters": {"behaviour.migration.b_w": 1.5}, "amenities": {}}}, "lacks"),
+        (
+            {"start": {"parameters": START_PARAMS, "amenities": {**START_AMENITIES, "lhasa": 0}}},
+            "amenities.lhasa, which the study does not fit",
+        ),
+        (
+            {
+                "start": {
+                    "parameters": {**START_PARAMS, "behaviour.migration.b_h": 3.0},
+                    "amenities": START_AMENITIES,
+                }
+            },
+            "outside the parameter's bounds",
+        ),
+    ],  # fmt: skip
 )
 def test_a_bad_calibration_file_names_the_key_and_the_fix(calibration_file, changes, message):
     path = calibration_file(**changes)
@@ -70,11 +89,31 @@ def test_a_bad_calibration_file_names_the_key_and_the_fix(calibration_file, chan
     assert str(path) in str(caught.value) or "nowhere" in str(caught.value)
 
 
-def test_an_unknown_moment_is_refused(calibration_file, tmp_path) -> None:
+def test_the_start_block_sets_the_starting_point_whatever_the_scenarios_hold(
+    calibration_file,
+) -> None:
+    path = calibration_file(start={"parameters": START_PARAMS, "amenities": START_AMENITIES})
+    cal = load_calibration(path, quick=True)
+    for scenario in (cal.spinup, cal.policy):
+        assert scenario.behaviour.migration.b_h == 0.4
+        assert {c.amenity for c in scenario.cities.values()} == {0.1}
+    # the shipped file states its own, so refits do not start from the fitted file
+    shipped = load_calibration(SHIPPED)
+    start = yaml.safe_load(SHIPPED.read_text())["start"]
+    assert shipped.spinup.cities["xian"].amenity == start["amenities"]["xian"]
+    assert shipped.policy.behaviour.migration.b_h == start["parameters"]["behaviour.migration.b_h"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [("moment", "population_2020", "unknown moments population_2020"),
+     ("error", "lg", "column 'error' holds 'lg'")],
+)  # fmt: skip
+def test_a_bad_moments_table_is_refused(calibration_file, tmp_path, column, value, message):
     table = load_moments().drop(columns="key")
-    table.loc[0, "moment"] = "population_2020"
+    table.loc[0, column] = value
     table.to_csv(tmp_path / "moments.csv", index=False)
-    with pytest.raises(CalibrationError, match="unknown moments population_2020"):
+    with pytest.raises(CalibrationError, match=message):
         load_calibration(calibration_file(moments="moments.csv"), quick=True)
 
 
@@ -97,6 +136,9 @@ def test_the_identification_report_flags_a_parameter_no_moment_responds_to(
     assert not report.loc["behaviour.migration.b_s_per_10k_yuan", "identified"]
     assert report.loc["behaviour.migration.b_s_per_10k_yuan", "moments_moved_z"] == 0.0
     assert report.loc["behaviour.migration.b_w", "identified"]
+    # the noise floor: the fitted point on other seeds moves the moments too
+    assert (report.seed_noise_z > 0).all() and report.seed_noise_z.nunique() == 1
+    assert not report.loc["behaviour.migration.b_s_per_10k_yuan", "above_seed_noise"]
     # the outputs: a scenario file to extend, the moments table, the trials
     fitted = yaml.safe_load((result.folder / "fitted.yaml").read_text())
     assert set(fitted["cities"]) == set(load_moments().city[lambda c: c.str.len() > 0])
@@ -214,6 +256,12 @@ def recovery(tmp_path_factory):
             "behaviour.migration.b_s_per_10k_yuan": {"low": 0.0, "high": 0.4},
         },
     }
+    # the shipped file's starting point (the baseline's own values are the last fit's)
+    start = yaml.safe_load(SHIPPED.read_text())["start"]
+    spec["start"] = {
+        "parameters": {k: start["parameters"][k] for k in spec["parameters"]},
+        "amenities": start["amenities"],
+    }
     path = tmp_path / "recovery.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     cal = load_calibration(path, quick=True)
@@ -224,6 +272,8 @@ def recovery(tmp_path_factory):
     simulated = simulated_moments(cal, truth, amenities, workers=2)
     table = load_moments()
     table["target"] = simulated.mean().reindex(table.key).to_numpy()
+    # a simulated truth is a point, not a bound: every moment is charged both ways
+    table["error"] = table.error.replace("log_upper", "log")
     table.drop(columns="key").to_csv(tmp_path / "truth.csv", index=False)
     path.write_text(yaml.safe_dump({**spec, "moments": "truth.csv"}), encoding="utf-8")
 

@@ -26,6 +26,10 @@ def test_the_packaged_moments_table_is_what_its_tool_writes() -> None:
 
 def test_no_target_is_from_after_2019_and_every_row_has_a_source() -> None:
     table = m.load_moments()
+    assert set(table.error) <= set(m.ERROR_KINDS)
+    # Xi'an's registrations count residents converting their hukou: an upper bound
+    upper = set(table.moment[table.error == "log_upper"])
+    assert upper == {"xian_registrations_increase_2017", "xian_registrations_increase_2018"}
     years = table.moment.str.extract(r"(\d{4})$")[0].dropna().astype(int)
     assert years.max() <= 2018
     fitted = table[table.weight > 0]
@@ -55,6 +59,14 @@ def test_errors_and_distance_on_a_hand_made_table() -> None:
     assert m.distance(table, simulated) == pytest.approx((1 * 4 + 3 * 1) / 4)  # c has weight 0
     simulated["b"] = np.nan
     assert m.distance(table, simulated) == float("inf")
+    # an upper bound (log_upper) charges only an excess
+    bound = table.assign(error=["log_upper", "abs", "log"])
+    simulated["b"] = 0.05
+    simulated["a_2010@x"] = 100 * np.exp(-0.3)
+    assert m.errors(bound, simulated)["a_2010@x"] == 0.0
+    assert m.errors(table, simulated)["a_2010@x"] == pytest.approx(-3.0)
+    simulated["a_2010@x"] = 100 * np.exp(0.3)
+    assert m.errors(bound, simulated)["a_2010@x"] == pytest.approx(3.0)
     # a count at or below zero reads as a twentieth of its target: finite, and far off
     simulated["b"], simulated["a_2010@x"] = 0.05, -5.0
     assert m.errors(table, simulated)["a_2010@x"] == pytest.approx(np.log(1 / 20) / 0.1)

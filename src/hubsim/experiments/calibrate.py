@@ -25,6 +25,7 @@ calibration resumes where it stopped, keeping every finished trial and round.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import time
@@ -48,6 +49,7 @@ from hubsim.experiments.moments import (
     policy_moments,
     spinup_moments,
 )
+from hubsim.experiments.replications import resolve
 from hubsim.experiments.tune import (
     _distribution,
     _interrupt_deferred,
@@ -353,6 +355,7 @@ def _final(cal, study, runner, params, amenities, say) -> pd.DataFrame:
 
 IDENTIFICATION_STEP = 0.1  # each parameter moved by this share of its range, up and down
 IDENTIFIED_Z = 0.5  # ... must move the fitted moments by this many tolerances (root sum square)
+PLACEBO_SEEDS = 1_000  # the noise floor: the fitted point run on seeds moved by this much
 
 
 def _identification(cal, study, runner, params, amenities, final, say) -> pd.DataFrame:
@@ -360,13 +363,32 @@ def _identification(cal, study, runner, params, amenities, final, say) -> pd.Dat
     seeds, the amenities held: a local, one-at-a-time sensitivity, not a rank test): how far
     the weighted moments move, as the weighted root mean square of the change in standardised
     errors. A parameter that moves them less than IDENTIFIED_Z is reported as not identified
-    by these moments. A step is clipped at the parameter's bounds."""
+    by these moments. A step is clipped at the parameter's bounds.
+
+    The noise floor (`seed_noise_z`, the same in every row) is a placebo: the fitted point run
+    on other seeds, its moments compared in the same way. A parameter whose step moves the
+    moments less than that (`above_seed_noise` false) is not told apart from a change of seeds
+    by one fit; the steps share their seeds, so this is the stricter test."""
     kept = study.user_attrs.get("identification")
     if kept is not None and kept["params"] == params and kept["amenities"] == amenities:
         return pd.DataFrame(kept["rows"])
     table = cal.moments
     weights = table.weight.to_numpy(float)
     base = errors(table, final.mean()).to_numpy()
+
+    def moved_by(moments: pd.DataFrame) -> float:
+        change = errors(table, moments.mean()).to_numpy() - base
+        change = np.where(np.isfinite(change), change, 0.0)
+        return float(np.sqrt((weights * change**2).sum() / weights.sum()))
+
+    say("identification: the fitted point on other seeds (the noise floor)", 0, 1)
+    placebo = dataclasses.replace(
+        cal,
+        spinup=resolve(cal.spinup, seed=cal.spinup.seed + PLACEBO_SEEDS),
+        policy=resolve(cal.policy, seed=cal.policy.seed + PLACEBO_SEEDS),
+    )
+    overrides = cal.overrides(params, amenities)
+    noise = moved_by(_collect(runner.results(_tasks(placebo, ROUND_POINT - 2, overrides)), "a run"))
     rows = []
     for i, variable in enumerate(cal.variables):
         say(f"identification: {variable.key} ({i + 1}/{len(cal.variables)})", i, len(cal.variables))
@@ -378,13 +400,11 @@ def _identification(cal, study, runner, params, amenities, final, say) -> pd.Dat
             if value == params[variable.key]:
                 continue
             trial = {**params, variable.key: value}
-            point = ROUND_POINT - 2 - 2 * i - (sign > 0)
+            point = ROUND_POINT - 3 - 2 * i - (sign > 0)
             moments = _collect(
                 runner.results(_tasks(cal, point, cal.overrides(trial, amenities))), "a run"
             )
-            change = errors(table, moments.mean()).to_numpy() - base
-            change = np.where(np.isfinite(change), change, 0.0)
-            moved.append(float(np.sqrt((weights * change**2).sum() / weights.sum())))
+            moved.append(moved_by(moments))
         shift = max(moved) if moved else 0.0
         rows.append(
             {
@@ -393,6 +413,8 @@ def _identification(cal, study, runner, params, amenities, final, say) -> pd.Dat
                 "step": step,
                 "moments_moved_z": shift,
                 "identified": bool(shift >= IDENTIFIED_Z),
+                "seed_noise_z": noise,
+                "above_seed_noise": bool(shift > noise),
             }
         )
     with _interrupt_deferred():
@@ -622,10 +644,17 @@ def summary_text(result: CalibrationResult) -> str:
         )
         for _, row in result.spread.iterrows():
             lines.append(f"  {row.parameter}: {row['mean']:.4g} (sd {row.sd:.2g})")
-    for _, row in result.identification.iterrows():
+    report = result.identification
+    if len(report):
+        lines.append(
+            f"identification (identification.csv); other seeds alone move the moments "
+            f"{report.seed_noise_z.iloc[0]:.2f} tolerances:"
+        )
+    for _, row in report.iterrows():
         verdict = "identified" if row.identified else "NOT identified by these moments"
+        noise = "" if row.above_seed_noise else ", within the seeds' noise"
         lines.append(
             f"  {row.parameter}: +/-{row.step:.3g} moves the moments {row.moments_moved_z:.2f} "
-            f"tolerances: {verdict}"
+            f"tolerances: {verdict}{noise}"
         )
     return "\n".join(lines)

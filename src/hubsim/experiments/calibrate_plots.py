@@ -80,9 +80,13 @@ def fit_figure(result, path: Path) -> Path:
     error = table.error_pct.clip(-100, 300)
     ax.errorbar(error, y, xerr=spread, fmt="none", ecolor="#555555", elinewidth=1)
     ax.scatter(error, y, c=colours, s=22, zorder=3)
-    tolerance = np.where(table.error == "log", 100 * (np.exp(table.tolerance) - 1), np.nan)
-    tolerance = np.where(table.error == "log", tolerance, 100 * table.tolerance / table.target)
-    ax.barh(y, 2 * tolerance, left=-tolerance, height=0.6, color="#2ca02c", alpha=0.12)
+    logged = table.error.isin(["log", "log_upper"])
+    above = np.where(
+        logged, 100 * (np.exp(table.tolerance) - 1), 100 * table.tolerance / table.target
+    )
+    below = np.where(logged, 100 * (1 - np.exp(-table.tolerance)), above)
+    below = np.where(table.error == "log_upper", 100.0, below)  # only an excess is charged
+    ax.barh(y, above + below, left=-below, height=0.6, color="#2ca02c", alpha=0.12)
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.set_yticks(y, table.label, fontsize=7)
     ax.set_xlabel("simulated vs target (%); band: tolerance; grey: shown, not fitted")

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.experiments.keys import KeyProblem, resolve_key
-from hubsim.experiments.moments import POLICY_MONTHS, load_moments
+from hubsim.experiments.moments import ERROR_KINDS, POLICY_MONTHS, load_moments
 from hubsim.experiments.replications import resolve
 from hubsim.experiments.sweep_file import yaml_text
 from hubsim.experiments.tuning_file import Variable, VariableSpec
@@ -57,6 +57,17 @@ class Size(Strict):
     scale: Scales = Scales()
 
 
+class Start(Strict):
+    """Where the study starts: every fitted parameter's value and every city's amenity.
+
+    Stated in the calibration file so that the fit does not depend on the scenarios' own values:
+    the baseline extends the fitted file, so without it each refit would start from the last.
+    """
+
+    parameters: dict[str, float] = Field(description="each parameter's starting value")
+    amenities: dict[str, float] = Field(description="each of the 13 cities' starting amenity")
+
+
 class CalibrationFile(Strict):
     """A calibration file as written."""
 
@@ -70,6 +81,7 @@ class CalibrationFile(Strict):
     full: Size = Size()
     quick: Size = Size(replications=1, trials=16, amenity_rounds=2, startup_trials=8)
     parameters: dict[str, VariableSpec] = Field(min_length=1)
+    start: Start | None = Field(None, description="the starting point; default the scenarios'")
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,11 @@ def load_calibration(
             f"{path}: key 'policy' names {spec.policy}, which starts {policy.start}. The policy "
             "run starts 2010-01 with the recorded programmes (scenarios/baseline.yaml)."
         )
+    variables = _variables(path, spec, spinup)
+    if spec.start is not None:
+        starting = _start_overrides(path, spec.start, variables)
+        spinup = resolve(spinup, overrides=starting)
+        policy = resolve(policy, overrides=starting)
     spinup = resolve(
         spinup,
         scale=size.scale.spinup,
@@ -156,6 +173,15 @@ def load_calibration(
         replications=size.replications,
         seed=policy.seed + seed_offset,
     )
+    moments = _moments(path, spec.moments)
+    study = _study_id(spec, size, spinup, policy, moments)
+    return Calibration(
+        path, spec, size, spinup, policy, variables, moments, study, quick, seed_offset
+    )
+
+
+def _variables(path: Path, spec: CalibrationFile, spinup: Scenario) -> list[Variable]:
+    """The sampled parameters, each key resolved in the spin-up and its bounds accepted."""
     variables = []
     for key, item in spec.parameters.items():
         where = f"{path}: parameter '{key}'"
@@ -174,11 +200,35 @@ def load_calibration(
             except ScenarioError as exc:
                 raise CalibrationError(f"{where}: its bound {bound:g} is refused: {exc}") from None
         variables.append(variable)
-    moments = _moments(path, spec.moments)
-    study = _study_id(spec, size, spinup, policy, moments)
-    return Calibration(
-        path, spec, size, spinup, policy, variables, moments, study, quick, seed_offset
-    )
+    return variables
+
+
+def _start_overrides(path: Path, start: Start, variables: list[Variable]) -> list[str]:
+    """The `--set` overrides that put both scenarios at the study's starting point."""
+    keys = [v.key for v in variables]
+    missing = [k for k in keys if k not in start.parameters]
+    missing += [f"amenities.{c}" for c in CITY_KEYS if c not in start.amenities]
+    unknown = [k for k in start.parameters if k not in keys]
+    unknown += [f"amenities.{c}" for c in start.amenities if c not in CITY_KEYS]
+    if missing or unknown:
+        said = [f"lacks {', '.join(missing)}"] if missing else []
+        said += [f"names {', '.join(unknown)}, which the study does not fit"] if unknown else []
+        raise CalibrationError(
+            f"{path}: key 'start' {' and '.join(said)}. It gives the starting value of every "
+            "parameter under 'parameters:' and the amenity of each of the 13 cities, and "
+            "nothing else (or leave 'start' out to start from the scenarios' values)."
+        )
+    found = []
+    for variable in variables:
+        value, spec = start.parameters[variable.key], variable.spec
+        if not spec.low <= value <= spec.high:
+            raise CalibrationError(
+                f"{path}: key 'start.parameters.{variable.key}' is {value:g}, outside the "
+                f"parameter's bounds {spec.low:g} to {spec.high:g}. Start inside them."
+            )
+        found.append(f"{variable.dotted}={yaml_text(value)}")
+    found += [f"cities.{c}.amenity={start.amenities[c]!r}" for c in CITY_KEYS]
+    return found
 
 
 def _scenario(path: Path, key: str, name: str) -> Scenario:
@@ -208,6 +258,12 @@ def _moments(path: Path, name: str | None) -> pd.DataFrame:
         raise CalibrationError(
             f"{target}: the moments table lacks the columns {', '.join(missing)}. Copy the "
             "header of src/hubsim/data/moments.csv."
+        )
+    kinds = sorted(set(table.error) - set(ERROR_KINDS))
+    if kinds:
+        raise CalibrationError(
+            f"{target}: column 'error' holds {', '.join(map(repr, kinds))}. Each moment's error "
+            f"is one of {', '.join(ERROR_KINDS)} (see src/hubsim/experiments/moments.py)."
         )
     known = set(load_moments().key)
     unknown = sorted(set(table.key) - known)

@@ -18,8 +18,8 @@ How each simulated moment is measured:
   destination's moves change as its wage moves against the others', as in Tombe & Zhu's use of
   changes.
 - `xian_registrations_increase_<year>`: bachelor-and-above people moving to Xi'an that year
-  less in 2016 (the model has no residents converting their hukou, so the reported increase in
-  registrations bounds this from above).
+  less in 2016. The model has no residents converting their hukou, so the reported increase in
+  registrations bounds this from above: the table charges only an excess (`log_upper`).
 - `wuhan_graduates_staying_2017`: bachelor-and-above graduates choosing Wuhan within a year of
   graduating, summed over 2017 (the reported count may include junior-college graduates).
 """
@@ -161,8 +161,18 @@ def _ppml(y: np.ndarray, x: np.ndarray, iterations: int = 100) -> np.ndarray | N
 
 
 # --------------------------------------------------------------------------- distance
+ERROR_KINDS = ("log", "log_upper", "abs")
+
+
 def errors(table: pd.DataFrame, simulated: pd.Series) -> pd.Series:
-    """Each moment's standardised error: ln(sim / target) / tolerance, or (sim - target) / tol."""
+    """Each moment's standardised error, by its `error` kind:
+
+    - `log`: ln(sim / target) / tolerance;
+    - `log_upper`: the same, but only an excess counts (0 below the target): the target bounds
+      the simulated quantity from above, as Xi'an's registrations, which count residents
+      converting their hukou, bound the simulated arrivals;
+    - `abs`: (sim - target) / tolerance.
+    """
     sim = simulated.reindex(table.key).to_numpy(float)
     target = table.target.to_numpy(float)
     tolerance = table.tolerance.to_numpy(float)
@@ -170,7 +180,9 @@ def errors(table: pd.DataFrame, simulated: pd.Series) -> pd.Series:
     # of its target, so that the distance stays finite and still says how far off it is.
     with np.errstate(divide="ignore", invalid="ignore"):
         log_error = np.log(np.maximum(sim, target / 20) / target) / tolerance
-    error = np.where(table.error == "log", log_error, (sim - target) / tolerance)
+    kind = table.error.to_numpy()
+    error = np.where(kind == "abs", (sim - target) / tolerance, log_error)
+    error = np.where(kind == "log_upper", np.maximum(error, 0.0), error)
     return pd.Series(error, index=table.key)
 
 

@@ -238,7 +238,7 @@ class _CalibrationProgress:
     def __init__(self) -> None:
         from hubsim.output.report import TextBar
 
-        self.bar, self.stage = TextBar(), ""
+        self.bar, self.stage, self.first = TextBar(), "", 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != "trials":
@@ -248,7 +248,10 @@ class _CalibrationProgress:
         else:
             if self.stage != "trials":
                 self.bar.restart()
-            self.bar.draw(done / max(total, 1), f"trials {done}/{total}", None, done >= total)
+                self.first = done  # trials a resumed study already holds take no time here
+            ran = done - self.first
+            eta = self.bar.elapsed() / ran * (total - done) if ran > 0 else None
+            self.bar.draw(done / max(total, 1), f"trials {done}/{total}", eta, done >= total)
         self.stage = stage
 
 

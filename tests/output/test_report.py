@@ -1,4 +1,4 @@
-"""Terminal output: the run progress bar's ETA, for fresh and resumed runs."""
+"""Terminal output: the progress bars' ETA, for fresh and resumed runs and calibrations."""
 
 from __future__ import annotations
 
@@ -38,3 +38,15 @@ def test_a_fresh_run_after_another_restarts_the_clock(clock) -> None:
     bar(0, 1, 2, 4)
     bar(0, 1, 4, 4)
     assert stream.getvalue().strip().splitlines()[-1].endswith("1s elapsed, ETA 0s")
+
+
+def test_the_calibration_bar_counts_only_the_trials_run_now(clock, capsys) -> None:
+    from hubsim.cli import _CalibrationProgress
+
+    progress = _CalibrationProgress()
+    progress("amenity round 1/5 (before the study)", 0, 5)
+    progress("trials", 4, 10)  # a resumed study held 4 trials
+    clock[0] += 6.0
+    progress("trials", 7, 10)  # 3 trials in 6 s: 3 to go
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "trials 7/10" in last and last.endswith("ETA 6s")

@@ -1,6 +1,7 @@
 """Regenerate every table and figure the README shows, from fresh runs (one command).
 
     python tools/regenerate_readme.py [--check] [--only baseline,compare,branches,sweep]
+    python tools/regenerate_readme.py --only calibration   # the fit the baseline extends
 
 Each generated block of README.md follows a marker line `<!-- generated: NAME -->` and is the
 fenced block right after it; figures are copied into docs/. With --check nothing is written:
@@ -42,10 +43,10 @@ def baseline(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     }
     plots = result.folder / "plots"
     figures = {
-        "baseline-talent.png": plots / "talent.png",
-        "baseline-net-migration.png": plots / "net_migration.png",
-        "baseline-sectors.png": plots / "sectors.png",
-        "baseline-branches.png": plots / "branches.png",
+        "docs/baseline-talent.png": plots / "talent.png",
+        "docs/baseline-net-migration.png": plots / "net_migration.png",
+        "docs/baseline-sectors.png": plots / "sectors.png",
+        "docs/baseline-branches.png": plots / "branches.png",
     }
     return blocks, figures
 
@@ -61,8 +62,8 @@ def compare(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     )
     plots = comparison.folder / "plots"
     figures = {
-        "compare-difference.png": _only(plots, "difference"),
-        "compare-attainment.png": _only(plots, "attainment"),
+        "docs/compare-difference.png": _only(plots, "difference"),
+        "docs/compare-attainment.png": _only(plots, "attainment"),
     }
     return {"compare-attainment": attainment_text(comparison)}, figures
 
@@ -117,6 +118,79 @@ def sweep(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     return {"sweep-means": "\n".join([table, *notes])}, {}
 
 
+CALIBRATION = SCENARIOS / "calibration" / "fit-2000s.yaml"
+CALIBRATION_OUT = ROOT / "results" / "readme-calibration"  # kept: a rerun resumes the studies
+SPREAD = 2  # refits on other seeds for the parameters' spread
+
+
+def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """The full calibration and SPREAD refits (`hubsim calibrate ... --spread 2`, about half an
+    hour the first time; its studies are kept in results/readme-calibration/, so a rerun with
+    nothing changed reads them back): the moments table, the fitted parameters with their
+    spread and identification, the two figures, and the fitted file the baseline extends."""
+    from hubsim.experiments.calibrate import fitted_text, run_calibration
+
+    result = run_calibration(
+        CALIBRATION.relative_to(ROOT), out=CALIBRATION_OUT, spread=SPREAD, plots=True
+    )
+    t = result.table
+    lines = [
+        f"{'moment':34} {'city':9} {'simulated':>11} {'sd':>9} {'target':>11} {'error':>8}"
+        f"  {'judged':8} sample"
+    ]
+    for _, row in t.iterrows():
+        judged = "" if row.weight == 0 else ("within" if row.within_tolerance else "OUTSIDE")
+        judged = judged or "shown"
+        sample = "2010s" if row["sample"].startswith("2010 start") else "2000s"
+        bound = " (upper bound)" if row.error == "log_upper" else ""
+        lines.append(
+            f"{row.moment:34} {row.city or '-':9} {row.simulated:>11.4g} "
+            f"{row.simulated_sd:>9.2g} {row.target:>11.4g} {row.error_pct:>+7.1f}%"
+            f"  {judged:8} {sample}{bound}"
+        )
+    lines.append(f"distance {result.objective:.2f} (the weighted mean of squared errors)")
+    spread = result.spread.set_index("parameter")
+    report = result.identification.set_index("parameter")
+    params = [
+        f"{'parameter':48} {'fitted':>9} {f'mean of {SPREAD + 1}':>9} {'sd':>7}  identified"
+        f" (noise floor {report.seed_noise_z.iloc[0]:.2f})"
+    ]
+    for key, value in result.parameters.items():
+        row = report.loc[key]
+        verdict = "yes" if row.identified else "no"
+        verdict += f", moves {row.moments_moved_z:.2f}" + (
+            "" if row.above_seed_noise else " < noise"
+        )
+        params.append(
+            f"{key:48} {value:>9.4g} {spread.loc[key, 'mean']:>9.4g} "
+            f"{spread.loc[key, 'sd']:>7.2g}  {verdict}"
+        )
+    for city in result.amenities:
+        key = f"cities.{city}.amenity"
+        params.append(
+            f"{key:48} {result.amenities[city]:>9.4g} {spread.loc[key, 'mean']:>9.4g} "
+            f"{spread.loc[key, 'sd']:>7.2g}"
+        )
+    fitted = work / "fitted-2000s.yaml"
+    fitted.parent.mkdir(parents=True, exist_ok=True)
+    fitted.write_text(FITTED_HEADER + fitted_text(result), encoding="utf-8")
+    plots = result.folder / "plots"
+    figures = {
+        "docs/calibration-fit.png": plots / "fit.png",
+        "docs/calibration-convergence.png": plots / "convergence.png",
+        "scenarios/calibration/fitted-2000s.yaml": fitted,
+    }
+    blocks = {"calibration-moments": "\n".join(lines), "calibration-parameters": "\n".join(params)}
+    return blocks, figures
+
+
+FITTED_HEADER = """\
+# The fitted parameters baseline.yaml runs on (`extends: calibration/fitted-2000s.yaml`),
+# written by `python tools/regenerate_readme.py --only calibration` from the fit below (README,
+# "Calibration"). Do not edit by hand: change fit-2000s.yaml or the moments table, and rerun it.
+"""
+
+
 def _only(folder: Path, word: str) -> Path:
     found = [p for p in sorted(folder.glob("*.png")) if word in p.name]
     if len(found) != 1:
@@ -129,13 +203,17 @@ PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
     "compare": compare,
     "branches": branches,
     "sweep": sweep,
+    "calibration": calibration,
 }
+DEFAULT_PARTS = "baseline,compare,branches,sweep"  # calibration: by name, it takes half an hour
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 on a change")
-    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
+    parser.add_argument(
+        "--only", default=DEFAULT_PARTS, help=f"comma-separated parts of {', '.join(PARTS)}"
+    )
     args = parser.parse_args(argv)
     text = README.read_text(encoding="utf-8")
     present = {m.group(1): m.group(2).rstrip("\n") for m in MARKER.finditer(text)}
@@ -153,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                     fresh_blocks[key] = fresh.rstrip("\n")
             if not args.check:
                 for target, source in figures.items():
-                    shutil.copyfile(source, ROOT / "docs" / target)
-                    print(f"  docs/{target}")
+                    shutil.copyfile(source, ROOT / target)
+                    print(f"  {target}")
     if args.check:
         for key in stale:
             print(f"README.md block {key!r} is stale; run tools/regenerate_readme.py")

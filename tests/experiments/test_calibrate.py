@@ -302,3 +302,33 @@ def test_calibration_recovers_the_incentive_weights(recovery) -> None:
     result, _ = recovery
     assert result.parameters["behaviour.migration.b_h"] == pytest.approx(1.0, abs=0.4)
     assert result.parameters["behaviour.migration.b_s_per_10k_yuan"] == pytest.approx(0.2, abs=0.25)
+
+
+def test_the_baseline_runs_on_the_fitted_file_of_the_shipped_calibration() -> None:
+    """scenarios/calibration/fitted-2000s.yaml is what `tools/regenerate_readme.py --only
+    calibration` wrote from the shipped calibration: its study id is the one the file and the
+    moments give now (a change to either, or to the model version, makes it stale), and the
+    baseline takes every fitted value from it, stating none itself."""
+    from hubsim.scenario import load_scenario
+
+    fitted_path = ROOT / "scenarios/calibration/fitted-2000s.yaml"
+    text = fitted_path.read_text(encoding="utf-8")
+    study = load_calibration(SHIPPED).study_id
+    assert f"(study {study}," in text, (
+        "scenarios/calibration/fitted-2000s.yaml is stale: run python tools/regenerate_readme.py "
+        "--only calibration"
+    )
+    fitted = yaml.safe_load(text)
+    written = yaml.safe_load((ROOT / "scenarios/baseline.yaml").read_text(encoding="utf-8"))
+    assert written["extends"] == "calibration/fitted-2000s.yaml" and "behaviour" not in written
+    assert not any("amenity" in city for city in written["cities"].values())
+    baseline = load_scenario(ROOT / "scenarios/baseline.yaml")
+    for city, values in fitted["cities"].items():
+        assert baseline.cities[city].amenity == values["amenity"]
+    migration = fitted["behaviour"]["migration"]
+    assert baseline.behaviour.migration.b_h == migration["b_h"]
+    assert baseline.behaviour.migration.b_s_per_10k_yuan == migration["b_s_per_10k_yuan"]
+    assert (
+        baseline.behaviour.migration.hazards.base_per_year == migration["hazards"]["base_per_year"]
+    )
+    assert baseline.cities["shenzhen"].hukou_min_degree == "bachelor"  # kept from the baseline

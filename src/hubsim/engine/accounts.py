@@ -144,7 +144,8 @@ def take_jobs(
     w.wage[rows] = wage
     w.talent_job[rows] = talent_job
     n_offices = len(state.staff)
-    np.add.at(state.staff, offices, 1)  # as in lose_jobs
+    # A month's hires are a sizeable share of the offices: one bincount beats ufunc.at here.
+    state.staff += np.bincount(offices, minlength=n_offices)
     if talent_job.any():
         talent_offices = offices[talent_job]
         np.add.at(state.staff_talent, talent_offices, 1)

@@ -91,14 +91,14 @@ def desired_by_parts(state: State, first: int = 0) -> np.ndarray:
     return factor[first:] * _desire_term(state).ravel()[key[first:]]
 
 
-def _fixed_desire(state: State, first: int) -> tuple[np.ndarray, np.ndarray]:
-    """Of each office from `first` on, the part of desired headcount that stays while the office
-    stands: (z exp(-kappa d) fit)^(1/(1-theta)), z its firm's productivity, d its distance to
-    headquarters (0 there, where fit is 1); and the index of its (headquarters node, node,
-    sector) in `_desire_term`. Firms' z and fit change only at build, headquarters only in
-    `_relocate`, which drops the cache."""
+def _fixed_desire(state: State, first: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of each office from `first` on (or of the offices `first`, an index array), the part of
+    desired headcount that stays while the office stands: (z exp(-kappa d) fit)^(1/(1-theta)),
+    z its firm's productivity, d its distance to headquarters (0 there, where fit is 1); and the
+    index of its (headquarters node, node, sector) in `_desire_term`. Firms' z and fit change
+    only at build, headquarters only in `_relocate`, which refreshes its firms' offices."""
     f, beh, n = state.firms, state.behaviour.firms, state.cities.n
-    rows = slice(first, None)
+    rows = slice(first, None) if isinstance(first, int) else first
     hq, city = f.office_hq[rows].astype(np.intp), f.office_city[rows].astype(np.intp)
     firm = f.office_firm[rows]
     reach = np.exp(-beh.coordination_cost_per_1000km * state.cities.distance_1000km[hq, city])
@@ -308,7 +308,10 @@ def _relocate(state: State) -> None:
     present = firms.presence(state.cities.n)[moving, best]
     firms.set_headquarters(moving, best)
     firms.fit[moving, best] = 1.0
-    state.desire_parts = None  # their offices' distances to headquarters changed
+    if state.desire_parts is not None:  # their offices' distances to headquarters changed
+        factor, key = state.desire_parts
+        offices = np.flatnonzero(firms.of_firms(moving)[firms.office_firm[: len(factor)]])
+        factor[offices], key[offices] = _fixed_desire(state, offices)
     firms.add_offices(moving[~present], best[~present])
     accounts.grow_office_arrays(state)
 

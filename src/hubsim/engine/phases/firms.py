@@ -267,7 +267,7 @@ def _open_and_close_branches(state: State) -> None:
     candidates = np.flatnonzero(firms.alive & TRADABLE[firms.sector])
     hazard = beh.office_opening_hazard_per_quarter
     reviewing = sample_by_hazard(candidates, lambda idx: np.full(len(idx), hazard), hazard, rng)
-    present = firms.presence(state.cities.n)[reviewing]
+    present = firms.presence(state.cities.n, reviewing)
     best, ratio = rules.best_branch_city(branch_ratios(state, reviewing), present, open_to_offices)
     opening = ratio > beh.office_opening_hurdle
     firms.add_offices(reviewing[opening], best[opening])
@@ -305,7 +305,7 @@ def _relocate(state: State) -> None:
     )
     firms.office_open[old_hq] = False
     # A branch already in the new city becomes headquarters; otherwise one opens.
-    present = firms.presence(state.cities.n)[moving, best]
+    present = firms.presence(state.cities.n, moving)[np.arange(len(moving)), best]
     firms.set_headquarters(moving, best)
     firms.fit[moving, best] = 1.0
     if state.desire_parts is not None:  # their offices' distances to headquarters changed

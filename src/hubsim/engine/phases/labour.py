@@ -60,7 +60,8 @@ def _post(state: State, desired: np.ndarray, rng: np.random.Generator) -> np.nda
     # minimum(maximum()) is np.clip's arithmetic without its overhead.
     gap = np.minimum(np.maximum(desired - staff, 0.0), 0.25 * desired + 1.0)
     # Both groups rounded in one call: the same uniforms, other jobs' first, as two calls.
-    posted = stochastic_round(np.where(f.office_open, gap, 0.0), rng)
+    # Closed offices post nothing: their desire is 0, so their gap is too.
+    posted = stochastic_round(gap, rng)
     seated = f.office_tradable
     n = state.cities.n
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
@@ -119,7 +120,8 @@ def _match_group(
     returns the job seekers per city (those hired who had a job leave it)."""
     w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
     city = w.city[seekers]  # int8: first_k_per_group's stable sort is then one radix pass
-    unemployed = np.bincount(city, minlength=n).astype(float)
+    seeking = np.bincount(city, minlength=n)
+    unemployed = seeking.astype(float)
     posted = state.posted[group]
     hires = stochastic_round(
         matches(
@@ -130,9 +132,11 @@ def _match_group(
         ),
         rng,
     )
-    hired = first_k_per_group(seekers, city, hires, rng)
+    hired = first_k_per_group(seekers, city, hires, rng, sizes=seeking)
     slots = np.repeat(np.arange(firms.n_offices), posted)
-    slots = first_k_per_group(slots, firms.office_city[slots], hires, rng)
+    # The group's vacancies per city are the counts of its posted slots there.
+    open_slots = state.vacancies[:, group].astype(np.int64)
+    slots = first_k_per_group(slots, firms.office_city[slots], hires, rng, sizes=open_slots)
     # Both lists come grouped by city in ascending order, with the same count per city.
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
     degree = w.degree[hired].astype(np.intp)

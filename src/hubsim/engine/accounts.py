@@ -144,7 +144,8 @@ def take_jobs(
     w.wage[rows] = wage
     w.talent_job[rows] = talent_job
     n_offices = len(state.staff)
-    np.add.at(state.staff, offices, 1)  # as in lose_jobs
+    # A month's hires are a sizeable share of the offices: one bincount beats ufunc.at here.
+    state.staff += np.bincount(offices, minlength=n_offices)
     if talent_job.any():
         talent_offices = offices[talent_job]
         np.add.at(state.staff_talent, talent_offices, 1)
@@ -159,12 +160,35 @@ def grow_office_arrays(state: State) -> None:
     new = state.firms.n_offices - len(state.staff)
     if new <= 0:
         return
-    state.desired = np.append(state.desired, np.zeros(new))
-    state.desired_talent = np.append(state.desired_talent, np.zeros(new))
-    state.staff = np.append(state.staff, np.zeros(new, dtype=state.staff.dtype))
-    state.staff_talent = np.append(state.staff_talent, np.zeros(new, dtype=state.staff.dtype))
-    state.office_wage_bill = np.append(state.office_wage_bill, np.zeros(new))
+    state.desired = _with_zeros(state.desired, new)
+    state.desired_talent = _with_zeros(state.desired_talent, new)
+    state.staff = _with_zeros(state.staff, new)
+    state.staff_talent = _with_zeros(state.staff_talent, new)
+    state.office_wage_bill = _with_zeros(state.office_wage_bill, new)
     state.posted = np.hstack([state.posted, np.zeros((2, new), dtype=state.posted.dtype)])
+
+
+def _with_zeros(array: np.ndarray, new: int) -> np.ndarray:
+    """1-d `array` with `new` zeros appended, as a view of a buffer with spare room.
+
+    Offices open every month: while the buffer `array` starts has room past its end, the zeros
+    go there and the old entries are not copied; otherwise a new buffer with a quarter to spare.
+    """
+    n, buffer = len(array), array.base
+    in_room = (
+        isinstance(buffer, np.ndarray)
+        and buffer.ndim == 1
+        and buffer.dtype == array.dtype
+        and array.strides == buffer.strides
+        and array.ctypes.data == buffer.ctypes.data  # `array` is the buffer's first n entries
+        and len(buffer) >= n + new
+    )
+    if not in_room:
+        buffer = np.empty(n + new + n // 4 + 64, dtype=array.dtype)
+        buffer[:n] = array
+    grown = buffer[: n + new]
+    grown[n:] = 0
+    return grown
 
 
 def lay_off(state: State, closed_offices: np.ndarray) -> np.ndarray | None:

@@ -270,10 +270,20 @@ class FirmTable:
         mask[firms] = True
         return mask
 
-    def presence(self, n_cities: int) -> np.ndarray:
-        """(firms, cities) whether each firm has an open office in each city."""
-        present = np.zeros((self.n_firms, n_cities), dtype=bool)
-        present[self.office_firm[self.office_open], self.office_city[self.office_open]] = True
+    def presence(self, n_cities: int, firms: np.ndarray | None = None) -> np.ndarray:
+        """(firms, cities) whether each firm (of `firms`, distinct indices, default all) has an
+        open office in each city."""
+        if firms is None:
+            present = np.zeros((self.n_firms, n_cities), dtype=bool)
+            present[self.office_firm[self.office_open], self.office_city[self.office_open]] = True
+            return present
+        # Only the rows asked for: each office's row among `firms` (-1 for other firms').
+        row = np.full(self.n_firms, -1, dtype=np.intp)
+        row[firms] = np.arange(len(firms))
+        office_row = row[self.office_firm]
+        theirs = self.office_open & (office_row >= 0)
+        present = np.zeros((len(firms), n_cities), dtype=bool)
+        present[office_row[theirs], self.office_city[theirs]] = True
         return present
 
     def hq_offices(self) -> np.ndarray:

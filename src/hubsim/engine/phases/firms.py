@@ -41,9 +41,10 @@ def run(state: State, dynamic: bool = True) -> None:
             _open_and_close_branches(state)
             _relocate(state)
         _set_desired(state)  # exit judges firms by this month's desire
+        known = firms.n_offices
         _firm_exit(state)
         _firm_entry(state, entry_shock)
-        _set_desired(state)  # for the new offices; the closed get 0
+        _set_desired(state, since=known)  # for the new offices; the closed get 0
     else:
         _set_desired(state)
     if dynamic:
@@ -52,17 +53,31 @@ def run(state: State, dynamic: bool = True) -> None:
         state.jobless = accounts.lay_off(state, closed)
 
 
-def _set_desired(state: State) -> None:
-    """Desired headcount and talent jobs of every office this month (0 where closed)."""
+def _set_desired(state: State, since: int | None = None) -> None:
+    """Desired headcount and talent jobs of every office this month (0 where closed).
+
+    With `since`, after an earlier call this month (at the same productivity and costs): the
+    offices before `since` keep what it gave them (0 if closed since), those from `since` on
+    (opened since) get theirs; the same numbers as computing every office again.
+    """
     f = state.firms
-    state.desired = np.where(f.office_open, desired_by_parts(state), 0.0)
-    state.desired_talent = state.desired * state.talent_share_jobs.ravel()[f.office_cell]
+    share = state.talent_share_jobs.ravel()
+    if since is None:
+        state.desired = np.where(f.office_open, desired_by_parts(state), 0.0)
+        state.desired_talent = state.desired * share[f.office_cell]
+        return
+    new = desired_by_parts(state, since)
+    desired = np.concatenate([state.desired[:since], new])
+    talent = np.concatenate([state.desired_talent[:since], new * share[f.office_cell[since:]]])
+    state.desired = np.where(f.office_open, desired, 0.0)
+    state.desired_talent = np.where(f.office_open, talent, 0.0)
 
 
-def desired_by_parts(state: State) -> np.ndarray:
-    """`office_desired` of every office (equal to rounding), as a product of two parts: the
-    office's fixed part (`_fixed_desire`, cached in `state.desire_parts`) and this month's term
-    of its (headquarters node, node, sector) (`_desire_term`); a gather, not a power per office.
+def desired_by_parts(state: State, first: int = 0) -> np.ndarray:
+    """`office_desired` of every office from `first` on (equal to rounding), as a product of two
+    parts: the office's fixed part (`_fixed_desire`, cached in `state.desire_parts`) and this
+    month's term of its (headquarters node, node, sector) (`_desire_term`); a gather, not a
+    power per office.
     """
     f = state.firms
     parts = state.desire_parts
@@ -73,17 +88,17 @@ def desired_by_parts(state: State) -> np.ndarray:
         parts = (np.concatenate([parts[0], new[0]]), np.concatenate([parts[1], new[1]]))
     state.desire_parts = parts
     factor, key = parts
-    return factor * _desire_term(state).ravel()[key]
+    return factor[first:] * _desire_term(state).ravel()[key[first:]]
 
 
-def _fixed_desire(state: State, first: int) -> tuple[np.ndarray, np.ndarray]:
-    """Of each office from `first` on, the part of desired headcount that stays while the office
-    stands: (z exp(-kappa d) fit)^(1/(1-theta)), z its firm's productivity, d its distance to
-    headquarters (0 there, where fit is 1); and the index of its (headquarters node, node,
-    sector) in `_desire_term`. Firms' z and fit change only at build, headquarters only in
-    `_relocate`, which drops the cache."""
+def _fixed_desire(state: State, first: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of each office from `first` on (or of the offices `first`, an index array), the part of
+    desired headcount that stays while the office stands: (z exp(-kappa d) fit)^(1/(1-theta)),
+    z its firm's productivity, d its distance to headquarters (0 there, where fit is 1); and the
+    index of its (headquarters node, node, sector) in `_desire_term`. Firms' z and fit change
+    only at build, headquarters only in `_relocate`, which refreshes its firms' offices."""
     f, beh, n = state.firms, state.behaviour.firms, state.cities.n
-    rows = slice(first, None)
+    rows = slice(first, None) if isinstance(first, int) else first
     hq, city = f.office_hq[rows].astype(np.intp), f.office_city[rows].astype(np.intp)
     firm = f.office_firm[rows]
     reach = np.exp(-beh.coordination_cost_per_1000km * state.cities.distance_1000km[hq, city])
@@ -252,7 +267,7 @@ def _open_and_close_branches(state: State) -> None:
     candidates = np.flatnonzero(firms.alive & TRADABLE[firms.sector])
     hazard = beh.office_opening_hazard_per_quarter
     reviewing = sample_by_hazard(candidates, lambda idx: np.full(len(idx), hazard), hazard, rng)
-    present = firms.presence(state.cities.n)[reviewing]
+    present = firms.presence(state.cities.n, reviewing)
     best, ratio = rules.best_branch_city(branch_ratios(state, reviewing), present, open_to_offices)
     opening = ratio > beh.office_opening_hurdle
     firms.add_offices(reviewing[opening], best[opening])
@@ -290,10 +305,13 @@ def _relocate(state: State) -> None:
     )
     firms.office_open[old_hq] = False
     # A branch already in the new city becomes headquarters; otherwise one opens.
-    present = firms.presence(state.cities.n)[moving, best]
+    present = firms.presence(state.cities.n, moving)[np.arange(len(moving)), best]
     firms.set_headquarters(moving, best)
     firms.fit[moving, best] = 1.0
-    state.desire_parts = None  # their offices' distances to headquarters changed
+    if state.desire_parts is not None:  # their offices' distances to headquarters changed
+        factor, key = state.desire_parts
+        offices = np.flatnonzero(firms.of_firms(moving)[firms.office_firm[: len(factor)]])
+        factor[offices], key[offices] = _fixed_desire(state, offices)
     firms.add_offices(moving[~present], best[~present])
     accounts.grow_office_arrays(state)
 

@@ -24,28 +24,26 @@ OTHER, TALENT = 0, 1  # job groups: column of wage_index and vacancies, row of p
 
 def run(state: State) -> None:
     """Separations and layoffs, then matching per city and group, then wage indices."""
-    w, _firms, lab = state.workers, state.firms, state.behaviour.labour
+    w, lab = state.workers, state.behaviour.labour
     rng = state.streams["labour"]
-    desired_t = state.desired_talent
-    desired_o = state.desired - desired_t
-    hazards = []
-    for staff, desired in (
-        (state.staff - state.staff_talent, desired_o),
-        (state.staff_talent, desired_t),
-    ):
-        excess = np.maximum(staff - 1.1 * desired, 0.0)
-        layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
-        # Unemployed rows (employer -1) read the appended zero and never leave a job.
-        hazards.append(np.append(lab.separation_rate_per_month + layoff, 0.0))
-    other, talent = hazards
+    # (group, office) arrays, rows in OTHER, TALENT order: both groups in one pass.
+    desired = np.stack([state.desired - state.desired_talent, state.desired_talent])
+    staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
+    excess = np.maximum(staff - 1.1 * desired, 0.0)
+    layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
+    # Each group's row ends in a 0 that unemployed rows (employer -1) read: they never leave
+    # a job. Flattened, employer + TALENT x width then indexes a row's hazard in one gather
+    # (the unemployed, in no talent job, read the last entry).
+    hazard = np.zeros((2, staff.shape[1] + 1))
+    hazard[:, :-1] = lab.separation_rate_per_month + layoff
+    width, table = hazard.shape[1], hazard.ravel()
 
     def hazard_of(rows: np.ndarray) -> np.ndarray:
-        employer = w.employer[rows]
-        return np.where(w.talent_job[rows], talent[employer], other[employer])
+        return table[w.employer[rows] + width * w.talent_job[rows]]
 
-    leaving = sample_by_hazard(len(w), hazard_of, float(max(other.max(), talent.max())), rng)
+    leaving = sample_by_hazard(len(w), hazard_of, float(hazard.max()), rng)
     accounts.lose_jobs(state, leaving)
-    state.posted = _post(state, desired_o, desired_t, rng)
+    state.posted = _post(state, desired, rng)
     if state.jobless is None:
         seekers = np.flatnonzero(w.employer < 0)  # a few per cent of rows
     else:  # those leaving their job had one: the two sets are disjoint
@@ -53,19 +51,17 @@ def run(state: State) -> None:
     _match(state, seekers, rng)
 
 
-def _post(
-    state: State, desired_o: np.ndarray, desired_t: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """(office, group) vacancies: each open office's gap to desire, at most a quarter of it a
-    month; tradable talent postings within the seats left in the city. Sets the (node, group)
-    vacancies wanted and posted."""
+def _post(state: State, desired: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(group, office) vacancies: each open office's gap to its (group, office) `desired`
+    headcount, at most a quarter of it a month; tradable talent postings within the seats left
+    in the city. Sets the (node, group) vacancies wanted and posted."""
     f = state.firms
     staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
-    desired = np.stack([desired_o, desired_t])
     # minimum(maximum()) is np.clip's arithmetic without its overhead.
     gap = np.minimum(np.maximum(desired - staff, 0.0), 0.25 * desired + 1.0)
     # Both groups rounded in one call: the same uniforms, other jobs' first, as two calls.
-    posted = stochastic_round(np.where(f.office_open, gap, 0.0), rng)
+    # Closed offices post nothing: their desire is 0, so their gap is too.
+    posted = stochastic_round(gap, rng)
     seated = f.office_tradable
     n = state.cities.n
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
@@ -124,7 +120,8 @@ def _match_group(
     returns the job seekers per city (those hired who had a job leave it)."""
     w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
     city = w.city[seekers]  # int8: first_k_per_group's stable sort is then one radix pass
-    unemployed = np.bincount(city, minlength=n).astype(float)
+    seeking = np.bincount(city, minlength=n)
+    unemployed = seeking.astype(float)
     posted = state.posted[group]
     hires = stochastic_round(
         matches(
@@ -135,9 +132,11 @@ def _match_group(
         ),
         rng,
     )
-    hired = first_k_per_group(seekers, city, hires, rng)
+    hired = first_k_per_group(seekers, city, hires, rng, sizes=seeking)
     slots = np.repeat(np.arange(firms.n_offices), posted)
-    slots = first_k_per_group(slots, firms.office_city[slots], hires, rng)
+    # The group's vacancies per city are the counts of its posted slots there.
+    open_slots = state.vacancies[:, group].astype(np.int64)
+    slots = first_k_per_group(slots, firms.office_city[slots], hires, rng, sizes=open_slots)
     # Both lists come grouped by city in ascending order, with the same count per city.
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
     degree = w.degree[hired].astype(np.intp)

@@ -49,7 +49,7 @@ def utility(
     """
     c, mig, book = state.cities, state.behaviour.migration, state.book
     nodes = np.arange(c.n)
-    log_income = np.log(expected_income(state, counts))[degree]
+    log_income = np.log(expected_income(state, counts))  # (degree, node)
     moving = nodes[None, :] != current[:, None]
     # Programmes are for newcomers: those who move in, and graduates choosing where to settle.
     newcomer = moving | ~settled[:, None]
@@ -78,17 +78,17 @@ def utility(
     cap = cap_cost(state, counts)
     if cap.any():
         cost = cost + np.where(pays_cap_cost(moving, newcomer), cap[None, :], 0.0)
-    value = choice.location_utility(
-        log_income,
-        log_rent,
-        c.amenity[None, :],
-        hukou_ok,
-        subsidy_10k,
-        cost,
-        mig.b_w,
-        mig.b_r,
-        mig.b_h,
-        mig.b_s_per_10k_yuan,
+    # choice.location_utility's arithmetic, element by element: where rents are the same for
+    # everyone, its first terms are computed once per (degree, node) and gathered.
+    if log_rent.shape[0] == 1:
+        place = choice.place_utility(log_income, log_rent, c.amenity[None, :], mig.b_w, mig.b_r)
+        place = place[degree]
+    else:
+        place = choice.place_utility(
+            log_income[degree], log_rent, c.amenity[None, :], mig.b_w, mig.b_r
+        )
+    value = choice.chooser_utility(
+        place, hukou_ok, subsidy_10k, cost, mig.b_h, mig.b_s_per_10k_yuan
     )
     return value, hukou_ok
 

@@ -21,14 +21,29 @@ def location_utility(
     b_s: float,
 ) -> np.ndarray:
     """V_ij = b_w ln(w e) - b_r ln R + a + b_h H + b_s S - C (all arrays broadcast to (n, J))."""
-    return (
-        b_w * log_income
-        - b_r * log_rent
-        + amenity
-        + b_h * hukou
-        + b_s * subsidy_10k_yuan
-        - moving_cost
-    )
+    place = place_utility(log_income, log_rent, amenity, b_w, b_r)
+    return chooser_utility(place, hukou, subsidy_10k_yuan, moving_cost, b_h, b_s)
+
+
+def place_utility(
+    log_income: np.ndarray, log_rent: np.ndarray, amenity: np.ndarray, b_w: float, b_r: float
+) -> np.ndarray:
+    """b_w ln(w e) - b_r ln R + a: the first terms of V_ij, left to right as in
+    `location_utility`; for a table of (degree, node) incomes it is V's part that depends on the
+    chooser only through the degree."""
+    return b_w * log_income - b_r * log_rent + amenity
+
+
+def chooser_utility(
+    place: np.ndarray,
+    hukou: np.ndarray,
+    subsidy_10k_yuan: np.ndarray,
+    moving_cost: np.ndarray,
+    b_h: float,
+    b_s: float,
+) -> np.ndarray:
+    """V_ij from its `place_utility` part: + b_h H + b_s S - C, left to right."""
+    return place + b_h * hukou + b_s * subsidy_10k_yuan - moving_cost
 
 
 def moving_cost(

@@ -71,16 +71,25 @@ def sample_by_hazard(
 
 
 def first_k_per_group(
-    items: np.ndarray, group: np.ndarray, k: np.ndarray, rng: np.random.Generator
+    items: np.ndarray,
+    group: np.ndarray,
+    k: np.ndarray,
+    rng: np.random.Generator,
+    sizes: np.ndarray | None = None,
 ) -> np.ndarray:
-    """A uniform random choice of k[g] items from each group g, returned grouped by g ascending."""
+    """A uniform random choice of k[g] items from each group g, returned grouped by g ascending.
+
+    `sizes`, the number of items in each group (`np.bincount(group, minlength=len(k))`), may
+    be given when the caller has counted them already.
+    """
     if len(items) == 0:
         return items
     order = rng.permutation(len(items))
     # A stable sort on a 16-bit key is a radix sort: shuffled, then grouped, in linear time.
     key = group[order]
     order = order[np.argsort(key if key.itemsize <= 2 else key.astype(np.int16), kind="stable")]
-    sizes = np.bincount(group, minlength=len(k))
+    if sizes is None:
+        sizes = np.bincount(group, minlength=len(k))
     take = np.minimum(k, sizes)
     # Positions of the first take[g] of each group g in the grouped order.
     skip = np.cumsum(sizes) - sizes - (np.cumsum(take) - take)

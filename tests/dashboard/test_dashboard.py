@@ -196,6 +196,33 @@ def test_slider_change_reaches_the_models_scenario_on_reset(baseline):
     assert model.value.settings.scale == engine.DEFAULT_SCALE  # the slider's, not the test's
 
 
+def test_weight_sliders_start_on_the_files_fitted_values(baseline):
+    """The browser snaps a slider to min + k x step: each weight's grid passes through the
+    file's value (b_w 1.5148, b_s 0.393: fitted, off the old grids and ranges), so a Reset
+    with no slider moved runs the file's weights in both runs."""
+    params = app.model_params(str(baseline), load_scenario(baseline))
+    base = load_scenario(baseline).behaviour.migration
+    for key, (_section, field) in engine.BEHAVIOUR_WEIGHTS.items():
+        value, low, high, step = (params[key][k] for k in ("value", "min", "max", "step"))
+        assert value == getattr(base, field)
+        assert low <= value <= high and high >= 2 * value
+        assert low + round((value - low) / step) * step == pytest.approx(value, abs=1e-9)
+
+    def in_the_browser(key: str) -> float:  # Vuetify's VSlider.roundValue
+        slider = params[key]
+        step, low = slider["step"], slider["min"]
+        decimals = len(str(step).split(".")[1]) if "." in str(step) else 0
+        offset = low % step
+        value = round((slider["value"] - offset) / step) * step + offset
+        return round(min(value, slider["max"]), decimals)
+
+    snapped_weights = {key: in_the_browser(key) for key in engine.BEHAVIOUR_WEIGHTS}
+    assert snapped_weights["b_w"] == 1.51  # rounded to the step's decimals
+    model = dashboard(baseline, **snapped_weights)
+    assert model.settings.behaviour == ()
+    assert model.policy_params.behaviour == model.reference_params.behaviour
+
+
 def test_the_scenario_picker_switches_file_on_reset(baseline):
     model, rc = render(baseline)
     picker = rc.find(vw.Select, label="Scenario file").widget

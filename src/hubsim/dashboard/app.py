@@ -5,6 +5,7 @@ Served by `hubsim dashboard` (solara looks up `Page`); one model per browser ses
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,21 @@ def _slider(label: str, value: float, low: float, high: float, step: float) -> d
     }
 
 
+def weight_range(value: float, low: float, high: float, step: float) -> tuple[float, float, float]:
+    """A weight slider's (min, max, step) with the file's value on its grid and in its range.
+
+    The browser's slider snaps its value to min + k x step, then rounds it to the step's
+    decimals: a fitted weight (b_w 1.5148) off the grid would reach the model as 1.5, one above
+    the range's end cut to it, and the run with "no setting changed" would differ from the
+    unmodified one. The grid is shifted by less than a step so that it passes through the
+    value, and reaches at least twice it; the rounding that is left (1.51) is within
+    `model.WEIGHT_TOLERANCE`, which the model reads as the file's value.
+    """
+    first = value - max(math.floor((value - low) / step + 1e-9), 0) * step
+    last = first + math.ceil((max(high, 2.0 * value) - first) / step - 1e-9) * step
+    return round(first, 10), round(last, 10), step
+
+
 def model_params(scenario_file: str, base: Scenario) -> dict[str, Any]:
     """SolaraViz `model_params`: the scenario picker, scale, behaviour and city instruments."""
     first, last = int(base.start[:4]), int(base.start[:4]) + (base.months - 1) // 12
@@ -74,7 +90,8 @@ def model_params(scenario_file: str, base: Scenario) -> dict[str, Any]:
     }
     for key, (section, field) in BEHAVIOUR_WEIGHTS.items():
         value = getattr(getattr(base.behaviour, section), field)
-        params[key] = {**_slider(BEHAVIOUR_LABELS[key], value, *BEHAVIOUR_RANGES[key])}
+        low, high, step = weight_range(value, *BEHAVIOUR_RANGES[key])
+        params[key] = {**_slider(BEHAVIOUR_LABELS[key], value, low, high, step)}
         params[key]["type"] = "SliderFloat"
     for city in CITY_KEYS:
         name = views.CITY_NAMES[city]

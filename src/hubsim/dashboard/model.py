@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from hubsim.dashboard.engine import (
+    BEHAVIOUR_WEIGHTS,
     CITY_KEYS,
     DEFAULT_SCALE,
     HUKOU_CHOICES,
@@ -28,6 +29,12 @@ from hubsim.dashboard.engine import (
 )
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
+# The browser's weight sliders round their value to their step's decimals (0.05: two), so the
+# file's fitted b_w 1.5148 comes back as 1.51: a weight within half a unit of that last decimal
+# of the file's value is the file's (the slider left alone), not a setting.
+WEIGHT_TOLERANCE = {"b_w": 0.005, "b_r": 0.005, "b_h": 0.005, "b_s_per_10k_yuan": 0.0005,
+                    "moving_cost_fixed": 0.05}  # fmt: skip
+
 CITY_FIELDS = tuple(CityInstruments.__dataclass_fields__)
 
 
@@ -119,6 +126,11 @@ class PolicyDashboard(mesa.Model):
             "b_s_per_10k_yuan": b_s_per_10k_yuan,
             "moving_cost_fixed": moving_cost_fixed,
         }
+        for key, value in list(weights.items()):  # a weight at the file's value is the file's
+            section, field = BEHAVIOUR_WEIGHTS[key]
+            file_value = getattr(getattr(self.base.behaviour, section), field)
+            if value is not None and abs(value - file_value) <= WEIGHT_TOLERANCE[key]:
+                weights[key] = None
         self.settings = DashboardSettings(
             scale=float(scale),
             seed=None if seed is None else int(seed),

@@ -32,6 +32,8 @@ def test_the_readme_has_every_generated_block(tool) -> None:
         "compare-attainment",
         "secondary-offices-branches",
         "sweep-means",
+        "calibration-moments",
+        "calibration-parameters",
     }
 
 

@@ -36,7 +36,7 @@ def convergence_figure(result, path: Path) -> Path:
         left.legend(frameon=False)
     left.set_xlabel("trial")
     left.set_ylabel("distance (weighted mean squared error, log)")
-    left.set_title("Optuna study (amenities held)")
+    left.set_title(f"Optuna study ({result.calibration.size.trial_steps} amenity steps a trial)")
     rounds = result.rounds
     if len(rounds):
         population = rounds.filter(like="population@").to_numpy()
@@ -53,7 +53,8 @@ def convergence_figure(result, path: Path) -> Path:
             right.text(
                 first - 0.4, right.get_ylim()[1] * 0.95, stage + " the study", fontsize=8, va="top"
             )
-        right.legend(frameon=False)
+        # below the axes: inside, it hid the stage labels or the points
+        right.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3)
     right.set_xlabel("amenity round")
     right.set_ylabel("2010 population vs census (%)")
     right.set_title("Amenity fixed point")

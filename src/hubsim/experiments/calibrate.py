@@ -151,6 +151,9 @@ def run_calibration(
             if best is not None:
                 amenities = dict(best.user_attrs.get("amenities", amenities))
             amenities = _rounds(cal, study, runner, "after", params, amenities, say)
+            # The final evaluation and the report run at the values fitted.yaml holds, so that
+            # a scenario extending it (the baseline's spin-up) repeats the final runs exactly.
+            params = {key: written(value) for key, value in params.items()}
             final = _final(cal, study, runner, params, amenities, say)
             identified = _identification(cal, study, runner, params, amenities, final, say)
         except KeyboardInterrupt:
@@ -571,6 +574,14 @@ def rounds_table(study: optuna.Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+FITTED_DIGITS = 5  # decimals of a fitted parameter in fitted.yaml (amenities have 4)
+
+
+def written(value: float) -> float:
+    """A fitted parameter as fitted.yaml writes it."""
+    return round(float(value), FITTED_DIGITS)
+
+
 def fitted_text(result: CalibrationResult) -> str:
     """The fitted parameters as a scenario file for `extends:`."""
     cal = result.calibration
@@ -580,7 +591,7 @@ def fitted_text(result: CalibrationResult) -> str:
         *parents, leaf = variable.dotted.split(".")
         for part in parents:
             node = node.setdefault(part, {})
-        node[leaf] = round(float(result.parameters[variable.key]), 5)
+        node[leaf] = written(result.parameters[variable.key])
     lines = [
         f"# Fitted by `hubsim calibrate {cal.path}`" + (" --quick" if cal.quick else ""),
         f"# (study {cal.study_id}, distance {result.objective:.3f}); moments in moments.csv.",

@@ -158,9 +158,8 @@ def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     for key, value in result.parameters.items():
         row = report.loc[key]
         verdict = "yes" if row.identified else "no"
-        verdict += f", moves {row.moments_moved_z:.2f}" + (
-            "" if row.above_seed_noise else " < noise"
-        )
+        noise = "above the noise" if row.above_seed_noise else "not above the noise"
+        verdict += f" (moves {row.moments_moved_z:.2f}; {noise})"
         params.append(
             f"{key:48} {value:>9.4g} {spread.loc[key, 'mean']:>9.4g} "
             f"{spread.loc[key, 'sd']:>7.2g}  {verdict}"

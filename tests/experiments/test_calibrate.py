@@ -117,6 +117,7 @@ def test_a_bad_moments_table_is_refused(calibration_file, tmp_path, column, valu
         load_calibration(calibration_file(moments="moments.csv"), quick=True)
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_the_identification_report_flags_a_parameter_no_moment_responds_to(
     calibration_file, tmp_path
 ) -> None:

@@ -334,6 +334,7 @@ def assert_no_process_left(group: int) -> None:
     raise AssertionError(f"processes of the killed sweep (group {group}) still run after 30 s")
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_ctrl_c_and_a_killed_sweep_resume_to_exactly_every_row(sweep_file, tmp_path: Path) -> None:
     # 48 runs of about 0.15 s each: an idle machine must not finish them all between the third
     # run landing and the signal (12-month runs at 50,000 people an agent did, in 2 s).
@@ -429,6 +430,7 @@ def test_dask_gives_the_same_rows_as_the_local_pool(dask_cluster, sweep_file, tm
     pd.testing.assert_frame_equal(on_dask.rows.drop(columns=META), local.rows.drop(columns=META))
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_a_dask_worker_killed_mid_sweep_is_replaced_and_no_row_doubles(
     dask_cluster, sweep_file, tmp_path: Path
 ) -> None:

@@ -110,6 +110,7 @@ def study_of(folder: Path, tuning) -> optuna.Study:
 # --------------------------------------------------------------------------- finding the answer
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_tune_finds_the_minimal_subsidy_that_bisection_finds(tuning_file, tmp_path) -> None:
     path = tuning_file()
     tuning = load_tuning(path)
@@ -232,6 +233,7 @@ def _complete(study: optuna.Study) -> dict[int, tuple]:
     }
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_a_killed_study_resumes_keeping_every_finished_trial(tuning_file, tmp_path) -> None:
     # Enough trials that the kill lands mid-study however fast the machine is (an idle one
     # runs about ten of these a second) and however slow the poll below.

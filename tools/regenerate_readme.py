@@ -139,8 +139,7 @@ def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
         f"  {'judged':8} sample"
     ]
     for _, row in t.iterrows():
-        judged = "" if row.weight == 0 else ("within" if row.within_tolerance else "OUTSIDE")
-        judged = judged or "shown"
+        judged = "shown" if row.weight == 0 else ("within" if row.within_tolerance else "OUTSIDE")
         sample = "2010s" if row["sample"].startswith("2010 start") else "2000s"
         bound = " (upper bound)" if row.error == "log_upper" else ""
         lines.append(

@@ -109,9 +109,16 @@ class Calibration:
 
     def overrides(self, params: dict, amenities: dict[str, float]) -> tuple[str, ...]:
         """The `--set` overrides of a trial: its parameters and the amenities in force."""
-        found = [f"{v.dotted}={yaml_text(params[v.key])}" for v in self.variables]
-        found += [f"cities.{c}.amenity={amenities[c]!r}" for c in CITY_KEYS]
-        return tuple(found)
+        return set_overrides(self.variables, params, amenities)
+
+
+def set_overrides(
+    variables: list[Variable], params: dict, amenities: dict[str, float]
+) -> tuple[str, ...]:
+    """`--set` overrides putting each variable at `params[key]` and each city's amenity."""
+    found = [f"{v.dotted}={yaml_text(params[v.key])}" for v in variables]
+    found += [f"cities.{c}.amenity={amenities[c]!r}" for c in CITY_KEYS]
+    return tuple(found)
 
 
 def load_calibration(
@@ -203,7 +210,7 @@ def _variables(path: Path, spec: CalibrationFile, spinup: Scenario) -> list[Vari
     return variables
 
 
-def _start_overrides(path: Path, start: Start, variables: list[Variable]) -> list[str]:
+def _start_overrides(path: Path, start: Start, variables: list[Variable]) -> tuple[str, ...]:
     """The `--set` overrides that put both scenarios at the study's starting point."""
     keys = [v.key for v in variables]
     missing = [k for k in keys if k not in start.parameters]
@@ -218,7 +225,6 @@ def _start_overrides(path: Path, start: Start, variables: list[Variable]) -> lis
             "parameter under 'parameters:' and the amenity of each of the 13 cities, and "
             "nothing else (or leave 'start' out to start from the scenarios' values)."
         )
-    found = []
     for variable in variables:
         value, spec = start.parameters[variable.key], variable.spec
         if not spec.low <= value <= spec.high:
@@ -226,9 +232,7 @@ def _start_overrides(path: Path, start: Start, variables: list[Variable]) -> lis
                 f"{path}: key 'start.parameters.{variable.key}' is {value:g}, outside the "
                 f"parameter's bounds {spec.low:g} to {spec.high:g}. Start inside them."
             )
-        found.append(f"{variable.dotted}={yaml_text(value)}")
-    found += [f"cities.{c}.amenity={start.amenities[c]!r}" for c in CITY_KEYS]
-    return found
+    return set_overrides(variables, start.parameters, start.amenities)
 
 
 def _scenario(path: Path, key: str, name: str) -> Scenario:

@@ -127,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--months", type=_positive_int, help="months to simulate, for every scenario")
     comp.add_argument("--scale", type=_scale, help="people per agent, for every scenario")
     comp.add_argument("--out", default="results", help="results folder (default results/)")
+    comp.add_argument(
+        "--no-run-plots",
+        action="store_true",
+        help="skip each scenario run's own figures (the comparison's are still drawn)",
+    )
     comp.add_argument("--quiet", action="store_true", help="no progress bar")
     comp.set_defaults(func=_cmd_compare)
 
@@ -188,6 +193,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         out=Path(args.out),
         progress=progress,
         announce=(lambda _m: None) if args.quiet else _say_progress,
+        run_plots=not args.no_run_plots,
     )
     print(compare_report.attainment_text(comparison))
     print(f"comparison: {comparison.folder} (open report.html)")

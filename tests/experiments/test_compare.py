@@ -38,8 +38,26 @@ def same_and_policy(tmp_path_factory):
         "     eligibility: {min_degree: bachelor}}\n",
     )
     out = tmp / "out"
-    comparison = compare([BASELINE, twin, policy], out=out, announce=lambda _m: None, **SMALL)
+    # The runs' own figures are tested with `hubsim run`; here only the comparison's are drawn.
+    comparison = compare(
+        [BASELINE, twin, policy], out=out, announce=lambda _m: None, run_plots=False, **SMALL
+    )
     return comparison, out
+
+
+@pytest.fixture(scope="module")
+def reread(same_and_policy):
+    """The same comparison with every arm read back from its run folder."""
+    comparison, out = same_and_policy
+    return compare([arm.folder for arm in comparison.arms], out=out, announce=lambda _m: None)
+
+
+def test_run_plots_false_skips_the_runs_figures_but_not_the_comparisons(same_and_policy):
+    comparison, _ = same_and_policy
+    for arm in comparison.arms:
+        assert (arm.folder / "city_month.parquet").is_file()
+        assert not list(arm.folder.glob("**/*.png")), arm.folder
+    assert len(list((comparison.folder / "plots").glob("*.png"))) == 4
 
 
 def test_a_scenario_against_itself_differs_by_exactly_zero(same_and_policy):
@@ -89,19 +107,26 @@ def test_attainment_table_and_report(same_and_policy):
         assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_compare_reuses_run_folders(same_and_policy, tmp_path):
+def test_compare_reuses_run_folders(same_and_policy, reread):
     comparison, _ = same_and_policy
-    folders = [arm.folder for arm in comparison.arms[:2]]
-    again = compare(folders, out=tmp_path, announce=lambda _m: None)
-    pd.testing.assert_frame_equal(again.attainment, comparison.attainment.iloc[: 2 * 13])
+    pd.testing.assert_frame_equal(reread.attainment, comparison.attainment)
+    assert reread.folder != comparison.folder
 
 
 def test_cli_prints_the_attainment_table(same_and_policy, tmp_path, capsys):
+    """A run folder against a scenario run here; --no-run-plots leaves that run's figures out."""
     comparison, _ = same_and_policy
-    folders = [str(arm.folder) for arm in comparison.arms[:2]]
-    assert main(["compare", *folders, "--out", str(tmp_path), "--quiet"]) == 0
+    twin = child(tmp_path, "twin")
+    options = [f"--{k}={v}" for k, v in SMALL.items()]
+    argv = ["compare", str(comparison.arms[0].folder), str(twin), *options, "--no-run-plots"]
+    assert main([*argv, "--out", str(tmp_path), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "baseline" in printed and "twin" in printed and "wuhan" in printed
+    (run,) = (tmp_path / "twin").iterdir()
+    assert (run / "city_month.parquet").is_file()
+    assert not list(run.glob("**/*.png"))
+    (folder,) = (tmp_path / "compare").iterdir()
+    assert len(list((folder / "plots").glob("*.png"))) == 4
 
 
 def test_one_scenario_only_is_an_error(capsys):
@@ -230,17 +255,18 @@ def test_every_efficiency_point_is_named_and_every_figure_stamped(same_and_polic
         assert any(comparison.stamp[:40] in t.get_text() for t in fig.texts)
 
 
-def test_paired_cost_only_where_a_scenario_changed_the_citys_own_programmes(same_and_policy):
-    comparison, out = same_and_policy
+def test_paired_cost_only_where_a_scenario_changed_the_citys_own_programmes(
+    same_and_policy, reread
+):
+    comparison, _ = same_and_policy
     table = comparison.attainment
     policy = table[table.scenario == "chengdu-cash"].set_index("city")
     assert policy.own_programmes_changed.to_dict() == {c: c == "chengdu" for c in policy.index}
     assert not table[table.scenario == "twin"].own_programmes_changed.any()
     assert policy.drop(index="chengdu").cost_per_extra_talent_yuan.isna().all()
     # The same holds for arms read back from their run folders.
-    again = compare([arm.folder for arm in comparison.arms], out=out, announce=lambda _m: None)
     pd.testing.assert_series_equal(
-        again.attainment.own_programmes_changed, table.own_programmes_changed
+        reread.attainment.own_programmes_changed, table.own_programmes_changed
     )
 
 

@@ -37,8 +37,13 @@ def compare(
     out: str | Path = "results",
     progress: Progress | None = None,
     announce=print,
+    run_plots: bool = True,
 ) -> Comparison:
-    """Run or load every input, check they are comparable, write `out/compare/<id>/`."""
+    """Run or load every input, check they are comparable, write `out/compare/<id>/`.
+
+    `run_plots=False` skips each scenario run's own figures (its run folder keeps its tables);
+    the comparison's figures are drawn either way.
+    """
     if len(inputs) < 2:
         raise HubsimError(
             "compare needs at least two scenarios or run folders (got "
@@ -64,7 +69,7 @@ def compare(
             continue
         scenario = planned[str(item)]
         announce(f"running {scenario.name} ({replications} replications, seed {seed})")
-        result = run(scenario, out=out, progress=progress, announce=announce)
+        result = run(scenario, out=out, progress=progress, announce=announce, plots=run_plots)
         arms.append(_arm_from_result(result, str(item)))
     attainment = attainment_table(arms)
     differences = paired_differences(arms)

@@ -184,7 +184,7 @@ def subplots(
     return fig, fig.subplots(nrows, ncols, **grid)
 
 
-def _margins(
+def fixed_margins(
     fig: Figure,
     *,
     left: float,
@@ -341,7 +341,7 @@ def _short_run_note(stats: pd.DataFrame) -> str:
     return "\none simulated month: a value per city, no path over time"
 
 
-def _date_axis(ax: Axes) -> None:
+def date_axis(ax: Axes) -> None:
     """Few, short date ticks: years when the span allows, months otherwise."""
     locator = AutoDateLocator(minticks=3, maxticks=6)
     # Without 12 some spans of two to three years fit no monthly step and warn.
@@ -389,7 +389,7 @@ def _talent_panel(
         ax.text(0.03, 0.95, STAYING_NOTE, transform=ax.transAxes, ha="left", va="top",
                 fontsize=7.5, color="#d62728")  # fmt: skip
     ax.set_xlim(*xlim)
-    _date_axis(ax)
+    date_axis(ax)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=8)
 
@@ -423,7 +423,7 @@ def _talent_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     nrows = math.ceil((len(cities) + 1) / ncols)  # +1 keeps a slot free for the legend
     fig, axes = subplots(nrows, ncols, figsize=(12, 2.3 * nrows + 0.9), squeeze=False)
     top = 0.9 if _short_run_note(stats) else 0.65
-    _margins(fig, left=1.05, right=0.2, top=top, bottom=0.55, wspace=0.55, hspace=0.4)
+    fixed_margins(fig, left=1.05, right=0.2, top=top, bottom=0.55, wspace=0.55, hspace=0.4)
     flat = axes.ravel()
     for i, (ax, city) in enumerate(zip(flat, cities, strict=False)):
         staying = city in staying_targets
@@ -453,7 +453,7 @@ def _with_reps(title: str, n_rep: int, band: bool = True) -> str:
 def _rent_wage_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     """Rent and mean wage over time, one line per city, tier-1 solid, tier-2 dashed."""
     fig, (ax_rent, ax_wage) = subplots(1, 2, figsize=(13, 5.2))
-    _margins(fig, left=0.85, right=2.0, top=0.75, bottom=0.7, wspace=0.95)
+    fixed_margins(fig, left=0.85, right=2.0, top=0.75, bottom=0.7, wspace=0.95)
     names, tier_one = _display_names(summary), _tier_one(summary)
     specs = [
         (ax_rent, "rent", 1.0, "Nominal rent", "Nominal rent (yuan per m² per month)"),
@@ -481,7 +481,7 @@ def _rent_wage_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(_THOUSANDS)
-        _date_axis(ax)
+        date_axis(ax)
         ax.grid(alpha=0.3)
     handles, labels = ax_rent.get_legend_handles_labels()
     fig.legend(
@@ -495,7 +495,7 @@ def _rent_wage_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure
     title = _with_reps("Rent and wages in current yuan (nominal, not deflated)", n_rep)
     fig.suptitle(title + note, fontsize=13)
     if note:
-        _margins(fig, left=0.85, right=2.0, top=1.0, bottom=0.7, wspace=0.95)
+        fixed_margins(fig, left=0.85, right=2.0, top=1.0, bottom=0.7, wspace=0.95)
     return fig
 
 
@@ -561,7 +561,7 @@ def _net_migration_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Fi
     width = min(14.0, max(6.5, 2.8 + 0.62 * n_years))
     height = max(3.2, 1.4 + 0.36 * len(cities))
     fig, ax = subplots(figsize=(width, height))
-    _margins(fig, left=1.0, right=0.1, top=0.45, bottom=1.0)
+    fixed_margins(fig, left=1.0, right=0.1, top=0.45, bottom=1.0)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
     if n_years <= 30:
         _annotate_cells(ax, values, norm, cmap, _short_number, 7 if n_years <= 18 else 6)
@@ -630,7 +630,7 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
         figsize=(size + 3.6, size),
         width_ratios=[max(len(cities), 1), 2.6],
     )
-    _margins(fig, left=1.3, right=1.05, top=0.85, bottom=1.3, wspace=1.1)
+    fixed_margins(fig, left=1.3, right=1.05, top=0.85, bottom=1.3, wspace=1.1)
     cmap = matplotlib.colormaps["YlGnBu"].with_extremes(bad="white")
     _flow_panel(fig, ax, between, cmap, shrink=0.8)
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", rotation_mode="anchor")
@@ -722,7 +722,7 @@ def _attainment_figure(summary: pd.DataFrame) -> Figure:
     table, names = _attainment_table(summary), _display_names(summary)
     height = 0.42 * len(table) + 2.6
     fig, ax = subplots(figsize=(9, height))
-    _margins(fig, left=2.0, right=0.3, top=0.7, bottom=1.75)
+    fixed_margins(fig, left=2.0, right=0.3, top=0.7, bottom=1.75)
     right = _attainment_bars(ax, table)
     ax.axvline(100, color="black", linewidth=1)
     ax.set_xlim(0, right)
@@ -833,7 +833,7 @@ def _spending_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     """Programme spending per city over the whole run, and per calendar year."""
     table, names = _spending_table(summary), _display_names(summary)
     fig, (ax_total, ax_year) = subplots(1, 2, figsize=(12, 0.42 * len(table) + 2.5))
-    _margins(fig, left=1.0, right=0.2, top=0.75, bottom=1.2, wspace=0.9)
+    fixed_margins(fig, left=1.0, right=0.2, top=0.75, bottom=1.2, wspace=0.9)
     _spending_panel(ax_total, table["total_bn"], "#4c72b0", "no data")
     ax_total.set_yticks(np.arange(len(table)), [names.get(c, c) for c in table["city"]])
     ax_total.invert_yaxis()  # tier-1 on top

@@ -421,6 +421,7 @@ def dask_cluster() -> Iterator[tuple[str, list[subprocess.Popen]]]:
             process.wait(timeout=30)
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_dask_gives_the_same_rows_as_the_local_pool(dask_cluster, sweep_file, tmp_path) -> None:
     address, _ = dask_cluster
     path = sweep_file(tiny())

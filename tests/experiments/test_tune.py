@@ -262,6 +262,7 @@ def test_a_killed_study_resumes_keeping_every_finished_trial(tuning_file, tmp_pa
     assert all(e.startswith("abandoned") for e in result.trials.error[states.to_numpy() == "FAIL"])
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_two_processes_on_one_storage_share_the_study(tuning_file, tmp_path) -> None:
     path = tuning_file(replications=1, trials=8, constraints=[])
     tuning = load_tuning(path)

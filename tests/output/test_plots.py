@@ -370,7 +370,7 @@ import matplotlib.pyplot as plt
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import test_plots
 from hubsim.output import plots
-tables = test_plots.make_run(n_cities=13, n_rep=3)
+tables = test_plots.make_run(n_cities=4, n_rep=1)
 written = plots.plot_run(*tables, pathlib.Path({str(tmp_path)!r}))
 assert matplotlib.get_backend().lower() == "svg", matplotlib.get_backend()
 assert plt.get_fignums() == [], plt.get_fignums()

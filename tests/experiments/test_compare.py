@@ -253,6 +253,12 @@ def test_every_efficiency_point_is_named_and_every_figure_stamped(same_and_polic
     assert "--months 30" in comparison.stamp and "--scale 20000" in comparison.stamp
     for fig in figures.values():
         assert any(comparison.stamp[:40] in t.get_text() for t in fig.texts)
+    # The city grids: dates under the lowest panel of each column only (13 panels, 4 a row).
+    for name in ("overlay_talent.png", "difference_talent.png"):
+        panels = [ax for ax in figures[name].axes if ax.get_visible()]
+        assert len(panels) == 13
+        with_dates = [i for i, ax in enumerate(panels) if ax.xaxis.get_tick_params()["labelbottom"]]
+        assert with_dates == [9, 10, 11, 12], name
 
 
 def test_paired_cost_only_where_a_scenario_changed_the_citys_own_programmes(

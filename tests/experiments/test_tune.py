@@ -292,6 +292,7 @@ def test_two_processes_on_one_storage_share_the_study(tuning_file, tmp_path) -> 
     assert 8 <= len(complete) <= 10  # the target, overshot at most by one trial in flight each
 
 
+@pytest.mark.slow  # 5-17 s: the default run stays under 3 minutes; CI runs it
 def test_ctrl_c_keeps_the_finished_trials_and_fails_those_in_flight(tuning_file, tmp_path):
     # 300 trials: an idle machine ran 30 of these in 3 s, before the poll below saw two.
     path = tuning_file(replications=2, trials=300, constraints=[])

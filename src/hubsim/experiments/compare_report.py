@@ -49,10 +49,9 @@ def _grid(n: int) -> tuple[Figure, list]:
     rows = int(np.ceil(n / cols))
     fig, axes = subplots(rows, cols, figsize=(13, 2.6 * rows + 0.8), sharex=True)
     panels = list(axes.flat)  # a list: every scenario loops over the same panels again
-    for i, ax in enumerate(panels[:n]):
-        date_axis(ax)
-        if i + cols >= n:  # the lowest panel of its column: its dates under it
-            ax.tick_params(labelbottom=True)
+    date_axis(panels[0])  # shared x: one locator and formatter serve every panel
+    for ax in panels[max(n - cols, 0) : n]:  # the lowest panel of each column: its dates under it
+        ax.tick_params(labelbottom=True)
     for ax in panels[n:]:
         ax.set_visible(False)
     fixed_margins(fig, left=0.6, right=0.15, top=0.6, bottom=0.75, wspace=0.6, hspace=0.45)

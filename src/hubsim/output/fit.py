@@ -84,7 +84,7 @@ def calibration_table(
             "seed article: Chengdu talent costs 50-80 % of tier-1",
         ),
         (
-            "migration elasticity to real income",
+            "migration elasticity, logit-implied",
             "",
             _elasticity(flows, mig),
             "1.5",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hubsim.engine import kernels
 from hubsim.engine.state import State
 from hubsim.engine.tables import N_SECTORS
 from hubsim.scenario import DEGREES, TALENT_DEGREE
@@ -34,7 +35,7 @@ def city_counts(state: State) -> dict[str, np.ndarray]:
         "talent": bins[:, 1] + bins[:, 3],
         "college": np.bincount(city, weights=w.degree[w.city >= 0] == COLLEGE, minlength=n),
         "employed": bins[:, 2] + bins[:, 3],
-        "employed_talent": bins[:, 3],
+        "employed_talent": bins[:, 3].copy(),  # contiguous, as the kernels take it
     }
     outside_counts(state, counts)
     return counts
@@ -53,11 +54,6 @@ def outside_counts(state: State, counts: dict[str, np.ndarray]) -> None:
 def shift_residents(state: State, rows: np.ndarray, sign: int) -> None:
     """Keep `state.counts` current when rows arrive in (+1) or leave (-1) their city."""
     _shift_counts(state, rows, sign, "population", "talent", "college")
-
-
-def shift_employment(state: State, rows: np.ndarray, sign: int) -> None:
-    """Keep `state.counts` current when rows are hired (+1) or lose their job (-1)."""
-    _shift_counts(state, rows, sign, "employed", "employed_talent")
 
 
 def _shift_counts(
@@ -112,26 +108,16 @@ def recount_offices(state: State) -> None:
 
 
 def lose_jobs(state: State, rows: np.ndarray) -> None:
-    """The one place a job ends: no employer, no wage; staff, wage bills and counts follow."""
-    w = state.workers
-    employer = w.employer[rows]
-    employed = employer >= 0
-    rows, employer = rows[employed], employer[employed]
+    """The one place a job ends: no employer, no wage; staff, wage bills and counts follow
+    (rows without a job are skipped)."""
     if len(rows) == 0:
         return
-    shift_employment(state, rows, -1)
-    offices = len(state.staff)
-    # Whole-number counts: ufunc.at touches only the offices concerned, not every office (a
-    # float bill keeps bincount: per-office sums first, then one subtraction, as ever).
-    np.subtract.at(state.staff, employer, 1)
-    talent_employer = employer[w.talent_job[rows]]
-    np.subtract.at(state.staff_talent, talent_employer, 1)
-    np.subtract.at(state.cell_talent, state.firms.office_cell[talent_employer], 1)
-    state.office_wage_bill -= np.bincount(employer, weights=w.wage[rows], minlength=offices)
-    state.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
-    w.employer[rows] = -1
-    w.wage[rows] = 0.0
-    w.talent_job[rows] = False
+    w, counts = state.workers, state.counts
+    kernels.lose_jobs(
+        rows, w.employer, w.talent_job, w.wage, w.city, w.degree, TALENT_DEGREE,
+        state.staff, state.staff_talent, state.cell_talent, state.firms.office_cell,
+        state.office_wage_bill, state.wage_bill, counts["employed"], counts["employed_talent"],
+    )  # fmt: skip
 
 
 def take_jobs(
@@ -139,20 +125,15 @@ def take_jobs(
 ) -> None:
     """The one place a job starts: rows are hired by offices at wage, into talent jobs where
     `talent_job`; accounts follow."""
-    w = state.workers
-    w.employer[rows] = offices
-    w.wage[rows] = wage
-    w.talent_job[rows] = talent_job
-    n_offices = len(state.staff)
-    # A month's hires are a sizeable share of the offices: one bincount beats ufunc.at here.
-    state.staff += np.bincount(offices, minlength=n_offices)
-    if talent_job.any():
-        talent_offices = offices[talent_job]
-        np.add.at(state.staff_talent, talent_offices, 1)
-        np.add.at(state.cell_talent, state.firms.office_cell[talent_offices], 1)
-    state.office_wage_bill += np.bincount(offices, weights=w.wage[rows], minlength=n_offices)
-    state.wage_bill += np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
-    shift_employment(state, rows, +1)
+    if len(rows) == 0:
+        return
+    w, counts = state.workers, state.counts
+    kernels.take_jobs(
+        rows, offices, wage, talent_job, w.employer, w.talent_job, w.wage, w.city, w.degree,
+        TALENT_DEGREE, state.staff, state.staff_talent, state.cell_talent,
+        state.firms.office_cell, state.office_wage_bill, state.wage_bill, counts["employed"],
+        counts["employed_talent"],
+    )  # fmt: skip
 
 
 def grow_office_arrays(state: State) -> None:
@@ -160,33 +141,25 @@ def grow_office_arrays(state: State) -> None:
     new = state.firms.n_offices - len(state.staff)
     if new <= 0:
         return
-    state.desired = _with_zeros(state.desired, new)
-    state.desired_talent = _with_zeros(state.desired_talent, new)
-    state.staff = _with_zeros(state.staff, new)
-    state.staff_talent = _with_zeros(state.staff_talent, new)
-    state.office_wage_bill = _with_zeros(state.office_wage_bill, new)
+    for name in ("desired", "desired_talent", "staff", "staff_talent", "office_wage_bill"):
+        setattr(state, name, _with_zeros(state, name, new))
     state.posted = np.hstack([state.posted, np.zeros((2, new), dtype=state.posted.dtype)])
 
 
-def _with_zeros(array: np.ndarray, new: int) -> np.ndarray:
-    """1-d `array` with `new` zeros appended, as a view of a buffer with spare room.
+def _with_zeros(state: State, name: str, new: int) -> np.ndarray:
+    """State attribute `name` (1-d) with `new` zeros appended, as a view of a buffer with room.
 
-    Offices open every month: while the buffer `array` starts has room past its end, the zeros
-    go there and the old entries are not copied; otherwise a new buffer with a quarter to spare.
+    Offices open every month: while the buffer the attribute views (`state.office_room`) has
+    room past its end, the zeros go there and the old entries are not copied; otherwise (or
+    once the attribute is a new array) a new buffer with a quarter to spare.
     """
-    n, buffer = len(array), array.base
-    in_room = (
-        isinstance(buffer, np.ndarray)
-        and buffer.ndim == 1
-        and buffer.dtype == array.dtype
-        and array.strides == buffer.strides
-        and array.ctypes.data == buffer.ctypes.data  # `array` is the buffer's first n entries
-        and len(buffer) >= n + new
-    )
-    if not in_room:
+    array, buffer = getattr(state, name), state.office_room.get(name)
+    n = len(array)
+    if buffer is None or array.base is not buffer or len(buffer) < n + new:
         buffer = np.empty(n + new + n // 4 + 64, dtype=array.dtype)
         buffer[:n] = array
-    grown = buffer[: n + new]
+        state.office_room[name] = buffer
+    grown = buffer[: n + new]  # views made here start at the buffer's first entry
     grown[n:] = 0
     return grown
 
@@ -200,11 +173,8 @@ def lay_off(state: State, closed_offices: np.ndarray) -> np.ndarray | None:
     """
     if len(closed_offices) == 0 or state.staff[closed_offices].sum() == 0:
         return None
-    jobless = np.zeros(state.firms.n_offices + 1, dtype=np.uint8)
-    jobless[closed_offices] = 1
-    jobless[-1] = 1  # employer -1 (no job) wraps round to this last slot
-    # take() is faster than jobless[...] on int32 indices, and faster still on bytes with
-    # mode="wrap" (no bounds check; every employer is -1 or an office).
-    rows = np.flatnonzero(np.take(jobless, state.workers.employer, mode="wrap").view(bool))
+    closed = np.zeros(state.firms.n_offices, dtype=np.uint8)
+    closed[closed_offices] = 1
+    rows = kernels.jobless_rows(closed, state.workers.employer)
     lose_jobs(state, rows)  # only the employed among them
     return rows

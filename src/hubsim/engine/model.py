@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 from mesa.time import Schedule
 
+from hubsim.engine import kernels
 from hubsim.engine.phases import demography, firms, housing, labour, migration, policies, record
 from hubsim.engine.state import STREAMS, State
 from hubsim.engine.world import build_state
@@ -46,6 +47,7 @@ class HubModel(mesa.Model):
         super().__init__(rng=streams["init"])
         self.params = scenario
         self.state: State = build_state(scenario, streams)
+        kernels.load()  # the compiled kernels' code, loaded now rather than in the first month
         self.city_agents = [City(self, i) for i in range(self.state.cities.n)]
         self._schedule_calendar()
         # One model reporter holding every city's metrics as one (metric, node) array:

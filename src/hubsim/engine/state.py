@@ -122,6 +122,8 @@ class State:
             matching, which would otherwise look again); None when it did not look.
         desire_parts: each office's fixed part of desired headcount and the index of its
             month's term (`phases.firms.desired_by_parts`); None until first needed.
+        office_room: the buffers with spare room that the per-office arrays above view, by
+            name (`accounts.grow_office_arrays`).
         wage_bill: real yuan a year paid to the employed of each node (kept current).
         wage_index: (node, group) real wage of other (0) and talent (1) jobs relative to start.
         job_premium: (node, group) mean degree wage premium of the employed of each group at
@@ -188,6 +190,7 @@ class State:
     posted: np.ndarray = field(default_factory=lambda: np.zeros((2, 0), dtype=np.int64))
     jobless: np.ndarray | None = None
     desire_parts: tuple[np.ndarray, np.ndarray] | None = None
+    office_room: dict[str, np.ndarray] = field(default_factory=dict)
     wage_bill: np.ndarray = field(default_factory=_unset)
     wage_index: np.ndarray = field(default_factory=_unset)
     job_premium: np.ndarray = field(default_factory=_unset)

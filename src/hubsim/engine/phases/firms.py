@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hubsim.engine import accounts
+from hubsim.engine import accounts, kernels
 from hubsim.engine.rules import firms as rules
 from hubsim.engine.rules.sampling import sample_by_hazard
 from hubsim.engine.state import State
@@ -319,9 +319,10 @@ def _relocate(state: State) -> None:
 # ------------------------------------------------------------------ entry and exit
 def _firm_exit(state: State) -> None:
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
-    staff = np.where(firms.office_open, state.staff, 0)  # closed offices' staff are laid off
-    firm_staff = np.bincount(firms.office_firm, weights=staff, minlength=firms.n_firms)
-    firm_desired = np.bincount(firms.office_firm, weights=state.desired, minlength=firms.n_firms)
+    # Closed offices' staff are laid off (this phase's end): only open offices' staff count.
+    firm_staff, firm_desired = kernels.firm_sums(
+        firms.office_firm, firms.office_open, state.staff, state.desired, firms.n_firms
+    )
     struggling = firm_desired < 0.5 * firm_staff
     base = 1.0 - (1.0 - beh.exit_hazard_per_year) ** (1 / 12)
     factor = np.where(struggling, beh.struggling_exit_multiplier, 1.0)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from hubsim.engine import accounts
+from hubsim.engine import accounts, kernels
 from hubsim.engine.accounts import COLLEGE
-from hubsim.engine.phases.firms import TRADABLE, seated_talent
+from hubsim.engine.phases.firms import seated_talent
 from hubsim.engine.rules.labour import matches, wage_index_update
-from hubsim.engine.rules.sampling import first_k_per_group, sample_by_hazard, stochastic_round
+from hubsim.engine.rules.sampling import sample_by_hazard, stochastic_round
 from hubsim.engine.state import State
+from hubsim.engine.tables import N_SECTORS
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
 OTHER, TALENT = 0, 1  # job groups: column of wage_index and vacancies, row of posted
@@ -26,24 +27,22 @@ def run(state: State) -> None:
     """Separations and layoffs, then matching per city and group, then wage indices."""
     w, lab = state.workers, state.behaviour.labour
     rng = state.streams["labour"]
-    # (group, office) arrays, rows in OTHER, TALENT order: both groups in one pass.
-    desired = np.stack([state.desired - state.desired_talent, state.desired_talent])
-    staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
-    excess = np.maximum(staff - 1.1 * desired, 0.0)
-    layoff = lab.layoff_speed_per_month * excess / np.maximum(staff, 1)
-    # Each group's row ends in a 0 that unemployed rows (employer -1) read: they never leave
-    # a job. Flattened, employer + TALENT x width then indexes a row's hazard in one gather
-    # (the unemployed, in no talent job, read the last entry).
-    hazard = np.zeros((2, staff.shape[1] + 1))
-    hazard[:, :-1] = lab.separation_rate_per_month + layoff
-    width, table = hazard.shape[1], hazard.ravel()
-
-    def hazard_of(rows: np.ndarray) -> np.ndarray:
-        return table[w.employer[rows] + width * w.talent_job[rows]]
-
-    leaving = sample_by_hazard(len(w), hazard_of, float(hazard.max()), rng)
+    # (group, office + 1) hazards, rows in OTHER, TALENT order: both groups in one pass. Each
+    # row ends in a 0 that unemployed rows (employer -1) read: they never leave a job.
+    # Flattened, employer + TALENT x width then indexes a row's hazard in one gather (the
+    # unemployed, in no talent job, read the last entry).
+    hazard, largest = kernels.separation_hazards(
+        state.desired,
+        state.desired_talent,
+        state.staff,
+        state.staff_talent,
+        lab.separation_rate_per_month,
+        lab.layoff_speed_per_month,
+    )
+    thin = _thin_by_table(state, hazard.ravel())
+    leaving = sample_by_hazard(len(w), None, largest, rng, thin=thin)
     accounts.lose_jobs(state, leaving)
-    state.posted = _post(state, desired, rng)
+    state.posted = _post(state, rng)
     if state.jobless is None:
         seekers = np.flatnonzero(w.employer < 0)  # a few per cent of rows
     else:  # those leaving their job had one: the two sets are disjoint
@@ -51,37 +50,51 @@ def run(state: State) -> None:
     _match(state, seekers, rng)
 
 
-def _post(state: State, desired: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(group, office) vacancies: each open office's gap to its (group, office) `desired`
-    headcount, at most a quarter of it a month; tradable talent postings within the seats left
-    in the city. Sets the (node, group) vacancies wanted and posted."""
+def _thin_by_table(state: State, table: np.ndarray):
+    """`sample_by_hazard`'s thinning for the job hazards of the flattened `table` (see `run`)."""
+    w, width = state.workers, len(table) // 2
+
+    def thin(picked: np.ndarray, uniform: np.ndarray, max_hazard: float) -> np.ndarray:
+        return kernels.keep_by_hazard(
+            picked, uniform, table, width, w.employer, w.talent_job, max_hazard
+        )
+
+    return thin
+
+
+def _post(state: State, rng: np.random.Generator) -> np.ndarray:
+    """(group, office) vacancies: each open office's gap to its desired headcount in the group,
+    at most a quarter of it a month; tradable talent postings within the seats left in the
+    city. Sets the (node, group) vacancies wanted and posted."""
     f = state.firms
-    staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
-    # minimum(maximum()) is np.clip's arithmetic without its overhead.
-    gap = np.minimum(np.maximum(desired - staff, 0.0), 0.25 * desired + 1.0)
-    # Both groups rounded in one call: the same uniforms, other jobs' first, as two calls.
-    # Closed offices post nothing: their desire is 0, so their gap is too.
-    posted = stochastic_round(gap, rng)
-    seated = f.office_tradable
     n = state.cities.n
+    # Both groups rounded with one call's uniforms, other jobs' first. Closed offices post
+    # nothing: their desire is 0, so their gap is too.
+    uniform = rng.random((2, f.n_offices))
+    posted, per_node, _cells, tradable_talent = kernels.post(
+        state.desired,
+        state.desired_talent,
+        state.staff,
+        state.staff_talent,
+        uniform,
+        f.office_city,
+        f.office_cell,
+        f.office_tradable,
+        n,
+        n * N_SECTORS,
+    )
     free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
     free[-1] = 0.0
     # What firms want to hire, before the seats cut it: wages follow this demand (firms bid
     # for the talent they want whether or not seats let them seat it; binding seats show as
     # talent unemployment instead, which movers weigh through the employment rate).
-    # Whole-number sums per cell: summed over sectors (or tradable ones) they are exactly the
-    # sums per city.
-    talent_cells = f.count_by_cell(n, posted[TALENT])
-    state.wanted_vacancies = np.stack(
-        [f.count_by_city(n, posted[OTHER]), talent_cells.sum(axis=1)], 1
-    )
+    state.wanted_vacancies = per_node.astype(float)
     state.vacancies = state.wanted_vacancies.copy()
-    if np.any(talent_cells[:, TRADABLE].sum(axis=1) > free):
-        offices = np.flatnonzero(seated)
-        slots = np.repeat(offices, posted[TALENT, offices])
-        keep = first_k_per_group(slots, f.office_city[slots], free.astype(np.int64), rng)
-        posted[TALENT, offices] = np.bincount(keep, minlength=f.n_offices)[offices]
-        state.vacancies[:, TALENT] = f.count_by_city(n, posted[TALENT])
+    if np.any(tradable_talent > free):
+        order = rng.permutation(int(tradable_talent.sum()))
+        state.vacancies[:, TALENT] = kernels.bind_seats(
+            posted[TALENT], f.office_tradable, f.office_city, order, free.astype(np.int64)
+        )
     return posted
 
 
@@ -97,8 +110,7 @@ def _match(state: State, seekers: np.ndarray, rng: np.random.Generator) -> None:
     over = w.degree >= TALENT_DEGREE
     over &= ~w.talent_job
     over &= w.employer >= 0
-    over_qualified = np.flatnonzero(over)
-    talent_seekers = np.concatenate([seekers[graduate], over_qualified])
+    talent_seekers = np.concatenate([seekers[graduate], np.flatnonzero(over)])
     unemployed = np.zeros((n, 2))
     unemployed[:, TALENT] = _match_group(state, talent_seekers, TALENT, rng)
     rest = seekers[w.employer[seekers] < 0]  # the jobless not hired into a talent job
@@ -119,7 +131,7 @@ def _match_group(
     """Hires into one group's jobs of each city (the vacancies `state.vacancies` counts);
     returns the job seekers per city (those hired who had a job leave it)."""
     w, firms, lab, n = state.workers, state.firms, state.behaviour.labour, state.cities.n
-    city = w.city[seekers]  # int8: first_k_per_group's stable sort is then one radix pass
+    city = w.city[seekers]
     seeking = np.bincount(city, minlength=n)
     unemployed = seeking.astype(float)
     posted = state.posted[group]
@@ -132,11 +144,12 @@ def _match_group(
         ),
         rng,
     )
-    hired = first_k_per_group(seekers, city, hires, rng, sizes=seeking)
-    slots = np.repeat(np.arange(firms.n_offices), posted)
-    # The group's vacancies per city are the counts of its posted slots there.
+    hired = _first_k(seekers, city, hires, rng, sizes=seeking)
+    # The slots: offices in ascending order, each repeated by its postings; the group's
+    # vacancies per city are the counts of its slots there.
     open_slots = state.vacancies[:, group].astype(np.int64)
-    slots = first_k_per_group(slots, firms.office_city[slots], hires, rng, sizes=open_slots)
+    order = rng.permutation(int(posted.sum()))
+    slots = kernels.pick_slots(posted, firms.office_city, order, np.minimum(hires, open_slots))
     # Both lists come grouped by city in ascending order, with the same count per city.
     premium = np.array([lab.degree_wage_premium[d] for d in DEGREES])
     degree = w.degree[hired].astype(np.intp)
@@ -148,3 +161,15 @@ def _match_group(
         accounts.lose_jobs(state, hired)
     accounts.take_jobs(state, hired, slots, wage, np.full(len(hired), group == TALENT))
     return unemployed
+
+
+def _first_k(
+    items: np.ndarray, group: np.ndarray, k: np.ndarray, rng: np.random.Generator, sizes
+) -> np.ndarray:
+    """`rules.sampling.first_k_per_group` (the same draw, the same items in the same order),
+    its grouping of the permutation done by `kernels.first_k_per_group`."""
+    if len(items) == 0:
+        return items
+    order = rng.permutation(len(items))
+    take = np.minimum(k, sizes).astype(np.int64)
+    return items[kernels.first_k_per_group(group.astype(np.int64), order, take)]

@@ -184,7 +184,7 @@ def run(state: State) -> None:
     sampled = sample_by_hazard(len(w), hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
     # A random order, so that budget queues serve choosers in no systematic order.
     choosers = rng.permutation(np.concatenate([unsettled, sampled]))
-    # Kept current through the labour market by shift_employment; copied so that movers
+    # Kept current through the labour market (accounts.take_jobs, lose_jobs); copied so movers
     # losing their jobs below do not change what the outside node's movers see.
     counts = {key: values.copy() for key, values in state.counts.items()}
     # One utility evaluation for the choosers and the outside node's representative movers.

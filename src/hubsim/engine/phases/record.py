@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hubsim.engine import kernels
 from hubsim.engine.accounts import outside_counts
 from hubsim.engine.phases.firms import TRADABLE, sector_talent
 from hubsim.engine.state import STAYING_YEARS, State
@@ -128,29 +129,23 @@ def sector_metrics(
     of open secondary offices; `talent` as in `city_metrics`."""
     talent = sector_talent(state) if talent is None else talent
     f, n, sectors = state.firms, state.cities.n, len(SECTORS)
-    is_open = f.office_open
-    branch = is_open & (f.office_hq != f.office_city)
-
-    def per_cell(counts: np.ndarray) -> np.ndarray:  # whole numbers of open offices
-        return f.count_by_cell(n, counts * is_open)
-
-    jobs = per_cell(state.staff)
-    # Closed offices add 0.0 to their cell's sum: the same sum as over open offices alone.
-    bill = np.where(is_open, state.office_wage_bill, 0.0)
-    bill = np.bincount(f.office_cell, weights=bill, minlength=n * sectors).reshape(n, sectors)
+    jobs, vacancies, bill, offices, branch_offices, _, branches = kernels.office_sums(
+        f.office_open, f.office_hq, f.office_city, f.office_cell, state.staff, state.posted,
+        state.office_wage_bill, n, n * sectors,
+    )  # fmt: skip
+    shape = (n, sectors)
+    jobs = jobs.reshape(shape)
     with np.errstate(invalid="ignore", divide="ignore"):
-        wage = np.where(jobs > 0, bill / jobs, np.nan) * state.wage_trend
+        wage = np.where(jobs > 0, bill.reshape(shape) / jobs, np.nan) * state.wage_trend
     metrics = {
         "jobs": jobs * state.scale,
         "talent_jobs": talent * state.scale,
-        "vacancies": per_cell(state.posted[0] + state.posted[1]) * state.scale,
+        "vacancies": vacancies.reshape(shape) * state.scale,
         "wage_mean": wage,
-        "offices": f.count_by_cell(n, is_open),
-        "branch_offices": f.count_by_cell(n, branch),
+        "offices": offices.reshape(shape),
+        "branch_offices": branch_offices.reshape(shape),
     }
-    city, hq = f.office_city[branch].astype(np.intp), f.office_hq[branch].astype(np.intp)
-    branches = np.bincount(hq * n + city, minlength=n * n).reshape(n, n)
-    return metrics, branches.astype(float)
+    return metrics, branches
 
 
 def as_sector_table(metrics: dict[str, np.ndarray]) -> np.ndarray:

@@ -49,16 +49,19 @@ def geometric(p: float, size: int, rng: np.random.Generator) -> np.ndarray:
 
 def sample_by_hazard(
     candidates: np.ndarray | int,
-    hazard_of: Callable[[np.ndarray], np.ndarray],
+    hazard_of: Callable[[np.ndarray], np.ndarray] | None,
     max_hazard: float,
     rng: np.random.Generator,
+    thin: Callable[[np.ndarray, np.ndarray, float], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Rows among `candidates` (an index array, or n for rows 0..n-1) that fire with their hazard.
 
     Each candidate is first picked with probability max_hazard (geometric gaps, see
     `bernoulli_positions`), then kept with probability hazard / max_hazard (thinning), so the
     work is proportional to the events, not to the number of candidates.
-    `hazard_of(rows)` returns the hazard of the given rows (0 for rows that cannot fire).
+    `hazard_of(rows)` returns the hazard of the given rows (0 for rows that cannot fire). Or
+    `thin(picked, uniforms, max_hazard)` does the thinning itself: it returns the picked rows
+    whose uniform x max_hazard is below their hazard (a compiled kernel, see `engine.kernels`).
     """
     n = candidates if isinstance(candidates, int) else len(candidates)
     picked = bernoulli_positions(n, min(max_hazard, 1.0), rng)
@@ -66,8 +69,10 @@ def sample_by_hazard(
         picked = candidates[picked]
     if len(picked) == 0:
         return picked
-    keep = rng.random(len(picked)) * max_hazard < hazard_of(picked)
-    return picked[keep]
+    uniform = rng.random(len(picked))
+    if thin is not None:
+        return thin(picked, uniform, max_hazard)
+    return picked[uniform * max_hazard < hazard_of(picked)]
 
 
 def first_k_per_group(

@@ -1,0 +1,322 @@
+"""Compiled loops (numba) for the month's bookkeeping: jobs starting and ending, postings, picks.
+
+A month at 100,000 workers is several hundred numpy calls on arrays of a few thousand elements,
+so call overhead, not the data, sets the pace; each kernel here is one pass where numpy took a
+dozen calls. The random draws stay numpy's: a kernel takes the uniforms or the permutation its
+caller drew from the same stream, in the same order, and does the arithmetic numpy did in the
+same order, so every output is bit for bit what the numpy code gave (`tests/engine/
+test_kernels.py` checks each kernel against that code).
+
+Compiled the first time (about 3 s in all) and cached beside this file; `load` (called when a
+model is built) loads every kernel for the dtypes the engine passes (a few ms from the cache), so
+no month pays for it. A test checks that a run then compiles nothing more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_jit = njit(cache=True, nogil=True)
+
+
+# ------------------------------------------------------------------ jobs
+@_jit
+def lose_jobs(
+    rows, employer, talent_job, wage, city, degree, talent_degree,
+    staff, staff_talent, cell_talent, office_cell, office_bill, wage_bill,
+    employed, employed_talent,
+):  # fmt: skip
+    """`accounts.lose_jobs`: the employed among `rows` lose their jobs; accounts follow."""
+    nodes = wage_bill.shape[0]
+    bill = np.zeros(staff.shape[0])
+    node_bill = np.zeros(nodes)
+    left = np.zeros(nodes, np.int64)
+    left_talent = np.zeros(nodes, np.int64)
+    any_job = False
+    for r in rows:
+        e = employer[r]
+        if e < 0:
+            continue
+        any_job = True
+        c = city[r]
+        left[c] += 1
+        if degree[r] >= talent_degree:
+            left_talent[c] += 1
+        staff[e] -= 1
+        if talent_job[r]:
+            staff_talent[e] -= 1
+            cell_talent[office_cell[e]] -= 1
+        # Per-office and per-node sums first, in row order, then one subtraction: np.bincount's
+        # order of additions.
+        bill[e] += np.float64(wage[r])
+        node_bill[c] += np.float64(wage[r])
+    if not any_job:
+        return
+    for e in range(bill.shape[0]):
+        office_bill[e] -= bill[e]
+    for c in range(nodes):
+        wage_bill[c] -= node_bill[c]
+        employed[c] -= left[c]
+        employed_talent[c] -= left_talent[c]
+    for r in rows:
+        if employer[r] >= 0:
+            employer[r] = -1
+            wage[r] = 0.0
+            talent_job[r] = False
+
+
+@_jit
+def take_jobs(
+    rows, offices, new_wage, new_talent_job, employer, talent_job, wage, city, degree,
+    talent_degree, staff, staff_talent, cell_talent, office_cell, office_bill, wage_bill,
+    employed, employed_talent,
+):  # fmt: skip
+    """`accounts.take_jobs`: rows are hired by offices at `new_wage`; accounts follow."""
+    nodes = wage_bill.shape[0]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        employer[r] = offices[i]
+        wage[r] = new_wage[i]  # float32, as the column holds it
+        talent_job[r] = new_talent_job[i]
+    bill = np.zeros(staff.shape[0])
+    node_bill = np.zeros(nodes)
+    hired = np.zeros(nodes, np.int64)
+    hired_talent = np.zeros(nodes, np.int64)
+    for i in range(rows.shape[0]):
+        r, e = rows[i], offices[i]
+        c = city[r]
+        staff[e] += 1
+        if new_talent_job[i]:
+            staff_talent[e] += 1
+            cell_talent[office_cell[e]] += 1
+        bill[e] += np.float64(wage[r])
+        node_bill[c] += np.float64(wage[r])
+        hired[c] += 1
+        if degree[r] >= talent_degree:
+            hired_talent[c] += 1
+    for e in range(bill.shape[0]):  # every office, as numpy's whole-array addition
+        office_bill[e] += bill[e]
+    for c in range(nodes):
+        wage_bill[c] += node_bill[c]
+        employed[c] += hired[c]
+        employed_talent[c] += hired_talent[c]
+
+
+@_jit
+def jobless_rows(closed, employer):
+    """Rows without a job or employed by an office marked in `closed` (bytes, one per office),
+    ascending."""
+    out = np.empty(employer.shape[0], np.int64)
+    n = 0
+    for r in range(employer.shape[0]):
+        e = employer[r]
+        if e < 0 or closed[e]:
+            out[n] = r
+            n += 1
+    return out[:n].copy()
+
+
+# ------------------------------------------------------------------ labour market
+@_jit
+def separation_hazards(desired, desired_talent, staff, staff_talent, separation, layoff_speed):
+    """(group, office + 1) monthly hazards of leaving a job (other jobs' row, then talent's),
+    each row ending in a 0 that the unemployed read; and the largest."""
+    n = staff.shape[0]
+    hazard = np.zeros((2, n + 1))
+    largest = 0.0
+    for o in range(n):
+        for g in range(2):
+            if g == 0:
+                want, have = desired[o] - desired_talent[o], staff[o] - staff_talent[o]
+            else:
+                want, have = desired_talent[o], staff_talent[o]
+            excess = max(have - 1.1 * want, 0.0)
+            h = separation + layoff_speed * excess / max(have, 1)
+            hazard[g, o] = h
+            largest = max(largest, h)
+    return hazard, largest
+
+
+@_jit
+def keep_by_hazard(picked, uniform, table, width, employer, talent_job, max_hazard):
+    """The rows of `picked` whose uniform x max_hazard is below their job's hazard in `table`
+    (flattened (group, office + 1); employer -1 reads its last entry, a 0)."""
+    out = np.empty(picked.shape[0], picked.dtype)
+    n = 0
+    for i in range(picked.shape[0]):
+        r = picked[i]
+        index = employer[r] + width * np.int64(talent_job[r])
+        if index < 0:
+            index += table.shape[0]
+        if uniform[i] * max_hazard < table[index]:
+            out[n] = r
+            n += 1
+    return out[:n].copy()
+
+
+@_jit
+def post(desired, desired_talent, staff, staff_talent, uniform, office_city, office_cell,
+         tradable, nodes, cells):  # fmt: skip
+    """(group, office) postings: each office's gap to its desired headcount, at most a quarter
+    of it plus one, rounded stochastically with `uniform` (same shape); with the postings per
+    (node, group), talent postings per cell and tradable talent postings per node."""
+    n = staff.shape[0]
+    posted = np.zeros((2, n), np.int64)
+    per_node = np.zeros((nodes, 2), np.int64)
+    per_cell = np.zeros(cells, np.int64)
+    tradable_talent = np.zeros(nodes, np.int64)
+    for g in range(2):
+        for o in range(n):
+            if g == 0:
+                want, have = desired[o] - desired_talent[o], staff[o] - staff_talent[o]
+            else:
+                want, have = desired_talent[o], staff_talent[o]
+            gap = min(max(want - have, 0.0), 0.25 * want + 1.0)
+            whole = np.floor(gap)
+            k = np.int64(whole + (1.0 if uniform[g, o] < gap - whole else 0.0))
+            posted[g, o] = k
+            per_node[office_city[o], g] += k
+            if g == 1:
+                per_cell[office_cell[o]] += k
+                if tradable[o]:
+                    tradable_talent[office_city[o]] += k
+    return posted, per_node, per_cell, tradable_talent
+
+
+@_jit
+def bind_seats(posted_talent, tradable, office_city, order, free):
+    """Tradable talent postings cut to the seats left: of each node's posted slots (offices in
+    ascending order, each repeated by its postings), the first `free` in `order` (a permutation
+    of the slots) are kept. Rewrites `posted_talent`; returns the talent postings per node."""
+    n, nodes = posted_talent.shape[0], free.shape[0]
+    slots = np.empty(order.shape[0], np.int64)
+    size = np.zeros(nodes, np.int64)
+    s = 0
+    for o in range(n):
+        if tradable[o]:
+            for _ in range(posted_talent[o]):
+                slots[s] = o
+                s += 1
+            size[office_city[o]] += posted_talent[o]
+    kept = np.zeros(nodes, np.int64)
+    take = np.minimum(free, size)
+    for o in range(n):
+        if tradable[o]:
+            posted_talent[o] = 0
+    for i in range(order.shape[0]):
+        o = slots[order[i]]
+        c = office_city[o]
+        if kept[c] < take[c]:
+            kept[c] += 1
+            posted_talent[o] += 1
+    per_node = np.zeros(nodes, np.int64)
+    for o in range(n):
+        per_node[office_city[o]] += posted_talent[o]
+    return per_node
+
+
+# ------------------------------------------------------------------ picks
+@_jit
+def first_k_per_group(group, order, take):
+    """`rules.sampling.first_k_per_group` after its permutation `order`: the positions of the
+    first take[g] items of each group g in the order `order` visits them, grouped by g
+    ascending (numpy's stable sort of the permutation by group, then a slice per group)."""
+    groups = take.shape[0]
+    start = np.empty(groups, np.int64)
+    total = 0
+    for g in range(groups):
+        start[g] = total
+        total += take[g]
+    out = np.empty(total, np.int64)
+    filled = np.zeros(groups, np.int64)
+    left = total
+    for i in range(order.shape[0]):
+        if left == 0:
+            break
+        j = order[i]
+        g = group[j]
+        if filled[g] < take[g]:
+            out[start[g] + filled[g]] = j
+            filled[g] += 1
+            left -= 1
+    return out
+
+
+@_jit
+def pick_slots(posted, office_city, order, take):
+    """Offices of the hires: of the slots (offices in ascending order, each repeated by its
+    `posted`), the first take[c] of each node c in `order`, grouped by node ascending."""
+    slots = np.empty(order.shape[0], np.int64)
+    s = 0
+    for o in range(posted.shape[0]):
+        for _ in range(posted[o]):
+            slots[s] = o
+            s += 1
+    return slots[first_k_per_group(office_city[slots].astype(np.int64), order, take)]
+
+
+# ------------------------------------------------------------------ record
+@_jit
+def office_sums(office_open, office_hq, office_city, office_cell, staff, posted, bill, nodes,
+                cells):  # fmt: skip
+    """Of the open offices, per (node, sector) cell: jobs, vacancies, real wage bill, offices
+    and branch offices; per node, offices; per (headquarters, branch node), branch offices.
+    The bill sums in office order, as np.bincount (closed offices' 0.0 leave a sum as it is)."""
+    jobs, vacancies = np.zeros(cells), np.zeros(cells)
+    wage_bill, offices, branch_offices = np.zeros(cells), np.zeros(cells), np.zeros(cells)
+    node_offices, branches = np.zeros(nodes), np.zeros((nodes, nodes))
+    for o in range(staff.shape[0]):
+        if not office_open[o]:
+            continue
+        cell, city, hq = office_cell[o], office_city[o], office_hq[o]
+        jobs[cell] += staff[o]
+        vacancies[cell] += posted[0, o] + posted[1, o]
+        wage_bill[cell] += bill[o]
+        offices[cell] += 1.0
+        node_offices[city] += 1.0
+        if hq != city:
+            branch_offices[cell] += 1.0
+            branches[hq, city] += 1.0
+    return jobs, vacancies, wage_bill, offices, branch_offices, node_offices, branches
+
+
+@_jit
+def firm_sums(office_firm, office_open, staff, desired, firms):
+    """Per firm: staff of its open offices and desired headcount of all its offices (closed
+    ones desire 0), summed in office order as np.bincount."""
+    firm_staff, firm_desired = np.zeros(firms), np.zeros(firms)
+    for o in range(office_firm.shape[0]):
+        f = office_firm[o]
+        if office_open[o]:
+            firm_staff[f] += staff[o]
+        firm_desired[f] += desired[o]
+    return firm_staff, firm_desired
+
+
+def load() -> None:
+    """Load (or, the first time, compile) every kernel for the dtypes the engine passes, by
+    calling each on empty arrays: one-off work done when a model is built, not in a month."""
+    i1, i4, i8, u1, f4, f8, b1 = (
+        np.int8, np.int32, np.int64, np.uint8, np.float32, np.float64, np.bool_
+    )  # fmt: skip
+
+    def e(dtype):
+        return np.zeros(0, dtype)
+
+    def e2(dtype):
+        return np.zeros((2, 0), dtype)
+
+    counts = (e(f8), e(f8), e(f8), e(f8))
+    offices = (e(i8), e(i8), e(i8), e(i8))
+    lose_jobs(e(i8), e(i4), e(b1), e(f4), e(i1), e(i1), 2, *offices, *counts)
+    take_jobs(e(i8), e(i8), e(f8), e(b1), e(i4), e(b1), e(f4), e(i1), e(i1), 2, *offices, *counts)
+    jobless_rows(e(u1), e(i4))
+    separation_hazards(e(f8), e(f8), e(i8), e(i8), 0.0, 0.0)
+    keep_by_hazard(e(i8), e(f8), np.zeros(1), 1, e(i4), e(b1), 1.0)
+    post(e(f8), e(f8), e(i8), e(i8), e2(f8), e(i1), e(i8), e(b1), 0, 0)
+    bind_seats(e(i8), e(b1), e(i1), e(i8), e(i8))
+    first_k_per_group(e(i8), e(i8), e(i8))
+    pick_slots(e(i8), e(i1), e(i8), e(i8))
+    office_sums(e(b1), e(i1), e(i1), e(i8), e(i8), e2(i8), e(f8), 0, 0)
+    firm_sums(e(i4), e(b1), e(i8), e(f8), 0)

@@ -1,0 +1,322 @@
+"""The compiled kernels against the numpy code they replaced: the same numbers, bit for bit.
+
+Each oracle below is the numpy code the engine ran before `engine.kernels` (kept here, not in the
+package). The inputs are a real model's state after a few months at a coarse scale, where
+offices close, lay off, post and hire, and hand-made arrays for the picks.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hubsim.engine import HubModel, accounts, kernels
+from hubsim.engine.phases import labour, record
+from hubsim.engine.rules.sampling import first_k_per_group, stochastic_round
+from hubsim.engine.tables import N_SECTORS, TRADABLE
+from hubsim.experiments.replications import resolve
+from hubsim.scenario import TALENT_DEGREE
+
+
+@pytest.fixture(scope="module")
+def stepped() -> HubModel:
+    """The baseline at 20,000 people an agent after 14 months (a quarter's reviews, a July)."""
+    model = HubModel(resolve("scenarios/baseline.yaml", scale=20_000.0, months=24))
+    for _ in range(14):
+        model.step()
+    return model
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal bit for bit (NaN where the other has NaN), same dtype and shape."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+STATE_ARRAYS = ("staff", "staff_talent", "cell_talent", "office_wage_bill", "wage_bill")
+WORKER_COLUMNS = ("employer", "wage", "talent_job")
+
+
+def snapshot(state) -> dict[str, np.ndarray]:
+    w = state.workers
+    arrays = {name: getattr(state, name).copy() for name in STATE_ARRAYS}
+    arrays |= {name: getattr(w, name).copy() for name in WORKER_COLUMNS}
+    arrays |= {f"counts.{k}": v.copy() for k, v in state.counts.items()}
+    return arrays
+
+
+# ------------------------------------------------------------------ the numpy oracles
+def numpy_shift_employment(state, rows, sign):
+    n = state.cities.n
+    key = state.workers.city[rows].astype(np.intp) * 3
+    key += accounts.DEGREE_CLASS[state.workers.degree[rows]]
+    bins = np.bincount(key, minlength=3 * n).reshape(n, 3) * sign
+    state.counts["employed"] += bins.sum(axis=1)
+    state.counts["employed_talent"] += bins[:, 2]
+
+
+def numpy_lose_jobs(state, rows):
+    w = state.workers
+    employer = w.employer[rows]
+    employed = employer >= 0
+    rows, employer = rows[employed], employer[employed]
+    if len(rows) == 0:
+        return
+    numpy_shift_employment(state, rows, -1)
+    offices = len(state.staff)
+    np.subtract.at(state.staff, employer, 1)
+    talent_employer = employer[w.talent_job[rows]]
+    np.subtract.at(state.staff_talent, talent_employer, 1)
+    np.subtract.at(state.cell_talent, state.firms.office_cell[talent_employer], 1)
+    state.office_wage_bill -= np.bincount(employer, weights=w.wage[rows], minlength=offices)
+    state.wage_bill -= np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
+    w.employer[rows] = -1
+    w.wage[rows] = 0.0
+    w.talent_job[rows] = False
+
+
+def numpy_take_jobs(state, rows, offices, wage, talent_job):
+    w = state.workers
+    w.employer[rows] = offices
+    w.wage[rows] = wage
+    w.talent_job[rows] = talent_job
+    n_offices = len(state.staff)
+    state.staff += np.bincount(offices, minlength=n_offices)
+    if talent_job.any():
+        talent_offices = offices[talent_job]
+        np.add.at(state.staff_talent, talent_offices, 1)
+        np.add.at(state.cell_talent, state.firms.office_cell[talent_offices], 1)
+    state.office_wage_bill += np.bincount(offices, weights=w.wage[rows], minlength=n_offices)
+    state.wage_bill += np.bincount(w.city[rows], weights=w.wage[rows], minlength=state.cities.n)
+    numpy_shift_employment(state, rows, +1)
+
+
+def numpy_jobless_rows(n_offices, closed_offices, employer):
+    jobless = np.zeros(n_offices + 1, dtype=np.uint8)
+    jobless[closed_offices] = 1
+    jobless[-1] = 1
+    return np.flatnonzero(np.take(jobless, employer, mode="wrap").view(bool))
+
+
+def numpy_separation_hazards(state, separation, speed):
+    desired = np.stack([state.desired - state.desired_talent, state.desired_talent])
+    staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
+    excess = np.maximum(staff - 1.1 * desired, 0.0)
+    layoff = speed * excess / np.maximum(staff, 1)
+    hazard = np.zeros((2, staff.shape[1] + 1))
+    hazard[:, :-1] = separation + layoff
+    return hazard, float(hazard.max())
+
+
+def numpy_post(state, rng):
+    desired = np.stack([state.desired - state.desired_talent, state.desired_talent])
+    staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
+    gap = np.minimum(np.maximum(desired - staff, 0.0), 0.25 * desired + 1.0)
+    return stochastic_round(gap, rng)
+
+
+# ------------------------------------------------------------------ jobs
+def test_lose_and_take_jobs_match_numpy(stepped):
+    state = stepped.state
+    rng = np.random.default_rng(5)
+    w = state.workers
+    # Employed and jobless rows, with repeated offices among them.
+    rows = np.sort(rng.choice(len(w), size=len(w) // 5, replace=False))
+    assert (w.employer[rows] >= 0).any() and (w.employer[rows] < 0).any()
+    compiled, oracle = copy.deepcopy(state), copy.deepcopy(state)
+    accounts.lose_jobs(compiled, rows)
+    numpy_lose_jobs(oracle, rows)
+    a, b = snapshot(compiled), snapshot(oracle)
+    assert all(same(a[k], b[k]) for k in a), [k for k in a if not same(a[k], b[k])]
+    assert not same(a["staff"], snapshot(state)["staff"])  # it did something
+    # Hire the rows now without a job into random open offices, some into talent jobs.
+    jobless = rows[(compiled.workers.employer[rows] < 0) & (compiled.workers.city[rows] >= 0)]
+    hired = jobless[:500]
+    offices = rng.choice(np.flatnonzero(state.firms.office_open), size=len(hired))
+    wage = rng.uniform(3e4, 2e5, size=len(hired))
+    talent = compiled.workers.degree[hired] >= TALENT_DEGREE
+    accounts.take_jobs(compiled, hired, offices, wage, talent)
+    numpy_take_jobs(oracle, hired, offices, wage, talent)
+    a, b = snapshot(compiled), snapshot(oracle)
+    assert all(same(a[k], b[k]) for k in a), [k for k in a if not same(a[k], b[k])]
+
+
+def test_jobless_rows_match_numpy(stepped):
+    state = stepped.state
+    rng = np.random.default_rng(6)
+    n = state.firms.n_offices
+    closed = rng.choice(n, size=n // 10, replace=False)
+    mask = np.zeros(n, dtype=np.uint8)
+    mask[closed] = 1
+    rows = kernels.jobless_rows(mask, state.workers.employer)
+    assert same(rows, numpy_jobless_rows(n, closed, state.workers.employer))
+    assert (state.workers.employer[rows] >= 0).any()  # some are staff of closed offices
+
+
+# ------------------------------------------------------------------ labour market
+def test_separation_hazards_match_numpy(stepped):
+    state = stepped.state
+    hazard, largest = kernels.separation_hazards(
+        state.desired, state.desired_talent, state.staff, state.staff_talent, 0.012, 0.25
+    )
+    expected, expected_largest = numpy_separation_hazards(state, 0.012, 0.25)
+    assert same(hazard, expected) and largest == expected_largest
+    assert largest > 0.012  # some office lays off
+
+
+def test_thinning_by_table_matches_a_gather(stepped):
+    state, w = stepped.state, stepped.state.workers
+    hazard, largest = numpy_separation_hazards(state, 0.012, 0.25)
+    table, width = hazard.ravel(), hazard.shape[1]
+    rng = np.random.default_rng(7)
+    picked = np.sort(rng.choice(len(w), size=len(w) // 3, replace=False))
+    uniform = rng.random(len(picked))
+    kept = kernels.keep_by_hazard(picked, uniform, table, width, w.employer, w.talent_job, largest)
+    gather = table[w.employer[picked] + width * w.talent_job[picked]]
+    assert same(kept, picked[uniform * largest < gather])
+
+
+def test_postings_match_numpy(stepped):
+    state, f = stepped.state, stepped.state.firms
+    n = state.cities.n
+    uniform = np.random.default_rng(8).random((2, f.n_offices))
+    posted, per_node, per_cell, tradable_talent = kernels.post(
+        state.desired, state.desired_talent, state.staff, state.staff_talent, uniform,
+        f.office_city, f.office_cell, f.office_tradable, n, n * N_SECTORS,
+    )  # fmt: skip
+    expected = numpy_post(state, np.random.default_rng(8))
+    assert same(posted, expected) and expected.sum() > 0
+    assert same(per_node[:, 0], np.bincount(f.office_city, expected[0], n).astype(np.int64))
+    assert same(per_node[:, 1], np.bincount(f.office_city, expected[1], n).astype(np.int64))
+    cells = np.bincount(f.office_cell, expected[1], n * N_SECTORS).astype(np.int64)
+    assert same(per_cell, cells)
+    tradable = cells.reshape(n, -1)[:, TRADABLE].sum(axis=1)
+    assert same(tradable_talent, tradable)
+
+
+def test_binding_seats_keeps_a_numpy_pick(stepped):
+    """The seats' cut is `first_k_per_group` over the tradable talent slots, same draw."""
+    state, f = stepped.state, stepped.state.firms
+    n = state.cities.n
+    posted = numpy_post(state, np.random.default_rng(9))[1]
+    offices = np.flatnonzero(f.office_tradable)
+    slots = np.repeat(offices, posted[offices])
+    free = np.bincount(f.office_city[slots], minlength=n) // 2  # binds everywhere it can
+    keep = first_k_per_group(slots, f.office_city[slots], free, np.random.default_rng(10))
+    expected = posted.copy()
+    expected[offices] = np.bincount(keep, minlength=f.n_offices)[offices]
+    order = np.random.default_rng(10).permutation(len(slots))
+    compiled = posted.copy()
+    per_node = kernels.bind_seats(compiled, f.office_tradable, f.office_city, order, free)
+    assert same(compiled, expected) and not same(compiled, posted)
+    assert same(per_node, np.bincount(f.office_city, expected, n).astype(np.int64))
+
+
+# ------------------------------------------------------------------ picks
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 30), min_size=1, max_size=14),
+    wanted=st.lists(st.integers(0, 40), min_size=14, max_size=14),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_first_k_kernel_is_the_numpy_pick(sizes, wanted, seed):
+    group = np.repeat(np.arange(len(sizes)), sizes).astype(np.int8)
+    group = group[np.random.default_rng(seed).permutation(len(group))]  # any order of groups
+    items = np.arange(len(group), dtype=np.int64) * 3 + 1
+    k = np.array(wanted[: len(sizes)], dtype=np.int64)
+    expected = first_k_per_group(items, group, k, np.random.default_rng(seed + 1))
+    picked = labour._first_k(
+        items, group, k, np.random.default_rng(seed + 1), np.bincount(group, minlength=len(k))
+    )
+    assert same(picked, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    posted=st.lists(st.integers(0, 6), min_size=1, max_size=40),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_pick_slots_is_the_numpy_pick(posted, seed):
+    rng = np.random.default_rng(seed)
+    posted = np.array(posted, dtype=np.int64)
+    city = rng.integers(0, 5, size=len(posted)).astype(np.int8)
+    hires = rng.integers(0, 8, size=5)
+    slots = np.repeat(np.arange(len(posted)), posted)
+    open_slots = np.bincount(city, posted, 5).astype(np.int64)
+    expected = first_k_per_group(
+        slots, city[slots], hires, np.random.default_rng(seed + 1), sizes=open_slots
+    )
+    order = np.random.default_rng(seed + 1).permutation(int(posted.sum()))
+    picked = kernels.pick_slots(posted, city, order, np.minimum(hires, open_slots))
+    assert same(picked, expected.astype(np.int64))
+
+
+# ------------------------------------------------------------------ record and exit
+def test_office_sums_match_numpy(stepped):
+    state, f = stepped.state, stepped.state.firms
+    n, is_open = state.cities.n, f.office_open
+    assert (~is_open).any() and (f.office_hq != f.office_city)[is_open].any()
+    jobs, vacancies, bill, offices, branch_offices, node_offices, branches = (
+        kernels.office_sums(
+            is_open, f.office_hq, f.office_city, f.office_cell, state.staff, state.posted,
+            state.office_wage_bill, n, n * N_SECTORS,
+        )
+    )  # fmt: skip
+    cells = n * N_SECTORS
+    branch = is_open & (f.office_hq != f.office_city)
+    assert same(jobs, np.bincount(f.office_cell, state.staff * is_open, cells))
+    posted = state.posted[0] + state.posted[1]
+    assert same(vacancies, np.bincount(f.office_cell, posted * is_open, cells))
+    open_bill = np.where(is_open, state.office_wage_bill, 0.0)
+    assert same(bill, np.bincount(f.office_cell, weights=open_bill, minlength=cells))
+    assert same(offices, np.bincount(f.office_cell, is_open, cells))
+    assert same(branch_offices, np.bincount(f.office_cell, branch, cells))
+    assert same(node_offices, np.bincount(f.office_city, is_open, n))
+    key = f.office_hq[branch].astype(np.intp) * n + f.office_city[branch]
+    assert same(branches, np.bincount(key, minlength=n * n).reshape(n, n).astype(float))
+    metrics, _ = record.sector_metrics(state)
+    assert same(metrics["offices"], offices.reshape(n, -1))
+
+
+def test_firm_sums_match_numpy(stepped):
+    state, f = stepped.state, stepped.state.firms
+    staff = np.where(f.office_open, state.staff, 0)
+    firm_staff, firm_desired = kernels.firm_sums(
+        f.office_firm, f.office_open, state.staff, state.desired, f.n_firms
+    )
+    assert same(firm_staff, np.bincount(f.office_firm, weights=staff, minlength=f.n_firms))
+    expected = np.bincount(f.office_firm, weights=state.desired, minlength=f.n_firms)
+    assert same(firm_desired, expected)
+
+
+# ------------------------------------------------------------------ loading
+LOAD_CHECK = """
+from hubsim.engine import HubModel, kernels
+from hubsim.experiments.replications import resolve
+model = HubModel(resolve("scenarios/secondary-offices.yaml", scale=20_000.0, months=15))
+names = [n for n in dir(kernels) if hasattr(getattr(kernels, n), "signatures")]
+before = {n: list(getattr(kernels, n).signatures) for n in names}
+for _ in range(15):
+    model.step()
+after = {n: list(getattr(kernels, n).signatures) for n in names}
+print(len(names), sorted(len(s) for s in before.values()), before == after, sep="|")
+"""
+
+
+def test_a_run_compiles_nothing_after_the_build():
+    """`kernels.load` at build covers every dtype the engine passes: in a fresh interpreter,
+    each kernel has one version after the build and a run adds none."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_CHECK], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    count, versions, unchanged = done.stdout.split("|")
+    assert int(count) >= 10
+    assert versions == "[" + ", ".join(["1"] * int(count)) + "]"
+    assert unchanged.strip() == "True"

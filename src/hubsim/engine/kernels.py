@@ -30,15 +30,20 @@ def lose_jobs(
     """`accounts.lose_jobs`: the employed among `rows` lose their jobs; accounts follow."""
     nodes = wage_bill.shape[0]
     bill = np.zeros(staff.shape[0])
+    seen = np.zeros(staff.shape[0], np.bool_)
+    touched = np.empty(rows.shape[0], np.int64)
+    n_touched = 0
     node_bill = np.zeros(nodes)
     left = np.zeros(nodes, np.int64)
     left_talent = np.zeros(nodes, np.int64)
-    any_job = False
     for r in rows:
         e = employer[r]
         if e < 0:
             continue
-        any_job = True
+        if not seen[e]:
+            seen[e] = True
+            touched[n_touched] = e
+            n_touched += 1
         c = city[r]
         left[c] += 1
         if degree[r] >= talent_degree:
@@ -51,9 +56,11 @@ def lose_jobs(
         # order of additions.
         bill[e] += np.float64(wage[r])
         node_bill[c] += np.float64(wage[r])
-    if not any_job:
+    if n_touched == 0:
         return
-    for e in range(bill.shape[0]):
+    # Only the offices concerned: x - 0.0 is x, so the others are as numpy's whole-array
+    # subtraction leaves them.
+    for e in touched[:n_touched]:
         office_bill[e] -= bill[e]
     for c in range(nodes):
         wage_bill[c] -= node_bill[c]
@@ -80,12 +87,19 @@ def take_jobs(
         wage[r] = new_wage[i]  # float32, as the column holds it
         talent_job[r] = new_talent_job[i]
     bill = np.zeros(staff.shape[0])
+    seen = np.zeros(staff.shape[0], np.bool_)
+    touched = np.empty(rows.shape[0], np.int64)
+    n_touched = 0
     node_bill = np.zeros(nodes)
     hired = np.zeros(nodes, np.int64)
     hired_talent = np.zeros(nodes, np.int64)
     for i in range(rows.shape[0]):
         r, e = rows[i], offices[i]
         c = city[r]
+        if not seen[e]:
+            seen[e] = True
+            touched[n_touched] = e
+            n_touched += 1
         staff[e] += 1
         if new_talent_job[i]:
             staff_talent[e] += 1
@@ -95,7 +109,9 @@ def take_jobs(
         hired[c] += 1
         if degree[r] >= talent_degree:
             hired_talent[c] += 1
-    for e in range(bill.shape[0]):  # every office, as numpy's whole-array addition
+    # Only the offices concerned: x + 0.0 is x but for x = -0.0, which a bill never is (sums of
+    # wages less sums of the same wages are +0.0 at worst).
+    for e in touched[:n_touched]:
         office_bill[e] += bill[e]
     for c in range(nodes):
         wage_bill[c] += node_bill[c]
@@ -111,9 +127,8 @@ def jobless_rows(closed, employer):
     n = 0
     for r in range(employer.shape[0]):
         e = employer[r]
-        if e < 0 or closed[e]:
-            out[n] = r
-            n += 1
+        out[n] = r  # written always, kept if jobless: no branch to mispredict
+        n += (e < 0) or closed[e] != 0
     return out[:n].copy()
 
 
@@ -248,12 +263,89 @@ def pick_slots(posted, office_city, order, take):
     """Offices of the hires: of the slots (offices in ascending order, each repeated by its
     `posted`), the first take[c] of each node c in `order`, grouped by node ascending."""
     slots = np.empty(order.shape[0], np.int64)
+    slot_city = np.empty(order.shape[0], np.int64)
     s = 0
     for o in range(posted.shape[0]):
+        c = office_city[o]
         for _ in range(posted[o]):
             slots[s] = o
+            slot_city[s] = c
             s += 1
-    return slots[first_k_per_group(office_city[slots].astype(np.int64), order, take)]
+    return slots[first_k_per_group(slot_city, order, take)]
+
+
+# ------------------------------------------------------------------ firms
+@_jit
+def desire(factor, key, term, office_open, share, office_cell, since, desired, desired_talent):
+    """Desired headcount and talent jobs of every office (0 where closed): factor x term[key]
+    and that times the talent share of its cell, for the offices from `since` on; those before
+    keep `desired` and `desired_talent` (0 if closed since). New arrays."""
+    n = office_open.shape[0]
+    total, talent = np.zeros(n), np.zeros(n)
+    for o in range(n):
+        if not office_open[o]:
+            continue
+        if o < since:
+            total[o], talent[o] = desired[o], desired_talent[o]
+        else:
+            total[o] = factor[o] * term[key[o]]
+            talent[o] = total[o] * share[office_cell[o]]
+    return total, talent
+
+
+@_jit
+def close_offices_of(office_open, office_firm, closing_firm):
+    """Close the open offices of the firms marked in `closing_firm`; returns them, ascending."""
+    out = np.empty(office_open.shape[0], np.int64)
+    n = 0
+    for o in range(office_open.shape[0]):
+        if office_open[o] and closing_firm[office_firm[o]]:
+            office_open[o] = False
+            out[n] = o
+            n += 1
+    return out[:n].copy()
+
+
+@_jit
+def presence(office_open, office_firm, office_city, firms, n_firms, nodes):
+    """(len(firms), nodes): whether each of `firms` (distinct) has an open office in each node."""
+    row = np.full(n_firms, -1, np.int64)
+    for i in range(firms.shape[0]):
+        row[firms[i]] = i
+    present = np.zeros((firms.shape[0], nodes), np.bool_)
+    for o in range(office_open.shape[0]):
+        if office_open[o]:
+            i = row[office_firm[o]]
+            if i >= 0:
+                present[i, office_city[o]] = True
+    return present
+
+
+# ------------------------------------------------------------------ migration
+@_jit
+def keep_reconsidering(picked, uniform, birth, employer, graduated, city, settled, now,
+                       young_age_max, yearly, monthly, max_hazard):  # fmt: skip
+    """The rows of `picked` whose uniform x max_hazard is below their monthly hazard of
+    reconsidering (`rules.workers.reconsider_hazard_per_month`): the largest of the yearly
+    hazards (base or young, unemployed, new graduate: `yearly`, in that order) that applies,
+    read as `monthly` (1 - exp(-yearly / 12), computed by numpy); 0 for removed rows and
+    unsettled graduates."""
+    out = np.empty(picked.shape[0], picked.dtype)
+    n = 0
+    for i in range(picked.shape[0]):
+        r = picked[i]
+        if city[r] < 0 or not settled[r]:
+            continue
+        level = 1 if (now - np.int32(birth[r])) // 12 <= young_age_max else 0
+        if employer[r] < 0 and yearly[2] > yearly[level]:
+            level = 2
+        since = now - np.int32(graduated[r])
+        if 0 <= since < 12 and yearly[3] > yearly[level]:
+            level = 3
+        if uniform[i] * max_hazard < monthly[level]:
+            out[n] = r
+            n += 1
+    return out[:n].copy()
 
 
 # ------------------------------------------------------------------ record
@@ -279,6 +371,16 @@ def office_sums(office_open, office_hq, office_city, office_cell, staff, posted,
             branch_offices[cell] += 1.0
             branches[hq, city] += 1.0
     return jobs, vacancies, wage_bill, offices, branch_offices, node_offices, branches
+
+
+@_jit
+def firms_by_node(hq_city, alive, nodes):
+    """Living firms per headquarters node, as floats."""
+    count = np.zeros(nodes)
+    for f in range(alive.shape[0]):
+        if alive[f]:
+            count[hq_city[f]] += 1.0
+    return count
 
 
 @_jit
@@ -320,3 +422,9 @@ def load() -> None:
     pick_slots(e(i8), e(i1), e(i8), e(i8))
     office_sums(e(b1), e(i1), e(i1), e(i8), e(i8), e2(i8), e(f8), 0, 0)
     firm_sums(e(i4), e(b1), e(i8), e(f8), 0)
+    firms_by_node(e(i1), e(b1), 0)
+    close_offices_of(e(b1), e(i4), e(b1))
+    presence(e(b1), e(i4), e(i1), e(i8), 0, 0)
+    i2 = np.int16
+    desire(e(f8), e(i8), e(f8), e(b1), e(f8), e(i8), 0, e(f8), e(f8))
+    keep_reconsidering(e(i8), e(f8), e(i2), e(i4), e(i2), e(i1), e(b1), 0, 0, e(f8), e(f8), 1.0)

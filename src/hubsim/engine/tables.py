@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hubsim.engine import kernels
 from hubsim.scenario import SECTORS
 
 N_SECTORS = len(SECTORS)
@@ -260,9 +261,7 @@ class FirmTable:
     def close_firms(self, firms: np.ndarray) -> np.ndarray:
         """Close firms and all their offices; returns the offices closed."""
         self.alive[firms] = False
-        closing = np.flatnonzero(self.office_open & self.of_firms(firms)[self.office_firm])
-        self.office_open[closing] = False
-        return closing
+        return kernels.close_offices_of(self.office_open, self.office_firm, self.of_firms(firms))
 
     def of_firms(self, firms: np.ndarray) -> np.ndarray:
         """A mask over all firms that is True for the given ones."""
@@ -278,13 +277,9 @@ class FirmTable:
             present[self.office_firm[self.office_open], self.office_city[self.office_open]] = True
             return present
         # Only the rows asked for: each office's row among `firms` (-1 for other firms').
-        row = np.full(self.n_firms, -1, dtype=np.intp)
-        row[firms] = np.arange(len(firms))
-        office_row = row[self.office_firm]
-        theirs = self.office_open & (office_row >= 0)
-        present = np.zeros((len(firms), n_cities), dtype=bool)
-        present[office_row[theirs], self.office_city[theirs]] = True
-        return present
+        return kernels.presence(
+            self.office_open, self.office_firm, self.office_city, firms, self.n_firms, n_cities
+        )
 
     def hq_offices(self) -> np.ndarray:
         """Whether each office is its firm's headquarters."""

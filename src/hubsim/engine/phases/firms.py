@@ -38,8 +38,9 @@ def run(state: State, dynamic: bool = True) -> None:
     state.jobless = None
     if dynamic:
         if state.calendar.month % 3 == 0:
-            _open_and_close_branches(state)
-            _relocate(state)
+            tradable = tradable_firms(state)  # both reviews' (branches change no firm)
+            _open_and_close_branches(state, tradable)
+            _relocate(state, tradable)
         _set_desired(state)  # exit judges firms by this month's desire
         known = firms.n_offices
         _firm_exit(state)
@@ -61,16 +62,18 @@ def _set_desired(state: State, since: int | None = None) -> None:
     (opened since) get theirs; the same numbers as computing every office again.
     """
     f = state.firms
-    share = state.talent_share_jobs.ravel()
-    if since is None:
-        state.desired = np.where(f.office_open, desired_by_parts(state), 0.0)
-        state.desired_talent = state.desired * share[f.office_cell]
-        return
-    new = desired_by_parts(state, since)
-    desired = np.concatenate([state.desired[:since], new])
-    talent = np.concatenate([state.desired_talent[:since], new * share[f.office_cell[since:]]])
-    state.desired = np.where(f.office_open, desired, 0.0)
-    state.desired_talent = np.where(f.office_open, talent, 0.0)
+    factor, key = _desire_parts(state)
+    state.desired, state.desired_talent = kernels.desire(
+        factor,
+        key,
+        _desire_term(state).ravel(),
+        f.office_open,
+        state.talent_share_jobs.ravel(),
+        f.office_cell,
+        0 if since is None else since,
+        state.desired,
+        state.desired_talent,
+    )
 
 
 def desired_by_parts(state: State, first: int = 0) -> np.ndarray:
@@ -79,6 +82,12 @@ def desired_by_parts(state: State, first: int = 0) -> np.ndarray:
     month's term of its (headquarters node, node, sector) (`_desire_term`); a gather, not a
     power per office.
     """
+    factor, key = _desire_parts(state)
+    return factor[first:] * _desire_term(state).ravel()[key[first:]]
+
+
+def _desire_parts(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """`state.desire_parts`, with the parts of offices opened since appended."""
     f = state.firms
     parts = state.desire_parts
     if parts is None:
@@ -87,8 +96,7 @@ def desired_by_parts(state: State, first: int = 0) -> np.ndarray:
         new = _fixed_desire(state, len(parts[0]))
         parts = (np.concatenate([parts[0], new[0]]), np.concatenate([parts[1], new[1]]))
     state.desire_parts = parts
-    factor, key = parts
-    return factor[first:] * _desire_term(state).ravel()[key[first:]]
+    return parts
 
 
 def _fixed_desire(state: State, first: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -260,11 +268,18 @@ def branch_ratios(state: State, firm: np.ndarray, city: np.ndarray | None = None
     return ratio
 
 
-def _open_and_close_branches(state: State) -> None:
+def tradable_firms(state: State) -> np.ndarray:
+    """The living firms of tradable sectors, ascending."""
+    return np.flatnonzero(state.firms.alive & TRADABLE[state.firms.sector])
+
+
+def _open_and_close_branches(state: State, candidates: np.ndarray | None = None) -> None:
+    """Some of the `candidates` (living tradable firms, `tradable_firms`) review where to open
+    a branch; branches far below their headquarters' profit close."""
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
+    candidates = tradable_firms(state) if candidates is None else candidates
     occupancy = state.metrics["office_occupancy"]
     open_to_offices = np.append(occupancy[:-1] < 1.0, False)
-    candidates = np.flatnonzero(firms.alive & TRADABLE[firms.sector])
     hazard = beh.office_opening_hazard_per_quarter
     reviewing = sample_by_hazard(candidates, lambda idx: np.full(len(idx), hazard), hazard, rng)
     present = firms.presence(state.cities.n, reviewing)
@@ -279,12 +294,13 @@ def _open_and_close_branches(state: State) -> None:
         firms.office_open[branch[own < beh.office_closing_ratio]] = False
 
 
-def _relocate(state: State) -> None:
-    """Rarely a tradable firm moves its headquarters to a much more profitable city; the old
-    headquarters' staff are let go, its branches stay."""
+def _relocate(state: State, candidates: np.ndarray | None = None) -> None:
+    """Rarely a tradable firm (of `candidates`, as in `_open_and_close_branches`) moves its
+    headquarters to a much more profitable city; the old headquarters' staff are let go, its
+    branches stay."""
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
+    candidates = tradable_firms(state) if candidates is None else candidates
     hazard = beh.relocation_hazard_per_year / 4.0
-    candidates = np.flatnonzero(firms.alive & TRADABLE[firms.sector])
     moving = sample_by_hazard(candidates, lambda idx: np.full(len(idx), hazard), hazard, rng)
     if len(moving) == 0:
         return

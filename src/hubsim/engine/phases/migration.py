@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hubsim.engine import programmes
+from hubsim.engine import kernels, programmes
 from hubsim.engine.accounts import COLLEGE, lose_jobs, shift_residents
 from hubsim.engine.phases.firms import sector_talent
 from hubsim.engine.rules import choice
@@ -24,7 +24,7 @@ from hubsim.engine.rules.programmes import (
     pay_in_order,
 )
 from hubsim.engine.rules.sampling import sample_by_hazard, stochastic_round
-from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
+from hubsim.engine.rules.workers import age_years, months_since
 from hubsim.engine.state import STAYING_YEARS, State
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
@@ -171,17 +171,26 @@ def run(state: State) -> None:
         hazards.new_graduate_per_year,
     )
 
-    def hazard_of(rows: np.ndarray) -> np.ndarray:
-        hazard = reconsider_hazard_per_month(
-            age_years(w.birth[rows], state.calendar.now),
-            w.employer[rows] < 0,
-            months_since(w.graduated[rows], state.calendar.now),
-            hazards,
-        )
-        # Removed rows and unsettled graduates (who all choose anyway) are not sampled.
-        return np.where((w.city[rows] >= 0) & w.settled[rows], hazard, 0.0)
+    # The monthly hazard is one of four: numpy computes them once, as the rule would for each
+    # worker (`reconsider_hazard_per_month`), and the kernel picks each worker's.
+    levels = np.array(
+        [
+            hazards.base_per_year,
+            hazards.young_per_year,
+            hazards.unemployed_per_year,
+            hazards.new_graduate_per_year,
+        ]
+    )
+    monthly = 1.0 - np.exp(-levels / 12.0)
 
-    sampled = sample_by_hazard(len(w), hazard_of, 1.0 - np.exp(-yearly / 12.0), rng)
+    def thin(picked: np.ndarray, uniform: np.ndarray, max_hazard: float) -> np.ndarray:
+        # Removed rows and unsettled graduates (who all choose anyway) are not sampled.
+        return kernels.keep_reconsidering(
+            picked, uniform, w.birth, w.employer, w.graduated, w.city, w.settled,
+            state.calendar.now, hazards.young_age_max, levels, monthly, max_hazard,
+        )  # fmt: skip
+
+    sampled = sample_by_hazard(len(w), None, 1.0 - np.exp(-yearly / 12.0), rng, thin=thin)
     # A random order, so that budget queues serve choosers in no systematic order.
     choosers = rng.permutation(np.concatenate([unsettled, sampled]))
     # Kept current through the labour market (accounts.take_jobs, lose_jobs); copied so movers

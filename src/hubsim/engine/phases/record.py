@@ -57,8 +57,9 @@ def run(state: State) -> None:
     # node's entries, read from its aggregate residents, are refreshed.
     outside_counts(state, state.counts)
     talent = sector_talent(state)  # read by both
-    state.metrics = city_metrics(state, state.counts, talent)
-    state.sector_metrics, state.branches = sector_metrics(state, talent)
+    sums = office_sums(state)  # read by both
+    state.metrics = city_metrics(state, state.counts, talent, sums)
+    state.sector_metrics, state.branches = sector_metrics(state, talent, sums)
     state.flows_by_year[state.calendar.year_row()] += state.tallies.flows
     state.pool.counted[state.calendar.year_row()] = state.counts["talent"].sum()
     if state.cohort_rows is not None:
@@ -75,12 +76,27 @@ def count_where_cohort_went(state: State, rows: np.ndarray) -> None:
     state.pool.went[state.calendar.year_row()] += went.reshape(n, len(DEGREES))
 
 
+def office_sums(state: State) -> tuple[np.ndarray, ...]:
+    """`kernels.office_sums` of the open offices: per cell jobs, vacancies, wage bill, offices
+    and branch offices; per node offices; per (headquarters, branch node) branch offices."""
+    f, n = state.firms, state.cities.n
+    return kernels.office_sums(
+        f.office_open, f.office_hq, f.office_city, f.office_cell, state.staff, state.posted,
+        state.office_wage_bill, n, n * len(SECTORS),
+    )  # fmt: skip
+
+
 def city_metrics(
-    state: State, counts: dict[str, np.ndarray], talent: np.ndarray | None = None
+    state: State,
+    counts: dict[str, np.ndarray],
+    talent: np.ndarray | None = None,
+    sums: tuple[np.ndarray, ...] | None = None,
 ) -> dict[str, np.ndarray]:
     """The METRICS for every node (13 cities, then the outside node), in people or yuan;
-    `talent` is `phases.firms.sector_talent(state)` when already counted."""
+    `talent` is `phases.firms.sector_talent(state)` and `sums` `office_sums(state)` when
+    already counted."""
     talent = sector_talent(state) if talent is None else talent
+    sums = office_sums(state) if sums is None else sums
     firms, c, scale = state.firms, state.cities, state.scale
     n = c.n
     wage_mean = state.wage_bill / np.maximum(counts["employed"], 1.0) * state.wage_trend
@@ -101,8 +117,8 @@ def city_metrics(
         "vacancies": state.vacancies.sum(axis=1) * scale,
         "wage_mean": wage_mean,
         "rent": state.rent * state.wage_trend,
-        "firms": np.bincount(firms.hq_city[firms.alive], minlength=n).astype(float),
-        "offices": firms.count_by_city(n, firms.office_open),
+        "firms": kernels.firms_by_node(firms.hq_city, firms.alive, n),
+        "offices": sums[5],
         "inflow": inflow,
         "outflow": outflow,
         "net_migration": inflow - outflow,
@@ -123,16 +139,16 @@ def city_metrics(
 
 
 def sector_metrics(
-    state: State, talent: np.ndarray | None = None
+    state: State,
+    talent: np.ndarray | None = None,
+    sums: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The SECTOR_METRICS as (node, sector) arrays, and the (headquarters, branch city) counts
-    of open secondary offices; `talent` as in `city_metrics`."""
+    of open secondary offices; `talent` and `sums` as in `city_metrics`."""
     talent = sector_talent(state) if talent is None else talent
-    f, n, sectors = state.firms, state.cities.n, len(SECTORS)
-    jobs, vacancies, bill, offices, branch_offices, _, branches = kernels.office_sums(
-        f.office_open, f.office_hq, f.office_city, f.office_cell, state.staff, state.posted,
-        state.office_wage_bill, n, n * sectors,
-    )  # fmt: skip
+    n, sectors = state.cities.n, len(SECTORS)
+    sums = office_sums(state) if sums is None else sums
+    jobs, vacancies, bill, offices, branch_offices, _, branches = sums
     shape = (n, sectors)
     jobs = jobs.reshape(shape)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -17,8 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hubsim.engine import HubModel, accounts, kernels
+from hubsim.engine.phases import firms as firms_phase
 from hubsim.engine.phases import labour, record
 from hubsim.engine.rules.sampling import first_k_per_group, stochastic_round
+from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
 from hubsim.engine.tables import N_SECTORS, TRADABLE
 from hubsim.experiments.replications import resolve
 from hubsim.scenario import TALENT_DEGREE
@@ -114,8 +116,10 @@ def numpy_separation_hazards(state, separation, speed):
     return hazard, float(hazard.max())
 
 
-def numpy_post(state, rng):
-    desired = np.stack([state.desired - state.desired_talent, state.desired_talent])
+def numpy_post(state, rng, desired_total=None, desired_talent=None):
+    desired_total = state.desired if desired_total is None else desired_total
+    desired_talent = state.desired_talent if desired_talent is None else desired_talent
+    desired = np.stack([desired_total - desired_talent, desired_talent])
     staff = np.stack([state.staff - state.staff_talent, state.staff_talent])
     gap = np.minimum(np.maximum(desired - staff, 0.0), 0.25 * desired + 1.0)
     return stochastic_round(gap, rng)
@@ -182,16 +186,22 @@ def test_thinning_by_table_matches_a_gather(stepped):
     assert same(kept, picked[uniform * largest < gather])
 
 
-def test_postings_match_numpy(stepped):
+@pytest.mark.parametrize("growth", [1.0, 3.0])
+def test_postings_match_numpy(stepped, growth):
+    """At this month's desires, and at three times them, where the cap of a quarter binds."""
     state, f = stepped.state, stepped.state.firms
     n = state.cities.n
+    total, talent = state.desired * growth, state.desired_talent * growth
     uniform = np.random.default_rng(8).random((2, f.n_offices))
     posted, per_node, per_cell, tradable_talent = kernels.post(
-        state.desired, state.desired_talent, state.staff, state.staff_talent, uniform,
+        total, talent, state.staff, state.staff_talent, uniform,
         f.office_city, f.office_cell, f.office_tradable, n, n * N_SECTORS,
     )  # fmt: skip
-    expected = numpy_post(state, np.random.default_rng(8))
+    expected = numpy_post(state, np.random.default_rng(8), total, talent)
     assert same(posted, expected) and expected.sum() > 0
+    if growth > 1:  # the cap binds somewhere
+        other = total - talent - (state.staff - state.staff_talent)
+        assert (other > 0.25 * (total - talent) + 1.0).any()
     assert same(per_node[:, 0], np.bincount(f.office_city, expected[0], n).astype(np.int64))
     assert same(per_node[:, 1], np.bincount(f.office_city, expected[1], n).astype(np.int64))
     cells = np.bincount(f.office_cell, expected[1], n * N_SECTORS).astype(np.int64)
@@ -320,3 +330,80 @@ def test_a_run_compiles_nothing_after_the_build():
     assert int(count) >= 10
     assert versions == "[" + ", ".join(["1"] * int(count)) + "]"
     assert unchanged.strip() == "True"
+
+
+# ------------------------------------------------------------------ firms and migration
+def test_desire_matches_numpy(stepped):
+    state, f = stepped.state, stepped.state.firms
+    factor, key = firms_phase._desire_parts(state)
+    term = firms_phase._desire_term(state).ravel()
+    share = state.talent_share_jobs.ravel()
+    full = factor * term[key]
+    since = f.n_offices - 40  # the last 40 offices new since an earlier call
+    old = np.where(f.office_open, full * 1.5, 0.0)  # what that call left (any numbers)
+    old_talent = old * share[f.office_cell]
+    desired, talent = kernels.desire(
+        factor, key, term, f.office_open, share, f.office_cell, since, old, old_talent
+    )
+    expected = np.where(f.office_open, np.concatenate([old[:since], full[since:]]), 0.0)
+    new_talent = full[since:] * share[f.office_cell[since:]]
+    expected_talent = np.where(f.office_open, np.concatenate([old_talent[:since], new_talent]), 0)
+    assert same(desired, expected) and same(talent, expected_talent.astype(float))
+    first, first_talent = kernels.desire(
+        factor, key, term, f.office_open, share, f.office_cell, 0, old, old_talent
+    )
+    expected = np.where(f.office_open, full, 0.0)
+    assert same(first, expected) and same(first_talent, expected * share[f.office_cell])
+
+
+def test_closing_firms_and_presence_match_numpy(stepped):
+    f = copy.deepcopy(stepped.state.firms)
+    rng = np.random.default_rng(11)
+    firms = np.sort(rng.choice(f.n_firms, size=f.n_firms // 4, replace=False))
+    present = np.zeros((len(firms), 14), dtype=bool)
+    row = np.full(f.n_firms, -1)
+    row[firms] = np.arange(len(firms))
+    theirs = f.office_open & (row[f.office_firm] >= 0)
+    present[row[f.office_firm][theirs], f.office_city[theirs]] = True
+    assert same(f.presence(14, firms), present) and present.any()
+    mask = np.zeros(f.n_firms, dtype=bool)
+    mask[firms] = True
+    expected = np.flatnonzero(f.office_open & mask[f.office_firm])
+    open_after = f.office_open.copy()
+    open_after[expected] = False
+    assert same(f.close_firms(firms), expected) and same(f.office_open, open_after)
+    alive = f.alive
+    counted = kernels.firms_by_node(f.hq_city, alive, 14)
+    assert same(counted, np.bincount(f.hq_city[alive], minlength=14).astype(float))
+
+
+def test_reconsidering_thinning_matches_the_rule(stepped):
+    state, w = stepped.state, stepped.state.workers
+    hazards = state.behaviour.migration.hazards
+    now = state.calendar.now
+    rng = np.random.default_rng(12)
+    picked = np.sort(rng.choice(len(w), size=len(w) // 2, replace=False))
+    levels = np.array(
+        [
+            hazards.base_per_year,
+            hazards.young_per_year,
+            hazards.unemployed_per_year,
+            hazards.new_graduate_per_year,
+        ]
+    )
+    monthly = 1.0 - np.exp(-levels / 12.0)
+    largest = float(monthly.max())
+    uniform = rng.random(len(picked))
+    kept = kernels.keep_reconsidering(
+        picked, uniform, w.birth, w.employer, w.graduated, w.city, w.settled, now,
+        hazards.young_age_max, levels, monthly, largest,
+    )  # fmt: skip
+    hazard = reconsider_hazard_per_month(
+        age_years(w.birth[picked], now),
+        w.employer[picked] < 0,
+        months_since(w.graduated[picked], now),
+        hazards,
+    )
+    hazard = np.where((w.city[picked] >= 0) & w.settled[picked], hazard, 0.0)
+    assert same(kept, picked[uniform * largest < hazard])
+    assert len(np.unique(hazard)) >= 3  # young, older and newly graduated rows among them

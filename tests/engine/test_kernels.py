@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 from hubsim.engine import HubModel, accounts, kernels
 from hubsim.engine.phases import firms as firms_phase
 from hubsim.engine.phases import labour, record
+from hubsim.engine.rules import choice
 from hubsim.engine.rules.sampling import first_k_per_group, stochastic_round
 from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
 from hubsim.engine.tables import N_SECTORS, TRADABLE
 from hubsim.experiments.replications import resolve
-from hubsim.scenario import TALENT_DEGREE
+from hubsim.scenario import DEGREES, TALENT_DEGREE
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +55,24 @@ def snapshot(state) -> dict[str, np.ndarray]:
 
 
 # ------------------------------------------------------------------ the numpy oracles
-def numpy_shift_employment(state, rows, sign):
+# Degree class of each degree index: 0 none, 1 college, 2 talent (bachelor and above).
+DEGREE_CLASS = np.minimum(np.arange(len(DEGREES)), 2).astype(np.intp)
+DEGREE_CLASS[TALENT_DEGREE:] = 2
+
+
+def numpy_shift_counts(state, rows, sign, total, talent, college=""):
     n = state.cities.n
     key = state.workers.city[rows].astype(np.intp) * 3
-    key += accounts.DEGREE_CLASS[state.workers.degree[rows]]
+    key += DEGREE_CLASS[state.workers.degree[rows]]
     bins = np.bincount(key, minlength=3 * n).reshape(n, 3) * sign
-    state.counts["employed"] += bins.sum(axis=1)
-    state.counts["employed_talent"] += bins[:, 2]
+    state.counts[total] += bins.sum(axis=1)
+    state.counts[talent] += bins[:, 2]
+    if college:
+        state.counts[college] += bins[:, 1]
+
+
+def numpy_shift_employment(state, rows, sign):
+    numpy_shift_counts(state, rows, sign, "employed", "employed_talent")
 
 
 def numpy_lose_jobs(state, rows):
@@ -407,3 +419,25 @@ def test_reconsidering_thinning_matches_the_rule(stepped):
     hazard = np.where((w.city[picked] >= 0) & w.settled[picked], hazard, 0.0)
     assert same(kept, picked[uniform * largest < hazard])
     assert len(np.unique(hazard)) >= 3  # young, older and newly graduated rows among them
+
+
+def test_shifting_residents_matches_numpy(stepped):
+    state = stepped.state
+    rows = np.flatnonzero(state.workers.city >= 0)[::7]
+    for sign in (-1, +1):
+        compiled, oracle = copy.deepcopy(state), copy.deepcopy(state)
+        accounts.shift_residents(compiled, rows, sign)
+        numpy_shift_counts(oracle, rows, sign, "population", "talent", "college")
+        for key in ("population", "talent", "college"):
+            assert same(compiled.counts[key], oracle.counts[key]), key
+            assert not same(compiled.counts[key], state.counts[key])
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(1, 300), nodes=st.integers(2, 14), seed=st.integers(0, 2**32 - 1))
+def test_drawn_choices_are_the_rules(rows, nodes, seed):
+    weights = np.random.default_rng(seed).exponential(size=(rows, nodes))
+    weights[:, 0] = 0.0  # a node nobody can choose
+    expected = choice.draw_choices(weights, np.random.default_rng(seed + 1))
+    drawn = kernels.draw_choices(weights, np.random.default_rng(seed + 1).random(rows))
+    assert same(drawn, expected.astype(np.int64)) and not (drawn == 0).any()

@@ -14,9 +14,6 @@ from hubsim.engine.tables import N_SECTORS
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
 COLLEGE = DEGREES.index("college")
-# Degree class of each degree index: 0 none, 1 college, 2 talent (bachelor and above).
-DEGREE_CLASS = np.minimum(np.arange(len(DEGREES)), 2).astype(np.intp)
-DEGREE_CLASS[TALENT_DEGREE:] = 2
 
 
 def city_counts(state: State) -> dict[str, np.ndarray]:
@@ -53,23 +50,13 @@ def outside_counts(state: State, counts: dict[str, np.ndarray]) -> None:
 
 def shift_residents(state: State, rows: np.ndarray, sign: int) -> None:
     """Keep `state.counts` current when rows arrive in (+1) or leave (-1) their city."""
-    _shift_counts(state, rows, sign, "population", "talent", "college")
-
-
-def _shift_counts(
-    state: State, rows: np.ndarray, sign: int, total: str, talent: str, college: str = ""
-) -> None:
     if len(rows) == 0:
         return
-    n = state.cities.n
-    # One bincount: bin = 3 * city + degree class (none, college, talent).
-    key = state.workers.city[rows].astype(np.intp) * 3
-    key += DEGREE_CLASS[state.workers.degree[rows]]
-    bins = np.bincount(key, minlength=3 * n).reshape(n, 3) * sign
-    state.counts[total] += bins.sum(axis=1)
-    state.counts[talent] += bins[:, 2]
-    if college:
-        state.counts[college] += bins[:, 1]
+    w, counts = state.workers, state.counts
+    kernels.shift_residents(
+        rows, w.city, w.degree, TALENT_DEGREE, COLLEGE, sign,
+        counts["population"], counts["talent"], counts["college"],
+    )  # fmt: skip
 
 
 def national_talent(state: State) -> float:
@@ -136,14 +123,27 @@ def take_jobs(
     )  # fmt: skip
 
 
+OFFICE_ARRAYS = ("desired", "desired_talent", "staff", "staff_talent", "office_wage_bill")
+
+
 def grow_office_arrays(state: State) -> None:
-    """Extend the per-office arrays (desire, staff, wage bill, postings) to new offices."""
+    """Extend the per-office arrays (desire, staff, wage bill) to new offices (the month's
+    postings stay as they are: offices opened since posted nothing)."""
     new = state.firms.n_offices - len(state.staff)
     if new <= 0:
         return
-    for name in ("desired", "desired_talent", "staff", "staff_talent", "office_wage_bill"):
+    for name in OFFICE_ARRAYS:
         setattr(state, name, _with_zeros(state, name, new))
-    state.posted = np.hstack([state.posted, np.zeros((2, new), dtype=state.posted.dtype)])
+
+
+def reserve_office_room(state: State) -> None:
+    """Put each per-office array in a buffer with a quarter to spare (`_with_zeros`)."""
+    for name in OFFICE_ARRAYS:
+        array = getattr(state, name)
+        buffer = np.empty(len(array) + len(array) // 4 + 64, dtype=array.dtype)
+        buffer[: len(array)] = array
+        state.office_room[name] = buffer
+        setattr(state, name, buffer[: len(array)])
 
 
 def _with_zeros(state: State, name: str, new: int) -> np.ndarray:

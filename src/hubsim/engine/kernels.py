@@ -120,6 +120,29 @@ def take_jobs(
 
 
 @_jit
+def shift_residents(rows, city, degree, talent_degree, college, sign, population, talent,
+                    college_counts):  # fmt: skip
+    """`accounts.shift_residents`: rows arrive in (+1) or leave (-1) their city; its
+    population, talent (bachelor and above) and college counts follow (whole numbers, added
+    once per node as numpy's bincount did)."""
+    nodes = population.shape[0]
+    people = np.zeros(nodes, np.int64)
+    graduates = np.zeros(nodes, np.int64)
+    colleges = np.zeros(nodes, np.int64)
+    for r in rows:
+        c = city[r]
+        people[c] += 1
+        if degree[r] >= talent_degree:
+            graduates[c] += 1
+        elif degree[r] == college:
+            colleges[c] += 1
+    for c in range(nodes):
+        population[c] += sign * people[c]
+        talent[c] += sign * graduates[c]
+        college_counts[c] += sign * colleges[c]
+
+
+@_jit
 def jobless_rows(closed, employer):
     """Rows without a job or employed by an office marked in `closed` (bytes, one per office),
     ascending."""
@@ -348,6 +371,26 @@ def keep_reconsidering(picked, uniform, birth, employer, graduated, city, settle
     return out[:n].copy()
 
 
+@_jit
+def draw_choices(weights, uniform):
+    """`rules.choice.draw_choices` with its uniforms given: per row, how many of the running
+    sums of `weights` lie below uniform x the row's total (at most the last column)."""
+    rows, nodes = weights.shape
+    out = np.empty(rows, np.int64)
+    running = np.empty(nodes)
+    for i in range(rows):
+        total = 0.0
+        for j in range(nodes):
+            total += weights[i, j]
+            running[j] = total
+        u = uniform[i] * total
+        k = 0
+        for j in range(nodes):
+            k += running[j] < u
+        out[i] = min(k, nodes - 1)
+    return out
+
+
 # ------------------------------------------------------------------ record
 @_jit
 def office_sums(office_open, office_hq, office_city, office_cell, staff, posted, bill, nodes,
@@ -363,7 +406,8 @@ def office_sums(office_open, office_hq, office_city, office_cell, staff, posted,
             continue
         cell, city, hq = office_cell[o], office_city[o], office_hq[o]
         jobs[cell] += staff[o]
-        vacancies[cell] += posted[0, o] + posted[1, o]
+        if o < posted.shape[1]:  # offices opened since the postings posted nothing
+            vacancies[cell] += posted[0, o] + posted[1, o]
         wage_bill[cell] += bill[o]
         offices[cell] += 1.0
         node_offices[city] += 1.0
@@ -414,6 +458,7 @@ def load() -> None:
     lose_jobs(e(i8), e(i4), e(b1), e(f4), e(i1), e(i1), 2, *offices, *counts)
     take_jobs(e(i8), e(i8), e(f8), e(b1), e(i4), e(b1), e(f4), e(i1), e(i1), 2, *offices, *counts)
     jobless_rows(e(u1), e(i4))
+    shift_residents(e(i8), e(i1), e(i1), 2, 1, 1, e(f8), e(f8), e(f8))
     separation_hazards(e(f8), e(f8), e(i8), e(i8), 0.0, 0.0)
     keep_by_hazard(e(i8), e(f8), np.zeros(1), 1, e(i4), e(b1), 1.0)
     post(e(f8), e(f8), e(i8), e(i8), e2(f8), e(i1), e(i8), e(b1), 0, 0)
@@ -425,6 +470,7 @@ def load() -> None:
     firms_by_node(e(i1), e(b1), 0)
     close_offices_of(e(b1), e(i4), e(b1))
     presence(e(b1), e(i4), e(i1), e(i8), 0, 0)
+    draw_choices(np.zeros((0, 14)), e(f8))
     i2 = np.int16
     desire(e(f8), e(i8), e(f8), e(b1), e(f8), e(i8), 0, e(f8), e(f8))
     keep_reconsidering(e(i8), e(f8), e(i2), e(i4), e(i2), e(i1), e(b1), 0, 0, e(f8), e(f8), 1.0)

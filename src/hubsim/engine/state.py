@@ -116,7 +116,8 @@ class State:
             (kept current with staff_talent).
         desired: desired headcount of each office this month (0 for closed offices).
         desired_talent: the part of it in talent jobs (desired x the talent share of jobs).
-        posted: (group, office) vacancies posted this month, group 0 other jobs, 1 talent jobs.
+        posted: (group, office) vacancies posted this month, group 0 other jobs, 1 talent jobs;
+            offices opened since the postings (beyond its width) posted nothing.
         jobless: rows without a job after this month's office closures, when the firms phase
             had to look at every worker to lay off their staff (handed to the labour phase's
             matching, which would otherwise look again); None when it did not look.

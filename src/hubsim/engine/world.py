@@ -127,6 +127,7 @@ def _build_firms(state: State, rng: np.random.Generator) -> None:
     state.desired = np.zeros(state.firms.n_offices)
     state.desired_talent = np.zeros(state.firms.n_offices)
     state.posted = np.zeros((2, state.firms.n_offices), dtype=np.int64)
+    accounts.reserve_office_room(state)  # offices open every month: no copy when they do
     state.sector_talent_start = np.maximum(firms.sector_talent(state), 1.0)
     state.profit_start = firm_rules.profit_index(
         state.city_productivity, state.unit_cost_start, beh.firms.labour_elasticity

@@ -272,10 +272,10 @@ def _outside_graduates_choose(
     went = state.pool.went[state.calendar.year_row()]
     went[:, :] += arrivals.T
     went[outside] -= arrivals.sum(axis=1)
-    dest_degree = np.argwhere(arrivals > 0)
-    repeat = arrivals[dest_degree[:, 0], dest_degree[:, 1]]
-    degree = np.repeat(dest_degree[:, 0], repeat)
-    city = np.repeat(dest_degree[:, 1], repeat)
+    by_degree, by_city = np.nonzero(arrivals)  # in argwhere's order
+    repeat = arrivals[by_degree, by_city]
+    degree = np.repeat(by_degree, repeat)
+    city = np.repeat(by_city, repeat)
     _add_arrivals(state, city, degree, rng, graduating=True)
 
 
@@ -295,9 +295,9 @@ def _choose(
         return
     current = w.city[rows].astype(np.intp)
     # Drawn from the unnormalised logit weights: the same chosen probabilities.
-    chosen = choice.draw_choices(
-        choice.logit_weights(value, state.behaviour.migration.logit_scale), rng
-    )
+    weights = choice.logit_weights(value, state.behaviour.migration.logit_scale)
+    # `choice.draw_choices`, its cumulative sums and counts in one pass.
+    chosen = kernels.draw_choices(weights, rng.random(len(weights)))
     moved = chosen != current
     degree = w.degree[rows].astype(np.intp)
     np.add.at(state.tallies.flows, (current[moved], chosen[moved], degree[moved]), 1.0)
@@ -376,10 +376,10 @@ def _outside_arrivals(state: State, value: np.ndarray, rng: np.random.Generator)
     arrivals[:, outside] = 0
     state.outside_agents -= arrivals.sum(axis=1)
     state.tallies.flows[outside] += arrivals.T
-    dest_degree = np.argwhere(arrivals > 0)
-    repeat = arrivals[dest_degree[:, 0], dest_degree[:, 1]]
-    degree = np.repeat(dest_degree[:, 0], repeat)
-    city = np.repeat(dest_degree[:, 1], repeat)
+    by_degree, by_city = np.nonzero(arrivals)  # in argwhere's order
+    repeat = arrivals[by_degree, by_city]
+    degree = np.repeat(by_degree, repeat)
+    city = np.repeat(by_city, repeat)
     if len(city) == 0:
         return
     _add_arrivals(state, city, degree, rng)

@@ -441,3 +441,40 @@ def test_drawn_choices_are_the_rules(rows, nodes, seed):
     expected = choice.draw_choices(weights, np.random.default_rng(seed + 1))
     drawn = kernels.draw_choices(weights, np.random.default_rng(seed + 1).random(rows))
     assert same(drawn, expected.astype(np.int64)) and not (drawn == 0).any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 60),
+    seed=st.integers(0, 2**32 - 1),
+    has_subsidy=st.booleans(),
+    has_cap=st.booleans(),
+    per_row=st.booleans(),
+)
+def test_chooser_values_are_the_rules(rows, seed, has_subsidy, has_cap, per_row):
+    """The fused utility against rules.choice: moving cost, a cap's cost, then V."""
+    rng = np.random.default_rng(seed)
+    nodes = 14
+    current, origin = rng.integers(0, nodes, rows), rng.integers(0, nodes, rows)
+    origin[::3] = current[::3]  # some leave their origin
+    distance = rng.uniform(0, 3, (nodes, nodes))
+    hukou = rng.random((rows, nodes)) < 0.3
+    subsidy = np.where(rng.random((rows, nodes)) < 0.5, rng.uniform(0, 5, (rows, nodes)), 0.0)
+    cap = np.where(rng.random(nodes) < 0.3, rng.uniform(0, 2, nodes), 0.0)
+    pays = rng.random((rows, nodes)) < 0.5
+    degree = rng.integers(0, 5, rows)
+    table = rng.normal(size=(rows, nodes) if per_row else (5, nodes))
+    place_row = np.arange(rows) if per_row else degree
+    b_h, b_s = rng.normal(), rng.normal()
+    cost = choice.moving_cost(current, origin, distance, 0.7, 0.3, 0.4)
+    if has_cap:
+        cost = cost + np.where(pays, cap[None, :], 0.0)
+    expected = choice.chooser_utility(
+        table[place_row], hukou, subsidy if has_subsidy else 0.0, cost, b_h, b_s
+    )
+    value = kernels.chooser_values(
+        table, place_row, hukou, subsidy if has_subsidy else np.zeros((1, 1)), has_subsidy,
+        current, origin, distance, 0.7, 0.3, 0.4, cap, has_cap,
+        pays if has_cap else np.zeros((1, 1), dtype=bool), b_h, b_s,
+    )  # fmt: skip
+    assert same(value, expected)

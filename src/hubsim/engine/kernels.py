@@ -372,6 +372,32 @@ def keep_reconsidering(picked, uniform, birth, employer, graduated, city, settle
 
 
 @_jit
+def chooser_values(place, place_row, hukou_ok, subsidy, has_subsidy, current, origin,
+                   distance, fixed, per_1000km, leaving_origin, cap, has_cap, pays_cap, b_h,
+                   b_s):  # fmt: skip
+    """V_ij of `rules.choice.chooser_utility` with the moving cost of `rules.choice.moving_cost`
+    and the caps' cost, element by element in their order: place[place_row[i], j] + b_h H_ij
+    + b_s S_ij - C_ij, C_ij = fixed + per_1000km d + leaving_origin (when leaving one's origin)
+    for a move, plus cap_j where `pays_cap` when `has_cap`."""
+    n, nodes = hukou_ok.shape
+    value = np.empty((n, nodes))
+    for i in range(n):
+        here, home = current[i], current[i] == origin[i]
+        for j in range(nodes):
+            moving = j != here
+            cost = 0.0
+            if moving:
+                cost = fixed + per_1000km * distance[here, j]
+                cost = cost + (leaving_origin if home else 0.0)
+            if has_cap:
+                cost = cost + (cap[j] if pays_cap[i, j] else 0.0)
+            v = place[place_row[i], j] + b_h * (1.0 if hukou_ok[i, j] else 0.0)
+            v = v + b_s * (subsidy[i, j] if has_subsidy else 0.0)
+            value[i, j] = v - cost
+    return value
+
+
+@_jit
 def draw_choices(weights, uniform):
     """`rules.choice.draw_choices` with its uniforms given: per row, how many of the running
     sums of `weights` lie below uniform x the row's total (at most the last column)."""
@@ -471,6 +497,11 @@ def load() -> None:
     close_offices_of(e(b1), e(i4), e(b1))
     presence(e(b1), e(i4), e(i1), e(i8), 0, 0)
     draw_choices(np.zeros((0, 14)), e(f8))
+    b2 = np.zeros((0, 14), b1)
+    chooser_values(
+        np.zeros((5, 14)), e(i8), b2, np.zeros((1, 1)), False, e(i8), e(i8), np.zeros((14, 14)),
+        0.0, 0.0, 0.0, np.zeros(14), False, b2, 0.0, 0.0,
+    )  # fmt: skip
     i2 = np.int16
     desire(e(f8), e(i8), e(f8), e(b1), e(f8), e(i8), 0, e(f8), e(f8))
     keep_reconsidering(e(i8), e(f8), e(i2), e(i4), e(i2), e(i1), e(b1), 0, 0, e(f8), e(f8), 1.0)

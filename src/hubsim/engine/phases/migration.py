@@ -50,46 +50,46 @@ def utility(
     c, mig, book = state.cities, state.behaviour.migration, state.book
     nodes = np.arange(c.n)
     log_income = np.log(expected_income(state, counts))  # (degree, node)
-    moving = nodes[None, :] != current[:, None]
-    # Programmes are for newcomers: those who move in, and graduates choosing where to settle.
-    newcomer = moving | ~settled[:, None]
+    moving = newcomer = None
+    cap = cap_cost(state, counts)
+    discounts = book.of("housing_discount")
+    paying = np.concatenate([book.paying("cash"), book.paying("rent")])
+    if len(discounts) or len(paying) or cap.any():
+        moving = nodes[None, :] != current[:, None]
+        # Programmes are for newcomers: those who move in, and graduates choosing where to
+        # settle.
+        newcomer = moving | ~settled[:, None]
     log_rent = np.log(state.rent)[None, :]
-    if len(book.of("housing_discount")):
+    if len(discounts):
         discount = programmes.housing_discount(book, degree, age, since_graduation, c.n) * newcomer
         log_rent = log_rent + np.log1p(-discount)
     hukou_ok = (hukou[:, None] == nodes[None, :]) | programmes.hukou_open(
         book, c.hukou_min_degree, c.hukou_max_age, degree, age, since_graduation
     )
-    paying = np.concatenate([book.paying("cash"), book.paying("rent")])
-    subsidy_10k = 0.0
+    subsidy_10k = np.zeros((1, 1))
     if len(paying):
         subsidy = programmes.subsidy_value_yuan(
             book, paying, degree, age, since_graduation, received, c.n
         )
         subsidy_10k = subsidy * newcomer / (state.wage_trend * 10_000.0)
-    cost = choice.moving_cost(
-        current,
-        origin,
-        c.distance_1000km,
-        mig.moving_cost_fixed,
-        mig.moving_cost_per_1000km,
-        mig.leaving_origin_cost,
-    )
-    cap = cap_cost(state, counts)
-    if cap.any():
-        cost = cost + np.where(pays_cap_cost(moving, newcomer), cap[None, :], 0.0)
+    pays_cap = pays_cap_cost(moving, newcomer) if cap.any() else np.zeros((1, 1), dtype=bool)
     # choice.location_utility's arithmetic, element by element: where rents are the same for
     # everyone, its first terms are computed once per (degree, node) and gathered.
     if log_rent.shape[0] == 1:
         place = choice.place_utility(log_income, log_rent, c.amenity[None, :], mig.b_w, mig.b_r)
-        place = place[degree]
+        row = degree
     else:
         place = choice.place_utility(
             log_income[degree], log_rent, c.amenity[None, :], mig.b_w, mig.b_r
         )
-    value = choice.chooser_utility(
-        place, hukou_ok, subsidy_10k, cost, mig.b_h, mig.b_s_per_10k_yuan
-    )
+        row = np.arange(len(degree))
+    # choice.chooser_utility (+ b_h H + b_s S) less choice.moving_cost and the caps' cost,
+    # element by element in one pass.
+    value = kernels.chooser_values(
+        place, row, hukou_ok, subsidy_10k, bool(len(paying)), current, origin,
+        c.distance_1000km, mig.moving_cost_fixed, mig.moving_cost_per_1000km,
+        mig.leaving_origin_cost, cap, bool(cap.any()), pays_cap, mig.b_h, mig.b_s_per_10k_yuan,
+    )  # fmt: skip
     return value, hukou_ok
 
 

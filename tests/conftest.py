@@ -9,6 +9,16 @@ from pathlib import Path
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile (the first time) and cache the engine's kernels once, in the main process,
+    before pytest-xdist starts its workers: they then load the cache instead of compiling the
+    same files at once."""
+    if not hasattr(config, "workerinput"):
+        from hubsim.engine import kernels
+
+        kernels.load()
+
+
 @pytest.fixture
 def baseline() -> Path:
     """The shipped baseline scenario."""

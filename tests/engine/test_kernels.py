@@ -142,8 +142,11 @@ def test_lose_and_take_jobs_match_numpy(stepped):
     state = stepped.state
     rng = np.random.default_rng(5)
     w = state.workers
-    # Employed and jobless rows, with repeated offices among them.
-    rows = np.sort(rng.choice(len(w), size=len(w) // 5, replace=False))
+    # Employed and jobless rows in no order, with repeated offices among them and a few rows
+    # given twice (numpy gathered every row's employer before changing any).
+    rows = rng.choice(len(w), size=len(w) // 5, replace=False)
+    rows = np.concatenate([rows, rows[:50]])
+    rng.shuffle(rows)
     assert (w.employer[rows] >= 0).any() and (w.employer[rows] < 0).any()
     compiled, oracle = copy.deepcopy(state), copy.deepcopy(state)
     accounts.lose_jobs(compiled, rows)
@@ -153,7 +156,8 @@ def test_lose_and_take_jobs_match_numpy(stepped):
     assert not same(a["staff"], snapshot(state)["staff"])  # it did something
     # Hire the rows now without a job into random open offices, some into talent jobs.
     jobless = rows[(compiled.workers.employer[rows] < 0) & (compiled.workers.city[rows] >= 0)]
-    hired = jobless[:500]
+    hired = np.unique(jobless)[:500]
+    rng.shuffle(hired)
     offices = rng.choice(np.flatnonzero(state.firms.office_open), size=len(hired))
     wage = rng.uniform(3e4, 2e5, size=len(hired))
     talent = compiled.workers.degree[hired] >= TALENT_DEGREE
@@ -304,6 +308,16 @@ def test_office_sums_match_numpy(stepped):
     assert same(branches, np.bincount(key, minlength=n * n).reshape(n, n).astype(float))
     metrics, _ = record.sector_metrics(state)
     assert same(metrics["offices"], offices.reshape(n, -1))
+    # Offices opened after the month's postings posted nothing.
+    narrow = state.posted[:, : f.n_offices - 30].copy()
+    _, vacancies_narrow, *_ = kernels.office_sums(
+        is_open, f.office_hq, f.office_city, f.office_cell, state.staff, narrow,
+        state.office_wage_bill, n, n * N_SECTORS,
+    )  # fmt: skip
+    widened = np.zeros_like(state.posted)
+    widened[:, : narrow.shape[1]] = narrow
+    posted = widened[0] + widened[1]
+    assert same(vacancies_narrow, np.bincount(f.office_cell, posted * is_open, cells))
 
 
 def test_firm_sums_match_numpy(stepped):
@@ -321,11 +335,15 @@ def test_firm_sums_match_numpy(stepped):
 LOAD_CHECK = """
 from hubsim.engine import HubModel, kernels
 from hubsim.experiments.replications import resolve
-model = HubModel(resolve("scenarios/secondary-offices.yaml", scale=20_000.0, months=15))
 names = [n for n in dir(kernels) if hasattr(getattr(kernels, n), "signatures")]
+# Branch offices, then the baseline to 2020: the Beijing cap, cash, rent, discounts, hukou.
+runs = [("secondary-offices", 15), ("baseline", 126)]
+model = HubModel(resolve("scenarios/secondary-offices.yaml", scale=20_000.0, months=15))
 before = {n: list(getattr(kernels, n).signatures) for n in names}
-for _ in range(15):
-    model.step()
+for name, months in runs:
+    model = HubModel(resolve(f"scenarios/{name}.yaml", scale=20_000.0, months=months))
+    for _ in range(months):
+        model.step()
 after = {n: list(getattr(kernels, n).signatures) for n in names}
 print(len(names), sorted(len(s) for s in before.values()), before == after, sep="|")
 """
@@ -478,3 +496,20 @@ def test_chooser_values_are_the_rules(rows, seed, has_subsidy, has_cap, per_row)
         pays if has_cap else np.zeros((1, 1), dtype=bool), b_h, b_s,
     )  # fmt: skip
     assert same(value, expected)
+
+
+def test_kernels_refuse_inputs_that_would_index_out_of_range():
+    """Numba does not check indices: the kernels check the lengths they rely on."""
+    group = np.array([0, 0, 1], dtype=np.int64)
+    with pytest.raises(ValueError, match="fewer items"):
+        kernels.first_k_per_group(group, np.arange(3), np.array([1, 2]))
+    with pytest.raises(ValueError, match="out of range"):
+        kernels.first_k_per_group(group, np.array([0, 1, 5]), np.array([1, 1]))
+    posted, city = np.array([2, 1], dtype=np.int64), np.array([0, 1], dtype=np.int8)
+    with pytest.raises(ValueError, match="not one of the slots"):
+        kernels.pick_slots(posted, city, np.arange(2), np.array([1, 1]))
+    tradable = np.ones(2, dtype=bool)
+    with pytest.raises(ValueError, match="not one of the slots"):
+        kernels.bind_seats(posted.copy(), tradable, city, np.arange(4), np.array([1, 1]))
+    assert same(kernels.pick_slots(posted, city, np.array([2, 0, 1]), np.array([1, 1])),
+                np.array([0, 1]))  # fmt: skip

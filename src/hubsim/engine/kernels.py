@@ -7,9 +7,12 @@ caller drew from the same stream, in the same order, and does the arithmetic num
 same order, so every output is bit for bit what the numpy code gave (`tests/engine/
 test_kernels.py` checks each kernel against that code).
 
-Compiled the first time (about 3 s in all) and cached beside this file; `load` (called when a
-model is built) loads every kernel for the dtypes the engine passes (a few ms from the cache), so
-no month pays for it. A test checks that a run then compiles nothing more.
+Compiled the first time (3-6 s in all) and cached beside this file, or in numba's per-user cache
+where the package cannot be written (compiled again after an edit, in a new checkout or venv, or
+with another numba). `load` (called when a model is built) loads every kernel for the dtypes the
+engine passes (about 0.25 s a process from the cache, after 0.4 s to import numba), so no month
+pays for it; a test checks that a run then compiles nothing more. Numba does not check indices:
+the wrappers and the kernels check the lengths they rely on.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_jit = njit(cache=True, nogil=True)
+
+def _jit(function):
+    """Compiled, cached beside this file (or in numba's per-user cache, `NUMBA_CACHE_DIR`);
+    where neither can be written, compiled in each process without a cache."""
+    try:
+        return njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # numba's "cannot cache function ...: no locator available"
+        return njit(nogil=True)(function)
 
 
 # ------------------------------------------------------------------ jobs
@@ -45,6 +55,8 @@ def lose_jobs(
             touched[n_touched] = e
             n_touched += 1
         c = city[r]
+        if c < 0:
+            raise ValueError("lose_jobs: an employed row without a city")
         left[c] += 1
         if degree[r] >= talent_degree:
             left_talent[c] += 1
@@ -96,6 +108,8 @@ def take_jobs(
     for i in range(rows.shape[0]):
         r, e = rows[i], offices[i]
         c = city[r]
+        if c < 0 or e < 0 or e >= staff.shape[0]:
+            raise ValueError("take_jobs: a row without a city, or no such office")
         if not seen[e]:
             seen[e] = True
             touched[n_touched] = e
@@ -131,6 +145,8 @@ def shift_residents(rows, city, degree, talent_degree, college, sign, population
     colleges = np.zeros(nodes, np.int64)
     for r in rows:
         c = city[r]
+        if c < 0:
+            raise ValueError("shift_residents: a row without a city")
         people[c] += 1
         if degree[r] >= talent_degree:
             graduates[c] += 1
@@ -150,7 +166,7 @@ def jobless_rows(closed, employer):
     n = 0
     for r in range(employer.shape[0]):
         e = employer[r]
-        out[n] = r  # written always, kept if jobless: no branch to mispredict
+        out[n] = r  # written always, kept if jobless
         n += (e < 0) or closed[e] != 0
     return out[:n].copy()
 
@@ -172,7 +188,8 @@ def separation_hazards(desired, desired_talent, staff, staff_talent, separation,
             excess = max(have - 1.1 * want, 0.0)
             h = separation + layoff_speed * excess / max(have, 1)
             hazard[g, o] = h
-            largest = max(largest, h)
+            if np.isnan(h) or h > largest:  # a NaN stays, as in hazard.max()
+                largest = h
     return hazard, largest
 
 
@@ -200,6 +217,8 @@ def post(desired, desired_talent, staff, staff_talent, uniform, office_city, off
     of it plus one, rounded stochastically with `uniform` (same shape); with the postings per
     (node, group), talent postings per cell and tradable talent postings per node."""
     n = staff.shape[0]
+    if uniform.shape[0] != 2 or uniform.shape[1] != n or desired.shape[0] != n:
+        raise ValueError("post: one uniform and one desire per group and office")
     posted = np.zeros((2, n), np.int64)
     per_node = np.zeros((nodes, 2), np.int64)
     per_cell = np.zeros(cells, np.int64)
@@ -234,9 +253,12 @@ def bind_seats(posted_talent, tradable, office_city, order, free):
     for o in range(n):
         if tradable[o]:
             for _ in range(posted_talent[o]):
-                slots[s] = o
+                if s < slots.shape[0]:  # more slots than `order` fails below
+                    slots[s] = o
                 s += 1
             size[office_city[o]] += posted_talent[o]
+    if s != order.shape[0]:
+        raise ValueError("bind_seats: the permutation is not one of the slots")
     kept = np.zeros(nodes, np.int64)
     take = np.minimum(free, size)
     for o in range(n):
@@ -273,11 +295,15 @@ def first_k_per_group(group, order, take):
         if left == 0:
             break
         j = order[i]
+        if j < 0 or j >= group.shape[0] or group[j] < 0 or group[j] >= groups:
+            raise ValueError("first_k_per_group: an order or a group out of range")
         g = group[j]
         if filled[g] < take[g]:
             out[start[g] + filled[g]] = j
             filled[g] += 1
             left -= 1
+    if left != 0:
+        raise ValueError("first_k_per_group: a group has fewer items than it takes")
     return out
 
 
@@ -291,9 +317,12 @@ def pick_slots(posted, office_city, order, take):
     for o in range(posted.shape[0]):
         c = office_city[o]
         for _ in range(posted[o]):
-            slots[s] = o
-            slot_city[s] = c
+            if s < slots.shape[0]:  # more slots than `order` fails below
+                slots[s] = o
+                slot_city[s] = c
             s += 1
+    if s != order.shape[0]:
+        raise ValueError("pick_slots: the permutation is not one of the slots")
     return slots[first_k_per_group(slot_city, order, take)]
 
 

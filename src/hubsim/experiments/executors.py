@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from hubsim.engine import kernels
 from hubsim.errors import HubsimError
 from hubsim.experiments.outcomes import Outcome, evaluate
 from hubsim.experiments.replications import replication_seeds, resolve, simulate
@@ -176,6 +177,9 @@ def local_results(tasks: Iterable[RunTask], workers: int) -> Iterator[RunRecord]
     recorded as failed and a new pool takes the rest, up to three times.
     """
     tasks = iter(tasks)
+    # Compiled (the first time) and cached here, once, before the workers load it: processes
+    # compiling the same cache at once is what numba warns against.
+    kernels.load()
     for attempt in range(4):
         pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init)
         try:

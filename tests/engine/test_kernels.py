@@ -21,7 +21,12 @@ from hubsim.engine.phases import firms as firms_phase
 from hubsim.engine.phases import labour, record
 from hubsim.engine.rules import choice
 from hubsim.engine.rules.sampling import first_k_per_group, stochastic_round
-from hubsim.engine.rules.workers import age_years, months_since, reconsider_hazard_per_month
+from hubsim.engine.rules.workers import (
+    age_years,
+    months_since,
+    reconsider_hazard_per_month,
+    reconsider_levels,
+)
 from hubsim.engine.tables import N_SECTORS, TRADABLE
 from hubsim.experiments.replications import resolve
 from hubsim.scenario import DEGREES, TALENT_DEGREE
@@ -370,18 +375,16 @@ def test_desire_matches_numpy(stepped):
     share = state.talent_share_jobs.ravel()
     full = factor * term[key]
     since = f.n_offices - 40  # the last 40 offices new since an earlier call
-    old = np.where(f.office_open, full * 1.5, 0.0)  # what that call left (any numbers)
+    old = full * 1.5  # what that call left (any numbers; the closed are set to 0 again)
     old_talent = old * share[f.office_cell]
-    desired, talent = kernels.desire(
-        factor, key, term, f.office_open, share, f.office_cell, since, old, old_talent
-    )
+    desired, talent = old.copy(), old_talent.copy()
+    kernels.desire(factor, key, term, f.office_open, share, f.office_cell, since, desired, talent)
     expected = np.where(f.office_open, np.concatenate([old[:since], full[since:]]), 0.0)
     new_talent = full[since:] * share[f.office_cell[since:]]
     expected_talent = np.where(f.office_open, np.concatenate([old_talent[:since], new_talent]), 0)
     assert same(desired, expected) and same(talent, expected_talent.astype(float))
-    first, first_talent = kernels.desire(
-        factor, key, term, f.office_open, share, f.office_cell, 0, old, old_talent
-    )
+    first, first_talent = old.copy(), old_talent.copy()
+    kernels.desire(factor, key, term, f.office_open, share, f.office_cell, 0, first, first_talent)
     expected = np.where(f.office_open, full, 0.0)
     assert same(first, expected) and same(first_talent, expected * share[f.office_cell])
 
@@ -413,15 +416,7 @@ def test_reconsidering_thinning_matches_the_rule(stepped):
     now = state.calendar.now
     rng = np.random.default_rng(12)
     picked = np.sort(rng.choice(len(w), size=len(w) // 2, replace=False))
-    levels = np.array(
-        [
-            hazards.base_per_year,
-            hazards.young_per_year,
-            hazards.unemployed_per_year,
-            hazards.new_graduate_per_year,
-        ]
-    )
-    monthly = 1.0 - np.exp(-levels / 12.0)
+    levels, monthly = reconsider_levels(hazards)
     largest = float(monthly.max())
     uniform = rng.random(len(picked))
     kept = kernels.keep_reconsidering(

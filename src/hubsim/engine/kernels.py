@@ -329,20 +329,18 @@ def pick_slots(posted, office_city, order, take):
 # ------------------------------------------------------------------ firms
 @_jit
 def desire(factor, key, term, office_open, share, office_cell, since, desired, desired_talent):
-    """Desired headcount and talent jobs of every office (0 where closed): factor x term[key]
-    and that times the talent share of its cell, for the offices from `since` on; those before
-    keep `desired` and `desired_talent` (0 if closed since). New arrays."""
+    """In place: desired headcount and talent jobs of every office (0 where closed), factor x
+    term[key] and that times the talent share of its cell, for the offices from `since` on;
+    those before keep theirs (0 if closed since)."""
     n = office_open.shape[0]
-    total, talent = np.zeros(n), np.zeros(n)
+    if desired.shape[0] != n or desired_talent.shape[0] != n:
+        raise ValueError("desire: one desire per office")
     for o in range(n):
         if not office_open[o]:
-            continue
-        if o < since:
-            total[o], talent[o] = desired[o], desired_talent[o]
-        else:
-            total[o] = factor[o] * term[key[o]]
-            talent[o] = total[o] * share[office_cell[o]]
-    return total, talent
+            desired[o], desired_talent[o] = 0.0, 0.0
+        elif o >= since:
+            desired[o] = factor[o] * term[key[o]]
+            desired_talent[o] = desired[o] * share[office_cell[o]]
 
 
 @_jit

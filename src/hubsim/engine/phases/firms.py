@@ -63,7 +63,7 @@ def _set_desired(state: State, since: int | None = None) -> None:
     """
     f = state.firms
     factor, key = _desire_parts(state)
-    state.desired, state.desired_talent = kernels.desire(
+    kernels.desire(  # into the arrays grow_office_arrays keeps with room for new offices
         factor,
         key,
         _desire_term(state).ravel(),

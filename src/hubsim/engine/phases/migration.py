@@ -24,7 +24,7 @@ from hubsim.engine.rules.programmes import (
     pay_in_order,
 )
 from hubsim.engine.rules.sampling import sample_by_hazard, stochastic_round
-from hubsim.engine.rules.workers import age_years, months_since
+from hubsim.engine.rules.workers import age_years, months_since, reconsider_levels
 from hubsim.engine.state import STAYING_YEARS, State
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
@@ -164,24 +164,9 @@ def run(state: State) -> None:
     hazards = state.behaviour.migration.hazards
     unsettled = state.unsettled_rows[~w.settled[state.unsettled_rows]]
     unsettled = unsettled[w.city[unsettled] >= 0]
-    yearly = max(
-        hazards.base_per_year,
-        hazards.young_per_year,
-        hazards.unemployed_per_year,
-        hazards.new_graduate_per_year,
-    )
-
     # The monthly hazard is one of four: numpy computes them once, as the rule would for each
     # worker (`reconsider_hazard_per_month`), and the kernel picks each worker's.
-    levels = np.array(
-        [
-            hazards.base_per_year,
-            hazards.young_per_year,
-            hazards.unemployed_per_year,
-            hazards.new_graduate_per_year,
-        ]
-    )
-    monthly = 1.0 - np.exp(-levels / 12.0)
+    levels, monthly = reconsider_levels(hazards)
 
     def thin(picked: np.ndarray, uniform: np.ndarray, max_hazard: float) -> np.ndarray:
         # Removed rows and unsettled graduates (who all choose anyway) are not sampled.
@@ -190,7 +175,7 @@ def run(state: State) -> None:
             state.calendar.now, hazards.young_age_max, levels, monthly, max_hazard,
         )  # fmt: skip
 
-    sampled = sample_by_hazard(len(w), None, 1.0 - np.exp(-yearly / 12.0), rng, thin=thin)
+    sampled = sample_by_hazard(len(w), None, 1.0 - np.exp(-levels.max() / 12.0), rng, thin=thin)
     # A random order, so that budget queues serve choosers in no systematic order.
     choosers = rng.permutation(np.concatenate([unsettled, sampled]))
     # Kept current through the labour market (accounts.take_jobs, lose_jobs); copied so movers
@@ -272,10 +257,7 @@ def _outside_graduates_choose(
     went = state.pool.went[state.calendar.year_row()]
     went[:, :] += arrivals.T
     went[outside] -= arrivals.sum(axis=1)
-    by_degree, by_city = np.nonzero(arrivals)  # in argwhere's order
-    repeat = arrivals[by_degree, by_city]
-    degree = np.repeat(by_degree, repeat)
-    city = np.repeat(by_city, repeat)
+    degree, city = _one_per_person(arrivals)
     _add_arrivals(state, city, degree, rng, graduating=True)
 
 
@@ -376,13 +358,18 @@ def _outside_arrivals(state: State, value: np.ndarray, rng: np.random.Generator)
     arrivals[:, outside] = 0
     state.outside_agents -= arrivals.sum(axis=1)
     state.tallies.flows[outside] += arrivals.T
-    by_degree, by_city = np.nonzero(arrivals)  # in argwhere's order
-    repeat = arrivals[by_degree, by_city]
-    degree = np.repeat(by_degree, repeat)
-    city = np.repeat(by_city, repeat)
+    degree, city = _one_per_person(arrivals)
     if len(city) == 0:
         return
     _add_arrivals(state, city, degree, rng)
+
+
+def _one_per_person(arrivals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(degree, destination) of each person of a (degree, node) table of whole arrivals, in
+    degree-then-node order."""
+    by_degree, by_city = np.nonzero(arrivals)  # in argwhere's order
+    repeat = arrivals[by_degree, by_city]
+    return np.repeat(by_degree, repeat), np.repeat(by_city, repeat)
 
 
 def _add_arrivals(

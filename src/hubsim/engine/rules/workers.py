@@ -20,6 +20,20 @@ def months_since(event: np.ndarray, month: int) -> np.ndarray:
     return month - event.astype(np.int32)
 
 
+def reconsider_levels(hazards: Hazards) -> tuple[np.ndarray, np.ndarray]:
+    """The four yearly hazards of reconsidering (base, young, unemployed, new graduate, in that
+    order) and their monthly probabilities, as `reconsider_hazard_per_month` gives them."""
+    yearly = np.array(
+        [
+            hazards.base_per_year,
+            hazards.young_per_year,
+            hazards.unemployed_per_year,
+            hazards.new_graduate_per_year,
+        ]
+    )
+    return yearly, 1.0 - np.exp(-yearly / 12.0)
+
+
 def reconsider_hazard_per_month(
     age: np.ndarray,
     unemployed: np.ndarray,

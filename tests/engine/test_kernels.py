@@ -370,7 +370,7 @@ def test_a_run_compiles_nothing_after_the_build():
 # ------------------------------------------------------------------ firms and migration
 def test_desire_matches_numpy(stepped):
     state, f = stepped.state, stepped.state.firms
-    factor, key = firms_phase._desire_parts(state)
+    factor, key = firms_phase.desire_parts(state)
     term = firms_phase._desire_term(state).ravel()
     share = state.talent_share_jobs.ravel()
     full = factor * term[key]

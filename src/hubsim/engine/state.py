@@ -122,7 +122,7 @@ class State:
             had to look at every worker to lay off their staff (handed to the labour phase's
             matching, which would otherwise look again); None when it did not look.
         desire_parts: each office's fixed part of desired headcount and the index of its
-            month's term (`phases.firms.desired_by_parts`); None until first needed.
+            month's term (`phases.firms.desired_by_parts`); set at build.
         office_room: the buffers with spare room that the per-office arrays above view, by
             name (`accounts.grow_office_arrays`).
         wage_bill: real yuan a year paid to the employed of each node (kept current).

@@ -55,6 +55,7 @@ def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> 
     _build_firms(state, rng)
     _init_city_state(state)
     state.counts = accounts.city_counts(state)
+    firms.desire_parts(state)  # the offices' fixed parts of desire, once
     talent, sums = firms.sector_talent(state), record.office_sums(state)  # read by both
     state.metrics = record.city_metrics(state, state.counts, talent, sums)
     state.sector_metrics, state.branches = record.sector_metrics(state, talent, sums)

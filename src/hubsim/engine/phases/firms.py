@@ -36,37 +36,41 @@ def run(state: State, dynamic: bool = True) -> None:
     state.unit_cost = unit_cost(state)
     state.city_productivity = city_productivity(state) * productivity_shock
     state.jobless = None
+    # The (headquarters node, node, sector) term of desire, at this month's A and costs, which
+    # nothing below changes: computed once for both _set_desired calls.
+    term = _desire_term(state).ravel()
     if dynamic:
         if state.calendar.month % 3 == 0:
             tradable = tradable_firms(state)  # both reviews' (branches change no firm)
             _open_and_close_branches(state, tradable)
             _relocate(state, tradable)
-        _set_desired(state)  # exit judges firms by this month's desire
+        _set_desired(state, term)  # exit judges firms by this month's desire
         known = firms.n_offices
         _firm_exit(state)
         _firm_entry(state, entry_shock)
-        _set_desired(state, since=known)  # for the new offices; the closed get 0
+        _set_desired(state, term, since=known)  # for the new offices; the closed get 0
     else:
-        _set_desired(state)
+        _set_desired(state, term)
     if dynamic:
         # The staff of every office closed above lose their jobs: one pass over the workers.
         closed = np.flatnonzero(~firms.office_open & (state.staff > 0))
         state.jobless = accounts.lay_off(state, closed)
 
 
-def _set_desired(state: State, since: int | None = None) -> None:
-    """Desired headcount and talent jobs of every office this month (0 where closed).
+def _set_desired(state: State, term: np.ndarray, since: int | None = None) -> None:
+    """Desired headcount and talent jobs of every office this month (0 where closed), from
+    this month's `_desire_term`, flattened.
 
     With `since`, after an earlier call this month (at the same productivity and costs): the
     offices before `since` keep what it gave them (0 if closed since), those from `since` on
     (opened since) get theirs; the same numbers as computing every office again.
     """
     f = state.firms
-    factor, key = _desire_parts(state)
+    factor, key = desire_parts(state)
     kernels.desire(  # into the arrays grow_office_arrays keeps with room for new offices
         factor,
         key,
-        _desire_term(state).ravel(),
+        term,
         f.office_open,
         state.talent_share_jobs.ravel(),
         f.office_cell,
@@ -82,12 +86,13 @@ def desired_by_parts(state: State, first: int = 0) -> np.ndarray:
     month's term of its (headquarters node, node, sector) (`_desire_term`); a gather, not a
     power per office.
     """
-    factor, key = _desire_parts(state)
+    factor, key = desire_parts(state)
     return factor[first:] * _desire_term(state).ravel()[key[first:]]
 
 
-def _desire_parts(state: State) -> tuple[np.ndarray, np.ndarray]:
-    """`state.desire_parts`, with the parts of offices opened since appended."""
+def desire_parts(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """`state.desire_parts`, with the parts of offices opened since appended (the build calls
+    it first, so a run's first month does not compute every office's)."""
     f = state.firms
     parts = state.desire_parts
     if parts is None:

@@ -45,3 +45,10 @@ def test_a_run_without_a_july_says_so_instead_of_empty_axes() -> None:
     fig = cohort_figure(empty)
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert texts == ["No July cohort in this run: nothing to show"]
+
+
+def test_cohort_figure_uses_fixed_margins_not_constrained_layout() -> None:
+    fig = cohort_figure(_pool())
+    assert fig.get_layout_engine() is None
+    left, bottom, right, top = fig.axes[0].get_position().extents
+    assert 0.05 < left < right < 0.99 and 0.1 < bottom < top < 0.95

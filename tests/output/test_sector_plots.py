@@ -61,3 +61,12 @@ def test_figures_draw_one_bar_per_city_year_and_sector_and_two_maps():
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert labels == ["6"]  # Beijing's branches in Chengdu; the change panel says "+3"
     assert [t.get_text() for t in fig.axes[1].texts] == ["+3"]
+
+
+def test_figures_use_fixed_margins_not_constrained_layout():
+    """Constrained layout measured every label on each pass (most of these figures' time)."""
+    for build in (sector_plots.sector_figure, sector_plots.branch_figure):
+        fig = build(_table())
+        assert fig.get_layout_engine() is None
+        left, _bottom, right, top = fig.axes[0].get_position().extents
+        assert 0.05 < left < right < 0.95 and top < 0.95  # room for the labels around

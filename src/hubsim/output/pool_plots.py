@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hubsim.engine.cities import NODES, city_table
+from hubsim.output.layout import fixed_margins
 
 _REST = "rest_of_china"
 
@@ -28,8 +29,10 @@ def cohort_figure(pool_year: pd.DataFrame) -> Figure:
     """Stacked bars: each cohort's bachelor-and-above graduates by where they went (millions),
     the 13 cities coloured, the rest of China grey; the share kept by the 13 labelled."""
     people = cohort_shares(pool_year)
-    fig = Figure(figsize=(10, 5.5), dpi=110, layout="constrained")
+    fig = Figure(figsize=(10, 5.5), dpi=110)
     ax = fig.add_subplot()
+    # Fixed margins (constrained layout measured every label on each of its passes).
+    fixed_margins(fig, left=0.8, right=0.2, top=0.45, bottom=0.95)
     if people.empty:  # a run without a July: say so rather than draw empty axes
         ax.set_axis_off()
         ax.text(0.5, 0.5, "No July cohort in this run: nothing to show", ha="center",

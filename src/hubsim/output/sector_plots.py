@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from hubsim.engine.cities import city_table, sector_mix_2010
+from hubsim.output.layout import fixed_margins
 from hubsim.scenario import CITY_KEYS, SECTORS
 
 ALL = "all"
@@ -85,23 +86,27 @@ def sector_figure(city_sector_month: pd.DataFrame) -> Figure:
     names = city_table()["name"].to_dict()
     special = specialisations()
     lean = location_quotients(end)
-    fig = Figure(figsize=(12, 9), dpi=110, layout="constrained")
+    fig = Figure(figsize=(12, 9), dpi=110)
     ax = fig.add_subplot()
-    labels, y = [], 0.0
+    # Fixed margins (constrained layout measured every label on each of its passes): city
+    # names left, the specialisations right, the legend and title above, the stamp below.
+    fixed_margins(fig, left=1.2, right=2.6, top=0.85, bottom=0.75)
+    labels, rows, y = [], [], 0.0
     positions = {}
     for city in CITY_KEYS:
         for which, table in (("start", start), ("end", end)):
-            share = table.loc[city] / max(table.loc[city].sum(), 1.0)
-            left = 0.0
-            for sector in SECTORS:
-                ax.barh(y, share[sector], left=left, height=0.8, color=SECTOR_COLOURS[sector],
-                        edgecolor="white", linewidth=0.3)  # fmt: skip
-                left += share[sector]
+            rows.append(table.loc[city, list(SECTORS)].to_numpy() / max(table.loc[city].sum(), 1.0))
             year = years[0] if which == "start" else years[1]
             labels.append(f"{names.get(city, city)} {year}")
             positions[(city, which)] = y
             y += 1.0
         y += 0.6
+    shares = np.array(rows)  # (city-year, sector)
+    lefts = np.cumsum(shares, axis=1) - shares
+    ys = np.array(list(positions.values()))
+    for k, sector in enumerate(SECTORS):  # one call per sector: a bar per city and year
+        ax.barh(ys, shares[:, k], left=lefts[:, k], height=0.8, color=SECTOR_COLOURS[sector],
+                edgecolor="white", linewidth=0.3)  # fmt: skip
     ax.set_yticks([positions[k] for k in positions], labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -150,8 +155,11 @@ def branch_figure(city_sector_month: pd.DataFrame) -> Figure:
         pd.Timestamp(city_sector_month["date"].max()).year,
     )
     names = [city_table()["name"].to_dict().get(c, c) for c in CITY_KEYS]
-    fig = Figure(figsize=(15, 7), dpi=110, layout="constrained")
+    fig = Figure(figsize=(15, 7), dpi=110)
     left, right = fig.subplots(1, 2)
+    # Fixed margins (see sector_figure): the names below and left, the colour bars' labels
+    # between and right of the maps, the titles above, the stamp below.
+    fixed_margins(fig, left=1.15, right=0.3, top=0.6, bottom=1.2, wspace=1.3)
     change = end - start
     limit = max(float(np.abs(change.to_numpy()).max()), 1.0)
     panels = (

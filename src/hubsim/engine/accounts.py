@@ -137,13 +137,10 @@ def grow_office_arrays(state: State) -> None:
 
 
 def reserve_office_room(state: State) -> None:
-    """Put each per-office array in a buffer with a quarter to spare (`_with_zeros`)."""
+    """Put each per-office array in a buffer with a quarter to spare (`_with_zeros` with
+    nothing to append: the array has no buffer yet, so it gets one)."""
     for name in OFFICE_ARRAYS:
-        array = getattr(state, name)
-        buffer = np.empty(len(array) + len(array) // 4 + 64, dtype=array.dtype)
-        buffer[: len(array)] = array
-        state.office_room[name] = buffer
-        setattr(state, name, buffer[: len(array)])
+        setattr(state, name, _with_zeros(state, name, 0))
 
 
 def _with_zeros(state: State, name: str, new: int) -> np.ndarray:

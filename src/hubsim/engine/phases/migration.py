@@ -52,9 +52,10 @@ def utility(
     log_income = np.log(expected_income(state, counts))  # (degree, node)
     moving = newcomer = None
     cap = cap_cost(state, counts)
+    has_cap = bool(cap.any())
     discounts = book.of("housing_discount")
     paying = np.concatenate([book.paying("cash"), book.paying("rent")])
-    if len(discounts) or len(paying) or cap.any():
+    if len(discounts) or len(paying) or has_cap:
         moving = nodes[None, :] != current[:, None]
         # Programmes are for newcomers: those who move in, and graduates choosing where to
         # settle.
@@ -72,7 +73,7 @@ def utility(
             book, paying, degree, age, since_graduation, received, c.n
         )
         subsidy_10k = subsidy * newcomer / (state.wage_trend * 10_000.0)
-    pays_cap = pays_cap_cost(moving, newcomer) if cap.any() else np.zeros((1, 1), dtype=bool)
+    pays_cap = pays_cap_cost(moving, newcomer) if has_cap else np.zeros((1, 1), dtype=bool)
     # choice.location_utility's arithmetic, element by element: where rents are the same for
     # everyone, its first terms are computed once per (degree, node) and gathered.
     if log_rent.shape[0] == 1:
@@ -88,7 +89,7 @@ def utility(
     value = kernels.chooser_values(
         place, row, hukou_ok, subsidy_10k, bool(len(paying)), current, origin,
         c.distance_1000km, mig.moving_cost_fixed, mig.moving_cost_per_1000km,
-        mig.leaving_origin_cost, cap, bool(cap.any()), pays_cap, mig.b_h, mig.b_s_per_10k_yuan,
+        mig.leaving_origin_cost, cap, has_cap, pays_cap, mig.b_h, mig.b_s_per_10k_yuan,
     )  # fmt: skip
     return value, hukou_ok
 

@@ -599,7 +599,7 @@ class ReferenceModel(mesa.Model):
         return float(self._wage_trend[max(self.month, 0)])
 
     def step(self) -> None:
-        """One month, in HubModel's order (DESIGN s.3)."""
+        """One month, in HubModel's order (docs/model.md#the-month)."""
         self.month += 1
         self._reset_month_tallies()
         switches = self.beh.switches
@@ -1197,7 +1197,8 @@ class ReferenceModel(mesa.Model):
         settled: bool,
         received: set[int],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """V_j of one person for every node (DESIGN s.3.4), and where they could get hukou."""
+        """V_j of one person for every node, and where they could get hukou
+        (docs/model.md#migration)."""
         c, mig, book, board = self.cities, self.beh.migration, self.book, self.board
         nodes = np.arange(c.n)
         newcomer = (nodes != current) | (not settled)

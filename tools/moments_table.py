@@ -1,7 +1,7 @@
 """Write `src/hubsim/data/moments.csv`: what `hubsim calibrate` fits, each with its source.
 
 Every target is a figure up to 2010, or one of the reported 2017-2018 policy responses
-(`../shared/data/policy_effects.csv`, copied here with their sources); nothing after 2019.
+(the project's data notes; docs/data.md, copied here with their sources); nothing after 2019.
 
 - 2010 census populations of the 13 cities (`census_2000_2010.csv`).
 - 2010 college-and-above residents per 100,000 where a bulletin reports it or it is DERIVED

@@ -19,7 +19,9 @@ import csv
 import io
 from pathlib import Path
 
-from hubsim.scenario import SECTORS  # the sectors of the scenario schema (DESIGN s.2)
+from hubsim.scenario import (
+    SECTORS,
+)  # the sectors of the scenario schema (docs/model.md#firms-and-offices)
 
 ROOT = Path(__file__).resolve().parent.parent
 CITIES = ROOT / "src" / "hubsim" / "data" / "cities_2010.csv"

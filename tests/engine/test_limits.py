@@ -1,4 +1,4 @@
-"""Closed-form limits the model must reproduce (DESIGN s.4), each with a negative control.
+"""Closed-form limits the model must reproduce (docs/model.md#checks), each with a negative control.
 
 Every check is a small function; each test runs it once where the theory holds and once on a
 deliberately broken case, and the broken case must fail the same check.
@@ -413,7 +413,7 @@ def snapshot(model: HubModel) -> dict:
 
 
 def conservation_violations(model: HubModel, before: dict) -> list[str]:
-    """Every invariant of DESIGN s.4 'Conservation' that fails after one step (empty: all hold)."""
+    """Every conservation invariant (docs/model.md#checks) broken after one step (empty: none)."""
     problems = []
     w, firms = model.state.workers, model.state.firms
     after = snapshot(model)["population"]
@@ -626,7 +626,7 @@ def test_common_random_numbers_initial_world():
 
 # ------------------------------------------------------------------ offices follow cost
 def offices_follow_cost_run(local_wage_factor: float, seed: int = 3) -> tuple[int, float, float]:
-    """One quarterly review (DESIGN s.4 'Offices follow cost'): every city has the same
+    """One quarterly review (docs/model.md#checks, offices follow cost): every city has the same
     productivity in every sector and the same unit cost, except Suzhou at `local_wage_factor`
     of it; only Shanghai and Suzhou take offices. Firms fit every city alike (sigma 0).
 

@@ -18,8 +18,8 @@ from hubsim.scenario import CITY_KEYS, DEGREES, SECTORS, TALENT_DEGREE, Scenario
 OUTSIDE = "rest_of_china"
 NODES = (*CITY_KEYS, OUTSIDE)
 NOBODY = 99  # a minimum degree nobody reaches: hukou closed to everyone
-# ASSUMPTION, see README: stringency 1 opens hukou to anyone, 2 to bachelor's, 3 to master's,
-# 4 to PhDs, 5 to nobody (points systems).
+# ASSUMPTION (docs/model.md#programmes): stringency 1 opens hukou to anyone, 2 to bachelor's,
+# 3 to master's, 4 to PhDs, 5 to nobody (points systems).
 HUKOU_MIN_DEGREE_BY_STRINGENCY = {
     1: 0,
     2: DEGREES.index("bachelor"),

@@ -1,6 +1,7 @@
 """HubModel: a Mesa model that builds the world from a scenario and steps it a month at a time.
 
-`step()` runs the phases of DESIGN s.3 in order; the state they share is `engine.state.State`.
+`step()` runs the phases of docs/model.md#the-month in order; the state they share is
+`engine.state.State`.
 """
 
 from __future__ import annotations
@@ -66,9 +67,9 @@ class HubModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """One month (DESIGN s.3): policies, firms, labour market, migration, demography,
-        housing, record. Programme switches, January budgets and the July cohort have run
-        just before, as dated events."""
+        """One month (docs/model.md#the-month): policies, firms, labour market, migration,
+        demography, housing, record. Programme switches, January budgets and the July cohort
+        have run just before, as dated events."""
         # Dated events ran just before this step: programme switches, January budgets and (in
         # July) the graduate cohort, which is demography's yearly half.
         state, on = self.state, self.state.behaviour.switches

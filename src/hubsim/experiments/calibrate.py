@@ -1,12 +1,14 @@
-"""`hubsim calibrate`: the free parameters fitted by simulated method of moments (DESIGN s.8).
+"""`hubsim calibrate`: the free parameters fitted by simulated method of moments.
+
+The method and the results are described in docs/calibration.md.
 
 One evaluation = `replications` runs of the 2000s spin-up and as many of the 2010 start to
 2018-12, on common random numbers (replication r uses the same seed at every parameter value),
 each reporting its moments (`experiments.moments`); the objective is the weighted distance of
 the replications' mean moments to the targets.
 
-The search is in blocks (a departure from a joint search over all parameters, said in the
-README): the 13 amenities by a fixed point, the rest by an Optuna TPE study.
+The search is in blocks (a departure from a joint search over all parameters, said in
+docs/calibration.md): the 13 amenities by a fixed point, the rest by an Optuna TPE study.
 1. Amenity rounds at the files' parameters: each round shifts every amenity by
    damping x ln(census / simulated 2010 population) / slope, the slope d ln P / d a pooled over
    the cities and the rounds so far (DEFAULT_SLOPE, an ASSUMPTION, before there are two); the

@@ -65,7 +65,9 @@ def target_note(target: Target | None, judged: bool, horizon: str) -> str:
 def is_ghost(
     judged: bool, built_ahead: bool, occupancy: float, target_share: float, rule: GhostRule
 ) -> bool:
-    """The ghost-hub rule (DESIGN s.5): capacity built ahead of demand and left empty.
+    """The ghost-hub rule: capacity built ahead of demand and left empty.
+
+    Explained in docs/model.md#targets-and-ghost-hubs.
 
     Args:
         judged: whether the city's target falls inside the run (unjudged cities are no ghosts).

@@ -66,7 +66,7 @@ class Hazards(Strict):
 
 
 class Migration(Strict):
-    """Logit location choice V_ij (DESIGN s.3.4). Utility units; lambda is 1/Gumbel scale."""
+    """Logit location choice V_ij (docs/model.md#migration), in utility units; lambda: 1/scale."""
 
     logit_scale: float = Field(1.0, gt=0, description="lambda: 1/scale of the Gumbel noise")
     b_w: float = Field(1.6, description="weight of ln(expected wage, yuan/year)")
@@ -134,11 +134,12 @@ Sector = Literal[
     "manufacturing",
     "local_services",
 ]
-SECTORS: tuple[str, ...] = Sector.__args__  # DESIGN s.2; local_services is the non-tradable one
+# docs/model.md#the-world; local_services is the non-tradable one
+SECTORS: tuple[str, ...] = Sector.__args__
 
 
 class Firms(Strict):
-    """Firms, their offices and the sectors (DESIGN s.2, s.3.2)."""
+    """Firms, their offices and the sectors (docs/model.md#firms-and-offices)."""
 
     labour_elasticity: float = Field(0.7, gt=0, lt=1, description="theta in L* formula")
     agglomeration_alpha: float = Field(
@@ -432,7 +433,7 @@ CENSUS_BASE_YEARS = (2010,)  # years with a census stock in data/ (education_201
 
 
 class Target(Strict):
-    """A city's talent goal in absolute terms (DESIGN s.5), with its source.
+    """A city's talent goal in absolute terms (docs/scenarios.md#targets), with its source.
 
     Exactly one amount: `talent_people` (bachelor-and-above working-age residents at `by`),
     `gain_people` or `gain_share` (a gain over the census stock of `base_year`, taken from

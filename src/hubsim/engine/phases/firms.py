@@ -155,7 +155,7 @@ def unit_cost(state: State) -> np.ndarray:
 
 
 def city_productivity(state: State) -> np.ndarray:
-    """(node, sector) A_js this month, before demand shocks (DESIGN s.3.2)."""
+    """(node, sector) A_js this month, before demand shocks (docs/model.md#firms-and-offices)."""
     beh = state.behaviour.firms
     population = state.counts["population"] if state.counts else state.population_start
     productivity = rules.agglomeration(

@@ -1,6 +1,6 @@
 """Phase 3, labour: separations and lay-offs, then matching m(U, V), then wage indices.
 
-Each city has two markets (DESIGN s.3.3): talent jobs, open to bachelor-and-above job seekers,
+Two markets per city (docs/model.md#labour): talent jobs, open to bachelor-and-above job seekers,
 and other jobs, open to everyone: graduates who found no talent job this month look for other
 jobs too (over-qualified work). Vacancies are each office's gap to its desired talent and other
 jobs. Talent jobs in tradable sectors need a tech-park seat: their postings never exceed the

@@ -41,7 +41,8 @@ def utility(
     settled: np.ndarray,
     received: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """V_ij for each worker i and node j (DESIGN s.3.4), and whether i could get hukou in j.
+    """V_ij for each worker i and node j (docs/model.md#migration), and whether i could get
+    hukou in j.
 
     Terms that vary only by node (wages, rents, amenities) or only by worker (degree premium)
     are kept as vectors and broadcast; programme terms are computed only while some programme of

@@ -1,4 +1,4 @@
-"""Location choice rules: utility V_ij, moving costs and the multinomial logit (DESIGN s.3.4).
+"""Location choice rules: utility V_ij, moving costs and the logit (docs/model.md#migration).
 
 V_ij = b_w ln(w_j e_j) - b_r ln R_j + a_j + b_h H_ij + b_s S_ij - C_ij + eps_ij (Gumbel, 1/lambda).
 """

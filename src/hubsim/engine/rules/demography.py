@@ -26,7 +26,8 @@ def cohort_by_degree(
     Args:
         demography: the scenario's trend after the data, decline and cohort factor.
         year: the calendar year of the July cohort.
-        years, people: the data's years and cohorts by degree (`engine.pool.graduate_schedule`).
+        years: the data's years (`engine.pool.graduate_schedule`).
+        people: the data's cohorts by degree, one row per year of `years`.
 
     Before the first data year the first year's cohort is used; after the last, the last
     year's grows at `graduate_growth_after_last_year`; a decline from

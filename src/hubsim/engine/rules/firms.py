@@ -1,6 +1,6 @@
 """Firm rules: productivity draws, desired headcount, agglomeration, where a branch pays.
 
-DESIGN s.3.2: L* = (theta z A / (w (1 - s)))^(1/(1-theta)), with
+docs/model.md#firms-and-offices: L* = (theta z A / (w (1 - s)))^(1/(1-theta)), with
 A_js = A0_js (T_js/T0_js)^alpha_loc (N_j/N0_j)^alpha_urb for tradable sectors. An office's
 profit at its best headcount is proportional to (z A / c^theta)^(1/(1-theta)) (`profit_index`),
 c the unit wage cost net of grants. A branch of a firm headquartered in h, in city j, has

@@ -1,4 +1,4 @@
-"""Housing rule: rents move toward R0 (N/N0)^(1/eta) with partial adjustment (DESIGN s.3.6)."""
+"""Housing rule: rents move part way toward R0 (N/N0)^(1/eta) each month (docs/model.md#housing)."""
 
 from __future__ import annotations
 

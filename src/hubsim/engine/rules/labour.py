@@ -1,6 +1,7 @@
 """Labour-market rules: matches m(U, V), wage indices that follow tightness, the national trend.
 
-DESIGN s.3.3: matches m = mu U^a V^(1-a) per city; wage index per city moves with V/U, bounded.
+docs/model.md#labour: matches m = mu U^a V^(1-a) per city; a wage index per city moves with V/U,
+bounded.
 """
 
 from __future__ import annotations

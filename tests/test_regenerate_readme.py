@@ -1,8 +1,10 @@
-"""tools/regenerate_readme.py: it finds every generated block and flags a stale one."""
+"""tools/regenerate_readme.py: it finds every generated block, in the README and the docs, and
+flags and rewrites a stale one wherever it stands."""
 
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,41 +21,70 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     spec.loader.exec_module(module)
     readme = tmp_path / "README.md"
     readme.write_text((ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("*.png"))
+    monkeypatch.setattr(module, "ROOT", tmp_path)
     monkeypatch.setattr(module, "README", readme)
+    monkeypatch.setattr(module, "DOCS", docs)
     return module
 
 
-def test_the_readme_has_every_generated_block(tool) -> None:
-    found = {m.group(1) for m in tool.MARKER.finditer(tool.README.read_text())}
-    assert found == {
-        "baseline-summary",
-        "baseline-pool",
-        "baseline-calibration",
-        "compare-attainment",
-        "secondary-offices-branches",
-        "sweep-means",
-        "calibration-moments",
-        "calibration-parameters",
-    }
+# Each part of the tool and the blocks it writes (a part's blocks come from one run).
+PARTS = {
+    "baseline": {"baseline-summary", "baseline-pool", "baseline-calibration", "run-figures"},
+    "compare": {"compare-attainment"},
+    "branches": {"secondary-offices-branches"},
+    "sweep": {"sweep-means"},
+    "calibration": {"calibration-moments", "calibration-parameters"},
+}
+
+
+def test_every_generated_block_has_a_part_that_writes_it(tool) -> None:
+    assert set(tool.PARTS) == set(PARTS)
+    assert set(tool.present_blocks()) == set().union(*PARTS.values())
+
+
+def test_a_block_shown_in_several_files_is_the_same_in_each(tool) -> None:
+    present = tool.present_blocks()
+    assert len(present["baseline-summary"]) >= 2  # the README and the docs' tour
+    for key, texts in present.items():
+        assert len(set(texts.values())) == 1, f"{key} differs between {sorted(texts)}"
 
 
 def test_check_passes_on_the_same_block_and_fails_on_a_changed_one(tool, monkeypatch) -> None:
-    text = tool.README.read_text()
+    page = tool.DOCS / "sweeps.md"
+    text = page.read_text()
     current = next(m.group(2) for m in tool.MARKER.finditer(text) if m.group(1) == "sweep-means")
     monkeypatch.setitem(tool.PARTS, "sweep", lambda _work: ({"sweep-means": current}, {}))
     assert tool.main(["--check", "--only", "sweep"]) == 0
     changed = current.replace("0", "1", 1)
     monkeypatch.setitem(tool.PARTS, "sweep", lambda _work: ({"sweep-means": changed}, {}))
     assert tool.main(["--check", "--only", "sweep"]) == 1
-    assert tool.README.read_text() == text  # --check writes nothing
+    assert page.read_text() == text  # --check writes nothing
     assert tool.main(["--only", "sweep"]) == 0  # without --check the block is rewritten
-    assert changed in tool.README.read_text()
+    assert changed in page.read_text()
+
+
+def test_a_block_in_the_readme_and_the_docs_is_rewritten_in_both(tool, monkeypatch) -> None:
+    fresh = "city  talent\nxian  1.00"
+    monkeypatch.setitem(tool.PARTS, "baseline", lambda _work: ({"baseline-summary": fresh}, {}))
+    assert tool.main(["--only", "baseline"]) == 0
+    for page in (tool.README, tool.DOCS / "index.md"):
+        blocks = {m.group(1): m.group(2) for m in tool.MARKER.finditer(page.read_text())}
+        assert blocks["baseline-summary"] == fresh + "\n", page
+
+
+def test_a_block_no_file_holds_stops_the_tool(tool, monkeypatch) -> None:
+    monkeypatch.setitem(tool.PARTS, "sweep", lambda _work: ({"no-such-block": "x"}, {}))
+    with pytest.raises(SystemExit, match="no-such-block"):
+        tool.main(["--check", "--only", "sweep"])
 
 
 def test_an_empty_block_is_filled_at_its_marker_and_edits_made_meanwhile_are_kept(
     tool, monkeypatch
 ) -> None:
-    text = tool.README.read_text()
+    page = tool.DOCS / "sweeps.md"
+    text = page.read_text()
     emptied = tool.MARKER.sub(
         lambda m: (
             f"<!-- generated: {m.group(1)} -->\n```\n```"
@@ -62,15 +93,15 @@ def test_an_empty_block_is_filled_at_its_marker_and_edits_made_meanwhile_are_kep
         ),
         text,
     )
-    tool.README.write_text(emptied)
+    page.write_text(emptied)
 
-    def fresh(_work):  # the README is edited while the runs go on
-        tool.README.write_text(tool.README.read_text() + "\nAn edit made meanwhile.\n")
+    def fresh(_work):  # the page is edited while the runs go on
+        page.write_text(page.read_text() + "\nAn edit made meanwhile.\n")
         return {"sweep-means": "point  mean\na      1.0"}, {}
 
     monkeypatch.setitem(tool.PARTS, "sweep", fresh)
     assert tool.main(["--only", "sweep"]) == 0
-    after = tool.README.read_text()
+    after = page.read_text()
     block = next(m.group(2) for m in tool.MARKER.finditer(after) if m.group(1) == "sweep-means")
     assert block == "point  mean\na      1.0\n"
     assert after.startswith(text[:200])  # nothing put in front of the file

@@ -1,12 +1,13 @@
-"""Regenerate every table and figure the README shows, from fresh runs (one command).
+"""Regenerate every table and figure the README and the docs show, from fresh runs (one command).
 
     python tools/regenerate_readme.py [--check] [--only baseline,compare,branches,sweep]
     python tools/regenerate_readme.py --only calibration   # the fit the baseline extends
 
-Each generated block of README.md follows a marker line `<!-- generated: NAME -->` and is the
-fenced block right after it; figures are copied into docs/. With --check nothing is written:
-the script exits 1 if a block differs from a fresh run (CI runs `--check --only baseline`).
-The prose around the blocks is not generated: reread it after a run that moved the numbers.
+Each generated block of README.md and docs/*.md follows a marker line `<!-- generated: NAME -->`
+and is the fenced block right after it; the same block may stand in several files. Figures are
+copied into docs/. With --check nothing is written: the script exits 1 if a block differs from
+a fresh run (CI runs `--check --only baseline`). The prose around the blocks is not generated:
+reread it after a run that moved the numbers.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 SCENARIOS = ROOT / "scenarios"
 MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->\n```[a-z]*\n(.*?)^```$", re.M | re.S)
 
 
 def baseline(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
-    """The baseline's summary and calibration tables, and two of its figures."""
+    """The baseline's summary, pool and calibration tables, its list of figures, and four of
+    its figures."""
     import hubsim
     from hubsim.output.report import summary_text
 
@@ -42,6 +45,7 @@ def baseline(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
         "baseline-calibration": "\n".join(lines[calibration:]),
     }
     plots = result.folder / "plots"
+    blocks["run-figures"] = "\n".join(sorted(p.name for p in plots.glob("*.png")))
     figures = {
         "docs/baseline-talent.png": plots / "talent.png",
         "docs/baseline-net-migration.png": plots / "net_migration.png",
@@ -52,7 +56,7 @@ def baseline(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
 
 
 def compare(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
-    """The comparison the README quotes: baseline, no talent war, Guiyang's build-ahead."""
+    """The comparison docs/compare.md quotes: baseline, no talent war, Guiyang's build-ahead."""
     from hubsim.experiments.compare import compare as run_compare
     from hubsim.experiments.compare_report import attainment_text
 
@@ -99,7 +103,7 @@ def branches(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     return {"secondary-offices-branches": "\n".join(lines)}, {}
 
 
-SWEEP_SHOWN = (  # the README shows some of the example sweep's outcomes
+SWEEP_SHOWN = (  # docs/sweeps.md shows some of the example sweep's outcomes
     "talent@chengdu@2025-12",
     "extra_talent@chengdu",
     "spending_yuan@chengdu",
@@ -184,8 +188,9 @@ def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
 
 FITTED_HEADER = """\
 # The fitted parameters baseline.yaml runs on (`extends: calibration/fitted-2000s.yaml`),
-# written by `python tools/regenerate_readme.py --only calibration` from the fit below (README,
-# "Calibration"). Do not edit by hand: change fit-2000s.yaml or the moments table, and rerun it.
+# written by `python tools/regenerate_readme.py --only calibration` from the fit in
+# docs/calibration.md. Do not edit by hand: change fit-2000s.yaml or the moments table,
+# and rerun it.
 """
 
 
@@ -206,6 +211,20 @@ PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
 DEFAULT_PARTS = "baseline,compare,branches,sweep"  # calibration: by name, it takes half an hour
 
 
+def pages() -> list[Path]:
+    """The files that may hold generated blocks: the README and every page of the docs."""
+    return [README, *sorted(DOCS.rglob("*.md"))]
+
+
+def present_blocks() -> dict[str, dict[Path, str]]:
+    """Each generated block's name -> the files it stands in -> its text there."""
+    present: dict[str, dict[Path, str]] = {}
+    for page in pages():
+        for m in MARKER.finditer(page.read_text(encoding="utf-8")):
+            present.setdefault(m.group(1), {})[page] = m.group(2).rstrip("\n")
+    return present
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 on a change")
@@ -213,41 +232,51 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=DEFAULT_PARTS, help=f"comma-separated parts of {', '.join(PARTS)}"
     )
     args = parser.parse_args(argv)
-    text = README.read_text(encoding="utf-8")
-    present = {m.group(1): m.group(2).rstrip("\n") for m in MARKER.finditer(text)}
+    present = present_blocks()
     fresh_blocks: dict[str, str] = {}
-    stale = []
+    stale: list[tuple[Path, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.only.split(","):
             print(f"running {name} ...", flush=True)
             blocks, figures = PARTS[name](Path(tmp) / name)
             for key, fresh in blocks.items():
                 if key not in present:
-                    raise SystemExit(f"README.md has no '<!-- generated: {key} -->' block")
-                if present[key] != fresh.rstrip("\n"):
-                    stale.append(key)
-                    fresh_blocks[key] = fresh.rstrip("\n")
+                    raise SystemExit(
+                        f"no '<!-- generated: {key} -->' block in README.md or docs/*.md"
+                    )
+                for page, text in present[key].items():
+                    if text != fresh.rstrip("\n"):
+                        stale.append((page, key))
+                        fresh_blocks[key] = fresh.rstrip("\n")
             if not args.check:
                 for target, source in figures.items():
                     shutil.copyfile(source, ROOT / target)
                     print(f"  {target}")
     if args.check:
-        for key in stale:
-            print(f"README.md block {key!r} is stale; run tools/regenerate_readme.py")
+        for page, key in stale:
+            print(
+                f"{page.relative_to(ROOT)} block {key!r} is stale; run tools/regenerate_readme.py"
+            )
         return 1 if stale else 0
-    # Each block is replaced where its marker stands (an empty block included), and the
-    # README is read again here: it may have been edited while the runs went on.
+    for page in sorted({page for page, _key in stale}):
+        _rewrite(page, fresh_blocks)
+    changed = ", ".join(f"{key} ({page.relative_to(ROOT)})" for page, key in stale)
+    print(f"updated blocks: {changed or 'none changed'}; reread the prose around them")
+    return 0
+
+
+def _rewrite(page: Path, fresh_blocks: dict[str, str]) -> None:
+    """Replace each fresh block where its marker stands (an empty block included). The file is
+    read again here: it may have been edited while the runs went on."""
     text = MARKER.sub(
         lambda m: (
             m.group(0)
             if m.group(1) not in fresh_blocks
             else f"<!-- generated: {m.group(1)} -->\n```\n{fresh_blocks[m.group(1)]}\n```"
         ),
-        README.read_text(encoding="utf-8"),
+        page.read_text(encoding="utf-8"),
     )
-    README.write_text(text, encoding="utf-8")
-    print(f"updated blocks: {', '.join(stale) or 'none changed'}; reread the prose around them")
-    return 0
+    page.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -121,7 +121,9 @@ def defined(name: str):
     raise LookupError(name)
 
 
-COMMANDS = sorted(set(shown_commands()))
+# Each command once, with the first page that shows it.
+COMMANDS = sorted({command: page for page, command in reversed(shown_commands())}.items())
+COMMANDS = [(page, command) for command, page in COMMANDS]
 
 
 def test_the_pages_show_every_command() -> None:

@@ -11,8 +11,8 @@ it lasts. The rest of China sends movers in aggregate; they become agents on arr
 above its population cap displaces residents without local hukou to the rest of China.
 
 The tests make one choice overwhelming: Chengdu's amenity is 50 utility units, moving costs
-nothing, and the hazards are 0 or certain (10,000 a year), so who moves is decided by who
-reconsiders, and where to by the rule under test.
+nothing, and the hazards are 0 or certain (10,000 a year) but for one statistical test, so
+who moves is decided by who reconsiders, and where to by the rule under test.
 """
 
 from __future__ import annotations
@@ -85,6 +85,19 @@ def test_a_new_graduate_reconsiders_in_the_first_year_after_graduating(town) -> 
     migration.run(state)
     assert in_city(state, new, CHENGDU)
     assert in_city(state, older, BEIJING)
+
+
+def test_a_yearly_hazard_h_is_a_monthly_chance_of_1_less_exp_of_minus_h_over_12(town) -> None:
+    # 6 a year: 1 - exp(-0.5) = 39.3 % a month (not 6 / 12 = 50 %). Of 1,000 workers, 393
+    # expected, sd 15.4; the tolerance is 4 sd (a fixed seed).
+    t = migration_town(town, hazards={"base_per_year": 6.0})
+    office = t.office(BEIJING)
+    t.residents(BEIJING, 1000, age=40, employer=office)
+    state = start(t)
+    migration.run(state)
+    moved = (state.workers.city == CHENGDU).sum()
+    p = 1 - np.exp(-0.5)
+    assert abs(moved - 1000 * p) < 4 * np.sqrt(1000 * p * (1 - p))
 
 
 def test_this_julys_graduates_all_choose_whatever_the_hazards(town) -> None:

@@ -70,6 +70,11 @@ class Town:
         months: the horizon (the pool's yearly rows and the wage trend follow it).
         behaviour: overrides of the scenario's `behaviour` block.
         programmes: programme mappings, as a scenario file holds them.
+        seed: the root of the random streams (one SeedSequence child a stream, as in
+            `HubModel`).
+
+    The scenario's `cities` block is not read: the town's cities are `town_cities()`, which
+    a test may change in place (`t.state.cities.amenity[...] = ...`) before building.
     """
 
     def __init__(

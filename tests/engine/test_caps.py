@@ -26,10 +26,12 @@ QUIET = {"hazards": {"base_per_year": 0, "young_per_year": 0, "unemployed_per_ye
                      "new_graduate_per_year": 0, "outside_per_year": 0}}  # fmt: skip
 
 
-def capped(cap_over_start: float, months: int, migration_keys: dict | None = None) -> HubModel:
+def capped(
+    cap_over_start: float, months: int, migration_keys: dict | None = None, scale: float = 20_000
+) -> HubModel:
     """The baseline's cities (fitted amenities, Beijing's raised by PRESSURE), no programmes
     but a cap on Beijing from 2010-01 at `cap_over_start` times its 2010 residents."""
-    base = resolve(BASELINE, months=months, scale=20_000, seed=7).model_dump(mode="python")
+    base = resolve(BASELINE, months=months, scale=scale, seed=7).model_dump(mode="python")
     base["programmes"], base["targets"] = [], {}
     # Beijing made more attractive so that it presses against its cap whatever the other
     # settings (without a cap it would grow past it within the decade).
@@ -102,6 +104,45 @@ def test_a_cap_exceeded_at_its_start_pushes_people_out_by_housing_removal():
     kept = populations_over_cap(capped(0.95, 12, {"population_cap_removal_per_year": 0.0}))
     assert start - kept[0] < 0.01 * start
     assert kept[2] > 1 + TOLERANCE
+
+
+def check_a_city_at_its_cap_admits_nobody() -> None:
+    """Beijing starts above a cap of 90 % of its residents, with no housing removal, and runs
+    to the July cohort: at the cap its cost is infinite for every way in, so no mover, no
+    arrival from the rest of China, no graduate placed at its universities and no young
+    entrant may stay. Its residents can only fall, month by month (exact, no tolerance)."""
+    # 5,000 people an agent: about 50 of July's graduates are placed at Beijing's universities.
+    model = capped(0.9, 7, {"population_cap_removal_per_year": 0.0}, scale=5_000)
+    cap, state = model.state.book.cap_people[0], model.state
+    residents = [model.initial_metrics["population"][BEIJING]]
+    for month in range(7):
+        model.step()
+        residents.append(model.city_metrics["population"][BEIJING])
+        assert residents[-1] >= cap  # still at (above) its cap: the cost is infinite
+        assert state.tallies.flows[:, BEIJING].sum() == 0, f"month {month}: movers came in"
+    july = state.calendar.first + 6
+    w = state.workers
+    placed = np.count_nonzero((w.graduated == july) & (w.city == BEIJING))
+    assert state.tallies.entrants[BEIJING] > 20  # graduates were placed there in July ...
+    assert placed == 0, f"Beijing at its cap kept {placed} of its new graduates"  # ... and left
+    assert np.all(np.diff(residents) <= 0), "Beijing at its cap took in people"
+
+
+def test_a_city_at_its_cap_admits_nobody_by_any_way_in():
+    check_a_city_at_its_cap_admits_nobody()
+
+
+@pytest.mark.parametrize("broken", ["graduates_exempt_from_caps"], indirect=True)
+def test_negative_control_graduates_exempt_from_caps(broken):
+    with pytest.raises(AssertionError, match="new graduates"):
+        check_a_city_at_its_cap_admits_nobody()
+
+
+def test_negative_control_young_entrants_exempt_from_caps(monkeypatch):
+    """The same check sees young entrants let in past a cap."""
+    monkeypatch.setattr(demography, "admitted_share", lambda cost, scale: np.ones_like(cost))
+    with pytest.raises(AssertionError, match="took in people"):
+        check_a_city_at_its_cap_admits_nobody()
 
 
 def test_the_cap_rules_used_here_are_the_engines():

@@ -11,15 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 import hubsim
 from hubsim.engine import HubModel, accounts
 from hubsim.engine.cities import build_city_arrays
 from hubsim.engine.phases import firms as firms_phase
 from hubsim.engine.phases import record
+from hubsim.engine.pool import read_table
 from hubsim.experiments.replications import replication_seeds, resolve, simulate
-from hubsim.scenario import CITY_KEYS, scenario_from_dict
+from hubsim.scenario import CITY_KEYS, SECTORS, scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 N_NODES = len(CITY_KEYS) + 1
@@ -187,6 +188,134 @@ def test_logit_limit_destination_independent_of_origin():
     assert stats.chi2_contingency(boosted).pvalue < 1e-6
 
 
+# ------------------------------------------------------------------ every term of V switched on
+# A hukou programme (bachelor and above) in Chengdu; cash (300,000 yuan, bachelor and above) in
+# Xiamen with budget left and in Wuhan with its budget spent; a cap on Beijing, which stands at
+# 95 % of it (cost `population_cap_cost` x 0.5 / 0.5); moving costs at zero distance (fixed and
+# leaving one's origin, none per km); b_w, b_r, b_h and b_s at their defaults.
+ALL_TERMS_CASH_YUAN = 300_000.0
+CAP_SHARE = 0.95
+
+
+def all_terms_model() -> HubModel:
+    spec = logit_scenario()
+    spec["behaviour"]["migration"] = {
+        "moving_cost_per_1000km": 0.0,
+        "population_cap_removal_per_year": 0.0,
+        "hazards": hazards(1e4),
+    }
+    cash = {"instrument": "cash", "start": "2010-01", "amount": ALL_TERMS_CASH_YUAN}
+    spec["programmes"] = [
+        {"city": "chengdu", "start": "2010-01", "instrument": "hukou"},
+        {"city": "xiamen", **cash},
+        {"city": "wuhan", **cash, "budget_yuan_per_year": 1e9},
+        {"city": "beijing", "start": "2010-01", "instrument": "population_cap", "amount": 1e9},
+    ]
+    model = HubModel(scenario_from_dict(spec))
+    state = model.state
+    state.book.remaining[2] = 0.0  # Wuhan's budget is spent for the year
+    people = state.counts["population"] * state.scale / state.cities.working_age_share
+    state.book.cap_people[3] = people[CITY_KEYS.index("beijing")] / CAP_SHARE
+    return model
+
+
+def expected_income_by_degree(model: HubModel) -> np.ndarray:
+    """(degree, node) w e of DESIGN s.3.4 from the worker table (Harris-Todaro per job group):
+    without a degree premium_d w_jo e_jo; a graduate premium_d w_jt p_jt + premium_college
+    w_jo p_jo (p the shares of the city's graduates in talent jobs and in other jobs); the
+    outside node's rate is fixed and its graduates count as in talent jobs."""
+    state, w = model.state, model.state.workers
+    lab = state.behaviour.labour
+    alive = w.city >= 0
+    graduate = w.degree >= hubsim.scenario.TALENT_DEGREE
+    employed = w.employer >= 0
+
+    def per_node(mask):
+        return np.bincount(w.city[alive & mask], minlength=N_NODES).astype(float)
+
+    others, graduates = per_node(~graduate), per_node(graduate)
+    e_other = per_node(~graduate & employed) / np.maximum(others, 1.0)
+    p_talent = per_node(graduate & w.talent_job) / np.maximum(graduates, 1.0)
+    p_other = per_node(graduate & employed & ~w.talent_job) / np.maximum(graduates, 1.0)
+    e_other[-1] = p_talent[-1] = lab.outside_employment_rate
+    p_other[-1] = 0.0
+    assert e_other.min() > 0.01 and p_talent.min() > 0.01  # no floor of the model's matters
+    premium = np.array([lab.degree_wage_premium[d] for d in hubsim.scenario.DEGREES])
+    wage = state.real_wage()
+    income = premium[:, None] * (wage[:, 0] * e_other)[None, :]
+    income[hubsim.scenario.TALENT_DEGREE :] = (
+        premium[hubsim.scenario.TALENT_DEGREE :, None] * (wage[:, 1] * p_talent)[None, :]
+        + premium[1] * (wage[:, 0] * p_other)[None, :]
+    )
+    return income
+
+
+def all_terms_probabilities(model: HubModel, amenity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The choosers (every worker) and their (chooser, node) softmax(lambda V_ij), V_ij from
+    the primitives: b_w ln(w e) - b_r ln R + a + b_h H - C + b_s S - cap cost, H = own hukou,
+    the city's standing rule or Chengdu's programme, S and the cap's cost for newcomers only
+    (all the choosers are settled, so newcomers are those moving)."""
+    state, w = model.state, model.state.workers
+    mig, c = state.behaviour.migration, state.cities
+    rows = np.flatnonzero(w.city >= 0)
+    current, degree = w.city[rows].astype(np.intp), w.degree[rows].astype(np.intp)
+    assert np.all(c.hukou_max_age == 99) and np.all(w.settled[rows])  # age never matters
+    nodes = np.arange(N_NODES)
+    moving = nodes[None, :] != current[:, None]
+    talent = (degree >= hubsim.scenario.TALENT_DEGREE)[:, None]
+    hukou = (w.hukou[rows][:, None] == nodes) | (degree[:, None] >= c.hukou_min_degree[None, :])
+    hukou |= talent & (nodes == CITY_KEYS.index("chengdu"))
+    subsidy = ALL_TERMS_CASH_YUAN / (state.wage_trend * 10_000.0)
+    subsidy *= talent & moving & (nodes == CITY_KEYS.index("xiamen"))
+    home = (w.origin[rows] == w.city[rows])[:, None]
+    moving_cost = moving * (mig.moving_cost_fixed + mig.leaving_origin_cost * home)
+    x = (CAP_SHARE - 0.9) / 0.1
+    cap = moving * (nodes == CITY_KEYS.index("beijing")) * mig.population_cap_cost * x / (1 - x)
+    rent = build_city_arrays(state.scenario).base_rent_yuan_m2_month
+    place = mig.b_w * np.log(expected_income_by_degree(model)) - mig.b_r * np.log(rent) + amenity
+    value = place[degree] + mig.b_h * hukou + mig.b_s_per_10k_yuan * subsidy - moving_cost - cap
+    z = mig.logit_scale * (value - value.max(axis=1, keepdims=True))
+    return rows, np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+
+def check_logit_limit_with_every_term() -> None:
+    model = all_terms_model()
+    amenity = np.zeros(N_NODES)
+    for key, a in LOGIT_AMENITY.items():
+        amenity[CITY_KEYS.index(key)] = a
+    # V from the state the choice will read (the labour market and housing are off, so rents,
+    # wages and jobs change only by the choice itself).
+    rows, p = all_terms_probabilities(model, amenity)
+    model.step()  # the programmes switch on; everyone reconsiders once
+    w = model.state.workers
+    chosen = np.where(w.city[rows] >= 0, w.city[rows], OUTSIDE).astype(np.intp)
+    # Cells: (none, college, bachelor and above) x destination. Counts are sums of unequal
+    # Bernoulli draws, whose variance is below the multinomial's: the test is conservative.
+    group = np.minimum(w.degree[rows].astype(np.intp), 2)
+    observed = np.zeros((3, N_NODES))
+    np.add.at(observed, (group, chosen), 1.0)
+    expected = np.zeros((3, N_NODES))
+    np.add.at(expected, group, p)
+    assert expected.min() > 5  # the chi-square approximation is valid
+    p_value = float(stats.chisquare(observed.ravel(), expected.ravel(), ddof=2).pvalue)
+    assert p_value > 0.01, f"counts are not softmax(lambda V) with every term: p = {p_value:.2g}"
+
+
+def test_logit_limit_with_every_term_on():
+    check_logit_limit_with_every_term()
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["no_subsidy_or_hukou_in_utility", "spent_budgets_still_valued"],
+    indirect=True,
+)
+def test_negative_control_no_subsidy_or_hukou_in_utility(broken):
+    """Break (f), and (d) a second time: a term dropped, or a spent budget still valued."""
+    with pytest.raises(AssertionError, match="with every term"):
+        check_logit_limit_with_every_term()
+
+
 # ============================================================================ 2. Rosen-Roback
 RR_LAMBDA = 50.0
 RR_AMENITY = dict(
@@ -262,6 +391,8 @@ def test_rosen_roback_utility_levels_equalise():
         ).max()
         > 0.2
     )
+    # Populations and rents are the closed-form solution, each city at its own elasticity.
+    check_rosen_roback_closed_form(model, amenity)
 
     # Negative control: with rents fixed nothing equalises utility.
     control, _ = rosen_roback_run(housing=False)
@@ -269,6 +400,132 @@ def test_rosen_roback_utility_levels_equalise():
     spread_control = np.ptp(utility_levels(control, amenity))
     assert spread_control > RR_TOLERANCE
     assert spread_control > 5 * spread
+
+
+def own_elasticity(scenario) -> np.ndarray:
+    """eta_j of the 13 cities from the primitives: each city's tier in cities_2010.csv and the
+    scenario's elasticity for that tier (the scenarios here override no city's)."""
+    tier = read_table("cities_2010.csv").set_index("city").loc[list(CITY_KEYS), "tier"]
+    housing = scenario.behaviour.housing
+    assert not any(scenario.cities[k].supply_elasticity for k in CITY_KEYS if k in scenario.cities)
+    return np.where(
+        tier.to_numpy() == 1, housing.supply_elasticity_tier1, housing.supply_elasticity_tier2
+    )
+
+
+def rosen_roback_closed_form(model: HubModel, amenity: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(ln N_j, ln R_j) of the 13 cities solving the stationary logit with the rent rule:
+    N_j = N softmax(lambda (a_j - b_r ln R_j)) and R_j = R0_j (N_j / N0_j)^(1/eta_j), N the
+    13 cities' agents (a closed system here), eta_j each city's own (`own_elasticity`)."""
+    state = model.state
+    eta = own_elasticity(state.scenario)
+    n0 = state.population_start[:-1]
+    r0 = build_city_arrays(state.scenario).base_rent_yuan_m2_month[:-1]
+    b_r, total = state.behaviour.migration.b_r, node_counts(model)[0][:-1].sum()
+
+    def log_rent(log_n):
+        return np.log(r0) + (log_n - np.log(n0)) / eta
+
+    def gap(log_n):
+        z = RR_LAMBDA * (amenity[:-1] - b_r * log_rent(log_n))
+        return log_n - (np.log(total) + z - np.logaddexp.reduce(z))
+
+    solution = optimize.root(gap, np.log(n0))
+    assert solution.success
+    return solution.x, log_rent(solution.x)
+
+
+# Tolerances: a city holds 300-3,000 agents here, so sampling noise moves ln N by up to about
+# 0.03 (seen: at most 0.03) and, through the rent rule, ln R by 0.03 / eta (seen: under 0.01);
+# a swap of tier-1 and tier-2 elasticities moves them by 0.2-0.9 and 0.3.
+RR_LOG_N_TOLERANCE, RR_LOG_R_TOLERANCE = 0.08, 0.03
+
+
+def check_rosen_roback_closed_form(model: HubModel, amenity: np.ndarray) -> None:
+    log_n, log_r = rosen_roback_closed_form(model, amenity)
+    population, _ = node_counts(model)
+    n_gap = np.abs(np.log(population[:-1]) - log_n).max()
+    r_gap = np.abs(np.log(model.state.rent[:-1]) - log_r).max()
+    assert n_gap < RR_LOG_N_TOLERANCE, f"populations off the closed form: ln N by {n_gap:.3f}"
+    assert r_gap < RR_LOG_R_TOLERANCE, f"rents off the closed form: ln R by {r_gap:.3f}"
+
+
+@pytest.mark.slow  # a 120-month run (about 3 s) for a break already caught in the default run
+@pytest.mark.parametrize("broken", ["elasticities_swapped"], indirect=True)
+def test_rosen_roback_closed_form_rejects_swapped_elasticities(broken):
+    """A second negative control of break (b), for the Rosen-Roback limit itself (its named
+    test is the faster `test_rents_respond_by_each_citys_own_elasticity`)."""
+    model, amenity = rosen_roback_run(housing=True)
+    with pytest.raises(AssertionError, match="off the closed form"):
+        check_rosen_roback_closed_form(model, amenity)
+
+
+# ------------------------------------------------------------------ the rent rule, city by city
+RENT_MONTHS = 12
+
+
+def rent_response() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Each city loses a different share (10-50 %) of its residents to the rest of China, then
+    nobody moves for RENT_MONTHS months while rents adjust. Returns ln(R / R_start),
+    ln(N / N_start), each city's own elasticity and the monthly adjustment speed."""
+    scenario = scenario_from_dict(
+        {
+            "name": "rent_response",
+            "months": RENT_MONTHS,
+            "scale": 20_000,
+            "seed": 5,
+            "behaviour": {
+                "switches": {
+                    "labour_market": False,
+                    "housing": True,
+                    "firm_dynamics": False,
+                    "demography": False,
+                },  # fmt: skip
+                "migration": {"hazards": hazards(0.0)},
+            },
+        }
+    )
+    model = HubModel(scenario)
+    state, w = model.state, model.state.workers
+    rent_start = state.rent.copy()
+    rng = np.random.default_rng(5)
+    leaving = []
+    for j, share in enumerate(np.linspace(0.1, 0.5, len(CITY_KEYS))):
+        rows = np.flatnonzero(w.city == j)
+        leaving.append(rng.choice(rows, size=int(share * len(rows)), replace=False))
+    leaving = np.concatenate(leaving)
+    # Booked as moves to the outside node are (phases.migration): jobs, residents, the node.
+    accounts.lose_jobs(state, leaving)
+    accounts.shift_residents(state, leaving, -1)
+    state.outside_agents += np.bincount(w.degree[leaving], minlength=len(hubsim.scenario.DEGREES))
+    w.city[leaving] = -1
+    for _ in range(RENT_MONTHS):
+        model.step()
+    population, _ = node_counts(model)
+    log_n = np.log(population[:-1] / state.population_start[:-1])
+    speed = scenario.behaviour.housing.rent_adjustment_per_month
+    return np.log(state.rent / rent_start)[:-1], log_n, own_elasticity(scenario), speed
+
+
+def check_rents_follow_own_elasticity() -> None:
+    log_r, log_n, eta, s = rent_response()
+    assert np.all(log_n < -0.09)  # every city lost residents, and nobody came back
+    # Partial adjustment from R_start = R0 toward R0 (N/N0)^(1/eta): after k months
+    # ln(R/R0) = (1 - (1 - s)^k) ln(N/N0) / eta, to float rounding.
+    expected = (1 - (1 - s) ** RENT_MONTHS) * log_n / eta
+    np.testing.assert_allclose(
+        log_r, expected, rtol=1e-9, atol=1e-12, err_msg="rents do not follow each city's own eta"
+    )
+
+
+def test_rents_respond_by_each_citys_own_elasticity():
+    check_rents_follow_own_elasticity()
+
+
+@pytest.mark.parametrize("broken", ["elasticities_swapped"], indirect=True)
+def test_negative_control_elasticities_swapped(broken):
+    with pytest.raises(AssertionError, match="own eta"):
+        check_rents_follow_own_elasticity()
 
 
 # ============================================================================ 3. Harris-Todaro
@@ -625,14 +882,17 @@ def test_common_random_numbers_initial_world():
 
 
 # ------------------------------------------------------------------ offices follow cost
-def offices_follow_cost_run(local_wage_factor: float, seed: int = 3) -> tuple[int, float, float]:
+def offices_follow_cost_run(
+    local_wage_factor: float, seed: int = 3, city: str = "suzhou"
+) -> tuple[int, float, float]:
     """One quarterly review (docs/model.md#checks, offices follow cost): every city has the same
-    productivity in every sector and the same unit cost, except Suzhou at `local_wage_factor`
-    of it; only Shanghai and Suzhou take offices. Firms fit every city alike (sigma 0).
+    productivity in every sector and the same unit cost, except `city` (Suzhou) at
+    `local_wage_factor` of it; only Shanghai and `city` take offices. Firms fit every city
+    alike (sigma 0).
 
-    Returns the branches Shanghai firms opened in Suzhou, the number the profit rule predicts
-    (opening hazard x Shanghai's tradable firms without a Suzhou office when the branch ratio
-    beats the hurdle, else 0) and its binomial standard deviation.
+    Returns the branches Shanghai firms opened in `city`, the number the profit rule predicts
+    (opening hazard x Shanghai's tradable firms without an office there when the branch ratio,
+    its distance cost included, beats the hurdle, else 0) and its binomial standard deviation.
     """
     scenario = scenario_from_dict(
         {
@@ -651,7 +911,7 @@ def offices_follow_cost_run(local_wage_factor: float, seed: int = 3) -> tuple[in
     )
     model = HubModel(scenario)
     state = model.state
-    shanghai, suzhou = CITY_KEYS.index("shanghai"), CITY_KEYS.index("suzhou")
+    shanghai, suzhou = CITY_KEYS.index("shanghai"), CITY_KEYS.index(city)
     state.calendar.advance()  # month 0: a review month
     state.city_productivity = np.ones_like(state.city_productivity)
     state.unit_cost = np.full_like(state.unit_cost, 50_000.0)
@@ -699,3 +959,90 @@ def test_offices_follow_cost_rejects_a_model_that_prices_branches_at_home_wages(
     monkeypatch.setattr(firms_phase.rules, "branch_ratio", home_wages)
     opened, expected, sd = offices_follow_cost_run(0.6)
     assert not abs(opened - expected) <= 4 * sd
+
+
+# Chengdu is 1,660 km from Shanghai: exp(-kappa d) = 0.66 at kappa 0.25, which is more than
+# wages 40 % lower make up for ((1/0.6)^0.7 = 1.43; ratio (1.43 x 0.66)^(1/0.3) = 0.83, under
+# the 1.15 hurdle), whereas wages 60 % lower do ((2.5^0.7 x 0.66)^(1/0.3) = 2.1).
+FAR_WAGE_FACTORS = {0.6: "none", 0.4: "opens"}  # the sharper case first
+
+
+def check_offices_follow_cost_net_of_distance() -> None:
+    for factor, verdict in FAR_WAGE_FACTORS.items():
+        opened, expected, sd = offices_follow_cost_run(factor, city="chengdu")
+        assert (expected > 50) == (verdict == "opens")  # the prediction, distance included
+        # 4 sd: a false alarm has probability ~6e-5; where none are predicted none may open.
+        assert abs(opened - expected) <= 4 * sd, (
+            f"wages x {factor}: {opened} branches opened in Chengdu, the rule predicts "
+            f"{expected:.0f} net of distance"
+        )
+
+
+def test_offices_follow_cost_net_of_distance():
+    check_offices_follow_cost_net_of_distance()
+
+
+@pytest.mark.parametrize("broken", ["branch_distance_ignored"], indirect=True)
+def test_negative_control_branch_distance_ignored(broken):
+    with pytest.raises(AssertionError, match="net of distance"):
+        check_offices_follow_cost_net_of_distance()
+
+
+# ------------------------------------------------------------------ agglomeration
+GROWN = "chengdu"
+
+
+def desired_before_and_after_growth(growth: float) -> tuple[HubModel, np.ndarray, np.ndarray]:
+    """Desired headcount of every office at the start, and again after Chengdu's population
+    and the talent employed in its internet sector grow by `growth` (the national population
+    and talent share held: the people come from the outside node), at unchanged wages."""
+    scenario = scenario_from_dict({"name": "agglomeration", "months": 1, "scale": 20_000})
+    model = HubModel(scenario)
+    state = model.state
+    n_offices = state.firms.n_offices
+    firms_phase.run(state, dynamic=False)
+    before = state.desired[:n_offices].copy()
+    j, s = CITY_KEYS.index(GROWN), SECTORS.index("internet")
+    added = (growth - 1.0) * state.counts["population"][j]
+    state.counts["population"][j] += added
+    state.counts["population"][-1] -= added
+    cell = j * len(SECTORS) + s
+    state.cell_talent[cell] = round(growth * state.cell_talent[cell])
+    firms_phase.run(state, dynamic=False)
+    return model, before, state.desired[:n_offices].copy()
+
+
+def check_agglomeration_in_desired_headcount(growth: float = 1.5) -> None:
+    model, before, after = desired_before_and_after_growth(growth)
+    state, f = model.state, model.state.firms
+    beh = state.behaviour.firms
+    j, s = CITY_KEYS.index(GROWN), SECTORS.index("internet")
+    t_ratio = state.cell_talent[j * len(SECTORS) + s] / state.sector_talent_start[j, s]
+    n_ratio = state.counts["population"][j] / state.population_start[j]
+    n = f.n_offices
+    here = (f.office_hq[:n] == j) & (f.office_city[:n] == j) & f.office_open[:n]
+    internet = here & (f.office_sector[:n] == s)
+    others = here & firms_phase.TRADABLE[f.office_sector[:n]] & (f.office_sector[:n] != s)
+    elsewhere = (f.office_hq[:n] != j) & (f.office_city[:n] != j) & f.office_open[:n]
+    assert internet.sum() > 0 and others.sum() > 0 and elsewhere.sum() > 100
+    # L* ~ A^(1/(1-theta)), A = A0 (T/T0)^alpha_loc (N/N0)^alpha_urb: the city's internet
+    # offices gain both, its other tradable offices the urbanisation term, other cities none.
+    power = 1.0 / (1.0 - beh.labour_elasticity)
+    urbanisation = n_ratio ** (beh.urbanisation_alpha * power)
+    localisation = t_ratio ** (beh.agglomeration_alpha * power)
+    msg = "desired headcount does not follow agglomeration"
+    np.testing.assert_allclose(after[internet] / before[internet], urbanisation * localisation,
+                               rtol=1e-9, err_msg=msg)  # fmt: skip
+    np.testing.assert_allclose(after[others] / before[others], urbanisation, rtol=1e-9,
+                               err_msg=msg)  # fmt: skip
+    np.testing.assert_allclose(after[elsewhere], before[elsewhere], rtol=1e-12)
+
+
+def test_agglomeration_raises_desired_headcount():
+    check_agglomeration_in_desired_headcount()
+
+
+@pytest.mark.parametrize("broken", ["no_agglomeration"], indirect=True)
+def test_negative_control_no_agglomeration(broken):
+    with pytest.raises(AssertionError, match="does not follow agglomeration"):
+        check_agglomeration_in_desired_headcount()

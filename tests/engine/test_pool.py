@@ -12,7 +12,12 @@ import hubsim
 from hubsim.engine import HubModel
 from hubsim.engine.accounts import national_talent, outside_counts
 from hubsim.engine.phases import demography, migration
-from hubsim.engine.pool import education_stock, education_stock_2010, graduate_schedule
+from hubsim.engine.pool import (
+    education_stock,
+    education_stock_2010,
+    graduate_schedule,
+    read_table,
+)
 from hubsim.engine.rules.demography import cohort_by_degree
 from hubsim.experiments.replications import resolve
 from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE
@@ -160,6 +165,66 @@ def test_negative_control_the_headline_cohort_as_talent_is_rejected(monkeypatch)
 
     monkeypatch.setattr(demography, "cohort_by_degree", headline_as_talent)
     assert abs(_talent_entering_in_july_2019() / BACHELOR_PLUS_2019 - 1) > 0.01
+
+
+# ----------------------------------------------------------------------------- each July's cohort
+LEVELS = {"college": "junior_college(专科)", "bachelor": "bachelor_program(本科)",
+          "master": "master", "doctor": "doctor"}  # fmt: skip
+
+
+def cohorts_in_the_data(years: range) -> np.ndarray:
+    """(year, degree) graduates of each level, read straight from graduates_by_level.csv (every
+    level is reported for 2014-2021, so no gap rule is involved)."""
+    table = read_table("graduates_by_level.csv")
+    out = np.zeros((len(years), len(DEGREES)))
+    for d, level in enumerate(LEVELS.values(), start=1):
+        rows = table[table.level == level].set_index("year")["graduates"]
+        out[:, d] = [rows[y] for y in years]
+    return out
+
+
+def cohorts_the_pool_receives(years: range) -> tuple[np.ndarray, list[int]]:
+    """(year, degree) people the pool account records as each year's cohort, over a baseline
+    run from January of the first year to December of the last (firms, labour market and
+    housing off: they do not touch the cohort); and the months of the year in which the
+    account's cohort changed."""
+    quiet = ("labour_market", "housing", "firm_dynamics")
+    overrides = [f"start={years[0]}-01"] + [f"behaviour.switches.{p}=false" for p in quiet]
+    # 200,000 people an agent: about 500 agents, so the run takes under a second.
+    model = HubModel(resolve(BASELINE, months=12 * len(years), scale=200_000, overrides=overrides))
+    pool, changed = model.state.pool, []
+    for month in range(model.params.months):
+        before = pool.cohort.copy()
+        model.step()
+        if not np.array_equal(pool.cohort, before):
+            changed.append(month % 12 + 1)
+    return pool.cohort[: len(years)] * model.state.scale, changed
+
+
+COHORT_YEARS = range(2014, 2022)
+
+
+def check_cohorts_are_the_data() -> None:
+    received, months = cohorts_the_pool_receives(COHORT_YEARS)
+    assert months == [7] * len(COHORT_YEARS), f"cohorts arrived in months {months}"
+    # The account holds graduates / scale agents: whole agents placed at the 13 cities'
+    # universities, the fraction left to the outside node, so each level's cohort is the
+    # data's to float rounding (1e-9 relative), not to the nearest agent.
+    expected = cohorts_in_the_data(COHORT_YEARS)
+    np.testing.assert_allclose(
+        received, expected, rtol=1e-9, atol=0, err_msg="the cohorts received are not the data"
+    )
+
+
+def test_the_cohort_the_pool_receives_each_july_is_the_data():
+    check_cohorts_are_the_data()
+
+
+@pytest.mark.parametrize("broken", ["cohort_2015_doubled"], indirect=True)
+def test_negative_control_cohort_2015_doubled(broken):
+    # The account still balances under this break (stock + cohorts - retirements).
+    with pytest.raises(AssertionError, match="the cohorts received are not the data"):
+        check_cohorts_are_the_data()
 
 
 # ----------------------------------------------------------------------------- it binds

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from hubsim.engine import programmes
+from hubsim.engine import HubModel, programmes
 from hubsim.engine.cities import NODES
+from hubsim.engine.phases import migration, policies
 from hubsim.engine.rules import programmes as programme_rules
-from hubsim.scenario import Programme
+from hubsim.scenario import TALENT_DEGREE, Programme, scenario_from_dict
 
 CITY = {key: i for i, key in enumerate(NODES)}
 
@@ -219,3 +221,105 @@ def test_housing_discount_takes_largest_eligible_share():
     got = programmes.housing_discount(book, degree, age, since, n)
     np.testing.assert_allclose(got[:, CITY["wuhan"]], [0.0, 0.2, 0.3])
     assert np.all(np.delete(got, CITY["wuhan"], axis=1) == 0)
+
+
+# ------------------------------------------------------------------ programmes in the engine
+CASH_YUAN = 50_000.0
+
+
+def small_model(programmes_: list[dict], scale: float = 20_000, **migration_keys) -> HubModel:
+    """The default world, one month, only migration running; the given programmes start with
+    the run."""
+    quiet = {"labour_market": False, "housing": False, "firm_dynamics": False, "demography": False}
+    return HubModel(
+        scenario_from_dict(
+            {
+                "name": "programmes",
+                "months": 1,
+                "scale": scale,
+                "seed": 3,
+                "behaviour": {"switches": quiet, "migration": migration_keys},
+                "programmes": [{"start": "2010-01", **p} for p in programmes_],
+            }
+        )
+    )
+
+
+def choosers_values(model: HubModel) -> tuple[np.ndarray, np.ndarray]:
+    """V_ij of every settled worker outside Xiamen (the phase's own utility), and their
+    degrees."""
+    state, w = model.state, model.state.workers
+    rows = np.flatnonzero((w.city >= 0) & (w.city != CITY["xiamen"]))
+    profile = migration._chooser_profile(state, rows)
+    return migration.utility(state, state.counts, **profile)[0], profile["degree"]
+
+
+def check_budgets_switch_the_subsidy_term_off() -> None:
+    model = small_model(
+        [{"city": "xiamen", "instrument": "cash", "amount": CASH_YUAN, "budget_yuan_per_year": 1e9}]
+    )
+    state, book = model.state, model.state.book
+    without, degree = choosers_values(model)  # before the programme switches on
+    policies.switch_programmes(state, 0)  # the dated event of its start
+    with_budget, _ = choosers_values(model)
+    book.remaining[0] = 0.0  # the year's budget spent
+    spent, _ = choosers_values(model)
+    # Budget left: movers to Xiamen with a degree value the cash, b_s x 50,000 / 10,000 (at
+    # the start's wage level); nothing else in V changes. Exact to float rounding.
+    mig = state.behaviour.migration
+    gain = mig.b_s_per_10k_yuan * CASH_YUAN / (state.wage_trend * 10_000.0)
+    expected = np.where(degree >= TALENT_DEGREE, gain, 0.0)
+    assert (degree >= TALENT_DEGREE).sum() > 100 and (degree < TALENT_DEGREE).sum() > 100
+    xiamen = CITY["xiamen"]
+    np.testing.assert_allclose(with_budget[:, xiamen] - without[:, xiamen], expected, atol=1e-12)
+    np.testing.assert_array_equal(np.delete(with_budget, xiamen, 1), np.delete(without, xiamen, 1))
+    # Budget spent: the programme is worth nothing any more.
+    np.testing.assert_array_equal(spent, without, err_msg="a spent budget is still valued")
+
+
+def test_budgets_switch_the_subsidy_term_off():
+    check_budgets_switch_the_subsidy_term_off()
+
+
+@pytest.mark.parametrize("broken", ["spent_budgets_still_valued"], indirect=True)
+def test_negative_control_spent_budgets_still_valued(broken):
+    with pytest.raises(AssertionError, match="a spent budget is still valued"):
+        check_budgets_switch_the_subsidy_term_off()
+
+
+def check_hukou_programmes_grant_hukou() -> None:
+    """Beijing (hukou stringency 5: closed to all but its standing rule) opens hukou to
+    bachelor-and-above movers; everyone reconsiders once."""
+    everyone = {k: 1e4 for k in ("base_per_year", "young_per_year", "unemployed_per_year",
+                                 "new_graduate_per_year")}  # fmt: skip
+    model = small_model(
+        [{"city": "beijing", "instrument": "hukou"}],
+        scale=5_000,  # about 20,000 agents: some hundreds move to Beijing
+        hazards={**everyone, "outside_per_year": 0.0},
+    )
+    w, beijing = model.state.workers, CITY["beijing"]
+    standing = model.state.cities.hukou_min_degree[beijing]
+    assert standing > TALENT_DEGREE  # the programme, not the standing rule, opens it to them
+    before = w.city.copy()
+    model.step()
+    arrived = (w.city[: len(before)] == beijing) & (before != beijing)
+    graduates = arrived & (w.degree[: len(before)] >= TALENT_DEGREE)
+    others = arrived & (w.degree[: len(before)] < TALENT_DEGREE)
+    assert graduates.sum() > 50 and others.sum() > 50
+    hukou = w.hukou[: len(before)] == beijing
+    # Every eligible mover holds Beijing hukou on arrival; no one outside the rules does.
+    assert hukou[graduates].all(), (
+        f"hukou not granted by the programme: {np.count_nonzero(~hukou[graduates])} of "
+        f"{graduates.sum()} eligible movers went without"
+    )
+    assert not hukou[others].any()
+
+
+def test_hukou_programmes_grant_hukou():
+    check_hukou_programmes_grant_hukou()
+
+
+@pytest.mark.parametrize("broken", ["no_hukou_from_programmes"], indirect=True)
+def test_negative_control_no_hukou_from_programmes(broken):
+    with pytest.raises(AssertionError, match="hukou not granted by the programme"):
+        check_hukou_programmes_grant_hukou()

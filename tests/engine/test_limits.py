@@ -220,7 +220,7 @@ def all_terms_model() -> HubModel:
 
 
 def expected_income_by_degree(model: HubModel) -> np.ndarray:
-    """(degree, node) w e of DESIGN s.3.4 from the worker table (Harris-Todaro per job group):
+    """(degree, node) w e (docs/model.md#migration) from the worker table, per job group:
     without a degree premium_d w_jo e_jo; a graduate premium_d w_jt p_jt + premium_college
     w_jo p_jo (p the shares of the city's graduates in talent jobs and in other jobs); the
     outside node's rate is fixed and its graduates count as in talent jobs."""

@@ -28,8 +28,9 @@ from hubsim.scenario import Scenario
 
 MODEL_VERSION = "3"  # bump when a change makes old run folders incomparable (3: sectors)
 INCOMPLETE = "INCOMPLETE.txt"
-# What a finished replication leaves.
-PART_TABLES = ("city_month", "city_sector_month", "flows_year", "initial")
+# What a finished replication leaves: every table `replications.simulate` returns, so that a
+# resumed run assembles the kept replications as the uninterrupted run does.
+PART_TABLES = ("city_month", "city_sector_month", "flows_year", "pool_year", "initial")
 _NONE_FINISHED = "it had no finished replication"
 TABLES = {  # the files of a complete run folder that compare reads -> the columns it needs
     "city_month.parquet": ("date", "city", "metric", "value", "replication"),

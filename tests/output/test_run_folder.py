@@ -288,6 +288,16 @@ def test_a_partial_run_of_another_seed_is_removed_and_said(tmp_path, monkeypatch
     assert [p.name for p in (tmp_path / "baseline").iterdir()] == [result.folder.name]
 
 
+def test_folders_of_one_id_made_in_one_second_get_numbers(tmp_path):
+    stem = tmp_path / "baseline" / "20100101-000000-abcdef12-s1"
+    first, partial = run_folder.new_folder(stem)
+    assert (first, partial.is_dir()) == (stem, True)
+    second, _ = run_folder.new_folder(stem)  # the first still being written
+    partial.rename(first)
+    third, _ = run_folder.new_folder(stem)  # the first finished
+    assert [second.name, third.name] == [f"{stem.name}-2", f"{stem.name}-3"]
+
+
 def test_a_partial_run_still_going_is_left_alone(tmp_path):
     scenario = replications.resolve(BASELINE, **RESUME)
     live = run_folder.RunFolder.create(tmp_path, scenario)  # this process: still running

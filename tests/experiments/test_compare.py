@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
 from hubsim.cli import main
+from hubsim.experiments import compare as compare_module
 from hubsim.experiments import compare_report
 from hubsim.experiments.compare import compare
 from hubsim.output import run_folder
@@ -111,6 +113,80 @@ def test_compare_reuses_run_folders(same_and_policy, reread):
     comparison, _ = same_and_policy
     pd.testing.assert_frame_equal(reread.attainment, comparison.attainment)
     assert reread.folder != comparison.folder
+
+
+class Ran(Exception):
+    """Raised by a stand-in for `run`: compare asked for a simulation."""
+
+
+def _forbid_runs(monkeypatch) -> None:
+    def run(scenario, **_options):
+        raise Ran(scenario.name)
+
+    monkeypatch.setattr(compare_module, "run", run)
+
+
+def test_a_second_compare_reuses_the_finished_runs(same_and_policy, monkeypatch):
+    """The same scenario files and options again: every arm is read from the run folder the
+    first compare wrote (no simulation), said so, and the comparison is the same, file for
+    file. The runs have no figures (run_plots=False then), which is said too."""
+    comparison, out = same_and_policy
+    _forbid_runs(monkeypatch)
+    # The comparison's figures are tested above; blank ones save 10 s here.
+    names = [png.name for png in (comparison.folder / "plots").glob("*.png")]
+    monkeypatch.setattr(compare_report, "figures", lambda _c: {n: Figure((1, 1)) for n in names})
+    said: list[str] = []
+    again = compare([a.source for a in comparison.arms], out=out, announce=said.append, **SMALL)
+    assert said == [
+        f"reused {a.folder} for {a.name} (the same scenario, seed and replications, run by "
+        "this code); it has no figures of its own"
+        for a in comparison.arms
+    ]
+    assert [a.folder for a in again.arms] == [a.folder for a in comparison.arms]
+    for table in ("attainment", "differences", "branches"):
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(comparison, table))
+    assert again.stamp == comparison.stamp
+    assert again.folder != comparison.folder
+    for name in ("attainment.csv", "differences.csv", "report.md"):
+        assert (again.folder / name).read_bytes() == (comparison.folder / name).read_bytes()
+
+
+@pytest.mark.parametrize("change", ["programme", "seed"])
+def test_a_changed_scenario_is_run_again(same_and_policy, tmp_path, monkeypatch, change):
+    """Negative control: a scenario file whose programme changed, or another seed (every
+    scenario), has no finished run to reuse; the unchanged ones are still reused."""
+    comparison, out = same_and_policy
+    base, twin, policy = comparison.arms
+    options = dict(SMALL)
+    if change == "programme":
+        text = Path(policy.source).read_text().replace("amount: 50000", "amount: 60000")
+        (tmp_path / "chengdu-cash.yaml").write_text(text)
+        inputs, first_run = [base.source, twin.source, tmp_path / "chengdu-cash.yaml"], 2
+    else:
+        inputs, first_run, options["seed"] = [a.source for a in (base, twin, policy)], 0, 99
+    _forbid_runs(monkeypatch)
+    said: list[str] = []
+    with pytest.raises(Ran) as ran:
+        compare(inputs, out=out, announce=said.append, run_plots=False, **options)
+    assert str(ran.value) == comparison.arms[first_run].name
+    assert [m.split(" for ")[0] for m in said[:first_run]] == [
+        f"reused {a.folder}" for a in comparison.arms[:first_run]
+    ]
+    assert said[first_run].startswith(f"running {comparison.arms[first_run].name} ")
+
+
+def test_a_damaged_finished_run_is_said_and_run_again(same_and_policy, tmp_path, monkeypatch):
+    comparison, _ = same_and_policy
+    copy = tmp_path / "baseline" / comparison.arms[0].folder.name
+    shutil.copytree(comparison.arms[0].folder, copy)
+    (copy / "city_month.parquet").write_bytes(b"PAR1 cut short")
+    _forbid_runs(monkeypatch)
+    said: list[str] = []
+    with pytest.raises(Ran, match="baseline"):
+        inputs = [a.source for a in comparison.arms]
+        compare(inputs, out=tmp_path, announce=said.append, run_plots=False, **SMALL)
+    assert said[0].startswith(f"not reusing {copy}: {copy / 'city_month.parquet'} is not")
+    assert said[1].startswith("running baseline ")
 
 
 def test_cli_prints_the_attainment_table(same_and_policy, tmp_path, capsys):

@@ -2,6 +2,8 @@
 
 `compare(inputs)` takes scenario files and/or finished run folders; every scenario is run with
 the same replication seeds, so differences between scenarios are paired replication by replication.
+A scenario file whose run is already in `out` (a finished run folder that a resumed run would
+keep: same resolved scenario, seed and code) is read from there instead of being run again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from hubsim.experiments.comparison import (
     programmes_by_city,
 )
 from hubsim.experiments.replications import Progress, resolve, run
-from hubsim.output.run_folder import load_run
+from hubsim.output.run_folder import finished_run, load_run, new_folder
 from hubsim.scenario import Scenario
 
 
@@ -68,6 +70,10 @@ def compare(
             arms.append(loaded[str(item)])
             continue
         scenario = planned[str(item)]
+        reused = _reuse(scenario, str(item), Path(out), run_plots, announce)
+        if reused is not None:
+            arms.append(reused)
+            continue
         announce(f"running {scenario.name} ({replications} replications, seed {seed})")
         result = run(scenario, out=out, progress=progress, announce=announce, plots=run_plots)
         arms.append(_arm_from_result(result, str(item)))
@@ -93,14 +99,34 @@ def _stamp(arms: list[Arm], options: dict) -> str:
     )
 
 
-def _load_folder(folder: Path) -> Arm:
+def _reuse(scenario: Scenario, source: str, out: Path, run_plots: bool, announce) -> Arm | None:
+    """The arm of `scenario` read from its finished run folder in `out`, if there is one that
+    `run` would compute again bit for bit (None: it has to be run)."""
+    folder = finished_run(out, scenario)
+    if folder is None:
+        return None
+    try:
+        arm = _load_folder(folder, source)
+    except HubsimError as exc:  # damaged since it finished: run the scenario again
+        announce(f"not reusing {folder}: {exc}")
+        return None
+    bare = run_plots and not (folder / "plots").is_dir()
+    announce(
+        f"reused {folder} for {scenario.name} (the same scenario, seed and replications, "
+        f"run by this code){'; it has no figures of its own' if bare else ''}"
+    )
+    return arm
+
+
+def _load_folder(folder: Path, source: str | None = None) -> Arm:
+    """The arm of a finished run folder; `source` is the input it stands for (the folder)."""
     run_data = load_run(folder)
     manifest = run_data["manifest"]
     scenario = manifest["scenario"]  # load_run checked its keys
     return Arm(
         name=scenario["name"],
         question=scenario.get("question", ""),
-        source=str(folder),
+        source=source or str(folder),
         city_month=run_data["city_month"],
         summary=run_data["summary"],
         per_replication=run_data["summary_by_replication"],
@@ -164,13 +190,12 @@ def _check_comparable(arms: list[Arm]) -> None:
 def _write(comparison: Comparison, out: Path) -> Path:
     key = "|".join(f"{a.name}:{a.source}" for a in comparison.arms)
     digest = hashlib.sha256(key.encode()).hexdigest()[:8]
-    folder = out / "compare" / f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
-    partial = folder.with_name(folder.name + ".partial")
-    try:
-        partial.mkdir(parents=True)
+    stem = out / "compare" / f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
+    try:  # a comparison of reused runs can finish in the second the last one did
+        folder, partial = new_folder(stem)
     except OSError as exc:
         raise HubsimError(
-            f"--out {out}: cannot create {partial} ({exc.strerror}); give a writable --out."
+            f"--out {out}: cannot create {stem}.partial ({exc.strerror}); give a writable --out."
         ) from None
     comparison.attainment.to_csv(partial / "attainment.csv", index=False)
     comparison.differences.to_csv(partial / "differences.csv", index=False)

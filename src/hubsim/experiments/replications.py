@@ -155,8 +155,8 @@ def assemble(scenario: Scenario, parts: list[dict[str, pd.DataFrame]]) -> RunRes
         names=["replication", None],
     ).reset_index(level=0)
     table = calibration_table(scenario, city_month, flows, initial)
-    pools = [p["pool_year"] for p in parts if "pool_year" in p]
-    pool = pd.concat(pools, ignore_index=True) if pools else pd.DataFrame()
+    # Every part has every table: one that lacked one would leave its replication out unseen.
+    pool = pd.concat([p["pool_year"] for p in parts], ignore_index=True)
     sectors = pd.concat([p["city_sector_month"] for p in parts], ignore_index=True)
     return RunResult(
         scenario,

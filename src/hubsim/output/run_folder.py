@@ -28,8 +28,9 @@ from hubsim.scenario import Scenario
 
 MODEL_VERSION = "3"  # bump when a change makes old run folders incomparable (3: sectors)
 INCOMPLETE = "INCOMPLETE.txt"
-# What a finished replication leaves.
-PART_TABLES = ("city_month", "city_sector_month", "flows_year", "initial")
+# What a finished replication leaves: every table `replications.simulate` returns, so that a
+# resumed run assembles the kept replications as the uninterrupted run does.
+PART_TABLES = ("city_month", "city_sector_month", "flows_year", "pool_year", "initial")
 _NONE_FINISHED = "it had no finished replication"
 TABLES = {  # the files of a complete run folder that compare reads -> the columns it needs
     "city_month.parquet": ("date", "city", "metric", "value", "replication"),
@@ -121,24 +122,14 @@ class RunFolder:
     @classmethod
     def create(cls, out: Path, scenario: Scenario) -> RunFolder:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        run_id = f"{stamp}-{scenario.digest()[:8]}-s{scenario.seed}"
+        stem = out / scenario.name / f"{stamp}-{scenario.digest()[:8]}-s{scenario.seed}"
         try:
-            for number in range(1, 100):  # runs of one scenario started in the same second
-                final = out / scenario.name / (run_id if number == 1 else f"{run_id}-{number}")
-                partial = final.with_name(final.name + ".partial")
-                if final.exists():
-                    continue
-                try:
-                    (partial / "replications").mkdir(parents=True, exist_ok=False)
-                    break
-                except FileExistsError:
-                    continue
-            else:
-                raise HubsimError(f"{partial}: too many runs with this id; wait a second.")
+            final, partial = new_folder(stem)
+            (partial / "replications").mkdir()
         except OSError as exc:
             raise HubsimError(
-                f"--out {out}: cannot create the run folder {partial} ({exc.strerror}). Give "
-                "--out a folder you can write to, e.g. --out results."
+                f"--out {out}: cannot create the run folder {stem}.partial ({exc.strerror}). "
+                "Give --out a folder you can write to, e.g. --out results."
             ) from None
         manifest = {
             "scenario_name": scenario.name,
@@ -206,6 +197,27 @@ class RunFolder:
         return self.final
 
 
+def new_folder(stem: Path) -> tuple[Path, Path]:
+    """(final, partial) names of a folder not used yet, `<stem>.partial/` created: `-2`, `-3`
+    ... are added to the stem for folders of one id started in the same second.
+
+    Raises:
+        OSError: `<stem>.partial` cannot be created.
+        HubsimError: 99 folders of this id exist.
+    """
+    for number in range(1, 100):
+        final = stem if number == 1 else stem.with_name(f"{stem.name}-{number}")
+        partial = final.with_name(final.name + ".partial")
+        if final.exists():
+            continue
+        try:
+            partial.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return final, partial
+    raise HubsimError(f"{stem}: too many folders with this id; wait a second.")
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
@@ -220,20 +232,50 @@ def _partial_state(partial: Path, scenario: Scenario) -> tuple[dict | None, str]
     (None, '') for one that may still be running."""
     try:
         manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
-        status, digest = str(manifest["status"]), manifest["scenario_sha256"]
-        host, pid = manifest.get("host"), manifest.get("pid")
+        status, host, pid = str(manifest["status"]), manifest.get("host"), manifest.get("pid")
+        if "scenario_sha256" not in manifest:
+            raise KeyError("scenario_sha256")
     except (OSError, ValueError, KeyError, TypeError):
         return None, "its manifest.json is missing or damaged"
     if status == "running" and (host != socket.gethostname() or _alive(pid)):
         return None, ""
+    why = why_not_this_run(manifest, scenario)
+    return (None, why) if why else (manifest, "")
+
+
+def why_not_this_run(manifest: dict, scenario: Scenario) -> str:
+    """Why the run folder of `manifest` does not hold what a run of `scenario` by this code
+    computes, bit for bit; '' if it does. The one test of whether a run's replications may be
+    kept: a resumed run and `compare` reuse only what passes it."""
     if manifest.get("model_version") != MODEL_VERSION:
-        return None, f"it was made by model version {manifest.get('model_version')}"
-    if manifest.get("versions") != versions() or manifest.get("git_commit") != git_commit():
-        # kept replications must be what this code would compute, bit for bit
-        return None, "it was made by another hubsim commit or other package versions"
+        return f"it was made by model version {manifest.get('model_version')}"
+    # The digest covers the resolved scenario: seed, replications, months and scale included.
+    digest = manifest.get("scenario_sha256")
     if digest != scenario.digest() or manifest.get("seed") != scenario.seed:
-        return None, "its scenario or seed differs from this run's"
-    return manifest, ""
+        return "its scenario or seed differs from this run's"
+    # Asked last: git_commit() starts a process, once per run folder of the scenario looked at.
+    if manifest.get("versions") != versions() or manifest.get("git_commit") != git_commit():
+        return "it was made by another hubsim commit or other package versions"
+    return ""
+
+
+def finished_run(out: str | Path, scenario: Scenario) -> Path | None:
+    """The newest complete run folder of `scenario` in `out` that passes `why_not_this_run`
+    (what this code would compute again, bit for bit), or None."""
+    parent = Path(out) / scenario.name
+    runs = sorted(parent.iterdir(), reverse=True) if parent.is_dir() else []
+    for folder in runs:  # run ids begin with their start time: the newest first
+        if folder.name.endswith(".partial") or (folder / INCOMPLETE).exists():
+            continue
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not a run folder, or damaged: not one to reuse
+        if not isinstance(manifest, dict) or manifest.get("status") != "complete":
+            continue
+        if not why_not_this_run(manifest, scenario):
+            return folder
+    return None
 
 
 def process_alive(pid: int) -> bool:

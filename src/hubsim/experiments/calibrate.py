@@ -119,8 +119,8 @@ def run_calibration(
     cal = load_calibration(
         path, quick=quick, trials=trials, replications=replications, seed_offset=seed_offset
     )
-    study = cal.study_id + ("-quick" if quick else "")
-    folder = study_folder(Path(out), cal.name, study, CalibrationError)
+    folder_name = cal.study_id + ("-quick" if quick else "")
+    folder = study_folder(Path(out), cal.name, folder_name, CalibrationError)
     url = storage or str(folder / "study.journal")
     say = progress or (lambda _stage, _done, _total: None)
     with _quiet_optuna():

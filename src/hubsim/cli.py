@@ -156,8 +156,9 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     from hubsim.experiments.replications import run
     from hubsim.output import report
+    from hubsim.output.progress import RunProgress
 
-    progress = None if args.quiet else report.ProgressBar()
+    progress = None if args.quiet else RunProgress()
     result = run(
         args.scenario,
         overrides=args.set,
@@ -181,9 +182,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from hubsim.experiments import compare_report
     from hubsim.experiments.compare import compare
-    from hubsim.output.report import ProgressBar
+    from hubsim.output.progress import RunProgress
 
-    progress = None if args.quiet else ProgressBar()
+    progress = None if args.quiet else RunProgress()
     comparison = compare(
         args.inputs,
         replications=args.replications,
@@ -218,6 +219,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from hubsim.experiments.calibrate import run_calibration, summary_text
+    from hubsim.output.progress import CalibrationProgress
 
     result = run_calibration(
         args.calibration_file,
@@ -229,36 +231,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         storage=args.storage,
         out=Path(args.out),
         plots=not args.no_plots,
-        progress=None if args.quiet else _CalibrationProgress(),
+        progress=None if args.quiet else CalibrationProgress(),
         spread=args.spread,
     )
     if not args.quiet:
         print(summary_text(result))
     print(f"results: {result.folder}")
     return 0
-
-
-class _CalibrationProgress:
-    """One line per stage, and a bar while the trials run."""
-
-    def __init__(self) -> None:
-        from hubsim.output.report import TextBar
-
-        self.bar, self.stage, self.first = TextBar(), "", 0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != "trials":
-            if self.stage == "trials":
-                self.bar.close()
-            _say_progress(stage)
-        else:
-            if self.stage != "trials":
-                self.bar.restart()
-                self.first = done  # trials a resumed study already holds take no time here
-            ran = done - self.first
-            eta = self.bar.elapsed() / ran * (total - done) if ran > 0 else None
-            self.bar.draw(done / max(total, 1), f"trials {done}/{total}", eta, done >= total)
-        self.stage = stage
 
 
 def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:
@@ -284,7 +263,8 @@ def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     """Exit code 0 when every run succeeded, 1 when some failed (their errors are kept)."""
-    from hubsim.experiments.sweep import SweepProgress, run_sweep, summary_text
+    from hubsim.experiments.sweep import run_sweep, summary_text
+    from hubsim.output.progress import SweepProgress
 
     result = run_sweep(
         args.sweep_file,
@@ -354,28 +334,9 @@ def _add_tune_parser(sub: argparse._SubParsersAction) -> None:
     tune.set_defaults(func=_cmd_tune)
 
 
-class _TuneProgress:
-    """`[######----] trials 12/30 (5 before)  failed 0  best 1.2bn (trial 9)  20s, ETA 31s`."""
-
-    def __init__(self) -> None:
-        from hubsim.output.report import TextBar
-
-        self.bar = TextBar()
-
-    def __call__(self, done: int, total: int, failed: int, before: int, best: str) -> None:
-        processed = done - before
-        if processed == 0:
-            self.bar.restart()
-        eta = self.bar.elapsed() / processed * (total - done) if processed else None
-        label = f"trials {done}/{total}" + (f" ({before} before)" if before else "")
-        self.bar.draw(done / max(total, 1), f"{label}  failed {failed}  {best}", eta, done >= total)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
 def _cmd_tune(args: argparse.Namespace) -> int:
     from hubsim.experiments.tune import run_tune, summary_text
+    from hubsim.output.progress import TuneProgress
 
     result = run_tune(
         args.tuning_file,
@@ -386,7 +347,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         out=Path(args.out),
         plots=not args.no_plots,
         check=not args.no_check,
-        progress=None if args.quiet else _TuneProgress(),
+        progress=None if args.quiet else TuneProgress(),
         announce=None if args.quiet else _say_progress,
     )
     if not args.quiet:

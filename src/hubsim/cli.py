@@ -62,12 +62,10 @@ def _scale(text: str) -> float:
     return value
 
 
-def _shared_options() -> dict[str, argparse.ArgumentParser]:
+def _shared_options() -> dict[str, _Parser]:
     """Options several commands take, each declared once in a parent parser (argparse copies
     a parent's options into every command built with it, so each command's --help lists them)."""
-    size, overrides, out, plots, quiet, cluster, study = (
-        argparse.ArgumentParser(add_help=False) for _ in range(7)
-    )
+    size, overrides, out, plots, quiet, cluster, study = (_Parser(add_help=False) for _ in range(7))
     size.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     size.add_argument("--months", type=_positive_int, help="months to simulate")
     size.add_argument("--scale", type=_scale, help="people per agent")

@@ -304,7 +304,9 @@ def distributions(tuning: Tuning) -> dict[str, BaseDistribution]:
 def _distribution(variable: Variable) -> BaseDistribution:
     spec = variable.spec
     if spec.kind == "categorical":
+        assert spec.choices is not None  # VariableSpec checks it, as it checks the bounds below
         return CategoricalDistribution(spec.choices)
+    assert spec.low is not None and spec.high is not None
     if spec.kind == "int":
         return IntDistribution(int(spec.low), int(spec.high), step=int(spec.step or 1))
     return FloatDistribution(spec.low, spec.high, log=spec.kind == "log", step=spec.step)

@@ -57,6 +57,36 @@ def test_help_returns_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--set KEY=VALUE" in capsys.readouterr().out
 
 
+SHARED = {  # command -> the options it takes from cli's parent parsers
+    "run": ["--seed", "--months", "--scale", "--set", "--out", "--no-plots", "--quiet"],
+    "validate": ["--set"],
+    "compare": ["--seed", "--months", "--scale", "--out", "--quiet"],
+    "calibrate": ["--trials", "--storage", "--workers", "--scheduler", "--out", "--no-plots"],
+    "sweep": ["--workers", "--scheduler", "--out", "--no-plots", "--quiet"],
+    "tune": ["--trials", "--storage", "--workers", "--scheduler", "--out", "--no-plots"],
+}
+
+
+@pytest.mark.parametrize("command", SHARED)
+def test_each_command_lists_its_shared_options(command: str, capsys) -> None:
+    """Options declared once in a parent parser still show in each command's --help."""
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in SHARED[command]:
+        assert f"  {option}" in text, (command, option)
+
+
+def test_shared_options_parse_the_same_in_every_command() -> None:
+    from hubsim.cli import _parser
+
+    parser = _parser()
+    for command, argv in [("sweep", ["s.yaml"]), ("tune", ["t.yaml"]), ("calibrate", ["c.yaml"])]:
+        args = parser.parse_args([command, *argv, "--workers", "3", "--out", "o", "--quiet"])
+        assert (args.workers, args.out, args.quiet, args.no_plots) == (3, "o", True, False)
+    args = parser.parse_args(["compare", "a.yaml", "b.yaml", "--scale", "5000"])
+    assert (args.scale, args.out, args.seed) == (5000.0, "results", None)
+
+
 def test_validate_with_set(write, capsys: pytest.CaptureFixture[str]) -> None:
     path = write("tiny.yaml", OK)
     assert main(["validate", str(path), "--set", "months=7"]) == 0

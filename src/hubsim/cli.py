@@ -62,50 +62,87 @@ def _scale(text: str) -> float:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="hubsim", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    run = sub.add_parser("run", help="run a scenario and write a results folder")
-    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    run.add_argument("--replications", type=_positive_int, help="replications (default 1)")
-    run.add_argument("--months", type=_positive_int, help="months to simulate")
-    run.add_argument("--scale", type=_scale, help="people per agent")
-    run.add_argument("--out", default="results", help="results folder (default results/)")
-    run.add_argument(
+def _shared_options() -> dict[str, _Parser]:
+    """Options several commands take, each declared once in a parent parser (argparse copies
+    a parent's options into every command built with it, so each command's --help lists them)."""
+    size, overrides, out, plots, quiet, cluster, study = (_Parser(add_help=False) for _ in range(7))
+    size.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    size.add_argument("--months", type=_positive_int, help="months to simulate")
+    size.add_argument("--scale", type=_scale, help="people per agent")
+    overrides.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
         help="override a scenario value, e.g. behaviour.migration.b_w=1.2",
     )
-    run.add_argument("--no-plots", action="store_true", help="skip the figures")
-    run.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
+    out.add_argument("--out", default="results", help="results folder (default results/)")
+    plots.add_argument("--no-plots", action="store_true", help="skip the figures")
+    quiet.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary table (compare still prints its table)",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="local worker processes (default: all cores); with --scheduler, most runs in flight",
+    )
+    cluster.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (default: local processes)",
+    )
+    study.add_argument(
+        "--trials", type=_positive_int, help="trials the study should hold (default: the file's)"
+    )
+    study.add_argument(
+        "--storage",
+        metavar="URL",
+        help="Optuna storage URL, e.g. postgresql://host/db (default: a journal file in the "
+        "study folder)",
+    )
+    return {
+        "size": size,
+        "set": overrides,
+        "out": out,
+        "plots": plots,
+        "quiet": quiet,
+        "cluster": cluster,
+        "study": study,
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hubsim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    shared = _shared_options()
+
+    def command(name: str, summary: str, *options: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, parents=[shared[o] for o in options])
+
+    run = command(
+        "run", "run a scenario and write a results folder", "size", "set", "out", "plots", "quiet"
+    )
+    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    run.add_argument("--replications", type=_positive_int, help="replications (default 1)")
     run.set_defaults(func=_cmd_run)
 
-    validate = sub.add_parser(
-        "validate", help="check a scenario file; print its name, size and hash"
-    )
+    validate = command("validate", "check a scenario file; print its name, size and hash", "set")
     validate.add_argument("scenario")
-    validate.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     validate.set_defaults(func=_cmd_validate)
 
-    fit = sub.add_parser(
+    fit = command(
         "calibrate",
-        help="fit the free parameters to the 2000s and the 2017-18 responses (SMM, resumable)",
+        "fit the free parameters to the 2000s and the 2017-18 responses (SMM, resumable)",
+        "study",
+        "cluster",
+        "out",
+        "plots",
+        "quiet",
     )
     fit.add_argument("calibration_file", help="e.g. scenarios/calibration/fit-2000s.yaml")
-    fit.add_argument("--trials", type=_positive_int, help="trials the study should hold")
     fit.add_argument("--replications", type=_positive_int, help="runs per evaluation")
-    fit.add_argument(
-        "--workers", type=_positive_int, help="local worker processes (default: all cores)"
-    )
-    fit.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a running Dask scheduler")
-    fit.add_argument(
-        "--storage", help="an Optuna storage URL (default: a journal file in the output folder)"
-    )
-    fit.add_argument("--out", default="results", help="results folder (default results/)")
     fit.add_argument("--quick", action="store_true", help="the file's quick size (minutes)")
     fit.add_argument(
         "--spread",
@@ -114,29 +151,50 @@ def _parser() -> argparse.ArgumentParser:
         metavar="K",
         help="then refit on K other seed sets; spread.csv gives each parameter's spread",
     )
-    fit.add_argument("--no-plots", action="store_true", help="skip the figures")
-    fit.add_argument("--quiet", action="store_true", help="no progress and no table")
     fit.set_defaults(func=_cmd_calibrate)
 
-    comp = sub.add_parser(
-        "compare", help="run scenarios on common random numbers and compare their attainment"
+    comp = command(
+        "compare",
+        "run scenarios on common random numbers and compare their attainment (--seed, "
+        "--months and --scale apply to every scenario)",
+        "size",
+        "out",
+        "quiet",
     )
     comp.add_argument("inputs", nargs="+", help="scenario files and/or finished run folders")
     comp.add_argument("--replications", type=_positive_int, help="replications (default 5)")
-    comp.add_argument("--seed", type=int, help="root seed shared by every scenario")
-    comp.add_argument("--months", type=_positive_int, help="months to simulate, for every scenario")
-    comp.add_argument("--scale", type=_scale, help="people per agent, for every scenario")
-    comp.add_argument("--out", default="results", help="results folder (default results/)")
     comp.add_argument(
         "--no-run-plots",
         action="store_true",
         help="skip each scenario run's own figures (the comparison's are still drawn)",
     )
-    comp.add_argument("--quiet", action="store_true", help="no progress bar")
     comp.set_defaults(func=_cmd_compare)
 
-    _add_sweep_parser(sub)
-    _add_tune_parser(sub)
+    sweep = command(
+        "sweep",
+        "run a parameter sweep on local processes or a Dask cluster (resumable)",
+        "cluster",
+        "out",
+        "plots",
+        "quiet",
+    )
+    sweep.add_argument("sweep_file", help="sweep YAML, e.g. scenarios/sweeps/chengdu-rent.yaml")
+    sweep.set_defaults(func=_cmd_sweep)
+
+    tune = command(
+        "tune",
+        "tune incentive parameters with Optuna (resumable study, best.yaml, check)",
+        "study",
+        "cluster",
+        "out",
+        "plots",
+        "quiet",
+    )
+    tune.add_argument(
+        "tuning_file", help="tuning YAML, e.g. scenarios/tuning/chengdu-cheapest-package.yaml"
+    )
+    tune.add_argument("--no-check", action="store_true", help="skip the fresh-seed check")
+    tune.set_defaults(func=_cmd_tune)
 
     dash = sub.add_parser(
         "dashboard", help="sliders over a scenario in the browser, beside the unmodified run"
@@ -156,8 +214,9 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     from hubsim.experiments.replications import run
     from hubsim.output import report
+    from hubsim.output.progress import RunProgress
 
-    progress = None if args.quiet else report.ProgressBar()
+    progress = None if args.quiet else RunProgress()
     result = run(
         args.scenario,
         overrides=args.set,
@@ -181,9 +240,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from hubsim.experiments import compare_report
     from hubsim.experiments.compare import compare
-    from hubsim.output.report import ProgressBar
+    from hubsim.output.progress import RunProgress
 
-    progress = None if args.quiet else ProgressBar()
+    progress = None if args.quiet else RunProgress()
     comparison = compare(
         args.inputs,
         replications=args.replications,
@@ -218,6 +277,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from hubsim.experiments.calibrate import run_calibration, summary_text
+    from hubsim.output.progress import CalibrationProgress
 
     result = run_calibration(
         args.calibration_file,
@@ -229,7 +289,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         storage=args.storage,
         out=Path(args.out),
         plots=not args.no_plots,
-        progress=None if args.quiet else _CalibrationProgress(),
+        progress=None if args.quiet else CalibrationProgress(),
         spread=args.spread,
     )
     if not args.quiet:
@@ -238,53 +298,10 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-class _CalibrationProgress:
-    """One line per stage, and a bar while the trials run."""
-
-    def __init__(self) -> None:
-        from hubsim.output.report import TextBar
-
-        self.bar, self.stage, self.first = TextBar(), "", 0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != "trials":
-            if self.stage == "trials":
-                self.bar.close()
-            _say_progress(stage)
-        else:
-            if self.stage != "trials":
-                self.bar.restart()
-                self.first = done  # trials a resumed study already holds take no time here
-            ran = done - self.first
-            eta = self.bar.elapsed() / ran * (total - done) if ran > 0 else None
-            self.bar.draw(done / max(total, 1), f"trials {done}/{total}", eta, done >= total)
-        self.stage = stage
-
-
-def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:
-    sweep = sub.add_parser(
-        "sweep", help="run a parameter sweep on local processes or a Dask cluster (resumable)"
-    )
-    sweep.add_argument("sweep_file", help="sweep YAML, e.g. scenarios/sweeps/chengdu-rent.yaml")
-    sweep.add_argument(
-        "--workers",
-        type=_positive_int,
-        help="local worker processes (default: all cores); with --scheduler, most runs in flight",
-    )
-    sweep.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="address of a running Dask scheduler (default: local processes)",
-    )
-    sweep.add_argument("--out", default="results", help="results folder (default results/)")
-    sweep.add_argument("--no-plots", action="store_true", help="skip the figures")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar and no table")
-    sweep.set_defaults(func=_cmd_sweep)
-
-
 def _cmd_sweep(args: argparse.Namespace) -> int:
     """Exit code 0 when every run succeeded, 1 when some failed (their errors are kept)."""
-    from hubsim.experiments.sweep import SweepProgress, run_sweep, summary_text
+    from hubsim.experiments.sweep import run_sweep, summary_text
+    from hubsim.output.progress import SweepProgress
 
     result = run_sweep(
         args.sweep_file,
@@ -321,61 +338,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     return serve(args.scenario, host=args.host, port=args.port)
 
 
-def _add_tune_parser(sub: argparse._SubParsersAction) -> None:
-    tune = sub.add_parser(
-        "tune", help="tune incentive parameters with Optuna (resumable study, best.yaml, check)"
-    )
-    tune.add_argument(
-        "tuning_file", help="tuning YAML, e.g. scenarios/tuning/chengdu-cheapest-package.yaml"
-    )
-    tune.add_argument(
-        "--trials", type=_positive_int, help="trials the study should hold (default: the file's)"
-    )
-    tune.add_argument(
-        "--workers",
-        type=_positive_int,
-        help="local worker processes (default: all cores); with --scheduler, most runs in flight",
-    )
-    tune.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="address of a running Dask scheduler (default: local processes)",
-    )
-    tune.add_argument(
-        "--storage",
-        metavar="URL",
-        help="Optuna storage URL, e.g. postgresql://host/db (default: a journal file in the "
-        "study folder)",
-    )
-    tune.add_argument("--out", default="results", help="results folder (default results/)")
-    tune.add_argument("--no-plots", action="store_true", help="skip the figures")
-    tune.add_argument("--no-check", action="store_true", help="skip the fresh-seed check")
-    tune.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
-    tune.set_defaults(func=_cmd_tune)
-
-
-class _TuneProgress:
-    """`[######----] trials 12/30 (5 before)  failed 0  best 1.2bn (trial 9)  20s, ETA 31s`."""
-
-    def __init__(self) -> None:
-        from hubsim.output.report import TextBar
-
-        self.bar = TextBar()
-
-    def __call__(self, done: int, total: int, failed: int, before: int, best: str) -> None:
-        processed = done - before
-        if processed == 0:
-            self.bar.restart()
-        eta = self.bar.elapsed() / processed * (total - done) if processed else None
-        label = f"trials {done}/{total}" + (f" ({before} before)" if before else "")
-        self.bar.draw(done / max(total, 1), f"{label}  failed {failed}  {best}", eta, done >= total)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
 def _cmd_tune(args: argparse.Namespace) -> int:
     from hubsim.experiments.tune import run_tune, summary_text
+    from hubsim.output.progress import TuneProgress
 
     result = run_tune(
         args.tuning_file,
@@ -386,7 +351,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         out=Path(args.out),
         plots=not args.no_plots,
         check=not args.no_check,
-        progress=None if args.quiet else _TuneProgress(),
+        progress=None if args.quiet else TuneProgress(),
         announce=None if args.quiet else _say_progress,
     )
     if not args.quiet:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import typing
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from hubsim.engine.tables import COLUMNS, NO_GRADUATION, WorkerTable
@@ -131,3 +134,15 @@ def test_born_by_matches_a_full_scan_through_appends_and_reuse():
         )
     # Asked for an earlier month (not the usual order) it still answers right.
     np.testing.assert_array_equal(table.born_by(150), np.flatnonzero(table.birth <= 150))
+
+
+def test_the_declared_columns_are_the_columns_the_table_makes():
+    """WorkerTable's annotations (what type checkers read) name every column with its dtype."""
+    hints = typing.get_type_hints(WorkerTable)
+    declared = {
+        name: typing.get_args(hint)[0]
+        for name, hint in hints.items()
+        if typing.get_origin(hint) is npt.NDArray
+    }
+    assert declared == COLUMNS
+    assert all(isinstance(getattr(WorkerTable, name), property) for name in COLUMNS)

@@ -36,8 +36,9 @@ class HubModel(mesa.Model):
     def __init__(
         self, scenario: Scenario, seed: np.random.SeedSequence | int | None = None
     ) -> None:
-        seq = seed if isinstance(seed, np.random.SeedSequence) else None
-        if seq is None:
+        if isinstance(seed, np.random.SeedSequence):
+            seq = seed
+        else:
             seq = np.random.SeedSequence(scenario.seed if seed is None else seed)
         # One stream per purpose, so scenarios compared on the same seed share their draws
         # wherever their decisions coincide (common random numbers).

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from hubsim.engine import kernels
 from hubsim.scenario import SECTORS
@@ -53,9 +54,29 @@ class _BirthWatch(NamedTuple):
 class WorkerTable:
     """Column arrays of all workers in the 13 cities (the outside node holds no agents)."""
 
+    # The columns of COLUMNS, for type checkers: each is a property made by the loop below the
+    # class (tests/engine/test_tables.py checks the two lists agree).
+    city: npt.NDArray[np.int8]
+    degree: npt.NDArray[np.int8]
+    hukou: npt.NDArray[np.int8]
+    origin: npt.NDArray[np.int8]
+    settled: npt.NDArray[np.bool_]
+    employer: npt.NDArray[np.int32]
+    talent_job: npt.NDArray[np.bool_]
+    wage: npt.NDArray[np.float32]
+    birth: npt.NDArray[np.int16]
+    graduated: npt.NDArray[np.int16]
+    arrived: npt.NDArray[np.int16]
+    rent_subsidy: npt.NDArray[np.float32]
+    rent_subsidy_left: npt.NDArray[np.int16]
+    rent_subsidy_programme: npt.NDArray[np.int16]
+    received: npt.NDArray[np.int64]
+
     def __init__(self, capacity: int = 0) -> None:
         self.size = 0
-        self._cols = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
+        self._cols: dict[str, np.ndarray] = {
+            name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()
+        }
         self._reused = 0  # times removed rows were refilled (their birth months changed)
         self._birth_watch: _BirthWatch | None = None  # see born_by
 
@@ -65,7 +86,7 @@ class WorkerTable:
     def nbytes_per_row(self) -> int:
         return sum(np.dtype(dt).itemsize for dt in COLUMNS.values())
 
-    def append(self, reuse_removed: bool = False, **columns: np.ndarray) -> np.ndarray:
+    def append(self, reuse_removed: bool = False, **columns: npt.ArrayLike) -> np.ndarray:
         """Add rows; columns not given take their defaults. Returns the new row indices.
 
         With `reuse_removed`, removed rows (city == -1) are filled first, lowest first, and only

@@ -259,15 +259,19 @@ def _solve_productivity(state: State, wanted: np.ndarray, rng: np.random.Generat
     ratio = ratios()
     paying = (ratio > beh.office_opening_hurdle) | (present & (ratio >= beh.office_closing_ratio))
     keep = paying & (rng.random(paying.shape) < steady_branch_share(beh))
-    for _ in range(DROP_ROUNDS):
+    rounds = 0
+    while True:  # at least one round, whatever DROP_ROUNDS: the sizes need `factor`
         open_branches(keep)
         factor, short = _size_factors(state, wanted)
+        rounds += 1
         if not short.any():
             break
         # Branches alone would want more than the 2010 jobs of these cells: half of the
         # branches into them stay closed (they may open later, at the review hazard).
         into_short = short[:, f.sector[tradable]].T  # (firm, node)
         keep &= ~(into_short & (rng.random(keep.shape) < 0.5))
+        if rounds >= DROP_ROUNDS:
+            break
     factor = np.maximum(factor, X_MIN)  # rounds exhausted: such a cell stays short
     hq_cell = f.hq_city.astype(np.intp), f.sector.astype(np.intp)
     f.productivity = f.productivity * np.power(factor[hq_cell], 1.0 / power)

@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["Sweep", "SweepError", "SweepProgress", "SweepResult", "load_sweep", "run_sweep"]
 _HOMES = {
-    "SweepProgress": "hubsim.experiments.sweep",
+    "SweepProgress": "hubsim.output.progress",
     "SweepResult": "hubsim.experiments.sweep",
     "run_sweep": "hubsim.experiments.sweep",
     "Sweep": "hubsim.experiments.sweep_file",

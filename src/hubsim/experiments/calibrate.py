@@ -31,9 +31,10 @@ import dataclasses
 import json
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import optuna
@@ -121,8 +122,8 @@ def run_calibration(
     cal = load_calibration(
         path, quick=quick, trials=trials, replications=replications, seed_offset=seed_offset
     )
-    study = cal.study_id + ("-quick" if quick else "")
-    folder = study_folder(Path(out), cal.name, study, CalibrationError)
+    folder_name = cal.study_id + ("-quick" if quick else "")
+    folder = study_folder(Path(out), cal.name, folder_name, CalibrationError)
     url = storage or str(folder / "study.journal")
     say = progress or (lambda _stage, _done, _total: None)
     with _quiet_optuna():
@@ -241,7 +242,7 @@ def _tasks(cal: Calibration, point: int, overrides: tuple, parts=(SPINUP, POLICY
             )
 
 
-def _collect(records: Iterator[executors.RunRecord], what: str) -> pd.DataFrame:
+def _collect(records: executors.Records, what: str) -> pd.DataFrame:
     """Moments by replication (rows) of one batch of runs; a failed run stops it."""
     rows: dict[int, dict] = {}
     with contextlib.closing(records):
@@ -258,7 +259,8 @@ def _initial_amenities(cal: Calibration) -> dict[str, float]:
 
 def _values_at(cal: Calibration) -> dict[str, float]:
     """Each parameter's value in the spin-up scenario (the study's starting point)."""
-    data, values = cal.spinup.model_dump(mode="json"), {}
+    data = cal.spinup.model_dump(mode="json")
+    values: dict[str, Any] = {}  # floats, as the scenario holds them
     for variable in cal.variables:
         node = data
         for part in variable.dotted.split("."):
@@ -293,7 +295,7 @@ def _rounds(cal, study, runner, stage: str, params: dict, amenities: dict, say) 
         point = ROUND_POINT + len(history)
         moments = _collect(runner.results(_tasks(cal, point, overrides, (SPINUP,))), "a round")
         population = {c: float(moments[f"population_2010@{c}"].mean()) for c in CITY_KEYS}
-        entry = {
+        entry: dict[str, Any] = {
             "stage": stage,
             "params": params,
             "amenities": amenities,

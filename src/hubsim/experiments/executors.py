@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
@@ -67,6 +67,10 @@ class RunRecord:
     @property
     def key(self) -> tuple[int, int]:
         return (self.point, self.replication)
+
+
+# Runs' records as they finish; a generator, so that closing it stops the runs in flight.
+Records = Generator[RunRecord, None, None]
 
 
 def run_task(task: RunTask) -> RunRecord:
@@ -170,7 +174,7 @@ def local_cores() -> int:
     return os.cpu_count() or 1
 
 
-def local_results(tasks: Iterable[RunTask], workers: int) -> Iterator[RunRecord]:
+def local_results(tasks: Iterable[RunTask], workers: int) -> Records:
     """Run `tasks` on `workers` local processes.
 
     A worker process that dies (e.g. killed for memory) breaks the pool: the runs in flight are
@@ -301,7 +305,7 @@ def _cluster_window(client: Any) -> Callable[[], int]:
         if time.monotonic() - state["checked"] > 2.0:
             threads = sum(client.nthreads().values())
             state.update(checked=time.monotonic(), window=max(2, 2 * threads))
-        return state["window"]
+        return int(state["window"])
 
     return window
 

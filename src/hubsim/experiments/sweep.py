@@ -19,7 +19,6 @@ from hubsim.experiments import executors, paired
 from hubsim.experiments.store import SweepFolder, now
 from hubsim.experiments.sweep_file import Sweep, load_sweep
 from hubsim.output import run_folder
-from hubsim.output.report import TextBar
 
 
 class SweepProgressFn(Protocol):
@@ -264,23 +263,6 @@ def _interrupted_message(sweep: Sweep, folder: SweepFolder) -> str:
 
 
 # --------------------------------------------------------------------------- terminal
-
-
-class SweepProgress(TextBar):
-    """`[######----] runs 12/45 (30 before)  failed 1  20s elapsed, ETA 31s` on stderr."""
-
-    def __call__(self, done: int, total: int, failed: int, before: int) -> None:
-        processed = done - before + failed
-        if processed == 0:
-            self.restart()
-        left = total - done - failed
-        eta = self.elapsed() / processed * left if processed else None
-        label = (
-            f"runs {done}/{total}"
-            + (f" ({before} before)" if before else "")
-            + f"  failed {failed}"
-        )
-        self.draw(done / max(total, 1), label, eta, finished=done + failed >= total)
 
 
 def summary_text(result: SweepResult, max_points: int = 40) -> str:

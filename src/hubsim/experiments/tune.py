@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import optuna
+import optuna.storages.journal  # a subpackage: named for type checkers
 import pandas as pd
 import yaml
 from optuna.distributions import (
@@ -303,7 +304,9 @@ def distributions(tuning: Tuning) -> dict[str, BaseDistribution]:
 def _distribution(variable: Variable) -> BaseDistribution:
     spec = variable.spec
     if spec.kind == "categorical":
+        assert spec.choices is not None  # VariableSpec checks it, as it checks the bounds below
         return CategoricalDistribution(spec.choices)
+    assert spec.low is not None and spec.high is not None
     if spec.kind == "int":
         return IntDistribution(int(spec.low), int(spec.high), step=int(spec.step or 1))
     return FloatDistribution(spec.low, spec.high, log=spec.kind == "log", step=spec.step)
@@ -321,7 +324,7 @@ class _Runner:
         if scheduler is not None:
             self.client = stack.enter_context(executors.dask_client(scheduler))
 
-    def results(self, tasks: Iterator[executors.RunTask]) -> Iterator[executors.RunRecord]:
+    def results(self, tasks: Iterator[executors.RunTask]) -> executors.Records:
         if self.client is None:
             return executors.local_results(tasks, self.workers or executors.local_cores())
         return executors.dask_results(tasks, self.client, self.workers)
@@ -354,7 +357,7 @@ def _tasks(tuning: Tuning, point: int, overrides: tuple, reps: range, base=None)
         yield executors.RunTask(tuning.study_id, point, r, scenario, overrides, tuning.outcomes)
 
 
-def _collect(records: Iterator[executors.RunRecord], what: str) -> dict[str, np.ndarray]:
+def _collect(records: executors.Records, what: str) -> dict[str, np.ndarray]:
     """Outcomes by replication of one batch of runs; the first failure stops it."""
     rows: dict[int, dict[str, float]] = {}
     with contextlib.closing(records):

@@ -1,12 +1,9 @@
-"""Terminal output: the progress bar and the printed summary and calibration tables.
+"""Terminal output: the printed summary and calibration tables (progress bars: `progress`).
 
 Tables are plain text, one row per city, with units in the headers.
 """
 
 from __future__ import annotations
-
-import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -15,64 +12,6 @@ from hubsim.engine.census import census_year
 from hubsim.output.fit import AT_2010
 from hubsim.output.result import RunResult
 from hubsim.scenario import SPINUP_YEAR
-
-
-class TextBar:
-    """A one-line progress bar on stderr: redrawn in place on a terminal (5 times a second),
-    printed every 5 s otherwise, always once at the end."""
-
-    def __init__(self, stream=None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.started = time.perf_counter()
-        self.last_draw = 0.0
-        self.tty = getattr(self.stream, "isatty", lambda: False)()
-        self.drawn = False
-
-    def restart(self) -> None:
-        self.started = time.perf_counter()
-
-    def draw(self, fraction: float, label: str, eta_s: float | None, finished: bool) -> None:
-        now = time.perf_counter()
-        if not finished and now - self.last_draw < (0.2 if self.tty else 5.0):
-            return
-        self.last_draw = now
-        filled = int(self.width * min(max(fraction, 0.0), 1.0))
-        eta = "?" if eta_s is None else f"{eta_s:.0f}s"
-        text = (
-            f"[{'#' * filled}{'-' * (self.width - filled)}] {label}  "
-            f"{now - self.started:.0f}s elapsed, ETA {eta}"
-        )
-        end = "\r" if self.tty and not finished else "\n"
-        print(text, end=end, file=self.stream, flush=True)
-        self.drawn = end == "\r"
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.started
-
-    def close(self) -> None:
-        if self.drawn:  # a bar left mid-line (interrupted) ends its line
-            print(file=self.stream, flush=True)
-            self.drawn = False
-
-
-class ProgressBar(TextBar):
-    """`[######----] rep 1/3  month 120/240  20s elapsed, ETA 4s` for `hubsim run`."""
-
-    _last: tuple[int, int] | None = None  # (replication, month) of the previous call
-    _before = 0.0  # share of the run done before this bar saw it (replications resumed)
-
-    def __call__(self, replication: int, replications: int, month: int, months: int) -> None:
-        done = (replication * months + month) / (replications * months)
-        if self._last is None or (replication, month) < self._last:  # a new or resumed run
-            self.restart()
-            self._before = (replication * months + month - 1) / (replications * months)
-        self._last = (replication, month)
-        rate_done = done - self._before
-        eta = self.elapsed() * (1 - done) / rate_done if rate_done > 0 else None
-        label = f"rep {replication + 1}/{replications}  month {month}/{months}"
-        self.draw(done, label, eta, finished=done >= 1.0)
-
 
 COST_NOTE = (
     "Spending is not divided by talent gained: a city grows with or without its programmes.\n"

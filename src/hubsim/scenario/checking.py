@@ -25,6 +25,7 @@ FRIENDLY = {
     "less_than": "must be less than {lt}",
     "float_parsing": NUMBER,
     "float_type": NUMBER,
+    "finite_number": "must be a finite number",
     "int_parsing": WHOLE,
     "int_type": WHOLE,
     "int_from_float": WHOLE,
@@ -39,9 +40,10 @@ FRIENDLY = {
 
 
 class Strict(BaseModel):
-    """A schema block that refuses unknown keys (a misspelt key is an error, never ignored)."""
+    """A schema block that refuses unknown keys (a misspelt key is an error, never ignored)
+    and NaN or infinity in any number (they would pass every bound and poison the run)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 def problem(key: str, detail: str) -> PydanticCustomError:

@@ -433,3 +433,16 @@ def test_a_sweep_range_error_has_no_stray_comma(tmp_path: Path, capsys) -> None:
     err = fails(capsys, ["sweep", str(path), "--out", str(tmp_path)])
     assert "parameter 'behaviour.migration.b_w', key 'range': stop (1) is below start" in err
     assert "',:" not in err
+
+
+def test_a_talent_share_without_room_for_college_graduates_is_refused(baseline, capsys) -> None:
+    assert main(["validate", str(baseline), "--set", "cities.guiyang.talent_share_2010=0.8"]) == 0
+    err = fails(capsys, ["validate", str(baseline), "--set", "cities.guiyang.talent_share_2010=1"])
+    assert "key 'cities.guiyang.talent_share_2010' is 1, but Guiyang's junior-college" in err
+    assert "can be at most 0.825" in err  # 17.5 % are junior-college graduates
+
+
+def test_a_country_smaller_than_its_cities_is_refused(baseline, capsys) -> None:
+    key = "behaviour.demography.national_working_age_people"
+    err = fails(capsys, ["validate", str(baseline), "--set", f"{key}=1000"])
+    assert f"key '{key}' is 1,000" in err and "the rest of China would be empty" in err

@@ -55,6 +55,7 @@ Elasticity = Annotated[float, Field(ge=0, le=MAX_ELASTICITY)]
 ELASTICITY_BOUNDS = f"Error below 0 or above {MAX_ELASTICITY:g}"
 MAX_LOG_SD = 5.0  # a log standard deviation beyond it spreads factors over e^10
 YearlyGrowth = Annotated[float, Field(gt=-1, le=1)]  # -100 % empties; doubling yearly is absurd
+MAX_REPLICATIONS = 10_000
 MAX_FACTOR = 100.0  # a city or a shock multiplying productivity a hundredfold is absurd
 WagePremium = Annotated[float, Field(gt=0, le=MAX_WAGE_PREMIUM)]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -676,8 +677,21 @@ class Scenario(Strict):
     start: Month = "2010-01"
     months: int = Field(240, ge=1, le=1200)
     seed: int = Field(20100101, ge=0)
-    scale: float = Field(500.0, ge=1, description="people represented by one agent")
-    replications: int = Field(1, ge=1)
+    scale: float = Field(
+        500.0,
+        ge=1,
+        description="people represented by one agent; error below 1, or so large that a city "
+        "starts without a talent agent (above the smallest city's working-age residents with "
+        "a bachelor's degree or more in the start's census: Xiamen's 314,075 in 2010), which "
+        "the world builder checks and `validate` reports",
+    )
+    replications: int = Field(
+        1,
+        ge=1,
+        le=MAX_REPLICATIONS,
+        description=f"error above {MAX_REPLICATIONS:,} (weeks of computing at the baseline's "
+        "scale: a typo, not a study)",
+    )
     behaviour: Behaviour = Behaviour()
     cities: dict[str, CityOverride] = Field(default_factory=dict)
     programmes: list[Programme] = Field(default_factory=list)

@@ -68,15 +68,21 @@ def test_nan_in_a_yaml_file_is_refused(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- bounds (errors)
 
 
-@pytest.mark.parametrize("value", ["0", "-5"])
-def test_the_wage_weight_must_be_positive(value: str) -> None:
+@pytest.mark.parametrize("value", ["-0.01", "-5"])
+def test_a_negative_wage_weight_is_refused(value: str) -> None:
     message = refused([f"behaviour.migration.b_w={value}"])
-    assert "key 'behaviour.migration.b_w'" in message and "must be more than 0" in message
+    assert f"key 'behaviour.migration.b_w' must be 0 or more, but it is {value}" in message
+
+
+def test_a_zero_wage_weight_is_the_rosen_roback_limit_with_a_warning() -> None:
+    scenario = load_scenario(BASELINE, ["behaviour.migration.b_w=0"])
+    (warning,) = scenario_warnings(scenario)
+    assert "key 'behaviour.migration.b_w' is 0" in warning
 
 
 def test_the_wage_weight_description_says_what_is_an_error_and_what_a_warning() -> None:
     text = Migration.model_fields["b_w"].description
-    assert "error at 0 or below" in text and "warning below 0.4 or above 5" in text
+    assert "error below 0" in text and "warning below 0.4 or above 5" in text
 
 
 def test_a_population_cap_of_zero_is_refused() -> None:

@@ -106,10 +106,11 @@ class Migration(Strict):
     logit_scale: float = Field(1.0, gt=0, description="lambda: 1/scale of the Gumbel noise")
     b_w: float = Field(
         1.6,
-        gt=0,
+        ge=0,
         description=_calibrated(
             "behaviour.migration.b_w",
-            "weight of ln(expected wage, yuan/year); error at 0 or below (wages would repel)",
+            "weight of ln(expected wage, yuan/year); error below 0 (wages would repel); 0 "
+            "switches wages off (the Rosen-Roback limit the tests check)",
         ),
     )
     b_r: float = Field(

@@ -209,6 +209,12 @@ def check_buildable(scenario: Scenario, cities: CityArrays, where: str) -> None:
     shares = cities.degree_share_start[:-1]
     for j in np.flatnonzero(shares[:, 0] < 0):
         key = CITY_KEYS[j]
+        if scenario.cities[key].talent_share_2010 is None:
+            raise ScenarioError(
+                f"{where}: {cities.names[j]}'s census degree holders outnumber its working-age "
+                "residents; check behaviour.demography's working_age_share and "
+                "educated_working_age_share (the 2010 census gives 0.7014 and 0.96)."
+            )
         room = 1.0 - shares[j, 1:TALENT_DEGREE].sum()
         raise ScenarioError(
             f"{where}: key 'cities.{key}.talent_share_2010' is "

@@ -60,6 +60,7 @@ MAX_FACTOR = 100.0  # a city or a shock multiplying productivity a hundredfold i
 WagePremium = Annotated[float, Field(gt=0, le=MAX_WAGE_PREMIUM)]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
+PositiveShare = Annotated[float, Field(gt=0, le=1)]
 
 
 def month_index(month: str) -> int:
@@ -261,10 +262,11 @@ class Firms(Strict):
     office_closing_ratio: float = Field(
         0.6, gt=0, description="close a branch whose profit ratio to headquarters falls below"
     )
-    branch_local_productivity_share: Share = Field(
+    branch_local_productivity_share: PositiveShare = Field(
         0.4,
         description="ASSUMPTION: omega, a branch's productivity is A_hq^(1-omega) A_local^omega: "
-        "the rest of it the firm brings from headquarters",
+        "the rest of it the firm brings from headquarters. Error at 0 (branches would owe "
+        "nothing to their city, and the start's city productivity could not be solved)",
     )
     coordination_cost_per_1000km: NonNeg = Field(
         0.25,
@@ -313,12 +315,12 @@ class Housing(Strict):
 
 class Demography(Strict):
     retirement_age: int = Field(60, ge=40, le=80)
-    working_age_share: Share = Field(
+    working_age_share: PositiveShare = Field(
         0.7014,
         description="ages 15-59, 2010 census bulletin No. 1; agents are working-age (a start "
-        "in 2010-2019)",
+        "in 2010-2019); error at 0 (no agents)",
     )
-    working_age_share_2000: Share = Field(
+    working_age_share_2000: PositiveShare = Field(
         0.6678,
         description="ages 15-59 at the 2000 census (a start in 2000): DERIVED from the 2010 "
         "census bulletin No. 1 (70.14 % in 2010, 3.36 points more than in 2000)",

@@ -234,7 +234,7 @@ def _check_before_running(args: argparse.Namespace) -> None:
 def _check_world(scenario, path: str) -> None:
     """Every city starts with talent agents at this scale; warnings go to stderr."""
     from hubsim.engine.cities import build_city_arrays, check_buildable
-    from hubsim.scenario.records import scenario_warnings
+    from hubsim.scenario.off_record import scenario_warnings
 
     check_buildable(scenario, build_city_arrays(scenario), path)
     for warning in scenario_warnings(scenario):

@@ -13,13 +13,13 @@ import yaml
 
 from hubsim.errors import ScenarioError
 from hubsim.scenario import load_scenario, scenario_from_dict
+from hubsim.scenario.off_record import scenario_warnings
 from hubsim.scenario.records import (
     CALIBRATED_RANGES,
     FAR,
     NATIONAL_POPULATION_2010,
     largest_on_record,
     max_yuan_per_person,
-    scenario_warnings,
 )
 from hubsim.scenario.schema import Migration, Programme
 

@@ -298,5 +298,5 @@ def _where(loc: tuple) -> str:
         return "the file"
     if loc[0] == "parameters" and len(loc) > 1:
         rest = ".".join(str(part) for part in loc[2:])
-        return f"parameter '{loc[1]}'" + (f", key '{rest}'" if rest else "")
+        return f"parameter '{loc[1]}'" + (f", key '{rest}'," if rest else "")
     return "key '" + ".".join(str(part) for part in loc) + "'"

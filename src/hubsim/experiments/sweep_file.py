@@ -315,12 +315,12 @@ def _validate(data: dict[str, Any], path: Path) -> SweepFile:
 
 
 def _where(loc: tuple) -> str:
-    """Parameters are named as written ("parameter 'b_w', key 'range.stop'")."""
+    """Parameters are named as written ("parameter 'b_w', key 'range.stop',")."""
     if not loc:
         return "the file"
     if loc[0] == "parameters" and len(loc) > 1:
         rest = ".".join(str(part) for part in loc[2:])
-        return f"parameter '{loc[1]}'" + (f", key '{rest}'" if rest else "")
+        return f"parameter '{loc[1]}'" + (f", key '{rest}'," if rest else "")
     return "key '" + ".".join(str(part) for part in loc) + "'"
 
 

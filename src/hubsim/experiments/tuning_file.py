@@ -307,10 +307,10 @@ def _where(loc: tuple) -> str:
         return "the file"
     if loc[0] == "variables" and len(loc) > 1:
         rest = ".".join(str(part) for part in loc[2:])
-        return f"variable '{loc[1]}'" + (f", key '{rest}'" if rest else "")
+        return f"variable '{loc[1]}'" + (f", key '{rest}'," if rest else "")
     if loc[0] in ("objectives", "constraints") and len(loc) > 1 and isinstance(loc[1], int):
         rest = ".".join(str(part) for part in loc[2:])
-        return f"{loc[0][:-1]} {loc[1] + 1}" + (f", key '{rest}'" if rest else "")
+        return f"{loc[0][:-1]} {loc[1] + 1}" + (f", key '{rest}'," if rest else "")
     return "key '" + ".".join(str(part) for part in loc) + "'"
 
 

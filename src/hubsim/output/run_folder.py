@@ -25,7 +25,7 @@ import pandas as pd
 from hubsim.errors import HubsimError
 from hubsim.output.result import RunResult
 from hubsim.scenario import Scenario
-from hubsim.scenario.records import scenario_warnings
+from hubsim.scenario.off_record import scenario_warnings
 
 MODEL_VERSION = "3"  # bump when a change makes old run folders incomparable (3: sectors)
 INCOMPLETE = "INCOMPLETE.txt"

@@ -195,6 +195,14 @@ class Labour(Strict):
         f"0 or below, or above {MAX_WAGE_PREMIUM:g} (an absurd pay gap)",
     )
 
+    @field_validator("degree_wage_premium", mode="before")
+    @classmethod
+    def _defaults_for_degrees_not_given(cls, premia: Any) -> Any:
+        """A file may give some degrees' premia; the others keep their defaults."""
+        if isinstance(premia, dict):
+            return {**cls.model_fields["degree_wage_premium"].default_factory(), **premia}
+        return premia
+
 
 Sector = Literal[
     "internet",

@@ -78,6 +78,13 @@ def _calibrated(key: str, what: str) -> str:
     )
 
 
+def with_default_keys(model: type[Strict], field: str, given: Any) -> Any:
+    """A mapping a file gives in part (some sectors, some degrees): the rest keep defaults."""
+    if isinstance(given, dict):
+        return {**model.model_fields[field].default_factory(), **given}
+    return given
+
+
 def _unknown_city(city: str) -> str:
     return f"{city!r} is not one of the 13 modelled cities; use one of {', '.join(CITY_KEYS)}"
 
@@ -180,7 +187,13 @@ class Labour(Strict):
     stable_tightness: float = Field(
         0.6, gt=0, description="vacancies per job seeker at which wage indices stand still"
     )
-    initial_unemployment: Share = Field(0.045, description="share of workers without a job in 2010")
+    initial_unemployment: float = Field(
+        0.045,
+        ge=0,
+        lt=1,
+        description="share of workers without a job in 2010; error below 0 or at 1 (no jobs to "
+        "build firms from)",
+    )
     initial_vacancy_rate: Share = Field(0.03, description="open jobs per job at the start")
     outside_employment_rate: Share = Field(0.95, description="e for the rest of China (fixed)")
     degree_wage_premium: dict[Degree, WagePremium] = Field(
@@ -198,10 +211,7 @@ class Labour(Strict):
     @field_validator("degree_wage_premium", mode="before")
     @classmethod
     def _defaults_for_degrees_not_given(cls, premia: Any) -> Any:
-        """A file may give some degrees' premia; the others keep their defaults."""
-        if isinstance(premia, dict):
-            return {**cls.model_fields["degree_wage_premium"].default_factory(), **premia}
-        return premia
+        return with_default_keys(cls, "degree_wage_premium", premia)
 
 
 Sector = Literal[
@@ -306,10 +316,7 @@ class Firms(Strict):
     @field_validator("sector_talent_share", mode="before")
     @classmethod
     def _defaults_for_sectors_not_given(cls, shares: Any) -> Any:
-        """A file may give some sectors' shares; the others keep their defaults."""
-        if isinstance(shares, dict):
-            return {**cls.model_fields["sector_talent_share"].default_factory(), **shares}
-        return shares
+        return with_default_keys(cls, "sector_talent_share", shares)
 
 
 class Housing(Strict):

@@ -6,6 +6,8 @@ and the recorded range. The ceilings and ranges come from the packaged data, not
 
 from __future__ import annotations
 
+import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,44 @@ def test_the_calibrated_ranges_are_the_calibration_files() -> None:
     fit = yaml.safe_load((ROOT / "scenarios" / "calibration" / "fit-2000s.yaml").read_text())
     searched = {key: (b["low"], b["high"]) for key, b in fit["parameters"].items()}
     assert searched == CALIBRATED_RANGES
+
+
+# ------------------------------------------- values the mutant sweep found crashing a short run
+
+RESOLVED = load_scenario(BASELINE).model_dump(mode="python")
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("behaviour", "labour", "degree_wage_premium", "phd"), 1e300),
+        (("behaviour", "labour", "degree_wage_premium", "none"), -1e9),
+        (("behaviour", "labour", "nominal_wage_growth_by_year", 2010), -1e9),
+        (("behaviour", "labour", "initial_unemployment"), 1.0),
+        (("behaviour", "firms", "local_services_population_elasticity"), 1e300),
+        (("behaviour", "firms", "entry_profit_elasticity"), 1e300),
+        (("behaviour", "firms", "branch_fit_sigma"), 1e300),
+        (("behaviour", "firms", "branch_local_productivity_share"), 0.0),
+        (("behaviour", "demography", "working_age_share"), 0.0),
+        (("behaviour", "demography", "national_working_age_people"), 1e300),
+        (("cities", "beijing", "productivity_factor"), 1e300),
+        (("cities", "beijing", "office_capacity_growth_per_year"), -1e9),
+        (("replications",), 10**15),
+    ],
+)
+def test_values_that_crashed_a_run_are_refused_naming_their_key(path: tuple, value) -> None:
+    data = copy.deepcopy(RESOLVED)
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    with pytest.raises(ScenarioError, match=re.escape(".".join(map(str, path)))):
+        scenario_from_dict(data)
+
+
+def test_a_partial_wage_premium_keeps_the_other_degrees() -> None:
+    labour = {"degree_wage_premium": {"phd": 2.5}}
+    scenario = scenario_from_dict({"name": "t", "behaviour": {"labour": labour}})
+    assert scenario.behaviour.labour.degree_wage_premium == {
+        "none": 0.85, "college": 1.05, "bachelor": 1.3, "master": 1.6, "phd": 2.5,
+    }  # fmt: skip

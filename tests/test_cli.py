@@ -211,6 +211,7 @@ def test_start_after_2019_and_doctorate_are_one_paragraph(write, capsys) -> None
         (["--replications", "-1"], "--replications"),
         (["--scale", "abc"], "--scale"),
         (["--scale", "0.5"], "at least 1"),
+        (["--scale", "inf"], "finite"),
         (["--seed", "x"], "--seed"),
     ],
 )
@@ -335,3 +336,143 @@ def test_ctrl_c_then_the_same_command_resumes(write, tmp_path: Path, capsys, mon
     assert "resuming: 1 of 2 replications kept from " in err and ".partial" in err
     (folder,) = (tmp_path / "tiny").iterdir()
     assert not folder.name.endswith(".partial")
+
+
+# --------------------------------------------------------------------------- issue 23
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEP = ROOT / "scenarios" / "sweeps" / "chengdu-rent.yaml"
+TUNING = ROOT / "scenarios" / "tuning" / "chengdu-cheapest-package.yaml"
+CALIBRATION = ROOT / "scenarios" / "calibration" / "fit-2000s.yaml"
+
+
+@pytest.mark.parametrize(
+    ("command", "path", "kind", "takes"),
+    [
+        ("validate", SWEEP, "sweep", "sweep"),
+        ("run", SWEEP, "sweep", "sweep"),
+        ("run", TUNING, "tuning", "tune"),
+        ("validate", CALIBRATION, "calibration", "calibrate"),
+        ("sweep", ROOT / "scenarios" / "baseline.yaml", "scenario", "run"),
+        ("tune", ROOT / "scenarios" / "baseline.yaml", "scenario", "run"),
+        ("calibrate", ROOT / "scenarios" / "baseline.yaml", "scenario", "run"),
+        ("sweep", TUNING, "tuning", "tune"),
+        ("sweep", CALIBRATION, "calibration", "calibrate"),
+        ("tune", SWEEP, "sweep", "sweep"),
+        ("calibrate", TUNING, "tuning", "tune"),
+    ],
+)
+def test_a_file_of_another_kind_gets_one_sentence_naming_its_command(
+    capsys, tmp_path: Path, command: str, path: Path, kind: str, takes: str
+) -> None:
+    out = [] if command == "validate" else ["--out", str(tmp_path)]
+    err = fails(capsys, [command, str(path), *out])
+    assert f"is a {kind} file" in err
+    assert f"`python -m hubsim {takes} {path}`" in err
+    assert err.count(". ") == 0 and "not a " in err  # one sentence, no list of keys
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_scenario_with_a_stray_key_of_another_kind_gets_the_usual_error(write, capsys) -> None:
+    path = write("typo.yaml", "name: t\nmonths: 2\noutcomes: 3\n")
+    err = fails(capsys, ["validate", str(path)])
+    assert "key 'outcomes' is not a scenario key" in err
+
+
+@pytest.mark.parametrize("scale", ["1e12", "100000000", "1000000"])
+def test_a_scale_that_leaves_a_city_without_talent_agents_is_refused(
+    capsys, tmp_path: Path, baseline: Path, scale: str
+) -> None:
+    for argv in (
+        ["run", str(baseline), "--scale", scale, "--months", "12", "--out", str(tmp_path)],
+        ["validate", str(baseline), "--set", f"scale={scale}"],
+    ):
+        err = fails(capsys, argv)
+        assert f"{baseline}: key 'scale'" in err
+        assert "leaves Xiamen without a single talent agent" in err
+        assert "at most 314,075" in err  # Xiamen's 2010 talent: the smallest city's count
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_largest_scale_allowed_builds_a_world(baseline: Path, capsys) -> None:
+    assert main(["validate", str(baseline), "--set", "scale=314075"]) == 0
+    assert fails(capsys, ["validate", str(baseline), "--set", "scale=314076"])
+
+
+def test_a_warning_is_printed_and_kept_in_the_manifest(
+    baseline: Path, tmp_path: Path, capsys
+) -> None:
+    argv = ["--set", "behaviour.migration.b_w=6", "--months", "1", "--scale", "50000"]
+    assert main(["run", str(baseline), *argv, "--out", str(tmp_path), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "hubsim: warning: " in err and "key 'behaviour.migration.b_w' is 6" in err
+    assert "0.8 to 2.5" in err
+    (folder,) = (tmp_path / "baseline").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (kept,) = manifest["warnings"]
+    assert "key 'behaviour.migration.b_w' is 6" in kept
+
+
+def test_validate_prints_warnings_but_succeeds(baseline: Path, capsys) -> None:
+    argv = ["validate", str(baseline), "--set", "programmes.0.amount=1000000"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "valid scenario" in captured.out
+    assert "warning" in captured.err and "key 'programmes.0.amount'" in captured.err
+
+
+def _tuning(tmp_path: Path, months: int, low: float, high: float) -> Path:
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        f"extends: {ROOT / 'scenarios' / 'tuning' / 'chengdu-package-base.yaml'}\n"
+        f"months: {months}\nscale: 20000\ntargets: null\n"
+    )
+    path = tmp_path / "tuning.yaml"
+    path.write_text(
+        "name: t\nbase: base.yaml\nvariables:\n"
+        f"  programmes[city=chengdu,instrument=rent].amount: {{low: {low}, high: {high}}}\n"
+        "objectives: [{minimize: spending_yuan@chengdu}]\nreplications: 1\ntrials: 1\n"
+    )
+    return path
+
+
+def test_a_tuning_variable_of_a_programme_after_the_horizon_is_refused(
+    tmp_path: Path, capsys
+) -> None:
+    err = fails(capsys, ["tune", str(_tuning(tmp_path, 24, 0, 1000)), "--out", str(tmp_path)])
+    assert "runs from 2018-01, outside the simulated months (2010-01 plus 24 months)" in err
+
+
+def test_an_absurd_tuning_bound_is_refused(tmp_path: Path, capsys) -> None:
+    err = fails(capsys, ["tune", str(_tuning(tmp_path, 24, 0, 1e18)), "--out", str(tmp_path)])
+    assert "with value 1e+18 (a bound)" in err and "71,874,000 yuan" in err
+
+
+def test_equal_tuning_bounds_say_there_is_nothing_to_tune(tmp_path: Path, capsys) -> None:
+    err = fails(capsys, ["tune", str(_tuning(tmp_path, 200, 500, 500)), "--out", str(tmp_path)])
+    assert "low and high are both 500" in err and "swap" not in err
+
+
+def test_a_sweep_range_error_has_no_stray_comma(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "sweep.yaml"
+    path.write_text(
+        f"name: s\nbase: {ROOT / 'scenarios' / 'sweeps' / 'chengdu-rent-base.yaml'}\n"
+        "parameters:\n  behaviour.migration.b_w: {range: {start: 2, stop: 1, step: 0.5}}\n"
+        "outcomes: [talent@chengdu@2025-12]\n"
+    )
+    err = fails(capsys, ["sweep", str(path), "--out", str(tmp_path)])
+    assert "parameter 'behaviour.migration.b_w', key 'range': stop (1) is below start" in err
+    assert "',:" not in err
+
+
+def test_a_talent_share_without_room_for_college_graduates_is_refused(baseline, capsys) -> None:
+    assert main(["validate", str(baseline), "--set", "cities.guiyang.talent_share_2010=0.8"]) == 0
+    err = fails(capsys, ["validate", str(baseline), "--set", "cities.guiyang.talent_share_2010=1"])
+    assert "key 'cities.guiyang.talent_share_2010' is 1, but Guiyang's junior-college" in err
+    assert "can be at most 0.825" in err  # 17.5 % are junior-college graduates
+
+
+def test_a_country_smaller_than_its_cities_is_refused(baseline, capsys) -> None:
+    key = "behaviour.demography.national_working_age_people"
+    err = fails(capsys, ["validate", str(baseline), "--set", f"{key}=1000"])
+    assert f"key '{key}' is 1,000" in err and "the rest of China would be empty" in err

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -59,6 +60,8 @@ def _scale(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value >= 1:  # also refuses nan
         raise argparse.ArgumentTypeError(f"{text} must be at least 1 (people per agent)")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number (people per agent)")
     return value
 
 
@@ -216,6 +219,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hubsim.output import report
     from hubsim.output.progress import RunProgress
 
+    _check_before_running(args)
     progress = None if args.quiet else RunProgress()
     result = run(
         args.scenario,
@@ -267,12 +271,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from hubsim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.set)
+    _check_world(scenario, args.scenario)
     print(
         f"{args.scenario}: valid scenario '{scenario.name}' ({len(scenario.programmes)} "
         f"programmes, {scenario.months} months from {scenario.start}, "
         f"sha256 {scenario.digest()[:12]})"
     )
     return 0
+
+
+def _check_before_running(args: argparse.Namespace) -> None:
+    """Refuse a world that cannot be built, and warn of values far outside the record, before
+    the run starts (the run folder's manifest keeps the same warnings)."""
+    from hubsim.experiments.replications import resolve
+
+    options = ("seed", "replications", "months", "scale")
+    scenario = resolve(args.scenario, overrides=args.set, **{k: getattr(args, k) for k in options})
+    _check_world(scenario, args.scenario)
+
+
+def _check_world(scenario, path: str) -> None:
+    """Every city starts with talent agents at this scale; warnings go to stderr."""
+    from hubsim.engine.cities import build_city_arrays, check_buildable
+    from hubsim.scenario.off_record import scenario_warnings
+
+    check_buildable(scenario, build_city_arrays(scenario), path)
+    for warning in scenario_warnings(scenario):
+        _say(f"warning: {path}: {warning}.")
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:

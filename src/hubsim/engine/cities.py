@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.engine.census import StartCensus, start_census
+from hubsim.errors import ScenarioError
 from hubsim.scenario import CITY_KEYS, DEGREES, SECTORS, TALENT_DEGREE, Scenario
 
 OUTSIDE = "rest_of_china"
@@ -199,3 +200,44 @@ def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     dlam = lam[:, None] - lam[None, :]
     h = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+def check_buildable(scenario: Scenario, cities: CityArrays, where: str) -> None:
+    """Refuse a world with a city that starts without talent agents or with degree shares
+    that cannot add up; `where` names the file (or scenario) in the message."""
+    talent_people = cities.working_age_people_start[:-1] * cities.talent_share_start[:-1]
+    shares = cities.degree_share_start[:-1]
+    for j in np.flatnonzero(shares[:, 0] < 0):
+        key = CITY_KEYS[j]
+        if scenario.cities[key].talent_share_2010 is None:
+            raise ScenarioError(
+                f"{where}: {cities.names[j]}'s census degree holders outnumber its working-age "
+                "residents; check behaviour.demography's working_age_share and "
+                "educated_working_age_share (the 2010 census gives 0.7014 and 0.96)."
+            )
+        room = 1.0 - shares[j, 1:TALENT_DEGREE].sum()
+        raise ScenarioError(
+            f"{where}: key 'cities.{key}.talent_share_2010' is "
+            f"{scenario.cities[key].talent_share_2010:g}, but {cities.names[j]}'s junior-college "
+            f"graduates already make {1 - room:.1%} of its working-age residents (2010 census), "
+            f"so the talent share can be at most {room:.3f}; lower it."
+        )
+    outside = cities.working_age_people_start[-1]
+    if outside <= 0:
+        raise ScenarioError(
+            f"{where}: key 'behaviour.demography.national_working_age_people' is "
+            f"{scenario.behaviour.demography.national_working_age_people:,.0f}, but the 13 "
+            f"cities alone hold {cities.working_age_people_start[:-1].sum():,.0f} working-age "
+            "people, so the rest of China would be empty; give the country's figure (939,700,000"
+            " in 2010)."
+        )
+    fewest = int(np.argmin(talent_people))
+    if talent_people[fewest] / scenario.scale < 1.0:
+        raise ScenarioError(
+            f"{where}: key 'scale' is {scenario.scale:g} people per agent, which leaves "
+            f"{cities.names[fewest]} without a single talent agent at the start: its "
+            f"{talent_people[fewest]:,.0f} working-age residents with a bachelor's degree or "
+            f"more ({cities.census_year} census) make {talent_people[fewest] / scenario.scale:.2f}"
+            f" agents. Use a scale of at most {np.floor(talent_people[fewest]):,.0f} (the "
+            "baseline's is 500; 20000 runs in seconds)."
+        )

@@ -9,7 +9,7 @@ import numpy as np
 
 from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
-from hubsim.engine.cities import build_city_arrays
+from hubsim.engine.cities import build_city_arrays, check_buildable
 from hubsim.engine.phases import firms, record
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import ProgrammeBook
@@ -32,6 +32,7 @@ ROW_HEADROOM = 0.10  # spare rows reserved at build: a year of arrivals and a co
 def build_state(scenario: Scenario, streams: dict[str, np.random.Generator]) -> State:
     """The state of the start month: cities, programmes, workers, firms, offices and counts."""
     cities = build_city_arrays(scenario)
+    check_buildable(scenario, cities, f"scenario '{scenario.name}'")
     graduate_schedule()  # read the cohort table now, not in the first July's step
     state = State(
         scenario=scenario,

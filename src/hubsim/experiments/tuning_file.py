@@ -63,9 +63,14 @@ class VariableSpec(Strict):
             raise ValueError(f"choices are for kind categorical; a {self.kind} takes low and high")
         if self.low is None or self.high is None:
             raise ValueError(f"a {self.kind} variable needs both low and high")
-        if not self.high > self.low:
+        if self.high == self.low:
             raise ValueError(
-                f"the bounds are reversed or equal: high ({self.high:g}) must be above low "
+                f"low and high are both {self.low:g}, which leaves nothing to tune: make high "
+                "larger than low, or fix the value under set: and remove the variable"
+            )
+        if self.high < self.low:
+            raise ValueError(
+                f"the bounds are reversed: high ({self.high:g}) must be above low "
                 f"({self.low:g}); swap them"
             )
         if self.kind == "log" and self.low <= 0:
@@ -272,6 +277,7 @@ def load_tuning(path: str | Path) -> Tuning:
     ]
     for variable in variables:
         _try_bounds(variable, base, path)
+        _programme_in_run(variable, base, path)
     objectives = [_objective(i, item, base, path) for i, item in enumerate(spec.objectives)]
     constraints = [_constraint(i, item, base, path) for i, item in enumerate(spec.constraints)]
     _check_columns(variables, objectives, path)
@@ -356,6 +362,28 @@ def _try_bounds(variable: Variable, base: Scenario, path: Path) -> None:
                 f"{path}: variable '{variable.key}' with value {value!r}{bound}: "
                 f"{_reword(str(exc))}"
             ) from None
+
+
+def _programme_in_run(variable: Variable, base: Scenario, path: Path) -> None:
+    """A variable of a programme that is not in force in any simulated month changes nothing:
+    every trial would be the same run, and the 'best' value an accident of the sampler."""
+    parts = variable.dotted.split(".")
+    if parts[0] != "programmes" or parts[-1] in ("start", "end"):  # tuning the dates themselves
+        return
+    programme = base.programmes[int(parts[1])]
+    first, last = base.start_month_index, base.start_month_index + base.months - 1
+    starts = month_index(programme.start)
+    ends = month_index(programme.end) if programme.end else None
+    if starts <= last and (ends is None or ends >= first):
+        return
+    runs = f"from {programme.start}" + (f" to {programme.end}" if programme.end else "")
+    horizon = f"{base.start} plus {base.months} months"
+    raise TuneError(
+        f"{path}: variable '{variable.key}' sets a {programme.city} {programme.instrument} "
+        f"programme that runs {runs}, outside the simulated months ({horizon}), so no value of "
+        "it changes anything; lengthen the run (set: {months: ...}) or tune a programme in "
+        "force within it."
+    )
 
 
 def _outcome(text: str, base: Scenario, where: str) -> Outcome:

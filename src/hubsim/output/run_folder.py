@@ -25,6 +25,7 @@ import pandas as pd
 from hubsim.errors import HubsimError
 from hubsim.output.result import RunResult
 from hubsim.scenario import Scenario
+from hubsim.scenario.off_record import scenario_warnings
 
 MODEL_VERSION = "3"  # bump when a change makes old run folders incomparable (3: sectors)
 INCOMPLETE = "INCOMPLETE.txt"
@@ -143,6 +144,7 @@ class RunFolder:
             "git_commit": git_commit(),
             "started": _now(),
             "status": "running",
+            "warnings": scenario_warnings(scenario),  # values far outside the record
             **_session(),
         }
         folder = cls(final, partial, manifest)

@@ -25,6 +25,7 @@ FRIENDLY = {
     "less_than": "must be less than {lt}",
     "float_parsing": NUMBER,
     "float_type": NUMBER,
+    "finite_number": "must be a finite number",
     "int_parsing": WHOLE,
     "int_type": WHOLE,
     "int_from_float": WHOLE,
@@ -39,9 +40,10 @@ FRIENDLY = {
 
 
 class Strict(BaseModel):
-    """A schema block that refuses unknown keys (a misspelt key is an error, never ignored)."""
+    """A schema block that refuses unknown keys (a misspelt key is an error, never ignored)
+    and NaN or infinity in any number (they would pass every bound and poison the run)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 def problem(key: str, detail: str) -> PydanticCustomError:
@@ -153,7 +155,7 @@ def _describe_error(
     loc = tuple(err["loc"])
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "hubsim_value":
-        return f"{where((*loc, ctx['key']))}: {ctx['detail']}"
+        return f"{_before_colon(where((*loc, ctx['key'])))}: {ctx['detail']}"
     if err.get("about_key") and loc:
         text = _friendly(kind, ctx, err["msg"], loc[-1])
         return f"{where(loc[:-1])} has the key {loc[-1]!r}, which {text}; change or remove that key"
@@ -173,9 +175,14 @@ def _describe_error(
     if not loc:  # a rule over the whole file: its text says which keys
         return text
     if got is _MISSING or isinstance(got, (dict, list)) or repr(got) in text:
-        return f"{name}: {text}"
+        return f"{_before_colon(name)}: {text}"
     shown = got.isoformat() if hasattr(got, "isoformat") else repr(got)
     return f"{name} {text}, but it is {shown}; change the value"
+
+
+def _before_colon(name: str) -> str:
+    """A name that ends in a comma ("parameter 'b_w', key 'range',") loses it before a colon."""
+    return name.removesuffix(",")
 
 
 def _friendly(kind: str, ctx: dict, msg: str, got: Any) -> str:

@@ -15,10 +15,30 @@ from pydantic import BaseModel, ValidationError
 
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.scenario.checking import describe_validation
-from hubsim.scenario.overrides import apply_override
+from hubsim.scenario.overrides import apply_overrides
 from hubsim.scenario.schema import TARGET_AMOUNTS, Scenario
 
 FILE_KEYS = ("extends", "add_programmes")  # read by loading, before the schema sees the file
+# Top-level keys that only one kind of file has (`parameters:` is in sweep and calibration
+# files, `base:` in sweep and tuning files, `start:` in scenario and calibration files), and the
+# command that takes that kind.
+KIND_KEYS = {
+    "tuning": ("variables", "objectives", "constraints", "check_replications"),
+    "calibration": ("spinup", "policy", "amenity_damping", "full", "quick"),
+    "sweep": ("outcomes", "design", "samples", "reference"),
+    "scenario": (
+        *FILE_KEYS,
+        "behaviour",
+        "cities",
+        "programmes",
+        "targets",
+        "ghost",
+        "shocks",
+        "months",
+        "scale",
+    ),
+}
+COMMANDS = {"tuning": "tune", "calibration": "calibrate", "sweep": "sweep", "scenario": "run"}
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
@@ -31,8 +51,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     scenario = _validate(raw, path)
     if overrides:
         data = scenario.model_dump(mode="python")
-        for item in overrides:
-            apply_override(data, item, path)
+        apply_overrides(data, overrides, path)
         scenario = _validate(data, path, context="after --set overrides")
     return scenario
 
@@ -107,6 +126,28 @@ def read_yaml(path: Path, error: type[HubsimError]) -> Any:
         ) from None
 
 
+def file_kind(data: dict[str, Any]) -> str | None:
+    """The kind of file its top-level keys mark ("scenario", "sweep", ...), None if unclear."""
+    for kind, keys in KIND_KEYS.items():
+        if any(key in data for key in keys):
+            return kind
+    return None
+
+
+def refuse_other_kind(data: dict[str, Any], path: Path, expected: str, error: type) -> None:
+    """One sentence for a file of another kind (a sweep file given to `run`, ...), instead of
+    an error for each of its keys; a file with any key of `expected` is left to the schema."""
+    kind = file_kind(data)
+    if kind is None or kind == expected or any(key in data for key in KIND_KEYS[expected]):
+        return
+    marks = " and ".join([f"{key}:" for key in KIND_KEYS[kind] if key in data][:2])
+    also = " (or validate or compare it)" if kind == "scenario" else ""
+    raise error(
+        f"{path} is a {kind} file (it has {marks}), not a {expected} file: run it with "
+        f"`python -m hubsim {COMMANDS[kind]} {path}`{also}."
+    )
+
+
 def read_spec_file(
     path: Path, error: type[HubsimError], *, kind: str, keys: str, example: str
 ) -> dict[str, Any]:
@@ -126,6 +167,7 @@ def read_spec_file(
             f"{path}: a {kind} file must be a mapping of keys ({keys}, ...), but the file holds "
             f"a {type(data).__name__}."
         )
+    refuse_other_kind(data, path, kind, error)
     return data
 
 
@@ -164,6 +206,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             f"{path}: a scenario must be a mapping of keys (name:, start:, ...), "
             f"but the file holds a {type(data).__name__}."
         )
+    refuse_other_kind(data, path, "scenario", ScenarioError)
     return data
 
 

@@ -17,14 +17,33 @@ from hubsim.scenario.checking import printable
 from hubsim.scenario.selectors import KeyProblem, resolve_key, split_assignment, split_key
 
 
-def apply_override(data: dict[str, Any], item: str, path: Path) -> None:
-    """Set one `dotted.key=value`; the value is read as YAML and typed by the schema later."""
+def apply_override(data: dict[str, Any], item: str, path: Path) -> str:
+    """Set one `dotted.key=value`; the value is read as YAML and typed by the schema later.
+
+    Returns the key as a plain dotted path (selectors replaced by list positions).
+    """
     parts, text = _split_override(item, data, path)
     node: Any = data
     for depth in range(len(parts) - 1):
         node = node[_child(node, parts, depth, path)]
     index = _child(node, parts, len(parts) - 1, path)
     node[index] = _override_value(text, node[index])
+    return ".".join(parts)
+
+
+def apply_overrides(data: dict[str, Any], items: list[str], path: Path) -> None:
+    """Apply `--set` items in order; one key set twice is an error (the last would win silently)."""
+    given: dict[str, str] = {}
+    for item in items:
+        key = apply_override(data, item, path)
+        if key in given:
+            raise ScenarioError(
+                printable(
+                    f"{path}: --set {given[key]!r} and --set {item!r} set the same key "
+                    f"'{key}'; only one value can hold, so give the key once."
+                )
+            )
+        given[key] = item
 
 
 def _split_override(item: str, data: dict[str, Any], path: Path) -> tuple[list[str], str]:

@@ -1,6 +1,9 @@
 """The scenario schema (pydantic): behaviour, cities, programmes, targets, ghost rule, shocks.
 
-Every value carries its unit in its name or its description; unknown keys are errors.
+Every value carries its unit in its name or its description; unknown keys are errors. Every
+number must be finite (NaN and infinity are errors); a description says "error" for bounds a
+value cannot cross and "warning" where a value is possible but far outside the record
+(`hubsim.scenario.records`: the run prints those and its manifest keeps them).
 """
 
 from __future__ import annotations
@@ -12,6 +15,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from hubsim.scenario.checking import MONTH_PATTERN, Strict, problem
+from hubsim.scenario.records import (
+    CALIBRATED_RANGES,
+    FAR,
+    FAR_FROM_CALIBRATION,
+    NATIONAL_POPULATION_2010,
+    largest_on_record,
+    max_yuan_per_person,
+)
 
 # none, college (junior college, zhuanke), bachelor, master, phd; "talent" is bachelor and above.
 DEGREES = ("none", "college", "bachelor", "master", "phd")
@@ -38,14 +49,40 @@ MAX_GAIN_SHARE = 3.0  # a quadrupling: a larger share is almost surely a per cen
 LAST_START_YEAR = 2019  # the world is built from the 2010 census and the recorded 2010s
 SPINUP_YEAR = 2000  # a start in 2000 is built from the 2000 census (the calibration spin-up)
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
+MAX_WAGE_PREMIUM = 100.0  # a degree paid over 100 times its city's average wage is absurd
+MAX_ELASTICITY = 10.0  # 10 % more for each 1 % more: far beyond any estimate, and it overflows
+Elasticity = Annotated[float, Field(ge=0, le=MAX_ELASTICITY)]
+ELASTICITY_BOUNDS = f"Error below 0 or above {MAX_ELASTICITY:g}"
+MAX_LOG_SD = 5.0  # a log standard deviation beyond it spreads factors over e^10
+YearlyGrowth = Annotated[float, Field(gt=-1, le=1)]  # -100 % empties; doubling yearly is absurd
+MAX_REPLICATIONS = 10_000
+MAX_FACTOR = 100.0  # a city or a shock multiplying productivity a hundredfold is absurd
+WagePremium = Annotated[float, Field(gt=0, le=MAX_WAGE_PREMIUM)]
 NonNeg = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
+PositiveShare = Annotated[float, Field(gt=0, le=1)]
 
 
 def month_index(month: str) -> int:
     """Months since 0000-01 of a 'YYYY-MM' string (so differences are month counts)."""
     year, mon = (int(part) for part in month.split("-"))
     return year * 12 + mon - 1
+
+
+def _calibrated(key: str, what: str) -> str:
+    """A description ending with the warning range of a calibrated parameter."""
+    low, high = CALIBRATED_RANGES[key]
+    return (
+        f"{what}; warning below {low / FAR_FROM_CALIBRATION:g} or above "
+        f"{high * FAR_FROM_CALIBRATION:g} (the calibration searched {low:g} to {high:g})"
+    )
+
+
+def with_default_keys(model: type[Strict], field: str, given: Any) -> Any:
+    """A mapping a file gives in part (some sectors, some degrees): the rest keep defaults."""
+    if isinstance(given, dict):
+        return {**model.model_fields[field].default_factory(), **given}
+    return given
 
 
 def _unknown_city(city: str) -> str:
@@ -55,7 +92,13 @@ def _unknown_city(city: str) -> str:
 class Hazards(Strict):
     """Yearly hazards of reconsidering one's city; a worker uses the largest that applies."""
 
-    base_per_year: NonNeg = Field(0.02, description="settled workers over the young-age limit")
+    base_per_year: NonNeg = Field(
+        0.02,
+        description=_calibrated(
+            "behaviour.migration.hazards.base_per_year",
+            "settled workers over the young-age limit; error below 0",
+        ),
+    )
     young_per_year: NonNeg = Field(0.05, description="workers aged up to young_age_max")
     unemployed_per_year: NonNeg = Field(0.30, description="unemployed workers")
     new_graduate_per_year: NonNeg = Field(0.3, description="in the first year after graduating")
@@ -69,14 +112,41 @@ class Migration(Strict):
     """Logit location choice V_ij (docs/model.md#migration), in utility units; lambda: 1/scale."""
 
     logit_scale: float = Field(1.0, gt=0, description="lambda: 1/scale of the Gumbel noise")
-    b_w: float = Field(1.6, description="weight of ln(expected wage, yuan/year)")
-    b_r: float = Field(0.5, ge=0, description="weight of ln(rent, yuan/m2/month)")
-    b_h: float = Field(0.4, ge=0, description="value of holding or being able to get hukou")
+    b_w: float = Field(
+        1.6,
+        ge=0,
+        description=_calibrated(
+            "behaviour.migration.b_w",
+            "weight of ln(expected wage, yuan/year); error below 0 (wages would repel); 0 "
+            "switches wages off (the Rosen-Roback limit the tests check)",
+        ),
+    )
+    b_r: float = Field(
+        0.5, ge=0, description="weight of ln(rent, yuan/m2/month); error below 0 (rent would draw)"
+    )
+    b_h: float = Field(
+        0.4,
+        ge=0,
+        description=_calibrated(
+            "behaviour.migration.b_h",
+            "value of holding or being able to get hukou; error below 0",
+        ),
+    )
     b_s_per_10k_yuan: float = Field(
-        0.04, ge=0, description="value of 10,000 yuan of subsidies one is eligible for"
+        0.04,
+        ge=0,
+        description=_calibrated(
+            "behaviour.migration.b_s_per_10k_yuan",
+            "value of 10,000 yuan of subsidies one is eligible for; error below 0",
+        ),
     )
     moving_cost_fixed: NonNeg = Field(2.0, description="utility cost of any move")
-    moving_cost_per_1000km: NonNeg = Field(0.4, description="utility cost per 1,000 km")
+    moving_cost_per_1000km: NonNeg = Field(
+        0.4,
+        description=_calibrated(
+            "behaviour.migration.moving_cost_per_1000km", "utility cost per 1,000 km; error below 0"
+        ),
+    )
     leaving_origin_cost: NonNeg = Field(0.6, description="extra cost of leaving one's home city")
     population_cap_cost: NonNeg = Field(
         2.0,
@@ -94,25 +164,39 @@ class Migration(Strict):
 
 
 class Labour(Strict):
-    matching_efficiency_per_month: NonNeg = Field(0.4, description="mu in m = mu U^a V^(1-a)")
+    matching_efficiency_per_month: NonNeg = Field(
+        0.4,
+        description=_calibrated(
+            "behaviour.labour.matching_efficiency_per_month",
+            "mu in m = mu U^a V^(1-a); error below 0",
+        ),
+    )
     matching_elasticity: Share = Field(0.5, description="a in m = mu U^a V^(1-a)")
     separation_rate_per_month: Share = Field(0.012, description="exogenous job endings")
     layoff_speed_per_month: Share = Field(0.1, description="share of excess staff laid off")
     wage_tightness_elasticity: NonNeg = Field(0.02, description="d ln wage / d ln(V/U) a month")
     wage_max_change_per_month: NonNeg = Field(0.01, description="bound on the monthly index move")
-    nominal_wage_growth_by_year: dict[int, float] = Field(
+    nominal_wage_growth_by_year: dict[int, YearlyGrowth] = Field(
         default_factory=lambda: {2000: 0.148, 2010: 0.104, 2020: 0.06},
         description="national nominal wage growth a year, from each year given on: 2000-2009 "
         "DERIVED from national.csv (9,371 to 37,147 yuan, 14.8 % a year compound); 2010-2019 "
-        "DERIVED from national.csv (37,147 to 90,501 yuan); from 2020 an ASSUMPTION",
+        "DERIVED from national.csv (37,147 to 90,501 yuan); from 2020 an ASSUMPTION. Error "
+        "at -1 or below (wages would vanish) or above 1 (wages doubling every year; the "
+        "record's fastest is 14.8 %)",
     )
     stable_tightness: float = Field(
         0.6, gt=0, description="vacancies per job seeker at which wage indices stand still"
     )
-    initial_unemployment: Share = Field(0.045, description="share of workers without a job in 2010")
+    initial_unemployment: float = Field(
+        0.045,
+        ge=0,
+        lt=1,
+        description="share of workers without a job in 2010; error below 0 or at 1 (no jobs to "
+        "build firms from)",
+    )
     initial_vacancy_rate: Share = Field(0.03, description="open jobs per job at the start")
     outside_employment_rate: Share = Field(0.95, description="e for the rest of China (fixed)")
-    degree_wage_premium: dict[Degree, float] = Field(
+    degree_wage_premium: dict[Degree, WagePremium] = Field(
         default_factory=lambda: {
             "none": 0.85,
             "college": 1.05,
@@ -120,8 +204,14 @@ class Labour(Strict):
             "master": 1.6,
             "phd": 2.0,
         },
-        description="ASSUMPTION: wage relative to the city's average wage at the start",
+        description="ASSUMPTION: wage relative to the city's average wage at the start; error at "
+        f"0 or below, or above {MAX_WAGE_PREMIUM:g} (an absurd pay gap)",
     )
+
+    @field_validator("degree_wage_premium", mode="before")
+    @classmethod
+    def _defaults_for_degrees_not_given(cls, premia: Any) -> Any:
+        return with_default_keys(cls, "degree_wage_premium", premia)
 
 
 Sector = Literal[
@@ -155,10 +245,11 @@ class Firms(Strict):
         le=0.5,
         description="urbanisation: A_js grows as (city population / 2010)^alpha (ASSUMPTION)",
     )
-    local_services_population_elasticity: NonNeg = Field(
+    local_services_population_elasticity: Elasticity = Field(
         1.0,
         description="local services' jobs grow as (city population / start)^elasticity; 1: "
-        "they employ a fixed share of residents (ASSUMPTION); 0 holds them fixed",
+        "they employ a fixed share of residents (ASSUMPTION); 0 holds them fixed. "
+        + ELASTICITY_BOUNDS,
     )
     sector_talent_share: dict[Sector, Share] = Field(
         default_factory=lambda: {
@@ -190,25 +281,29 @@ class Firms(Strict):
     office_closing_ratio: float = Field(
         0.6, gt=0, description="close a branch whose profit ratio to headquarters falls below"
     )
-    branch_local_productivity_share: Share = Field(
+    branch_local_productivity_share: PositiveShare = Field(
         0.4,
         description="ASSUMPTION: omega, a branch's productivity is A_hq^(1-omega) A_local^omega: "
-        "the rest of it the firm brings from headquarters",
+        "the rest of it the firm brings from headquarters. Error at 0 (branches would owe "
+        "nothing to their city, and the start's city productivity could not be solved)",
     )
     coordination_cost_per_1000km: NonNeg = Field(
         0.25,
         description="ASSUMPTION: kappa, a branch loses exp(-kappa d) of its productivity at d "
         "thousand km from headquarters",
     )
-    branch_fit_sigma: NonNeg = Field(
+    branch_fit_sigma: float = Field(
         0.15,
+        ge=0,
+        le=MAX_LOG_SD,
         description="ASSUMPTION: spread (log sd) of each firm's fit to each city, a lasting "
-        "productivity factor of its branch there; 0 makes all firms of a city alike",
+        "productivity factor of its branch there; 0 makes all firms of a city alike. Error "
+        f"below 0 or above {MAX_LOG_SD:g} (one sd a factor of e^{MAX_LOG_SD:g}, about 150)",
     )
-    entry_profit_elasticity: NonNeg = Field(
+    entry_profit_elasticity: Elasticity = Field(
         1.0,
         description="ASSUMPTION: firm births in a city and sector rise as (expected profit / "
-        "2010's)^elasticity; at 2010 conditions births replace exits",
+        "2010's)^elasticity; at 2010 conditions births replace exits. " + ELASTICITY_BOUNDS,
     )
     exit_hazard_per_year: Share = Field(0.05, description="births are calibrated to match")
     struggling_exit_multiplier: float = Field(
@@ -222,10 +317,7 @@ class Firms(Strict):
     @field_validator("sector_talent_share", mode="before")
     @classmethod
     def _defaults_for_sectors_not_given(cls, shares: Any) -> Any:
-        """A file may give some sectors' shares; the others keep their defaults."""
-        if isinstance(shares, dict):
-            return {**cls.model_fields["sector_talent_share"].default_factory(), **shares}
-        return shares
+        return with_default_keys(cls, "sector_talent_share", shares)
 
 
 class Housing(Strict):
@@ -239,12 +331,12 @@ class Housing(Strict):
 
 class Demography(Strict):
     retirement_age: int = Field(60, ge=40, le=80)
-    working_age_share: Share = Field(
+    working_age_share: PositiveShare = Field(
         0.7014,
         description="ages 15-59, 2010 census bulletin No. 1; agents are working-age (a start "
-        "in 2010-2019)",
+        "in 2010-2019); error at 0 (no agents)",
     )
-    working_age_share_2000: Share = Field(
+    working_age_share_2000: PositiveShare = Field(
         0.6678,
         description="ages 15-59 at the 2000 census (a start in 2000): DERIVED from the 2010 "
         "census bulletin No. 1 (70.14 % in 2010, 3.36 points more than in 2000)",
@@ -270,7 +362,11 @@ class Demography(Strict):
     )
     national_universities: int = Field(2738, gt=0, description="MOE list 30 Jun 2020")
     national_working_age_people: float = Field(
-        939_700_000, gt=0, description="1,339,724,852 x 0.7014 (2010 census)"
+        939_700_000,
+        gt=0,
+        le=NATIONAL_POPULATION_2010,
+        description="1,339,724,852 x 0.7014 (2010 census). Error above the whole population, "
+        "or at or below the 13 cities' working-age people (the rest of China would be empty)",
     )
 
 
@@ -313,10 +409,17 @@ class CityOverride(Strict):
         description="office capacity (tech-park seats) per employed talent at the start "
         "(2010, or 2000 for a 2000 start)",
     )
-    office_capacity_growth_per_year: float = Field(
-        0.04, description="planned yearly growth of office seats"
+    office_capacity_growth_per_year: YearlyGrowth = Field(
+        0.04,
+        description="planned yearly growth of office seats; error at -1 or below (the seats "
+        "would vanish) or above 1 (doubling every year)",
     )
-    productivity_factor: float = Field(1.0, gt=0, description="multiplies A0_j")
+    productivity_factor: float = Field(
+        1.0,
+        gt=0,
+        le=MAX_FACTOR,
+        description=f"multiplies A0_j; error at 0 or below, or above {MAX_FACTOR:g}",
+    )
 
 
 class Eligibility(Strict):
@@ -370,7 +473,19 @@ class Programme(Strict):
     end: Month | None = None
     instrument: Instrument
     eligibility: Eligibility = Eligibility()
-    amount: float = Field(0.0, ge=0, description="see hubsim.scenario.UNITS for the unit")
+    amount: float = Field(
+        0.0,
+        ge=0,
+        description="see hubsim.scenario.UNITS for the unit. Errors: below 0; any amount on a "
+        "hukou programme (it has none); a share (housing_discount, firm_grant) above 1; a "
+        "population cap of 0, or one or a build-out of office seats above China's 2010 "
+        "population; a cash amount, or a rent amount times its months, above "
+        f"{max_yuan_per_person():,.0f} yuan (a thousand years of the best-paid city's 2010 "
+        f"average wage). Warning: a cash or monthly rent amount over {FAR:g} times the "
+        "largest of its instrument on record (data/talent_policies_2016_2021.csv: "
+        f"{largest_on_record()['cash']:,.0f} yuan once, {largest_on_record()['rent']:,.0f} "
+        "yuan a month)",
+    )
     amount_by_degree: dict[Degree, NonNeg] = Field(default_factory=dict)
     months: int = Field(1, ge=1, description="duration of rent payments or of a build-out")
     budget_yuan_per_year: float | None = Field(None, ge=0, description="None: unlimited")
@@ -416,7 +531,47 @@ class Programme(Strict):
                 f"a {self.instrument} amount is a share between 0 and 1 (0.2 means 20 %), "
                 f"not {self.amount:g}",
             )
+        self._amount_within_meaning()
         return self
+
+    def _amount_within_meaning(self) -> None:
+        """Amounts an instrument cannot have: none for hukou, a cap above zero, no absurd sums."""
+        if self.instrument == "hukou" and self.amount != 0:
+            raise problem(
+                "amount",
+                f"a hukou programme has no amount (it opens hukou to the eligible group), but "
+                f"it is {self.amount:g}; remove amount, or use a cash or rent programme to pay",
+            )
+        people = ("population_cap", "office_capacity")
+        if self.instrument == "population_cap" and self.amount <= 0:
+            raise problem(
+                "amount",
+                "a population cap is the residents (people) a city may hold and must be more "
+                f"than 0, but it is {self.amount:g} (the city would have to empty); give the "
+                "cap in people, e.g. 23000000, or remove the programme",
+            )
+        if self.instrument in people and self.amount > NATIONAL_POPULATION_2010:
+            raise problem(
+                "amount",
+                f"a {self.instrument} amount is people ({UNITS[self.instrument]}), and "
+                f"{self.amount:g} is more than China's population ({NATIONAL_POPULATION_2010:,}, "
+                "2010 census); give it in people, e.g. 23000000",
+            )
+        if self.instrument in ("cash", "rent"):
+            payments = self.months if self.instrument == "rent" else 1
+            for key, amount in {"amount": self.amount, **self._by_degree_keys()}.items():
+                if amount * payments > max_yuan_per_person():
+                    per = f" a month for {self.months} months" if payments > 1 else ""
+                    raise problem(
+                        key,
+                        f"{amount:g} yuan{per} is more than {max_yuan_per_person():,.0f} yuan "
+                        "to one person, a thousand years of the best-paid city's 2010 average "
+                        "wage (data/cities_2010.csv); give the amount in yuan "
+                        f"({UNITS[self.instrument]})",
+                    )
+
+    def _by_degree_keys(self) -> dict[str, float]:
+        return {f"amount_by_degree.{d}": a for d, a in self.amount_by_degree.items()}
 
     def amount_for(self, degree: str) -> float:
         return self.amount_by_degree.get(degree, self.amount)
@@ -525,8 +680,12 @@ class Shock(Strict):
 
     start: Month
     end: Month
-    productivity_factor: float = Field(1.0, gt=0)
-    entry_factor: float = Field(1.0, ge=0)
+    productivity_factor: float = Field(
+        1.0, gt=0, le=MAX_FACTOR, description=f"error at 0 or below, or above {MAX_FACTOR:g}"
+    )
+    entry_factor: float = Field(
+        1.0, ge=0, le=MAX_FACTOR, description=f"error below 0 or above {MAX_FACTOR:g}"
+    )
 
 
 class Scenario(Strict):
@@ -537,8 +696,21 @@ class Scenario(Strict):
     start: Month = "2010-01"
     months: int = Field(240, ge=1, le=1200)
     seed: int = Field(20100101, ge=0)
-    scale: float = Field(500.0, ge=1, description="people represented by one agent")
-    replications: int = Field(1, ge=1)
+    scale: float = Field(
+        500.0,
+        ge=1,
+        description="people represented by one agent; error below 1, or so large that a city "
+        "starts without a talent agent (above the smallest city's working-age residents with "
+        "a bachelor's degree or more in the start's census: Xiamen's 314,075 in 2010), which "
+        "the world builder checks and `validate` reports",
+    )
+    replications: int = Field(
+        1,
+        ge=1,
+        le=MAX_REPLICATIONS,
+        description=f"error above {MAX_REPLICATIONS:,} (weeks of computing at the baseline's "
+        "scale: a typo, not a study)",
+    )
     behaviour: Behaviour = Behaviour()
     cities: dict[str, CityOverride] = Field(default_factory=dict)
     programmes: list[Programme] = Field(default_factory=list)

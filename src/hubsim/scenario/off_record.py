@@ -1,0 +1,59 @@
+"""Warnings for a scenario's values that are possible but far outside the record.
+
+`scenario_warnings(scenario)`: one sentence each, naming the key and the recorded range.
+"""
+
+from __future__ import annotations
+
+from hubsim.scenario.records import (
+    CALIBRATED_RANGES,
+    FAR,
+    FAR_FROM_CALIBRATION,
+    largest_on_record,
+)
+from hubsim.scenario.schema import Scenario
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """One sentence per value far outside the record: the key, the value, the recorded range."""
+    return _calibration_warnings(scenario) + _amount_warnings(scenario)
+
+
+def _calibration_warnings(scenario: Scenario) -> list[str]:
+    found = []
+    for key, (low, high) in CALIBRATED_RANGES.items():
+        value = _value_at(scenario, key)
+        if value > high * FAR_FROM_CALIBRATION or value < low / FAR_FROM_CALIBRATION:
+            found.append(
+                f"key '{key}' is {value:g}, far outside the range the calibration searched "
+                f"({low:g} to {high:g}, scenarios/calibration/fit-2000s.yaml): the model was "
+                "never fitted there, read its results as a stress test"
+            )
+    return found
+
+
+def _amount_warnings(scenario: Scenario) -> list[str]:
+    found = []
+    units = {"cash": "yuan once", "rent": "yuan a month"}
+    for number, programme in enumerate(scenario.programmes):
+        record = largest_on_record().get(programme.instrument)
+        if not record:
+            continue
+        amounts = {"amount": programme.amount}
+        amounts |= {f"amount_by_degree.{d}": a for d, a in programme.amount_by_degree.items()}
+        for key, amount in amounts.items():
+            if amount > FAR * record:
+                found.append(
+                    f"key 'programmes.{number}.{key}' ({programme.city} "
+                    f"{programme.instrument}) is {amount:,.0f} {units[programme.instrument]}, "
+                    f"over {FAR:g} times the largest {programme.instrument} programme on record "
+                    f"({record:,.0f}, data/talent_policies_2016_2021.csv)"
+                )
+    return found
+
+
+def _value_at(scenario: Scenario, dotted: str) -> float:
+    node = scenario
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return float(node)

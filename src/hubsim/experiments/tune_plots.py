@@ -161,9 +161,10 @@ def _importances(study: optuna.Study, tuning: Tuning, complete: int) -> Figure |
     ax.set_xlabel("importance: what sets the best 10 % of trials apart\n(PED-ANOVA, sums to 1)")
     title = f"Parameter importances: {tuning.name}"
     if complete < IMPORTANCE_FEW_TRIALS:
+        top = max(complete // 10, 1)
         title += (
-            f"\nCaution: from {complete} trials only (the best 10 % is "
-            f"{max(complete // 10, 1)}); a rough ranking, not a measurement"
+            f"\nCaution: from {complete} trials only (their best 10 % is {top} "
+            f"trial{'s' if top > 1 else ''}): a rough ranking, not a measurement"
         )
     figure.suptitle(title, fontsize=11)
     return figure

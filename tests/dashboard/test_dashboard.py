@@ -24,8 +24,9 @@ import solara  # noqa: E402
 from mesa.visualization.solara_viz import _build_model_init_kwargs  # noqa: E402
 
 from hubsim.cli import main  # noqa: E402
-from hubsim.dashboard import app, engine, views  # noqa: E402
+from hubsim.dashboard import app, engine, figures, views  # noqa: E402
 from hubsim.dashboard.model import CITY_CONTROLS, PolicyDashboard  # noqa: E402
+from hubsim.output.layout import CITY_COLOURS  # noqa: E402
 
 load_scenario = engine.load_scenario  # hubsim's own names come through the dashboard's engine
 
@@ -298,6 +299,24 @@ def test_dashboard_on_a_port_in_use_is_one_paragraph(baseline, capsys):
     assert f"127.0.0.1:{port}" in err and "--port" in err and "Traceback" not in err
 
 
+def test_the_rent_panel_counts_whole_years_and_the_lower_panels_read_at_a_third_width():
+    years = 2010 + np.arange(19) / 12  # a year and a half: matplotlib's own ticks are 2010.25...
+    rents = np.linspace(20, 80, 19)[:, None] * np.ones(13)
+    names = list(views.CITY_NAMES.values())
+    rent = figures.rent_figure(years, rents, rents, names, (2010.0, 2011.5))
+    ax = rent.axes[0]
+    ticks = [t for t in ax.get_xticks() if 2010.0 <= t <= 2011.5]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    bars = figures.city_bars_figure(np.ones(13), np.ones(13), names, "Net migration")
+    for fig in (rent, bars):  # drawn a third of the page wide: type of 10 points or more
+        sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+                 if t.get_text().strip()]  # fmt: skip
+        assert min(sizes) >= 10, min(sizes)
+    # a city has the colour it has in every figure
+    colours = [line.get_color() for line in ax.lines[1::2]]
+    assert colours == list(CITY_COLOURS)
+
+
 def test_the_extra_is_installed_here():
     from hubsim.dashboard.server import missing_extra
 
@@ -355,6 +374,11 @@ def test_in_a_browser_chengdu_rent_subsidy_moves_chengdus_curve(server, page, tm
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(server)
     page.get_by_text("Step a year").wait_for(timeout=60_000)
+    assert page.title() == app.PAGE_TITLE  # not solara's "Solara ☀️"
+    # every slider shows its value, not only while it is dragged
+    scale = page.locator(".v-input__slider", has_text="Scale (people per agent)")
+    assert scale.locator(".v-slider__thumb-label").inner_text() == f"{engine.DEFAULT_SCALE:.0f}"
+    assert scale.locator(".v-slider__thumb-label").is_visible()
     slider = page.get_by_role("slider", name="Chengdu: rent subsidy (yuan a month)")
     slider.focus()
     slider.press("End")  # the slider's maximum, 3,000 yuan a month
@@ -390,3 +414,5 @@ def test_in_a_browser_chengdu_rent_subsidy_moves_chengdus_curve(server, page, tm
     paused = status.inner_text()
     page.wait_for_timeout(1_500)
     assert status.inner_text() == paused
+    log = (tmp_path / "server.log").read_text()
+    assert "samesite" not in log and "Traceback" not in log  # no cookie warning at the start

@@ -317,13 +317,14 @@ def test_targets_after_the_horizon_are_not_judged_rather_than_absent(same_and_po
 def test_every_efficiency_point_is_named_and_every_figure_stamped(same_and_policy):
     comparison, _ = same_and_policy
     figures = compare_report.figures(comparison)
-    ax = figures["spending_efficiency.png"].axes[0]
-    points = [c for c in ax.collections if len(c.get_offsets())]
+    fig = figures["spending_efficiency.png"]
+    # the plot and the strip under it (cities whose spending did not move)
+    points = [c for ax in fig.axes for c in ax.collections if len(c.get_offsets())]
     assert len(points) == 13 * 2  # 13 cities x the two scenarios after the first
     # each point has its own (marker, colour): the legends name them all
     styles = {(p.get_paths()[0].vertices.tobytes(), tuple(p.get_facecolor()[0])) for p in points}
     assert len(styles) == 26
-    legend_names = {t.get_text() for legend in ax.findobj(Legend) for t in legend.get_texts()}
+    legend_names = {t.get_text() for legend in fig.findobj(Legend) for t in legend.get_texts()}
     assert {"Beijing", "Xi'an", "Guiyang", "twin", "chengdu-cash"} <= legend_names
     assert "baseline vs twin vs chengdu-cash" in comparison.stamp
     assert "--months 30" in comparison.stamp and "--scale 20000" in comparison.stamp

@@ -8,14 +8,19 @@ import sys
 import warnings
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 from PIL import Image
 
 from hubsim.output import plots
+from hubsim.output.layout import CITY_COLOURS, REST_OF_CHINA_COLOUR
+from hubsim.scenario import CITY_KEYS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ALL_FILES = [
@@ -366,10 +371,13 @@ def test_figures_leave_the_callers_backend_and_pyplot_alone(tmp_path: Path) -> N
 import pathlib, sys
 import matplotlib
 matplotlib.use("svg")
+import matplotlib
 import matplotlib.pyplot as plt
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import test_plots
 from hubsim.output import plots
+from hubsim.output.layout import CITY_COLOURS, REST_OF_CHINA_COLOUR
+from hubsim.scenario import CITY_KEYS
 tables = test_plots.make_run(n_cities=4, n_rep=1)
 written = plots.plot_run(*tables, pathlib.Path({str(tmp_path)!r}))
 assert matplotlib.get_backend().lower() == "svg", matplotlib.get_backend()
@@ -503,3 +511,137 @@ def test_a_graduates_staying_target_is_named_not_drawn_as_talent() -> None:
     assert len(staying.lines) == 1  # the talent path, no target line
     assert [t.get_text() for t in staying.texts] == [plots.STAYING_NOTE]
     assert not by_title[names[summary.city[0]]].texts  # a city without a target: no note
+
+
+# --------------------------------------------------------------------------- colours and layout
+
+
+def cielab(colour) -> np.ndarray:
+    """sRGB (D65) to CIE L*a*b*."""
+    rgb = np.array(matplotlib.colors.to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    x, y, z = xyz @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = [v ** (1 / 3) if v > (6 / 29) ** 3 else v / (3 * (6 / 29) ** 2) + 4 / 29 for v in (x, y, z)]
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def ciede2000(first, second) -> float:
+    """The CIEDE2000 colour difference (Sharma, Wu & Dalal's formulation)."""
+    (l1, a1, b1), (l2, a2, b2) = cielab(first), cielab(second)
+    c_mean = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_mean**7 / (c_mean**7 + 25**7)))
+    a1, a2 = a1 * (1 + g), a2 * (1 + g)
+    c1, c2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    h1, h2 = np.degrees(np.arctan2(b1, a1)) % 360, np.degrees(np.arctan2(b2, a2)) % 360
+    dh = 0.0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    d_hue = 2 * np.sqrt(c1 * c2) * np.sin(np.radians(dh / 2))
+    l_mean, c_mean = (l1 + l2) / 2, (c1 + c2) / 2
+    if c1 * c2 == 0:
+        h_mean = h1 + h2
+    elif abs(h1 - h2) <= 180:
+        h_mean = (h1 + h2) / 2
+    else:
+        h_mean = (h1 + h2 + 360) / 2 if h1 + h2 < 360 else (h1 + h2 - 360) / 2
+    cos = [
+        np.cos(np.radians(k * h_mean + shift)) for k, shift in ((1, -30), (2, 0), (3, 6), (4, -63))
+    ]
+    t = 1 - 0.17 * cos[0] + 0.24 * cos[1] + 0.32 * cos[2] - 0.20 * cos[3]
+    s_l = 1 + 0.015 * (l_mean - 50) ** 2 / np.sqrt(20 + (l_mean - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * c_mean, 1 + 0.015 * c_mean * t
+    r_t = (
+        -np.sin(np.radians(60 * np.exp(-(((h_mean - 275) / 25) ** 2))))
+        * 2
+        * np.sqrt(c_mean**7 / (c_mean**7 + 25**7))
+    )
+    terms = ((l2 - l1) / s_l, (c2 - c1) / s_c, d_hue / s_h)
+    return float(np.sqrt(sum(v**2 for v in terms) + r_t * terms[1] * terms[2]))
+
+
+def palette_problems(colours) -> list[str]:
+    """Pairs under 20 CIEDE2000 apart, and more than one near-black colour (L* under 35)."""
+    problems = [
+        f"{a} ~ {b}"
+        for i, a in enumerate(colours)
+        for b in colours[i + 1 :]
+        if ciede2000(a, b) < 20
+    ]
+    dark = [c for c in colours if cielab(c)[0] < 35]
+    return problems + ([f"near-black: {dark}"] if len(dark) > 1 else [])
+
+
+def test_the_13_cities_colours_are_told_apart():
+    assert ciede2000("#ffffff", "#000000") == pytest.approx(100.0, abs=0.01)  # the formula
+    assert len(CITY_COLOURS) == 13
+    assert palette_problems([*CITY_COLOURS, REST_OF_CHINA_COLOUR]) == []
+    # the negative control: the old palette, whose Xiamen (black) and Guiyang (navy) looked alike
+    old = [*matplotlib.colormaps["tab10"].colors, "#000000", "#f0027f", "#393b79"]
+    assert palette_problems([matplotlib.colors.to_hex(c) for c in old]) != []
+
+
+@pytest.fixture(scope="module")
+def run_figures(tmp_path_factory) -> dict:
+    """The figures plot_run saves, by file name, for a run in which Wuhan's rent is Chengdu's."""
+    city_month, flows, summary = make_run(n_rep=1, n_months=36)
+    rent = city_month.metric == "rent"
+    chengdu = city_month[rent & (city_month.city == "chengdu")].value.to_numpy()
+    city_month.loc[rent & (city_month.city == "wuhan"), "value"] = chengdu  # the very same line
+    figures = []
+    save = Figure.savefig
+
+    def recording(fig, *args, **kwargs):
+        figures.append(fig)
+        return save(fig, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Figure, "savefig", recording)
+        written = plots.plot_run(city_month, flows, summary, tmp_path_factory.mktemp("run"))
+    return {p.name: fig for p, fig in zip(written, figures, strict=True)}
+
+
+def pixels_of(fig, ax, colour) -> int:
+    """How many pixels inside `ax` are drawn in `colour` (within 6/255 a channel)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    box = ax.get_window_extent()
+    height = image.shape[0]
+    inside = image[
+        int(height - box.y1) + 2 : int(height - box.y0) - 2, int(box.x0) + 2 : int(box.x1) - 2
+    ]
+    target = np.array(matplotlib.colors.to_rgb(colour)) * 255
+    return int((np.abs(inside - target) <= 6).all(axis=-1).sum())
+
+
+def test_a_rent_line_under_another_stays_in_view(run_figures) -> None:
+    figures = run_figures
+    ax_rent = figures["rent_wage.png"].axes[0]
+    for city in ("chengdu", "wuhan"):
+        assert (
+            pixels_of(figures["rent_wage.png"], ax_rent, CITY_COLOURS[CITY_KEYS.index(city)]) > 20
+        ), city
+
+
+def test_each_flow_maps_colour_bar_spans_its_map(run_figures) -> None:
+    fig = run_figures["flows_heatmap.png"]
+    maps = [ax for ax in fig.axes if ax.images]
+    assert len(maps) == 2
+    for ax in maps:
+        bar = ax.images[0].colorbar.ax.get_window_extent()
+        heat = ax.get_window_extent()
+        assert bar.y0 == pytest.approx(heat.y0, abs=1) and bar.y1 == pytest.approx(heat.y1, abs=1)
+        assert bar.x0 > heat.x1  # beside the map, not over it
+    # and the left map's bar stays clear of the right map's city names
+    left_bar = maps[0].images[0].colorbar.ax
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    names = [t.get_window_extent(renderer) for t in maps[1].get_yticklabels()]
+    assert left_bar.get_tightbbox(renderer).x1 < min(b.x0 for b in names)
+
+
+def test_a_city_has_its_palette_colour_in_the_run_figures(run_figures) -> None:
+    lines = {
+        line.get_label().removesuffix(" (tier 1)"): line.get_color()
+        for line in run_figures["rent_wage.png"].axes[0].lines
+    }
+    assert lines["Guiyang"] == CITY_COLOURS[CITY_KEYS.index("guiyang")]
+    assert lines["Xiamen"] == CITY_COLOURS[CITY_KEYS.index("xiamen")]

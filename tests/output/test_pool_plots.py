@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 
+from hubsim.output.layout import CITY_COLOURS, REST_OF_CHINA_COLOUR
 from hubsim.output.pool_plots import cohort_figure, cohort_shares
+from hubsim.scenario import CITY_KEYS
 
 
 def _pool() -> pd.DataFrame:
@@ -52,3 +55,16 @@ def test_cohort_figure_uses_fixed_margins_not_constrained_layout() -> None:
     assert fig.get_layout_engine() is None
     left, bottom, right, top = fig.axes[0].get_position().extents
     assert 0.05 < left < right < 0.99 and 0.1 < bottom < top < 0.95
+
+
+def test_each_city_takes_its_palette_colour_and_the_rest_of_china_grey():
+    pool = _pool()
+    extra = pool[pool.node == "chengdu"].assign(node="xiamen")
+    more = pool[pool.node == "chengdu"].assign(node="guiyang")
+    fig = cohort_figure(pd.concat([pool, extra, more], ignore_index=True))
+    legend = fig.axes[0].get_legend()
+    colours = {t.get_text(): h.get_facecolor()[:3] for t, h in
+               zip(legend.texts, legend.legend_handles, strict=True)}  # fmt: skip
+    for city, name in (("xiamen", "Xiamen"), ("guiyang", "Guiyang"), ("chengdu", "Chengdu")):
+        assert colours[name] == pytest.approx(to_rgb(CITY_COLOURS[CITY_KEYS.index(city)]))
+    assert colours["rest of China"] == pytest.approx(to_rgb(REST_OF_CHINA_COLOUR))

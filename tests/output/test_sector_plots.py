@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from hubsim.output import sector_plots
 from hubsim.scenario import CITY_KEYS, SECTORS
@@ -70,3 +71,14 @@ def test_figures_use_fixed_margins_not_constrained_layout():
         assert fig.get_layout_engine() is None
         left, _bottom, right, top = fig.axes[0].get_position().extents
         assert 0.05 < left < right < 0.95 and top < 0.95  # room for the labels around
+
+
+def test_the_sector_figures_title_stays_clear_of_its_legend():
+    fig = sector_plots.sector_figure(_table())
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    title = fig.get_suptitle() and fig._suptitle.get_window_extent(renderer)
+    legend = fig.axes[0].get_legend().get_window_extent(renderer)
+    assert title and title.y0 > legend.y1  # above it, not over its top row
+    assert fig.bbox.y1 >= title.y1 and fig.axes[0].get_window_extent().y1 <= legend.y0 + 1

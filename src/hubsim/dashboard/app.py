@@ -48,6 +48,16 @@ BEHAVIOUR_RANGES = {  # min, max, step
 }
 
 
+PAGE_TITLE = "hubsim dashboard"
+# Mesa's sliders show their value only while dragged; the value is what a reader wants to see.
+# Vuetify renders the thumb label hidden (an inline display:none), so it is shown always here,
+# with room above each slider for it.
+SLIDER_VALUES_CSS = """
+.v-slider__thumb-label-container { display: block !important; }
+.v-input__slider { padding-top: 30px; }
+"""
+
+
 def _slider(label: str, value: float, low: float, high: float, step: float) -> dict[str, Any]:
     kind = "SliderInt" if all(float(x).is_integer() for x in (value, low, high, step)) else None
     return {
@@ -246,7 +256,9 @@ def Dashboard(model: solara.Reactive[PolicyDashboard]):
     Tests pass their own reactive; `Page` makes one per browser session.
     """
     params = solara.use_memo(lambda: model_params(model.value.scenario_file, model.value.base), [])
-    SolaraViz(model, components=[], model_params=params, name="hubsim dashboard", play_interval=50)
+    solara.Title(PAGE_TITLE)  # the browser tab's title (solara's default: "Solara ☀️")
+    solara.Style(SLIDER_VALUES_CSS)
+    SolaraViz(model, components=[], model_params=params, name=PAGE_TITLE, play_interval=50)
     MainView(model.value)
 
 

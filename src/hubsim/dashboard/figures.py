@@ -7,14 +7,21 @@ the settings' run solid and the unmodified run grey or dashed.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from hubsim.output.layout import CITY_COLOURS, integer_ticks
+
 POLICY_COLOUR = "#1f77b4"
 REFERENCE_COLOUR = "#7f7f7f"
 TARGET_COLOUR = "#d62728"
+# The three panels under the talent figure share a third of the page each: a small figure with
+# large type, so the text stays readable once the SVG is scaled to the column.
+PANEL_SIZE = (4.8, 4.6)
+PANEL_FONT, PANEL_TITLE = 11, 12
 
 
 def talent_figure(
@@ -54,6 +61,7 @@ def talent_figure(
         ax.tick_params(labelsize=7)
         ax.set_xlim(*horizon)
         ax.margins(y=0.15)
+    integer_ticks(axes[0].xaxis)  # shared x: calendar years on every panel, not 2012.5
     legend_ax = axes[len(cities)]
     legend_ax.plot([], [], color=POLICY_COLOUR, lw=1.6, label="with your settings")
     legend_ax.plot([], [], color=REFERENCE_COLOUR, lw=1.2, ls="--", label="unmodified scenario")
@@ -74,18 +82,22 @@ def rent_figure(
     labels: Sequence[str],
     horizon: tuple[float, float],
 ) -> Figure:
-    """Nominal rent (yuan per m2 a month) per city: settings solid, unmodified dashed."""
-    fig = Figure(figsize=(6, 4), dpi=80)
+    """Nominal rent (yuan per m2 a month) per city: settings solid, unmodified dashed.
+
+    `labels` are the cities' names in CITY_KEYS order, which gives each its colour.
+    """
+    fig = Figure(figsize=PANEL_SIZE, dpi=80)
     ax = fig.subplots()
-    fig.subplots_adjust(left=0.1, right=0.78, top=0.92, bottom=0.1)
-    colours = _city_colours(len(labels))
-    for i, label in enumerate(labels):
-        ax.plot(years, reference[:, i], color=colours[i], lw=0.8, ls="--")
-        ax.plot(years, policy[:, i], color=colours[i], lw=1.4, label=label)
+    fig.subplots_adjust(left=0.13, right=0.7, top=0.9, bottom=0.09)
+    for colour, (i, label) in zip(CITY_COLOURS, enumerate(labels), strict=False):
+        ax.plot(years, reference[:, i], color=colour, lw=0.9, ls="--")
+        ax.plot(years, policy[:, i], color=colour, lw=1.6, label=label)
     ax.set_xlim(*horizon)
-    ax.set_title("Rent, yuan per m² a month (dashed: unmodified)", fontsize=10)
-    ax.tick_params(labelsize=8)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    integer_ticks(ax.xaxis)  # calendar years, not 2012.5
+    ax.set_title("Rent, yuan per m² a month\n(dashed: unmodified)", fontsize=PANEL_TITLE)
+    ax.tick_params(labelsize=PANEL_FONT)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=PANEL_FONT - 1,
+              frameon=False, handlelength=1.5)  # fmt: skip
     return fig
 
 
@@ -93,18 +105,18 @@ def city_bars_figure(
     policy: np.ndarray, reference: np.ndarray, labels: Sequence[str], title: str
 ) -> Figure:
     """Horizontal bars per city of one total, the settings' run beside the unmodified one."""
-    fig = Figure(figsize=(6, 4), dpi=80)
+    fig = Figure(figsize=PANEL_SIZE, dpi=80)
     ax = fig.subplots()
-    fig.subplots_adjust(left=0.17, right=0.97, top=0.9, bottom=0.1)
+    fig.subplots_adjust(left=0.22, right=0.96, top=0.9, bottom=0.09)
     rows = np.arange(len(labels))
     ax.barh(rows - 0.2, reference, height=0.4, color=REFERENCE_COLOUR, label="unmodified")
     ax.barh(rows + 0.2, policy, height=0.4, color=POLICY_COLOUR, label="with your settings")
-    ax.set_yticks(rows, labels=list(labels), fontsize=8)
+    ax.set_yticks(rows, labels=list(labels), fontsize=PANEL_FONT)
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=0.6)
-    ax.set_title(title, fontsize=10)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_title(textwrap.fill(title, 40), fontsize=PANEL_TITLE)
+    ax.tick_params(axis="x", labelsize=PANEL_FONT)
+    ax.legend(loc="lower right", fontsize=PANEL_FONT - 1)
     return fig
 
 
@@ -114,10 +126,3 @@ def svg_text(fig: Figure) -> str:
     fig.savefig(buffer, format="svg")
     text = buffer.getvalue()
     return text[text.index("<svg") :]
-
-
-def _city_colours(n: int) -> list:
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab20"]
-    return [cmap(i % 20) for i in range(n)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import socket
+import warnings
 from pathlib import Path
 
 EXTRA_HINT = "pip install -e '.[dashboard]'"
@@ -52,11 +53,23 @@ def serve(scenario_file: str | Path, host: str = "127.0.0.1", port: int = 8765) 
     _check_address(host, port)
     os.environ[SCENARIO_ENV] = str(scenario_file)
     _offline()
+    # Solara warns on every first page load from 127.0.0.1 that a cookie for a page embedded in
+    # another site's iframe needs https; the dashboard is a local page, never embedded.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    import click  # solara's command line is a click command
     from solara.__main__ import run
+    from solara.server import settings
+
+    from hubsim.dashboard.app import PAGE_TITLE
+
+    settings.theme.title = PAGE_TITLE  # the page's <title> before the app sets it (solara's ☀️)
 
     # No version check and no browser opened; the front-end files come from solara-assets.
     args = ["hubsim.dashboard.app", "--host", host, "--port", str(port), "--production"]
     args += ["--no-open", "--no-check-version", "--log-level-uvicorn", "warning"]
     print(f"hubsim dashboard for {scenario_file}: http://{host}:{port}  (Ctrl-C stops it)")
-    result = run.main(args=args, standalone_mode=False)
+    try:
+        result = run.main(args=args, standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C: the way to stop it, no trace
+        return 0
     return int(result or 0)

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
+from hubsim.output.layout import integer_ticks
 from hubsim.output.plots import stamp_figure
 
 _DPI = 110
+_PLAIN = FuncFormatter(lambda v, _pos: f"{v:g}")
 
 
 def _stamp(result) -> str:
@@ -35,6 +38,9 @@ def convergence_figure(result, path: Path) -> Path:
         left.set_yscale("log")
         left.legend(frameon=False)
     left.set_xlabel("trial")
+    integer_ticks(left.xaxis)  # counted: no trial 0.5
+    left.yaxis.set_major_formatter(_PLAIN)  # 2, not 2 x 10^0
+    left.yaxis.set_minor_formatter(_PLAIN)
     left.set_ylabel("distance (weighted mean squared error, log)")
     left.set_title(f"Optuna study ({result.calibration.size.trial_steps} amenity steps a trial)")
     rounds = result.rounds
@@ -56,6 +62,7 @@ def convergence_figure(result, path: Path) -> Path:
         # below the axes: inside, it hid the stage labels or the points
         right.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3)
     right.set_xlabel("amenity round")
+    integer_ticks(right.xaxis)  # counted: no round 0.5
     right.set_ylabel("2010 population vs census (%)")
     right.set_title("Amenity fixed point")
     stamp_figure(fig, _stamp(result))

@@ -12,11 +12,14 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from hubsim.engine.cities import city_table
 from hubsim.experiments.comparison import Comparison
+from hubsim.output.layout import city_colours
 from hubsim.output.plots import date_axis, fixed_margins, stamp_figure, subplots
 from hubsim.scenario import CITY_KEYS
 
@@ -108,76 +111,132 @@ def difference_figure(comparison: Comparison) -> Figure:
     return fig
 
 
+def _share_of_target(comparison: Comparison, order: list[str]) -> pd.DataFrame:
+    """City x scenario: what the run shows at the target date as a share of the target (mean
+    over replications; NaN without a judged target)."""
+    columns = {}
+    for arm in comparison.arms:
+        summary = arm.summary.set_index("city")
+        share = summary.get("share_of_target", pd.Series(np.nan, index=summary.index))
+        columns[arm.name] = pd.to_numeric(share, errors="coerce")
+    return pd.DataFrame(columns).reindex(index=list(CITY_KEYS), columns=order)
+
+
 def attainment_heatmap(comparison: Comparison) -> Figure:
-    """City x scenario: share of replications reaching the target; G marks ghost hubs."""
+    """City x scenario: each cell coloured by how far the city got towards its target (% of the
+    target at its date, mean over replications; white at 100 %) and labelled with that and the
+    share of replications reaching it; "ghost" marks ghost hubs.
+
+    Coloured by the share reaching, most cells were 100 % and the figure one colour; the
+    percentage of the target shows how near or far each city is even when every replication
+    reaches it."""
     table = comparison.attainment
     reached = table.pivot(index="city", columns="scenario", values="reached_share")
     ghost = table.pivot(index="city", columns="scenario", values="ghost_share")
     order = [a.name for a in comparison.arms]
     reached, ghost = reached.loc[list(CITY_KEYS), order], ghost.loc[list(CITY_KEYS), order]
-    fig, ax = subplots(figsize=(1.6 * len(order) + 3.5, 6.5))
-    image = ax.imshow(reached.to_numpy(), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    percent = 100 * _share_of_target(comparison, order)
+    percent = percent.where(reached.notna())  # no judged target: no colour
+    finite = percent.to_numpy()[np.isfinite(percent.to_numpy())]
+    reach = max(float(np.abs(finite - 100).max()) if finite.size else 0.0, 10.0)
+    norm = TwoSlopeNorm(vcenter=100, vmin=100 - min(reach, 100), vmax=100 + reach)
+    cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#eeeeee")
+    fig, ax = subplots(figsize=(1.9 * len(order) + 3.6, 7.2))
+    image = ax.imshow(np.ma.masked_invalid(percent.to_numpy()), cmap=cmap, norm=norm,
+                      aspect="auto")  # fmt: skip
     notes = table.pivot(index="city", columns="scenario", values="target_note")
     notes = notes.loc[list(CITY_KEYS), order].fillna("")
     for (i, j), value in np.ndenumerate(reached.to_numpy()):
-        mark = "\nghost" if ghost.iloc[i, j] >= 0.5 else ""
-        note = str(notes.iloc[i, j])
-        why = "after the horizon" if "after the horizon" in note else "starts before the run"
-        missing = f"not judged:\n{why}" if note.startswith("not judged") else "no target"
-        text = missing if np.isnan(value) else f"{value:.0%}{mark}"
-        ax.text(j, i, text, ha="center", va="center", fontsize=9)
+        text = _attainment_cell(value, percent.iloc[i, j], ghost.iloc[i, j], notes.iloc[i, j])
+        shade = norm(percent.iloc[i, j]) if np.isfinite(percent.iloc[i, j]) else 0.5
+        ink = "white" if abs(shade - 0.5) > 0.35 else "black"  # dark ends of the scale
+        ax.text(j, i, text, ha="center", va="center", fontsize=8.5, color=ink)
     names = _names()
     ax.set_yticks(range(len(reached)), [names[c] for c in reached.index])
     ax.set_xticks(range(len(order)), order, rotation=20, ha="right")
-    ax.set_title("Share of replications reaching the target by its date")
-    fig.colorbar(image, ax=ax, label="share of replications", fraction=0.04)
+    ax.set_title(
+        "Target attainment: colour and first line, talent (or graduates staying) at the target\n"
+        "date as % of the target (mean); second line, share of replications reaching it",
+        fontsize=10,
+    )
+    bar = fig.colorbar(image, ax=ax, label="% of the target at its date", fraction=0.04)
+    bar.ax.axhline(100, color="black", lw=0.8)
     _tight(fig)
     return fig
 
 
-# One marker per city, so every point is named by the legend rather than by a few labels.
-MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "p", "h", "d"]
+def _attainment_cell(reached: float, percent: float, ghost: float, note: str) -> str:
+    """A heatmap cell's label: % of the target and share reaching, or why there is none."""
+    if np.isnan(reached):
+        if str(note).startswith("not judged"):
+            why = "after the horizon" if "after the horizon" in note else "starts before the run"
+            return f"not judged:\n{why}"
+        return "no target"
+    first = f"{percent:.0f} %" if np.isfinite(percent) else "?"
+    return f"{first}\n{reached:.0%} reach" + ("\nghost" if ghost >= 0.5 else "")
+
+
+# Few, unlike markers for the scenarios (circle, square, triangle...): round markers such as
+# the hexagon and octagon are not told from a circle at this size.
+SCENARIO_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def efficiency_figure(comparison: Comparison) -> Figure:
     """Extra spending and extra talent against the first scenario, per city and scenario.
 
-    Colour is the scenario and marker the city: every point is identified by the two legends.
+    Colour is the city (the palette of every figure) and marker the scenario. Cities whose
+    spending did not move at all get a strip of their own under the plot (one row a scenario)
+    instead of piling on its zero line; the spending axis is symmetric-log when the spending
+    spans over two orders of magnitude; the city legend runs under the axes.
     """
     table = comparison.attainment
     first = comparison.arms[0].name
     others = [a.name for a in comparison.arms[1:]]
-    fig, ax = subplots(figsize=(11, 6.8))
+    fig, (ax, strip) = subplots(2, 1, figsize=(11, 8.4), sharex=True,
+                                height_ratios=[4, 0.35 + 0.3 * len(others)])  # fmt: skip
+    fixed_margins(fig, left=1.6, right=0.3, top=0.85, bottom=1.6, hspace=0.25)
+    names, colours = _names(), city_colours(CITY_KEYS)
+    markers = dict(zip(others, SCENARIO_MARKERS * 4, strict=False))
+    still = table.extra_spending_vs_first_yuan.abs() < 1.0  # less than a yuan: unchanged
+    for k, name in enumerate(others):
+        for row, flat in zip(table.itertuples(), still, strict=True):
+            if row.scenario != name:
+                continue
+            at = (
+                row.extra_talent_vs_first / 1e3,
+                k if flat else row.extra_spending_vs_first_yuan / 1e9,
+            )
+            (strip if flat else ax).scatter(*at, color=colours[row.city], marker=markers[name],
+                                            s=60, alpha=0.9, edgecolors="black",
+                                            linewidths=0.4)  # fmt: skip
+    for panel in (ax, strip):
+        panel.axvline(0, color="black", lw=0.8)
+        panel.grid(alpha=0.3)
     ax.axhline(0, color="black", lw=0.8)
-    ax.axvline(0, color="black", lw=0.8)
-    names = _names()
-    markers = dict(zip(CITY_KEYS, MARKERS, strict=True))
-    for k, name in enumerate(others, start=1):
-        mine = table[table.scenario == name]
-        for row in mine.itertuples():
-            ax.scatter(row.extra_talent_vs_first / 1e3, row.extra_spending_vs_first_yuan / 1e9,
-                       color=COLOURS[k], marker=markers[row.city], s=48, alpha=0.85,
-                       edgecolors="black", linewidths=0.3)  # fmt: skip
-    ax.set_xlabel(f"Extra talent at the horizon against '{first}' (thousand people)")
-    ax.set_ylabel(f"Extra programme spending against '{first}' (billion yuan)")
+    ax.margins(y=0.08)  # the highest and lowest points whole, not cut by the frame
+    moved = table.extra_spending_vs_first_yuan.abs()[~still] / 1e9
+    if len(moved) and moved.max() / moved.min() > 100:
+        ax.set_yscale("symlog", linthresh=float(moved.min()))
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.3g}")
+    strip.set_yticks(range(len(others)), others, fontsize=8)
+    strip.set_ylim(len(others) - 0.5, -0.5)
+    strip.set_title("Spending unchanged (no programme of the city's own changed)", fontsize=9,
+                    loc="left")  # fmt: skip
+    strip.set_xlabel(f"Extra talent at the horizon against '{first}' (thousand people)")
+    scale = ", symmetric log scale" if ax.get_yscale() == "symlog" else ""
+    ax.set_ylabel(f"Extra programme spending against '{first}'\n(billion yuan{scale})")
     ax.set_title(
         "Spending efficiency: up and to the left = paying more for little extra talent;\n"
         "the slope from the origin is the cost of one extra talent (paired replications)"
     )
-    ax.grid(alpha=0.3)
     scenario_handles = [
-        Line2D([], [], color=COLOURS[k], marker="o", linestyle="", label=name)
-        for k, name in enumerate(others, start=1)
+        Line2D([], [], color="#555555", marker=markers[n], linestyle="", label=n) for n in others
     ]
-    city_handles = [
-        Line2D([], [], color="#555555", marker=markers[c], linestyle="", label=names[c])
-        for c in CITY_KEYS
-    ]
-    outside = {"fontsize": 9, "loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
-    ax.add_artist(ax.legend(handles=scenario_handles, title="scenario (colour)", **outside))
-    outside.update(loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=8)
-    ax.legend(handles=city_handles, title="city (marker)", **outside)
-    _tight(fig, right=0.8)
+    city_handles = [Patch(color=colours[c], label=names[c]) for c in CITY_KEYS]
+    ax.add_artist(ax.legend(handles=scenario_handles, title="scenario (marker)", fontsize=9,
+                            loc="upper left"))  # fmt: skip
+    fig.legend(handles=city_handles, title="city (colour)", fontsize=9, ncols=7,
+               loc="lower center", bbox_to_anchor=(0.5, 0.35 / fig.get_figheight()))  # fmt: skip
     return fig
 
 

@@ -18,10 +18,14 @@ from optuna.trial import FrozenTrial
 
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.experiments.tuning_file import Tuning
+from hubsim.output.layout import integer_ticks
 from hubsim.output.plots import stamp_figure
 
 _DPI = 110
 _FEASIBLE, _INFEASIBLE, _BEST = "#1b6ca8", "#c0392b", "#e69f00"
+# Parameter importances rank what sets the best 10 % of trials apart: with fewer than 10 trials
+# that is a single trial, and under 30 a handful.
+IMPORTANCE_MIN_TRIALS, IMPORTANCE_FEW_TRIALS = 10, 30
 _CHOICES = ("#9ecae1", "#a1d99b", "#fdae6b", "#bcbddc", "#d9d9d9", "#fa9fb5")
 
 
@@ -35,7 +39,7 @@ def plot_study(
     if done.empty:
         return []
     figures = {"history": _history(tuning, done)}
-    importances = _importances(study, tuning)
+    importances = _importances(study, tuning, len(done))
     if importances is not None:
         figures["importances"] = importances
     if tuning.constraints:
@@ -95,6 +99,7 @@ def _history(tuning: Tuning, done: pd.DataFrame) -> Figure:
         running = feasible_values.cummin() if minimise else feasible_values.cummax()
         ax.step(done.trial, running.ffill(), where="post", color=_BEST, label="best so far")
         ax.set_xlabel("trial")
+        integer_ticks(ax.xaxis)  # trials are counted: no trial 0.5
         ax.set_ylabel(_wrap(objective.column, 40))
         ax.yaxis.set_major_formatter(FuncFormatter(_short))
         ax.set_title(_wrap(f"{objective.direction}: {objective.label}", 80), fontsize=10)
@@ -104,9 +109,18 @@ def _history(tuning: Tuning, done: pd.DataFrame) -> Figure:
     return figure
 
 
-def _importances(study: optuna.Study, tuning: Tuning) -> Figure | None:
+def _importances(study: optuna.Study, tuning: Tuning, complete: int) -> Figure | None:
     """Optuna's parameter importances (PED-ANOVA by default) for each objective and for each
-    constraint's share, one panel each."""
+    constraint's share, one panel each; none (with a warning) under IMPORTANCE_MIN_TRIALS
+    complete trials, and a caveat in the figure under IMPORTANCE_FEW_TRIALS."""
+    if complete < IMPORTANCE_MIN_TRIALS:
+        warnings.warn(
+            f"importances.png not drawn: {complete} complete trials, and parameter importances "
+            f"need at least {IMPORTANCE_MIN_TRIALS} (their best 10 % is then one trial); "
+            "add trials with --trials.",
+            stacklevel=3,
+        )
+        return None
     targets = [
         # PED-ANOVA explains what makes the target low: flip what is to be high
         (
@@ -144,8 +158,15 @@ def _importances(study: optuna.Study, tuning: Tuning) -> Figure | None:
         ax.set_xlim(0, 1)
         ax.set_title(_wrap(title, 80), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
-    ax.set_xlabel("importance: what sets the best 10 % of trials apart (PED-ANOVA, sums to 1)")
-    figure.suptitle(f"Parameter importances: {tuning.name}", fontsize=11)
+    ax.set_xlabel("importance: what sets the best 10 % of trials apart\n(PED-ANOVA, sums to 1)")
+    title = f"Parameter importances: {tuning.name}"
+    if complete < IMPORTANCE_FEW_TRIALS:
+        top = max(complete // 10, 1)
+        title += (
+            f"\nCaution: from {complete} trials only (their best 10 % is {top} "
+            f"trial{'s' if top > 1 else ''}): a rough ranking, not a measurement"
+        )
+    figure.suptitle(title, fontsize=11)
     return figure
 
 
@@ -211,7 +232,18 @@ def _pareto(tuning: Tuning, done: pd.DataFrame, best: FrozenTrial | None) -> Fig
     front = pareto_mask(np.c_[x[ok], y[ok]], [first.direction, second.direction])
     order = np.argsort(x[ok].to_numpy()[front])
     fx, fy = x[ok].to_numpy()[front][order], y[ok].to_numpy()[front][order]
-    ax.plot(fx, fy, "o-", color=_FEASIBLE, ms=5, label=f"Pareto front ({front.sum()} trials)")
+    label = f"Pareto front ({front.sum()} trials)"
+    if groups is None:
+        ax.plot(fx, fy, "o-", color=_FEASIBLE, ms=5, label=label)
+    else:  # the front's points keep their choice's colour, ringed in black
+        ax.plot(fx, fy, "-", color="#333333", lw=1.2, zorder=3)
+        choice = done[groups.column].astype(str)[ok].to_numpy()[front][order]
+        for value, colour in zip(groups.spec.choices, _CHOICES, strict=False):
+            mine = choice == str(value)
+            ax.scatter(fx[mine], fy[mine], s=40, color=colour, edgecolors="black",
+                       linewidths=0.9, zorder=4)  # fmt: skip
+        ax.plot([], [], "o-", color="#333333", mfc="white", mec="black", ms=6,
+                label=label + ": ringed, coloured by " + groups.column)  # fmt: skip
     if best is not None:
         ax.scatter(
             [best.values[0]],

@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter
 from PIL import Image  # Pillow ships with matplotlib
 
 from hubsim.output import pool_plots, sector_plots
-from hubsim.output.layout import fixed_margins
+from hubsim.output.layout import city_colours, fixed_margins
 
 __all__ = ["plot_run", "stamp_figure", "subplots"]
 
@@ -43,8 +43,6 @@ _STATUS_COLOURS = {
     "missed": "#d95f02",
     "ghost": "#7570b3",
 }
-# tab10 plus three extra dark hues: 13 cities need 13 colours that survive dashing.
-_CITY_COLOURS = [*matplotlib.colormaps["tab10"].colors, "#000000", "#f0027f", "#393b79"]
 _THOUSANDS = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
 # Plain decimals on log axes: policy readers shouldn't have to decode powers of ten.
 _PLAIN = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 10 or v == round(v) else f"{v:g}")
@@ -252,11 +250,6 @@ def _tier_one(summary: pd.DataFrame) -> set[str]:
     return set(summary.loc[summary["tier"] == 1, "city"])
 
 
-def _city_colours(cities: list[str]) -> dict[str, str]:
-    """A stable colour per city so a city looks the same in every figure."""
-    return {c: _CITY_COLOURS[i % len(_CITY_COLOURS)] for i, c in enumerate(cities)}
-
-
 # --- time series ------------------------------------------------------------
 
 
@@ -432,18 +425,20 @@ def _rent_wage_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure
         ),
     ]
     seen = city_month.loc[city_month["metric"].isin(["rent", "wage_mean"]), "city"].unique()
-    colours = _city_colours(_city_order(summary, seen))
+    colours = city_colours(_city_order(summary, seen))
     n_rep, note = 1, ""
     for ax, metric, scale, title, ylabel in specs:
         stats, n_rep = _metric_stats(city_month, metric)
         note = _short_run_note(stats)
         if note:
             ax.set_xlim(*_date_limits(stats["date"]))
-        for city in colours:
+        for k, city in enumerate(colours):
             style = "-" if city in tier_one else "--"
             label = f"{names.get(city, city)}" + (" (tier 1)" if city in tier_one else "")
             sub = stats[stats["city"] == city]
-            _draw_series(ax, sub, n_rep, scale, color=colours[city], linestyle=style, label=label)
+            marks = _staggered_marks(sub["date"].nunique(), k, len(colours))
+            _draw_series(ax, sub, n_rep, scale, color=colours[city], linestyle=style, label=label,
+                         marker="o", markersize=3.5, markevery=marks)  # fmt: skip
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(_THOUSANDS)
@@ -463,6 +458,14 @@ def _rent_wage_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure
     if note:
         fixed_margins(fig, left=0.85, right=2.0, top=1.0, bottom=0.7, wspace=0.95)
     return fig
+
+
+def _staggered_marks(points: int, k: int, lines: int, per_line: int = 8) -> tuple[int, int]:
+    """Where line k of `lines` puts its markers: about `per_line` of them, each line starting
+    at its own offset, so that a line drawn over another (Wuhan's rent over Chengdu's) leaves
+    the hidden line's markers in view."""
+    every = max(points // per_line, 1)
+    return (k * every // max(lines, 1), every)
 
 
 # --- heatmaps ---------------------------------------------------------------
@@ -593,18 +596,19 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     fig, (ax, ax_rest) = subplots(
         1,
         2,
-        figsize=(size + 3.6, size),
+        figsize=(size + 5.0, size),
         width_ratios=[max(len(cities), 1), 2.6],
     )
-    fixed_margins(fig, left=1.3, right=1.05, top=0.85, bottom=1.3, wspace=1.1)
+    # Each map's colour bar sits in the gap right of it (bar, ticks, label: 1.2 inches).
+    fixed_margins(fig, left=1.3, right=1.25, top=0.85, bottom=1.3, wspace=2.3)
     cmap = matplotlib.colormaps["YlGnBu"].with_extremes(bad="white")
-    _flow_panel(fig, ax, between, cmap, shrink=0.8)
+    _flow_panel(fig, ax, between, cmap)
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("Destination")
     ax.set_ylabel("Origin")
     ax.set_title("Between the cities")
-    _flow_panel(fig, ax_rest, rest, matplotlib.colormaps["OrRd"], shrink=0.8)
+    _flow_panel(fig, ax_rest, rest, matplotlib.colormaps["OrRd"])
     ax_rest.set_xticks([0, 1], ["arrived\nfrom it", "left\nfor it"])
     ax_rest.set_yticks(range(len(labels)), labels)
     ax_rest.set_title("With the rest of China\n(own colour scale)", fontsize=10)
@@ -615,7 +619,7 @@ def _flows_figure(flows_year: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     return fig
 
 
-def _flow_panel(fig: Figure, ax: Axes, values: np.ndarray, cmap: Colormap, shrink: float) -> None:
+def _flow_panel(fig: Figure, ax: Axes, values: np.ndarray, cmap: Colormap) -> None:
     """One heatmap of movers (thousand people) with its own colour bar and cell labels."""
     norm = _flow_norm(values)
     shown = np.where(values > 0, values, np.nan) if isinstance(norm, LogNorm) else values
@@ -624,7 +628,12 @@ def _flow_panel(fig: Figure, ax: Axes, values: np.ndarray, cmap: Colormap, shrin
     if values.shape[0] <= 20:
         _annotate_cells(ax, values, norm, cmap, _short_number)
     scale = ", log scale" if isinstance(norm, LogNorm) else ""
-    bar = fig.colorbar(image, ax=ax, shrink=shrink, pad=0.03, label=f"Movers (thousand{scale})")
+    # The bar spans its map's full height, in a slot of fixed inches beside it: both panels'
+    # bars then start and end level with their maps (a shrunken bar sat off-centre beside the
+    # narrow rest-of-China panel).
+    inches = ax.get_position().width * fig.get_figwidth()
+    cax = ax.inset_axes((1 + 0.12 / inches, 0.0, 0.2 / inches, 1.0))
+    bar = fig.colorbar(image, cax=cax, label=f"Movers (thousand{scale})")
     bar.ax.yaxis.set_major_formatter(_PLAIN)  # "100" reads easier than "10^2"
 
 
@@ -807,7 +816,7 @@ def _spending_figure(city_month: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     ax_total.set_title("Whole run")
     yearly, months = _spending_by_year(city_month)
     spenders = [c for c in table["city"] if c in yearly.index and yearly.loc[c].sum() > 0]
-    colours = _city_colours(list(table["city"]))
+    colours = city_colours(list(table["city"]))
     partial = {y for y, n in months.items() if n < 12}
     for city in spenders:
         series = yearly.loc[city]

@@ -5,13 +5,12 @@
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from hubsim.engine.cities import NODES, city_table
-from hubsim.output.layout import fixed_margins
+from hubsim.output.layout import REST_OF_CHINA_COLOUR, city_colours, fixed_margins
 
 _REST = "rest_of_china"
 
@@ -39,12 +38,12 @@ def cohort_figure(pool_year: pd.DataFrame) -> Figure:
                 va="center", fontsize=12, transform=ax.transAxes)  # fmt: skip
         return fig
     names = city_table()["name"].to_dict()
-    colours = [*matplotlib.colormaps["tab10"].colors, "#000000", "#f0027f", "#393b79"]
+    colours = city_colours(c for c in people.columns if c != _REST)
     bottom = np.zeros(len(people))
     years = people.index.to_numpy()
-    for i, node in enumerate(people.columns):
+    for node in people.columns:
         values = people[node].to_numpy() / 1e6
-        colour = "#bbbbbb" if node == _REST else colours[i % len(colours)]
+        colour = REST_OF_CHINA_COLOUR if node == _REST else colours[node]
         label = "rest of China" if node == _REST else names.get(node, node)
         ax.bar(years, values, bottom=bottom, color=colour, label=label, width=0.8)
         bottom += values

@@ -90,7 +90,7 @@ def sector_figure(city_sector_month: pd.DataFrame) -> Figure:
     ax = fig.add_subplot()
     # Fixed margins (constrained layout measured every label on each of its passes): city
     # names left, the specialisations right, the legend and title above, the stamp below.
-    fixed_margins(fig, left=1.2, right=2.6, top=0.85, bottom=0.75)
+    fixed_margins(fig, left=1.2, right=2.6, top=1.0, bottom=0.75)
     labels, rows, y = [], [], 0.0
     positions = {}
     for city in CITY_KEYS:
@@ -121,12 +121,15 @@ def sector_figure(city_sector_month: pd.DataFrame) -> Figure:
         ax.text(1.01, mid, text, fontsize=7.5, va="center", transform=ax.get_yaxis_transform())
     handles = [Patch(color=SECTOR_COLOURS[s], label=SECTOR_LABELS[s]) for s in SECTORS]
     ax.legend(handles=handles, ncol=4, fontsize=8, loc="lower center",
-              bbox_to_anchor=(0.5, 1.0), frameon=False)  # fmt: skip
-    ax.set_title(
+              bbox_to_anchor=(0.5, 1.005), frameon=False)  # fmt: skip
+    # The title at the top of the figure, the legend under it just above the axes: a title
+    # padded above the axes sat on the legend's top row.
+    fig.suptitle(
         f"Jobs by sector, {years[0]} and {years[1]}. Right: each city's specialisations, their "
         f"share of its jobs in {years[1]} as a multiple of their share of the 13 cities' jobs",
         fontsize=10,
-        pad=30,
+        y=1 - 0.12 / fig.get_figheight(),
+        va="top",
     )
     return fig
 

@@ -30,7 +30,7 @@ from hubsim.dashboard.model import (
     city_control,
     scenario_files,
 )
-from hubsim.dashboard.server import SCENARIO_ENV
+from hubsim.dashboard.server import PAGE_TITLE, SCENARIO_ENV
 
 BEHAVIOUR_LABELS = {
     "b_w": "Weight of ln wage (b_w)",
@@ -48,7 +48,6 @@ BEHAVIOUR_RANGES = {  # min, max, step
 }
 
 
-PAGE_TITLE = "hubsim dashboard"
 # Mesa's sliders show their value only while dragged; the value is what a reader wants to see.
 # Vuetify renders the thumb label hidden (an inline display:none), so it is shown always here,
 # with room above each slider for it.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 EXTRA_HINT = "pip install -e '.[dashboard]'"
 SCENARIO_ENV = "HUBSIM_DASHBOARD_SCENARIO"  # read by hubsim.dashboard.app.Page
+PAGE_TITLE = "hubsim dashboard"  # the browser tab's, not solara's "Solara ☀️"
 
 
 def _offline() -> None:
@@ -59,8 +60,6 @@ def serve(scenario_file: str | Path, host: str = "127.0.0.1", port: int = 8765) 
     import click  # solara's command line is a click command
     from solara.__main__ import run
     from solara.server import settings
-
-    from hubsim.dashboard.app import PAGE_TITLE
 
     settings.theme.title = PAGE_TITLE  # the page's <title> before the app sets it (solara's ☀️)
 

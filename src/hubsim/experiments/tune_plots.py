@@ -223,7 +223,7 @@ def _pareto(tuning: Tuning, done: pd.DataFrame, best: FrozenTrial | None) -> Fig
     if groups is None:
         ax.scatter(x[ok], y[ok], s=20, color="#9ecae1", label="feasible trials")
     else:  # a choice (e.g. who gets hukou) often splits the trials into bands: colour them
-        for choice, colour in zip(groups.spec.choices, _CHOICES, strict=False):
+        for choice, colour in zip(groups.spec.choices or [], _CHOICES, strict=False):
             mine = ok & (done[groups.column].astype(str) == str(choice))
             label = f"{groups.column} = {choice}"
             ax.scatter(x[mine], y[mine], s=22, color=colour, alpha=0.6, label=label)
@@ -238,7 +238,7 @@ def _pareto(tuning: Tuning, done: pd.DataFrame, best: FrozenTrial | None) -> Fig
     else:  # the front's points keep their choice's colour, ringed in black
         ax.plot(fx, fy, "-", color="#333333", lw=1.2, zorder=3)
         choice = done[groups.column].astype(str)[ok].to_numpy()[front][order]
-        for value, colour in zip(groups.spec.choices, _CHOICES, strict=False):
+        for value, colour in zip(groups.spec.choices or [], _CHOICES, strict=False):
             mine = choice == str(value)
             ax.scatter(fx[mine], fy[mine], s=40, color=colour, edgecolors="black",
                        linewidths=0.9, zorder=4)  # fmt: skip

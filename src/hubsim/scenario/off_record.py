@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hubsim.scenario.records import (
     CALIBRATED_RANGES,
     FAR,
@@ -53,7 +55,7 @@ def _amount_warnings(scenario: Scenario) -> list[str]:
 
 
 def _value_at(scenario: Scenario, dotted: str) -> float:
-    node = scenario
+    node: Any = scenario
     for part in dotted.split("."):
         node = getattr(node, part)
     return float(node)

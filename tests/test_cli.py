@@ -294,6 +294,7 @@ def test_subprocess_tiny_run(write, tmp_path: Path) -> None:
     assert f"results: {folders[0]}" in done.stdout
 
 
+@pytest.mark.slow  # 13 s: the figures of a whole run; CI's slow step runs it
 def test_cli_run_end_to_end_with_plots_and_tables(tmp_path: Path) -> None:
     """The README's run command on a small baseline: tables printed, every plot a PNG."""
     baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"

@@ -176,6 +176,7 @@ def test_page_renders_controls_figures_and_table(baseline):
     assert model.value.month == -1  # nothing simulated before Step
 
 
+@pytest.mark.slow  # 11 s: a simulated year; CI's slow step runs it
 def test_step_advances_the_model_and_the_page(baseline):
     model, rc = render(baseline)
     button(rc, "Step").click()

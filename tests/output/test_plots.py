@@ -168,7 +168,14 @@ def has_band(ax) -> bool:
     return any(isinstance(c, PolyCollection) for c in ax.collections)
 
 
-@pytest.mark.parametrize(("n_cities", "n_rep"), [(13, 1), (13, 3), (3, 3)])
+@pytest.mark.parametrize(
+    ("n_cities", "n_rep"),
+    [  # all 13 cities take 5 s a case: CI's slow step draws them
+        pytest.param(13, 1, marks=pytest.mark.slow),
+        pytest.param(13, 3, marks=pytest.mark.slow),
+        (3, 3),
+    ],
+)
 def test_plot_run_writes_every_figure(tmp_path: Path, n_cities: int, n_rep: int) -> None:
     city_month, flows, summary = make_run(n_cities=n_cities, n_rep=n_rep)
     out = tmp_path / "nested" / "figures"  # missing parents must be created

@@ -157,3 +157,55 @@ def test_importing_a_layer_loads_nothing_downstream(module: str, forbidden: tupl
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"importing {module} loaded:\n{done.stdout}"
+
+
+def private_imports(text: str, module: str) -> list[str]:
+    """`module`'s imports of private names (`from hubsim.x import _name`) from other hubsim
+    modules, and its uses of a private name on a hubsim module it imported (`x._name`)."""
+    found, aliases = [], set()
+    package = module.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                base = f"{base}.{node.module}" if node.module else base
+            if not base.startswith("hubsim") or base == module:
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    found.append(f"{module} imports {base}.{alias.name}")
+                aliases.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            aliases |= {a.asname for a in node.names if a.name.startswith("hubsim") and a.asname}
+    for node in ast.walk(ast.parse(text)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            found.append(f"{module} uses {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_experiments_module_imports_another_modules_private_names() -> None:
+    """The tools share code through public names in the core (study, specfile), not by reaching
+    into each other's private helpers."""
+    files = sorted((SRC / "experiments").glob("*.py"))
+    assert len(files) > 15  # the walk found the package
+    assert [bad for p in files for bad in private_imports(p.read_text(), module_name(p))] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "from hubsim.experiments.tune import (\n    _Runner,\n    counted,\n)",
+        "from .tune import _quiet_optuna",
+        "from hubsim.experiments import tune\n\ndef f():\n    return tune._distribution",
+    ],
+)
+def test_a_private_import_is_found(text: str) -> None:
+    """Negative control: the same check rejects each way of reaching a private name."""
+    assert len(private_imports(text, "hubsim.experiments.calibrate")) == 1

@@ -457,7 +457,7 @@ def test_a_fresh_untagged_trial_is_not_taken_for_abandoned() -> None:
     still writes the parameters); a tagged trial of a dead process on this host is."""
     import socket
 
-    from hubsim.experiments.tune import fail_abandoned
+    from hubsim.experiments.study import fail_abandoned
 
     study = optuna.create_study()
     dead = study.ask()

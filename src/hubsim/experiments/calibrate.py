@@ -53,16 +53,16 @@ from hubsim.experiments.moments import (
     spinup_moments,
 )
 from hubsim.experiments.replications import resolve
-from hubsim.experiments.tune import (
-    _distribution,
-    _interrupt_deferred,
-    _quiet_optuna,
-    _Runner,
+from hubsim.experiments.study import (
+    Runner,
     ask_tagged,
     counted,
+    distribution,
     fail_abandoned,
     fail_in_flight,
+    interrupt_deferred,
     open_storage,
+    quiet_optuna,
     session_tag,
     study_folder,
 )
@@ -126,9 +126,9 @@ def run_calibration(
     folder = study_folder(Path(out), cal.name, folder_name, CalibrationError)
     url = storage or str(folder / "study.journal")
     say = progress or (lambda _stage, _done, _total: None)
-    with _quiet_optuna():
+    with quiet_optuna():
         study = optuna.create_study(
-            storage=open_storage(url),
+            storage=open_storage(url, CalibrationError),
             study_name=f"{cal.name}-{cal.study_id}",
             direction="minimize",
             load_if_exists=True,
@@ -141,8 +141,8 @@ def run_calibration(
         fail_abandoned(study)
     before = sum(counted(t) for t in study.get_trials(deepcopy=False))
     start = _values_at(cal)
-    with _quiet_optuna(), contextlib.ExitStack() as stack:
-        runner = _Runner(workers, scheduler, stack)
+    with quiet_optuna(), contextlib.ExitStack() as stack:
+        runner = Runner(workers, scheduler, stack)
         try:
             amenities = _rounds(cal, study, runner, "before", start, _initial_amenities(cal), say)
             first = [r for r in study.user_attrs.get("rounds", []) if r["stage"] == "before"]
@@ -226,7 +226,7 @@ def simulated_moments(
     """The moments by replication at `params` and `amenities`, on the calibration's seeds
     (for a table of known targets, as the identification test makes)."""
     with contextlib.ExitStack() as stack:
-        runner = _Runner(workers, None, stack)
+        runner = Runner(workers, None, stack)
         overrides = cal.overrides(params, amenities)
         return _collect(runner.results(_tasks(cal, ROUND_POINT - 1, overrides)), "a run")
 
@@ -314,7 +314,7 @@ def _rounds(cal, study, runner, stage: str, params: dict, amenities: dict, say) 
             c: round(amenities[c] + float(d), 4) for c, d in zip(CITY_KEYS, step, strict=True)
         }
         history.append(entry)
-        with _interrupt_deferred():
+        with interrupt_deferred():
             study.set_user_attr("rounds", history)
         amenities = entry["next"]
     if not done:
@@ -352,7 +352,7 @@ def _final(cal, study, runner, params, amenities, say) -> pd.DataFrame:
     say("final evaluation", 0, 1)
     overrides = cal.overrides(params, amenities)
     moments = _collect(runner.results(_tasks(cal, ROUND_POINT - 1, overrides)), "the final run")
-    with _interrupt_deferred():
+    with interrupt_deferred():
         study.set_user_attr(
             "final",
             {"params": params, "amenities": amenities, "moments": moments.to_dict("list")},
@@ -424,7 +424,7 @@ def _identification(cal, study, runner, params, amenities, final, say) -> pd.Dat
                 "above_seed_noise": bool(shift > noise),
             }
         )
-    with _interrupt_deferred():
+    with interrupt_deferred():
         study.set_user_attr(
             "identification", {"params": params, "amenities": amenities, "rows": rows}
         )
@@ -455,7 +455,7 @@ class _Trials:
     def __init__(self, cal, study, amenities: dict, slope: float, batch: int, say) -> None:
         self.cal, self.study, self.amenities, self.say = cal, study, amenities, say
         self.slope, self.batch = slope, batch
-        self.spaces = {v.key: _distribution(v) for v in cal.variables}
+        self.spaces = {v.key: distribution(v) for v in cal.variables}
         self.pending: dict[int, dict] = {}
         self.ran = 0
         self.tag = session_tag()
@@ -465,10 +465,10 @@ class _Trials:
     def _held(self) -> int:
         return sum(counted(t) for t in self.study.get_trials(deepcopy=False))
 
-    def run(self, runner: _Runner) -> None:
+    def run(self, runner: Runner) -> None:
         self._report()
         while (room := self.cal.size.trials - self._held()) > 0:
-            with _interrupt_deferred():
+            with interrupt_deferred():
                 for _ in range(min(room, self.batch)):
                     trial = ask_tagged(self.study, self.spaces, self.tag)
                     self.pending[trial.number] = {"trial": trial, "started": time.time()}
@@ -488,13 +488,13 @@ class _Trials:
             with contextlib.closing(records):
                 for record in records:
                     runs[record.point // 2].append(record)
-            with _interrupt_deferred():
+            with interrupt_deferred():
                 for number in list(self.pending):
                     entry = self.pending.pop(number)
                     self._finish(entry, stepped.get(number), runs.get(number, []))
             self._report()
 
-    def _step(self, runner: _Runner, start: dict[int, dict]) -> dict[int, dict]:
+    def _step(self, runner: Runner, start: dict[int, dict]) -> dict[int, dict]:
         """Each trial's amenities after one fixed-point step at its parameters from `start`
         (trials whose runs failed drop out, and fail in _finish)."""
         tasks = (

@@ -18,8 +18,7 @@ from hubsim.errors import HubsimError, ScenarioError
 from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.moments import ERROR_KINDS, POLICY_MONTHS, load_moments
 from hubsim.experiments.replications import resolve
-from hubsim.experiments.sweep_file import yaml_text
-from hubsim.experiments.tuning_file import Variable, VariableSpec
+from hubsim.experiments.specfile import Variable, VariableSpec, where_names, yaml_text
 from hubsim.output.run_folder import MODEL_VERSION
 from hubsim.scenario import (
     CITY_KEYS,
@@ -141,7 +140,12 @@ def load_calibration(
         example=EXAMPLE,
     )
     spec = validate_spec_file(
-        data, path, CalibrationFile, CalibrationError, noun="calibration", where=_where
+        data,
+        path,
+        CalibrationFile,
+        CalibrationError,
+        noun="calibration",
+        where=where_names("parameters", "parameter"),
     )
     size = (spec.quick if quick else spec.full).model_copy()
     if trials is not None:
@@ -291,12 +295,3 @@ def _study_id(spec, size, spinup: Scenario, policy: Scenario, moments: pd.DataFr
         "model_version": MODEL_VERSION,
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def _where(loc: tuple) -> str:
-    if not loc:
-        return "the file"
-    if loc[0] == "parameters" and len(loc) > 1:
-        rest = ".".join(str(part) for part in loc[2:])
-        return f"parameter '{loc[1]}'" + (f", key '{rest}'," if rest else "")
-    return "key '" + ".".join(str(part) for part in loc) + "'"

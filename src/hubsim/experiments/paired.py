@@ -6,20 +6,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
     from hubsim.experiments.outcomes import Outcome
-    from hubsim.experiments.sweep_file import Sweep
 
 COST = "cost_per_extra_talent_yuan"
 DIFFERENCES = {"extra_talent": "talent_end", "extra_spending_yuan": "spending_yuan"}
 
 
-def add_paired(rows: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
+class Design(Protocol):
+    """What pairing needs of a sweep: its outcomes and the point they are measured against."""
+
+    @property
+    def outcomes(self) -> Sequence[Outcome]: ...
+    @property
+    def reference_point(self) -> int | None: ...
+
+
+def add_paired(rows: pd.DataFrame, sweep: Design) -> pd.DataFrame:
     """The rows with every paired outcome of the sweep (NaN where the reference run is missing).
 
     Replication r of every point uses the same seed (common random numbers), so the difference

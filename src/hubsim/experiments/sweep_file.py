@@ -14,19 +14,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import Field, model_validator
 
 from hubsim.errors import HubsimError, ScenarioError
 from hubsim.experiments import designs
-from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
 from hubsim.experiments.replications import resolve
+from hubsim.experiments.specfile import base_scenario, dotted_key, reword, where_names, yaml_text
 from hubsim.output.run_folder import MODEL_VERSION
 from hubsim.scenario import (
     Scenario,
     Strict,
-    load_scenario,
     read_spec_file,
     validate_spec_file,
 )
@@ -224,17 +222,11 @@ class Sweep:
         )
 
 
-def yaml_text(value: Any) -> str:
-    """A scalar written so that `--set` reads it back exactly (floats keep every digit)."""
-    value = value.item() if hasattr(value, "item") else value
-    return yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n").strip()
-
-
 def load_sweep(path: str | Path) -> Sweep:
     """Read and check a sweep file: schema, base scenario, keys, values, outcomes, points."""
     path = Path(path)
     spec = _validate(_read(path), path)
-    base = _base_scenario(spec, path)
+    base = base_scenario(spec, path, SweepError, "sweep")
     parameters = [_parameter(key, item, base, path) for key, item in spec.parameters.items()]
     outcomes = tuple(_outcome(text, base, path) for text in spec.outcomes)
     _check_columns(parameters, outcomes, path)
@@ -311,46 +303,18 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _validate(data: dict[str, Any], path: Path) -> SweepFile:
-    return validate_spec_file(data, path, SweepFile, SweepError, noun="sweep", where=_where)
-
-
-def _where(loc: tuple) -> str:
-    """Parameters are named as written ("parameter 'b_w', key 'range.stop',")."""
-    if not loc:
-        return "the file"
-    if loc[0] == "parameters" and len(loc) > 1:
-        rest = ".".join(str(part) for part in loc[2:])
-        return f"parameter '{loc[1]}'" + (f", key '{rest}'," if rest else "")
-    return "key '" + ".".join(str(part) for part in loc) + "'"
-
-
-def _base_scenario(spec: SweepFile, path: Path) -> Scenario:
-    base_path = path.parent / spec.base
-    if not base_path.is_file():
-        raise SweepError(
-            f"{path}: key 'base' names {spec.base}, which does not exist at {base_path}. "
-            "Give the base scenario's path relative to the sweep file."
-        )
-    scenario = load_scenario(base_path)  # its own errors name its own file
-    data = scenario.model_dump(mode="json")
-    fixed = [
-        f"{_dotted(k, data, f'{path}: key set.{k}')}={yaml_text(v)}" for k, v in spec.set.items()
-    ]
-    try:
-        return resolve(scenario, overrides=fixed, seed=spec.seed, replications=spec.replications)
-    except ScenarioError as exc:
-        raise SweepError(f"{path}: key 'set': {_reword(str(exc))}") from None
-
-
-def _reword(message: str) -> str:
-    """A scenario error about an in-memory scenario, without its '<dict>: --set ' prefix."""
-    if message.startswith("<"):
-        message = message.split(": ", 1)[-1]
-    return message.removeprefix("--set ")
+    return validate_spec_file(
+        data,
+        path,
+        SweepFile,
+        SweepError,
+        noun="sweep",
+        where=where_names("parameters", "parameter"),
+    )
 
 
 def _parameter(key: str, spec: ParameterSpec, base: Scenario, path: Path) -> Parameter:
-    dotted = _dotted(key, base.model_dump(mode="json"), f"{path}: parameter '{key}'")
+    dotted = dotted_key(key, base.model_dump(mode="json"), f"{path}: parameter '{key}'", SweepError)
     if spec.uniform or spec.loguniform:
         kind = "uniform" if spec.uniform else "loguniform"
         bounds = spec.uniform or spec.loguniform
@@ -358,13 +322,6 @@ def _parameter(key: str, spec: ParameterSpec, base: Scenario, path: Path) -> Par
     else:
         axis = designs.Axis(spec.column or key, tuple(_discrete_values(spec)))
     return Parameter(key, dotted, spec.column or key, spec.label or key, axis)
-
-
-def _dotted(key: str, data: dict[str, Any], where: str) -> str:
-    try:
-        return resolve_key(key, data)
-    except KeyProblem as exc:
-        raise SweepError(f"{where}: {exc}.") from None
 
 
 def _outcome(text: str, base: Scenario, path: Path) -> Outcome:
@@ -397,5 +354,5 @@ def _try_values(parameter: Parameter, base: Scenario, path: Path) -> None:
             resolve(base, overrides=[f"{parameter.dotted}={yaml_text(value)}"])
         except ScenarioError as exc:
             raise SweepError(
-                f"{path}: parameter '{parameter.key}' with value {value!r}: {_reword(str(exc))}"
+                f"{path}: parameter '{parameter.key}' with value {value!r}: {reword(str(exc))}"
             ) from None

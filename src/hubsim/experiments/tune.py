@@ -6,14 +6,9 @@ Trials are asked and told in this process; their replications run on local proce
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import math
-import os
-import signal
-import socket
 import statistics
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,23 +20,30 @@ import optuna
 import optuna.storages.journal  # a subpackage: named for type checkers
 import pandas as pd
 import yaml
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.errors import RunInterrupted
 from hubsim.experiments import executors
 from hubsim.experiments.replications import resolve
+from hubsim.experiments.study import (
+    Runner,
+    ask_tagged,
+    counted,
+    distribution,
+    fail_abandoned,
+    fail_in_flight,
+    interrupt_deferred,
+    open_storage,
+    quiet_optuna,
+    session_tag,
+    study_folder,
+)
 from hubsim.experiments.tune_plots import plot_study
-from hubsim.experiments.tuning_file import TuneError, Tuning, Variable, load_tuning
-from hubsim.output.run_folder import MODEL_VERSION, git_commit, process_alive, versions
+from hubsim.experiments.tuning_file import TuneError, Tuning, load_tuning
+from hubsim.output.run_folder import MODEL_VERSION, git_commit, versions
 
-JOURNAL_GRACE_S = 5
 BASE_POINT = -1  # the point number of the base scenario's runs (extra measures)
 SAMPLER_STREAM = 7_1300  # spawn key of the sampler's seed, apart from replication children
 Progress = Callable[[int, int, int, int, str], None]  # done, total, failed, before, best
@@ -114,13 +116,13 @@ def run_tune(
     wanted = trials or tuning.spec.trials
     folder = _folder(Path(out), tuning)
     url = storage or str(folder / "study.journal")
-    with _quiet_optuna():
+    with quiet_optuna():
         study = open_study(tuning, url)
         abandoned = fail_abandoned(study)
     session = _Session(tuning, study, wanted, progress)
     say = announce or (lambda _line: None)
-    with _quiet_optuna(), contextlib.ExitStack() as stack:
-        runner = _Runner(workers, scheduler, stack)
+    with quiet_optuna(), contextlib.ExitStack() as stack:
+        runner = Runner(workers, scheduler, stack)
         try:
             if tuning.needs_base and "base_outcomes" not in study.user_attrs:
                 say(f"running the base scenario on the study's {tuning.replications} seeds")
@@ -164,63 +166,9 @@ def _folder(out: Path, tuning: Tuning) -> Path:
     return study_folder(out, tuning.name, tuning.study_id, TuneError)
 
 
-def study_folder(out: Path, name: str, study_id: str, error: type[Exception]) -> Path:
-    """`out/<name>/<study_id>/` with its `plots/`, created; `error` if it cannot be."""
-    folder = out / name / study_id
-    try:
-        (folder / "plots").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise error(
-            f"--out {out}: cannot create the study folder {folder} ({exc.strerror}). Give --out "
-            "a folder you can write to, e.g. --out results."
-        ) from None
-    return folder
-
-
-def session_tag() -> str:
-    """This process's tag on the trials it asks (`fail_abandoned` reads it)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def ask_tagged(study: optuna.Study, spaces: dict[str, BaseDistribution], tag: str):
-    """A trial asked from `spaces` and tagged with `tag` from birth: it is queued carrying the
-    tag, then asked. A kill before the ask leaves a WAITING trial the next ask takes over; a
-    kill after leaves a RUNNING trial with a dead session's tag, which `fail_abandoned` fails.
-    (Another session may pop the queued trial first; the tag set after the ask makes it this
-    session's.) Call it inside `_interrupt_deferred`."""
-    study.enqueue_trial({}, user_attrs={"session": tag})
-    trial = study.ask(spaces)
-    trial.set_user_attr("session", tag)
-    return trial
-
-
-def open_storage(url: str) -> optuna.storages.BaseStorage:
-    """An Optuna storage: a URL (sqlite:///..., postgresql://...) or a journal file path."""
-    if "://" not in url:
-        # A session killed while writing leaves the lock behind; Optuna breaks a lock after its
-        # grace period (30 s by default). Writes take milliseconds: 5 s is still generous.
-        lock = optuna.storages.journal.JournalFileSymlinkLock(url, grace_period=JOURNAL_GRACE_S)
-        try:
-            backend = optuna.storages.journal.JournalFileBackend(url, lock_obj=lock)
-        except OSError as exc:
-            raise TuneError(
-                f"--storage {url}: cannot open the journal file ({exc.strerror}). Give a path in "
-                "a folder you can write to, or an Optuna storage URL (postgresql://...)."
-            ) from None
-        return optuna.storages.journal.JournalStorage(backend)
-    try:
-        return optuna.storages.RDBStorage(url)
-    except Exception as exc:  # SQLAlchemy errors vary by database
-        raise TuneError(
-            f"--storage {url}: Optuna cannot open this storage ({type(exc).__name__}: "
-            f"{' '.join(str(exc).split())[:200]}). Give an SQLAlchemy URL such as "
-            "sqlite:///study.db or postgresql://user@host/db, or a journal file path."
-        ) from None
-
-
 def open_study(tuning: Tuning, url: str) -> optuna.Study:
     """The tuning file's study in `url`, created if new (once, here, before any worker starts)."""
-    storage = open_storage(url)
+    storage = open_storage(url, TuneError)
     directions = [o.direction for o in tuning.objectives]
     study = optuna.create_study(
         storage=storage, study_name=tuning.study_name, directions=directions, load_if_exists=True
@@ -240,115 +188,12 @@ def make_sampler(tuning: Tuning, trials_so_far: int) -> optuna.samplers.BaseSamp
     return optuna.samplers.TPESampler(n_startup_trials=spec.startup_trials, seed=seed)
 
 
-def fail_abandoned(study: optuna.Study) -> list[int]:
-    """Mark FAIL the RUNNING trials whose session on this machine is gone (killed).
-
-    Trials run by live sessions, or by sessions on other machines, are left alone.
-    """
-    host, lost = socket.gethostname(), []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        where, _, pid = str(trial.user_attrs.get("session", "")).rpartition(":")
-        if where and (where != host or process_alive(int(pid))):
-            continue
-        if not where and _just_asked(trial):
-            # A live session tags its trial right after asking (and ask itself still writes
-            # the trial's parameters): failing it now would break that session's ask.
-            continue
-        with _interrupt_deferred():
-            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
-        lost.append(trial.number)
-    return lost
-
-
-UNTAGGED_GRACE_S = 60.0  # an untagged RUNNING trial older than this was left by a dead session
-
-
-def fail_in_flight(study: optuna.Study, pending: dict[int, dict], why: str) -> None:
-    """Fail a session's trials in flight (`pending[number]["trial"]`), saying why; empties it."""
-    for entry in pending.values():
-        # best effort: a trial the interruption caught half-told is failed on resume
-        with contextlib.suppress(Exception):
-            entry["trial"].set_user_attr("stopped", why)
-            study.tell(entry["trial"], state=TrialState.FAIL, skip_if_finished=True)
-    pending.clear()
-
-
-def _just_asked(trial: FrozenTrial) -> bool:
-    started = trial.datetime_start
-    return started is None or (datetime.datetime.now() - started).total_seconds() < UNTAGGED_GRACE_S
-
-
-def counted(trial: FrozenTrial) -> bool:
-    """Trials that count toward `trials`: finished, failed by their runs, or running."""
-    if trial.state in (TrialState.COMPLETE, TrialState.RUNNING):
-        return True
-    return trial.state == TrialState.FAIL and "error" in trial.user_attrs
-
-
-@contextlib.contextmanager
-def _quiet_optuna() -> Iterator[None]:
-    """Optuna logs every trial at INFO; the progress bar says it instead."""
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        yield
-    finally:
-        optuna.logging.set_verbosity(level)
-
-
 def distributions(tuning: Tuning) -> dict[str, BaseDistribution]:
     """Optuna distributions of the decision variables, named by their keys as written."""
-    return {v.key: _distribution(v) for v in tuning.variables}
-
-
-def _distribution(variable: Variable) -> BaseDistribution:
-    spec = variable.spec
-    if spec.kind == "categorical":
-        assert spec.choices is not None  # VariableSpec checks it, as it checks the bounds below
-        return CategoricalDistribution(spec.choices)
-    assert spec.low is not None and spec.high is not None
-    if spec.kind == "int":
-        return IntDistribution(int(spec.low), int(spec.high), step=int(spec.step or 1))
-    return FloatDistribution(spec.low, spec.high, log=spec.kind == "log", step=spec.step)
+    return {v.key: distribution(v) for v in tuning.variables}
 
 
 # --------------------------------------------------------------------------- running trials
-
-
-class _Runner:
-    """Runs tasks on a local process pool (one per batch) or on one Dask client for the session."""
-
-    def __init__(self, workers: int | None, scheduler: Any, stack: contextlib.ExitStack):
-        self.workers = workers
-        self.client = None
-        if scheduler is not None:
-            self.client = stack.enter_context(executors.dask_client(scheduler))
-
-    def results(self, tasks: Iterator[executors.RunTask]) -> executors.Records:
-        if self.client is None:
-            return executors.local_results(tasks, self.workers or executors.local_cores())
-        return executors.dask_results(tasks, self.client, self.workers)
-
-
-@contextlib.contextmanager
-def _interrupt_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C (SIGINT) until the block has run, then raise it: asking a trial writes it
-    to the storage, and an interruption halfway would leave it RUNNING and unknown to `stop`.
-    Outside the main thread, or when SIGINT is not Python's default handler, it does nothing."""
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
 
 
 def _tasks(tuning: Tuning, point: int, overrides: tuple, reps: range, base=None):
@@ -369,7 +214,7 @@ def _collect(records: executors.Records, what: str) -> dict[str, np.ndarray]:
     return {k: np.array([rows[r][k] for r in order]) for k in rows[order[0]]}
 
 
-def _base_values(tuning: Tuning, study: optuna.Study, runner: _Runner) -> dict | None:
+def _base_values(tuning: Tuning, study: optuna.Study, runner: Runner) -> dict | None:
     """The base scenario's outcomes on the study's seeds (for `extra` measures), kept in the
     study so that a resumed session does not rerun them."""
     if not tuning.needs_base:
@@ -377,7 +222,7 @@ def _base_values(tuning: Tuning, study: optuna.Study, runner: _Runner) -> dict |
     if "base_outcomes" not in study.user_attrs:
         reps = range(tuning.replications)
         values = _collect(runner.results(_tasks(tuning, BASE_POINT, (), reps)), "the base run")
-        with _interrupt_deferred():
+        with interrupt_deferred():
             study.set_user_attr("base_outcomes", {k: v.tolist() for k, v in values.items()})
     return {k: np.array(v) for k, v in study.user_attrs["base_outcomes"].items()}
 
@@ -402,7 +247,7 @@ class _Session:
         while self._room():
             # In flight from the moment it exists: a Ctrl-C from here on fails it (`stop`);
             # one that comes while the trial is being asked waits until it is registered.
-            with _interrupt_deferred():
+            with interrupt_deferred():
                 trial = ask_tagged(self.study, spaces, self.tag)
                 self.pending[trial.number] = {"trial": trial, "runs": {}, "started": time.time()}
                 repeated = self._repeat(trial)
@@ -412,7 +257,7 @@ class _Session:
             overrides = self.tuning.overrides(trial.params)
             yield from _tasks(self.tuning, trial.number, overrides, range(self.tuning.replications))
 
-    def run(self, runner: _Runner, base: dict | None) -> None:
+    def run(self, runner: Runner, base: dict | None) -> None:
         self.base = base
         self._report()
         records = runner.results(self._asked())
@@ -422,7 +267,7 @@ class _Session:
                 entry["runs"][record.replication] = record
                 if len(entry["runs"]) == self.tuning.replications:
                     # a Ctrl-C halfway through telling would break the journal's file lock
-                    with _interrupt_deferred():
+                    with interrupt_deferred():
                         self._finish(self.pending.pop(record.point))
                     self._report()
 
@@ -582,7 +427,7 @@ def verdict(share: float, high: float, promised: float) -> str:
 # --------------------------------------------------------------------------- fresh-seed check
 
 
-def run_check(tuning: Tuning, study, best: FrozenTrial, runner: _Runner, folder: Path) -> Check:
+def run_check(tuning: Tuning, study, best: FrozenTrial, runner: Runner, folder: Path) -> Check:
     """The best package on `check_replications` fresh seeds: SeedSequence children after the
     study's (the study uses children 0 to R-1), kept in check.json for the same trial."""
     first, n = tuning.replications, tuning.spec.check_replications

@@ -16,16 +16,22 @@ from pydantic import Field, model_validator
 
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.errors import HubsimError, ScenarioError
-from hubsim.experiments.keys import KeyProblem, resolve_key
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
 from hubsim.experiments.replications import resolve
-from hubsim.experiments.sweep_file import yaml_text
+from hubsim.experiments.specfile import (
+    Variable,
+    VariableSpec,
+    base_scenario,
+    dotted_key,
+    reword,
+    where_names,
+    yaml_text,
+)
 from hubsim.output.run_folder import MODEL_VERSION
 from hubsim.scenario import (
     CITY_KEYS,
     Scenario,
     Strict,
-    load_scenario,
     month_index,
     read_spec_file,
     validate_spec_file,
@@ -33,53 +39,12 @@ from hubsim.scenario import (
 
 EXAMPLE = "scenarios/tuning/chengdu-cheapest-package.yaml"
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
-Kind = Literal["float", "int", "log", "categorical"]
 Measure = Literal["mean", "extra", "extra_per_million_yuan"]
 SAMPLERS = {"tpe": "tpe", "nsga2": "nsga2", "nsgaii": "nsga2", "nsga-ii": "nsga2"}
 
 
 class TuneError(HubsimError):
     """A tuning file that cannot be run, or a study folder or storage that cannot be used."""
-
-
-class VariableSpec(Strict):
-    """One decision variable: a `--set` key's bounds and kind, or its choices."""
-
-    kind: Kind = "float"
-    low: float | None = None
-    high: float | None = None
-    step: float | None = Field(None, gt=0, description="grid step for float and int")
-    choices: list[bool | int | float | str] | None = Field(None, min_length=1)
-    column: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    label: str | None = Field(None, description="axis label in the plots")
-
-    @model_validator(mode="after")
-    def _bounds(self) -> VariableSpec:
-        if self.kind == "categorical":
-            if self.choices is None or self.low is not None or self.high is not None:
-                raise ValueError("a categorical variable takes choices: [...] and no low or high")
-            return self
-        if self.choices is not None:
-            raise ValueError(f"choices are for kind categorical; a {self.kind} takes low and high")
-        if self.low is None or self.high is None:
-            raise ValueError(f"a {self.kind} variable needs both low and high")
-        if self.high == self.low:
-            raise ValueError(
-                f"low and high are both {self.low:g}, which leaves nothing to tune: make high "
-                "larger than low, or fix the value under set: and remove the variable"
-            )
-        if self.high < self.low:
-            raise ValueError(
-                f"the bounds are reversed: high ({self.high:g}) must be above low "
-                f"({self.low:g}); swap them"
-            )
-        if self.kind == "log" and self.low <= 0:
-            raise ValueError("kind log needs low above 0 (it samples the logarithm)")
-        if self.kind == "int" and not (self.low.is_integer() and self.high.is_integer()):
-            raise ValueError("kind int needs whole-number bounds")
-        if self.kind == "log" and self.step is not None:
-            raise ValueError("kind log takes no step; use kind float with a step instead")
-        return self
 
 
 class ObjectiveSpec(Strict):
@@ -175,23 +140,6 @@ class TuningFile(Strict):
 
 
 @dataclass(frozen=True)
-class Variable:
-    """A decision variable: the key as written (Optuna's parameter name) and its `--set` form."""
-
-    key: str
-    dotted: str  # selectors replaced by list positions, e.g. programmes.19.amount
-    spec: VariableSpec
-
-    @property
-    def column(self) -> str:
-        return self.spec.column or self.key
-
-    @property
-    def label(self) -> str:
-        return self.spec.label or self.key
-
-
-@dataclass(frozen=True)
 class Objective:
     """One objective: an outcome, its direction and measure, and the spending it is divided by."""
 
@@ -269,10 +217,10 @@ def load_tuning(path: str | Path) -> Tuning:
     """Read and check a tuning file: schema, base scenario, keys, bounds, objectives, targets."""
     path = Path(path)
     spec = _validate(_read(path), path)
-    base = _base_scenario(spec, path)
+    base = base_scenario(spec, path, TuneError, "tuning")
     data = base.model_dump(mode="json")
     variables = [
-        Variable(key, _dotted(key, data, f"{path}: variable '{key}'"), item)
+        Variable(key, dotted_key(key, data, f"{path}: variable '{key}'", TuneError), item)
         for key, item in spec.variables.items()
     ]
     for variable in variables:
@@ -299,52 +247,14 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _validate(data: dict[str, Any], path: Path) -> TuningFile:
-    return validate_spec_file(data, path, TuningFile, TuneError, noun="tuning", where=_where)
-
-
-def _where(loc: tuple) -> str:
-    if not loc:
-        return "the file"
-    if loc[0] == "variables" and len(loc) > 1:
-        rest = ".".join(str(part) for part in loc[2:])
-        return f"variable '{loc[1]}'" + (f", key '{rest}'," if rest else "")
-    if loc[0] in ("objectives", "constraints") and len(loc) > 1 and isinstance(loc[1], int):
-        rest = ".".join(str(part) for part in loc[2:])
-        return f"{loc[0][:-1]} {loc[1] + 1}" + (f", key '{rest}'," if rest else "")
-    return "key '" + ".".join(str(part) for part in loc) + "'"
-
-
-def _base_scenario(spec: TuningFile, path: Path) -> Scenario:
-    base_path = path.parent / spec.base
-    if not base_path.is_file():
-        raise TuneError(
-            f"{path}: key 'base' names {spec.base}, which does not exist at {base_path}. "
-            "Give the base scenario's path relative to the tuning file."
-        )
-    scenario = load_scenario(base_path)  # its own errors name its own file
-    data = scenario.model_dump(mode="json")
-    fixed = [
-        f"{_dotted(k, data, f'{path}: key set.{k}')}={yaml_text(v)}" for k, v in spec.set.items()
-    ]
-    try:
-        return resolve(scenario, overrides=fixed, seed=spec.seed, replications=spec.replications)
-    except ScenarioError as exc:
-        raise TuneError(f"{path}: key 'set': {_reword(str(exc))}") from None
-
-
-def _reword(message: str) -> str:
-    """A scenario error about an in-memory scenario, without its '<dict>: --set ' prefix."""
-    if message.startswith("<"):
-        message = message.split(": ", 1)[-1]
-    return message.removeprefix("--set ")
-
-
-def _dotted(key: str, data: dict[str, Any], where: str) -> str:
-    try:
-        dotted = resolve_key(key, data)
-    except KeyProblem as exc:
-        raise TuneError(f"{where}: {exc}.") from None
-    return dotted
+    return validate_spec_file(
+        data,
+        path,
+        TuningFile,
+        TuneError,
+        noun="tuning",
+        where=where_names("variables", "variable", ("objectives", "constraints")),
+    )
 
 
 def _try_bounds(variable: Variable, base: Scenario, path: Path) -> None:
@@ -359,8 +269,7 @@ def _try_bounds(variable: Variable, base: Scenario, path: Path) -> None:
         except ScenarioError as exc:
             bound = "" if spec.kind == "categorical" else " (a bound)"
             raise TuneError(
-                f"{path}: variable '{variable.key}' with value {value!r}{bound}: "
-                f"{_reword(str(exc))}"
+                f"{path}: variable '{variable.key}' with value {value!r}{bound}: {reword(str(exc))}"
             ) from None
 
 

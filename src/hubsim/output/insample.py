@@ -36,6 +36,18 @@ RESPONSES = (
     ("did_talent_arrivals_2018", "nanjing", 2017, 2018),
     ("did_talent_arrivals_2016", "shenzhen", 2015, 2016),
 )
+# The names of the moments `measure` knows (each followed by years, a period or a city key).
+PREFIXES = (
+    "population_growth_since_census_",
+    "population_growth_rank_rho_",
+    "tier1_graduate_share_",
+    "new_tier1_graduate_share_ratio_",
+    "did_graduates_staying_",
+    "did_talent_arrivals_",
+    "liepin_net_inflow_wrong_pairs_",
+    "office_vacancy_",
+    "rent_growth_",
+)
 # Office-vacancy records are dated by a quarter, a half or a year end: the months they cover.
 PERIOD_MONTHS = {
     "q1": (1, 2, 3),

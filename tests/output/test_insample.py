@@ -87,6 +87,21 @@ def test_cohort_share_counts_college_and_bachelor_graduates_of_the_year() -> Non
     assert np.isnan(ins.cohort_share(pool, ins.TIER1, 2014))
 
 
+def test_the_mycos_share_reads_graduates_six_months_on() -> None:
+    pool = _pool(2013, {("beijing", "bachelor"): 50.0, ("outside", "college"): 50.0})
+    # six months on, 20 of the 50 who chose Beijing still live there, 10 moved to Shenzhen
+    cm = _city_month(
+        {("beijing", "cohort_6m"): [0.0, 20.0], ("shenzhen", "cohort_6m"): [0.0, 10.0]},
+        start="2013-12",
+    )
+    assert ins.cohort_share(pool, ins.TIER1, 2013) == pytest.approx(0.5)  # at the choice
+    assert ins.cohort_share_6m(cm, pool, ins.TIER1, 2013) == pytest.approx(0.3)
+    assert np.isnan(ins.cohort_share_6m(cm, pool, ins.TIER1, 2014))  # no 2015-01 in the run
+    # negative control: a run without the metric falls back on the share at the choice
+    other = _city_month({("beijing", "population"): [1.0, 1.0]}, start="2013-12")
+    assert ins.cohort_share_6m(other, pool, ins.TIER1, 2013) == pytest.approx(0.5)
+
+
 # --------------------------------------------------------------------------- responses
 def test_difference_in_differences_against_the_other_cities() -> None:
     outcome = pd.DataFrame({c: [10.0, 10.0] for c in CITY_KEYS}, index=[2016, 2017])

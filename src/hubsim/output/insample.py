@@ -112,21 +112,39 @@ def spearman(a: pd.Series, b: pd.Series) -> float:
 def cohort_share(
     pool_year: pd.DataFrame, cities: tuple[str, ...], year: int, degrees=MYCOS_DEGREES
 ) -> float:
-    """The share of `year`'s July graduates (of `degrees`) located in `cities` after their
-    first choice, out of the whole cohort (the 13 cities and the rest of China).
-
-    The engine records where each cohort is in the month it graduates (`cohort_went`), not
-    six months later as MyCOS asks: a graduate who moves in the following half-year is
-    counted where they first chose."""
-    went = pool_year[
-        (pool_year.quantity == "cohort_went")
-        & (pool_year.year == year)
-        & pool_year.degree.isin(degrees)
-    ]
+    """The share of `year`'s July graduates (of `degrees`) located in `cities` right after
+    their first choice, out of the whole cohort (the 13 cities and the rest of China)."""
+    went = _cohort(pool_year, year, degrees)
     total = went.value.sum()
     if total <= 0:
         return float("nan")
     return float(went[went.node.isin(cities)].value.sum() / total)
+
+
+def cohort_share_6m(
+    city_month: pd.DataFrame, pool_year: pd.DataFrame, cities: tuple[str, ...], year: int
+) -> float:
+    """MyCOS's share: of `year`'s July junior-college and bachelor graduates, those living in
+    `cities` six months on (the metric `cohort_6m` of the next January), over the cohort.
+
+    A run without `cohort_6m` (recorded since the 2010s moments) falls back on the share
+    right after the first choice (`cohort_share`)."""
+    if not (city_month.metric == "cohort_6m").any():
+        return cohort_share(pool_year, cities, year)
+    total = _cohort(pool_year, year, MYCOS_DEGREES).value.sum()
+    january = metric_series(city_month, "cohort_6m")
+    date = pd.Timestamp(f"{year + 1}-01-01")
+    if total <= 0 or date not in january.index:
+        return float("nan")
+    return float(january.loc[date, [c for c in cities if c in january.columns]].sum() / total)
+
+
+def _cohort(pool_year: pd.DataFrame, year: int, degrees) -> pd.DataFrame:
+    return pool_year[
+        (pool_year.quantity == "cohort_went")
+        & (pool_year.year == year)
+        & pool_year.degree.isin(degrees)
+    ]
 
 
 # --------------------------------------------------------------------------- 3. responses
@@ -254,15 +272,17 @@ def measure(tables, moments: pd.DataFrame, moment: str, city: str) -> float | No
         return population_growth(cm, city, int(parts[-1]))
     if moment == "population_growth_rank_rho_2018":
         return growth_rho(cm, moments)
+    pool = tables.get("pool_year")
     if moment.startswith("tier1_graduate_share_change_"):
-        pool = tables["pool_year"]
-        return cohort_share(pool, TIER1, int(parts[-1])) - cohort_share(pool, TIER1, int(parts[-2]))
-    if moment.startswith("tier1_graduate_share_"):
-        return cohort_share(tables["pool_year"], TIER1, int(parts[-1]))
-    if moment.startswith("new_tier1_graduate_share_ratio_"):
-        pool = tables["pool_year"]
         first, last = int(parts[-2]), int(parts[-1])
-        return cohort_share(pool, NEW_TIER1, last) / cohort_share(pool, NEW_TIER1, first)
+        return cohort_share_6m(cm, pool, TIER1, last) - cohort_share_6m(cm, pool, TIER1, first)
+    if moment.startswith("tier1_graduate_share_"):
+        return cohort_share_6m(cm, pool, TIER1, int(parts[-1]))
+    if moment.startswith("new_tier1_graduate_share_ratio_"):
+        first, last = int(parts[-2]), int(parts[-1])
+        return cohort_share_6m(cm, pool, NEW_TIER1, last) / cohort_share_6m(
+            cm, pool, NEW_TIER1, first
+        )
     if moment.startswith("did_"):
         for name, c, before, after in RESPONSES:
             if name == moment and c == city:

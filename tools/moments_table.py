@@ -27,8 +27,10 @@ docs/calibration.md says each definition) come from the data files packaged besi
 communique growth since the 2010 census under an undercount model, its rank correlation, the
 MyCOS graduate shares, the programme responses as differences against the other cities, the
 Liepin ordering, office vacancy and rents against the price index. Until `hubsim calibrate`
-measures them (INSAMPLE_FITTED), they are written with weight 0 and their intended weight in
-`basis`, so that the calibration of today is not asked for a moment it cannot measure.
+measures them (INSAMPLE_FITTED), they are written to `moments_2010s.csv` beside `moments.csv`
+(same columns), so that today's calibration is not asked for a moment it cannot measure and
+its study (whose id hashes `moments.csv`) stays the same; with INSAMPLE_FITTED they join
+`moments.csv`, which asks for a new fit.
 
 Run `python tools/moments_table.py` after changing a rule; a test checks the packaged table is
 what this script gives.
@@ -48,6 +50,7 @@ from hubsim.scenario import CITY_KEYS
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "hubsim" / "data"
 OUT = DATA / "moments.csv"
+OUT_2010S = DATA / "moments_2010s.csv"  # until INSAMPLE_FITTED
 CITIES = list(CITY_KEYS)
 COLUMNS = (
     "moment",
@@ -202,14 +205,15 @@ def rows() -> list[dict]:
         "reported graduates employed in Wuhan to 2017-12-15; tolerance and weight ASSUMPTION",
         "Xinhua photo caption 2018-01-18 (m.yinlong168.com/english/2018-01/18/c_136903622_3.htm)",
     )
-    return out + insample_rows()
+    return out + insample_rows() if INSAMPLE_FITTED else out
 
 
-def table_text() -> str:
+def table_text(table: list[dict] | None = None) -> str:
+    """`table` (the rows of moments.csv unless given) as CSV text."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows())
+    writer.writerows(rows() if table is None else table)
     return buffer.getvalue()
 
 
@@ -280,11 +284,6 @@ def insample_rows() -> list[dict]:
         _growth_rows() + _mycos_rows() + _response_rows() + _liepin_rows()
         + _vacancy_rows() + _rent_rows()
     )  # fmt: skip
-    if INSAMPLE_FITTED:
-        return rows
-    for row in rows:
-        row["basis"] += f"; weight {row['weight']:g} once the calibration measures it"
-        row["weight"] = 0.0
     return rows
 
 
@@ -495,3 +494,8 @@ def _rent_rows() -> list[dict]:
 if __name__ == "__main__":
     OUT.write_text(table_text(), encoding="utf-8")
     print(f"wrote {OUT}")
+    if INSAMPLE_FITTED:
+        OUT_2010S.unlink(missing_ok=True)
+    else:
+        OUT_2010S.write_text(table_text(insample_rows()), encoding="utf-8")
+        print(f"wrote {OUT_2010S}")

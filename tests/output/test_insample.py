@@ -3,7 +3,9 @@ control, and the data discipline of their rows in the moments table."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,8 @@ import pytest
 
 from hubsim.output import insample as ins
 from hubsim.scenario import CITY_KEYS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _city_month(values: dict[tuple[str, str], list[float]], start: str = "2010-01") -> pd.DataFrame:
@@ -197,6 +201,17 @@ def test_simulated_moments_returns_one_row_per_table_row_it_measures() -> None:
     assert got[("office_vacancy_2011_q2", "wuhan")] == pytest.approx(0.3)
     assert ("wage_2010", "wuhan") not in got.index  # not an in-sample moment of this module
     assert ("did_talent_arrivals_2016", "shenzhen") in got.index  # measured without a target
+
+
+def test_the_packaged_2010s_table_is_what_its_tool_writes() -> None:
+    spec = importlib.util.spec_from_file_location("moments_table", ROOT / "tools/moments_table.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    packaged = ROOT / "src/hubsim/data/moments_2010s.csv"
+    if tool.INSAMPLE_FITTED:  # the rows joined moments.csv (checked in tests/experiments)
+        assert not packaged.exists()
+        return
+    assert packaged.read_text(encoding="utf-8") == tool.table_text(tool.insample_rows())
 
 
 def test_every_packaged_in_sample_row_is_measured_and_sourced_before_2020() -> None:

@@ -2,9 +2,9 @@
 
 Input: the tables of one replication of a run that starts by 2010-01 and reaches 2019-12, as
 pandas frames keyed by name (`city_month`, `flows_year`, `pool_year`; see `output.tables`).
-Output: `simulated_moments(tables)`, one row per (moment, city) with the simulated value, on the
-keys of `src/hubsim/data/moments.csv` (national moments have city ""). Each function below says
-in its docstring what it measures; docs/calibration.md says the same in a table.
+Output: `simulated_moments(tables)`, one row per (moment, city) with the simulated value, on
+the keys of the moments table (national moments have city ""), which `load_table` reads. Each
+function below says in its docstring what it measures; docs/calibration.md says the same.
 
 No function reads the scenario or the packaged data except `simulated_moments`, which reads the
 growth targets of the moments table for the rank correlation. A moment the run cannot give (a
@@ -12,6 +12,8 @@ month outside the run, a city without offices) is NaN.
 """
 
 from __future__ import annotations
+
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -320,8 +322,12 @@ def growth_rho(city_month: pd.DataFrame, moments: pd.DataFrame) -> float:
 
 
 def load_table() -> pd.DataFrame:
-    """The packaged moments table (moment, city, target, ...), city "" for national rows."""
-    from importlib import resources
-
-    with resources.files("hubsim.data").joinpath("moments.csv").open(encoding="utf-8") as f:
-        return pd.read_csv(f, keep_default_na=False)
+    """The packaged moments (moment, city, target, ...; city "" for national rows): the rows
+    of `moments.csv` and, until the calibration fits them, of `moments_2010s.csv`."""
+    tables = []
+    for name in ("moments.csv", "moments_2010s.csv"):
+        path = resources.files("hubsim.data").joinpath(name)
+        if path.is_file():
+            with path.open(encoding="utf-8") as f:
+                tables.append(pd.read_csv(f, keep_default_na=False))
+    return pd.concat(tables, ignore_index=True)

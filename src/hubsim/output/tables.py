@@ -20,8 +20,11 @@ ALL = "all"  # the sector or headquarters column of a row that is not split that
 # Metrics that do not apply to a node get no row (never a NaN row): the outside node has no
 # office seats, so neither seats nor occupancy.
 NOT_APPLICABLE = {
-    "rest_of_china": ("office_occupancy", "office_seats", "office_seats_vacant"),
-}
+    "rest_of_china": (
+        "office_occupancy", "office_seats", "office_seats_vacant",
+        "cohort_6m",  # its people are no agents: their graduates are not followed
+    ),
+}  # fmt: skip
 
 
 def city_month(model: HubModel, replication: int) -> pd.DataFrame:

@@ -109,3 +109,19 @@ def test_julys_graduates_are_counted_where_they_went(town) -> None:
     went = state.pool.went[0, :, 2]  # bachelors
     assert went.tolist() == [4, 2, 2]
     assert state.cohort_rows is None  # counted once
+
+
+def test_last_julys_college_and_bachelor_graduates_are_counted_six_months_on(town) -> None:
+    t = town(scale=SCALE)
+    t.residents(CHENGDU, 3, degree="bachelor", age=23, graduated_months_ago=6)
+    t.residents(CHENGDU, 2, degree="college", age=21, graduated_months_ago=6)
+    t.residents(BEIJING, 4, degree="master", age=25, graduated_months_ago=6)  # not MyCOS's
+    t.residents(BEIJING, 5, degree="bachelor", age=24, graduated_months_ago=18)  # a year before
+    state = t.build()
+    t.start_month()
+    record.run(state)
+    assert state.metrics["cohort_6m"].tolist() == [0.0, 5 * SCALE, 0.0]
+    # a month later the same graduates are seven months out: no longer counted
+    t.start_month()
+    record.run(state)
+    assert state.metrics["cohort_6m"].tolist() == [0.0, 0.0, 0.0]

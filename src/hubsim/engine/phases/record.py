@@ -10,6 +10,7 @@ import numpy as np
 from hubsim.engine import kernels
 from hubsim.engine.accounts import outside_counts
 from hubsim.engine.phases.firms import TRADABLE, sector_talent
+from hubsim.engine.rules.workers import months_since
 from hubsim.engine.state import STAYING_YEARS, State
 from hubsim.scenario import DEGREES, SECTORS
 
@@ -37,7 +38,11 @@ METRICS = (
     # Bachelor-and-above graduates choosing the city this month (staying where they graduated
     # or moving in) within k years of graduating: graduates-staying targets count these.
     *(f"graduate_newcomers_{k}y" for k in range(1, STAYING_YEARS + 1)),
+    # Junior-college and bachelor graduates in the city six months after graduating (nonzero
+    # in January, for last July's cohort): where MyCOS's surveys find graduates. Cities only.
+    "cohort_6m",
 )
+COHORT_6M_DEGREES = (DEGREES.index("college"), DEGREES.index("bachelor"))
 
 
 # (node, sector) metrics, in people (x scale), nominal yuan or counts of offices.
@@ -74,6 +79,20 @@ def count_where_cohort_went(state: State, rows: np.ndarray) -> None:
     city[city < 0] = n - 1  # left for the outside node (the cohort is far from retiring)
     went = np.bincount(city * len(DEGREES) + w.degree[rows], minlength=n * len(DEGREES))
     state.pool.went[state.calendar.year_row()] += went.reshape(n, len(DEGREES))
+
+
+def cohort_at_six_months(state: State) -> np.ndarray:
+    """Per node, the agents of COHORT_6M_DEGREES who graduated six months ago and live in a
+    city (the rest of China's people are not agents: its entry is 0)."""
+    w, n = state.workers, state.cities.n
+    rows = (
+        (months_since(w.graduated, state.calendar.now) == 6)
+        & np.isin(w.degree, COHORT_6M_DEGREES)
+        & (w.city >= 0)
+    )
+    counts = np.bincount(w.city[rows].astype(np.intp), minlength=n).astype(float)
+    counts[-1] = 0.0
+    return counts
 
 
 def office_sums(state: State) -> tuple[np.ndarray, ...]:
@@ -131,6 +150,7 @@ def city_metrics(
         "entrants": state.tallies.entrants * scale,
         "retirements": state.tallies.retired * scale,
         "office_seats_built": state.seats_built.copy(),
+        "cohort_6m": cohort_at_six_months(state) * scale,
         **{
             f"graduate_newcomers_{k}y": state.tallies.graduate_newcomers[:, k - 1] * scale
             for k in range(1, STAYING_YEARS + 1)

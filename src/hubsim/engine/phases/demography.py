@@ -198,8 +198,9 @@ def change_degree(state: State, rows: np.ndarray, degree: np.ndarray) -> None:
     accounts follow (a talent holder's job is counted as a talent holder's)."""
     w = state.workers
     employed = rows[w.employer[rows] >= 0]
-    offices = w.employer[employed].copy()
-    wage, talent_job = w.wage[employed].copy(), w.talent_job[employed].copy()
+    # In the dtypes the labour market hires with (the kernel is compiled for them at build).
+    offices = w.employer[employed].astype(np.int64)
+    wage, talent_job = w.wage[employed].astype(np.float64), w.talent_job[employed].copy()
     lose_jobs(state, employed)
     shift_residents(state, rows, -1)
     w.degree[rows] = degree

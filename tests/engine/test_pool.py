@@ -24,14 +24,19 @@ from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 SPINUP = BASELINE.with_name("spinup-2000.yaml")
-# graduates_by_level.csv, 2019 (reported): bachelor 3,947,157 + master 577,088 + PhD 62,578
-BACHELOR_PLUS_2019 = 3_947_157 + 577_088 + 62_578
+# graduates_by_level.csv, 2019 (reported): junior college 3,638,141, bachelor 3,947,157,
+# master 577,088, PhD 62,578
+COLLEGE_2019, BACHELOR_2019 = 3_638_141, 3_947_157
+BACHELOR_PLUS_2019 = BACHELOR_2019 + 577_088 + 62_578
 # education_2000_2010.csv: the 2010 census's bachelor (45.63 M) and postgraduate (4.14 M) holders
 CENSUS_BACHELOR_PLUS_2010 = 45_630_000 + 4_140_000
 
 
-def baseline(months: int, scale: float = 50_000, start: str = "2010-01") -> HubModel:
-    return HubModel(resolve(BASELINE, months=months, scale=scale, overrides=[f"start={start}"]))
+def baseline(
+    months: int, scale: float = 50_000, start: str = "2010-01", overrides: list[str] = ()
+) -> HubModel:
+    overrides = [f"start={start}", *overrides]
+    return HubModel(resolve(BASELINE, months=months, scale=scale, overrides=overrides))
 
 
 # ----------------------------------------------------------------------------- the data
@@ -129,33 +134,63 @@ def test_negative_control_a_leak_breaks_the_2000_account():
     assert account_gaps(spinup(6), 6, leak).max() > 1.0
 
 
-def _talent_entering_in_july_2019() -> float:
-    """Bachelor-and-above people the July 2019 cohort brings into the model: agents placed at
-    the 13 cities' universities plus the outside node's share, counted as the cohort arrives."""
-    # Demography off, so that the cohort comes only from the call below and nobody retires.
+def _july_2019(monkeypatch=None, old_rule: bool = False) -> tuple[float, float, HubModel]:
+    """(talent, people) the July 2019 cohort adds to the model, counted afresh before and after
+    its event in all nodes, and the model. Demography off (nobody retires, so no young
+    entrant) and adult degrees off, so that only the cohort changes the counts. `old_rule`
+    puts back the rule this replaced: every postgraduate a new person."""
     params = resolve(
         BASELINE, months=7, scale=50_000,
-        overrides=["start=2019-01", "behaviour.switches.demography=false"],
+        overrides=["start=2019-01", "behaviour.switches.demography=false",
+                   "behaviour.demography.adult_degree_rate_per_year=0"],
     )  # fmt: skip
+    if old_rule:
+        monkeypatch.setattr(demography, "_upgrade_postgraduates", _no_upgrade)
+        monkeypatch.setattr(demography, "_upgrade_outside", _outside_all_new)
     model = HubModel(params)
     for _ in range(6):  # 2019-01 ... 2019-06
         model.step()
     state = model.state
-    outside_before = state.outside_agents[TALENT_DEGREE:].sum()
+
+    def people() -> float:
+        return np.count_nonzero(state.workers.city >= 0) + state.outside_agents.sum()
+
+    talent, everyone = national_talent(state), people()
     demography.graduate_cohort(state, month=6)  # July's dated event
-    july = state.calendar.first + 6
-    w = state.workers
-    placed = np.count_nonzero((w.graduated == july) & (w.degree >= TALENT_DEGREE) & (w.city >= 0))
-    outside = state.outside_agents[TALENT_DEGREE:].sum() - outside_before
-    return (placed + outside) * state.scale
+    scale = state.scale
+    return (national_talent(state) - talent) * scale, (people() - everyone) * scale, model
 
 
-def test_the_2019_cohort_of_bachelor_and_above_entering_the_model_is_the_data():
-    assert _talent_entering_in_july_2019() == pytest.approx(BACHELOR_PLUS_2019, rel=0.01)
+def _no_upgrade(state, at_cities, now, rng):
+    return np.zeros(0, dtype=np.int64), np.zeros_like(at_cities)
+
+
+def _outside_all_new(state, graduates):
+    state.outside_agents += graduates
+    return np.zeros(len(DEGREES))
+
+
+def test_the_2019_cohort_adds_its_bachelors_to_talent_and_postgraduates_no_one():
+    talent, people, model = _july_2019()
+    assert talent == pytest.approx(BACHELOR_2019, rel=0.01)
+    # Head count: junior-college and bachelor graduates are new people, postgraduates not.
+    assert people == pytest.approx(COLLEGE_2019 + BACHELOR_2019, rel=0.01)
+    pool = model.state.pool
+    master = DEGREES.index("master")
+    assert pool.upgraded[0, master:].sum() == pytest.approx(pool.cohort[0, master:].sum())
+    assert pool.cohort[0, master:].sum() * model.state.scale == pytest.approx(
+        BACHELOR_PLUS_2019 - BACHELOR_2019, rel=1e-9
+    )
+
+
+def test_negative_control_postgraduates_as_new_people_are_rejected(monkeypatch):
+    talent, people, _ = _july_2019(monkeypatch, old_rule=True)
+    assert abs(talent / BACHELOR_2019 - 1) > 0.01
+    assert abs(people / (COLLEGE_2019 + BACHELOR_2019) - 1) > 0.01
 
 
 def test_negative_control_the_headline_cohort_as_talent_is_rejected(monkeypatch):
-    # The rule this replaced: every graduate, junior college included, became talent.
+    # The rule replaced before: every graduate, junior college included, became talent.
     def headline_as_talent(demo, year, years, people):
         cohort = cohort_by_degree(demo, year, years, people)
         college = DEGREES.index("college")
@@ -164,7 +199,36 @@ def test_negative_control_the_headline_cohort_as_talent_is_rejected(monkeypatch)
         return cohort
 
     monkeypatch.setattr(demography, "cohort_by_degree", headline_as_talent)
-    assert abs(_talent_entering_in_july_2019() / BACHELOR_PLUS_2019 - 1) > 0.01
+    assert abs(_july_2019()[0] / BACHELOR_2019 - 1) > 0.01
+
+
+def talent_closed_form_gap(months: int = 30) -> float:
+    """|national talent counted - (start + the data's bachelor cohorts + adult bachelor
+    degrees - retirements)| at the end of a baseline run from 2016-07 (two Julys), in
+    people: the finite pool in closed form, postgraduates adding no one."""
+    model = baseline(months, start="2016-07")
+    for _ in range(months):
+        model.step()
+    state, talent = model.state, slice(TALENT_DEGREE, None)
+    bachelor = cohorts_in_the_data(range(2016, 2019))[:, TALENT_DEGREE].sum() / state.scale
+    pool = state.pool
+    expected = (
+        pool.talent_start + bachelor + pool.adult[:, talent].sum() - pool.retired[:, talent].sum()
+    )
+    assert pool.adult[:, talent].sum() > 0
+    return abs(national_talent(state) - expected) * state.scale
+
+
+def test_national_talent_is_stock_plus_bachelor_cohorts_plus_adult_degrees_less_retirements():
+    # Cohorts are the data's to float rounding: the account holds to a person.
+    assert talent_closed_form_gap() < 1.0
+
+
+def test_negative_control_postgraduates_as_new_people_break_the_closed_form(monkeypatch):
+    monkeypatch.setattr(demography, "_upgrade_postgraduates", _no_upgrade)
+    monkeypatch.setattr(demography, "_upgrade_outside", _outside_all_new)
+    # Two postgraduate cohorts (2017, 2018: about 0.6 M each) too many.
+    assert talent_closed_form_gap() > 1_000_000
 
 
 # ----------------------------------------------------------------------------- each July's cohort
@@ -277,3 +341,42 @@ def test_negative_control_without_their_choice_the_13_keep_only_their_own(monkey
     monkeypatch.setattr(migration, "_outside_graduates_choose", lambda *args: None)
     in_13, universities = share_of_2010_cohort_in_the_13()
     assert in_13 <= universities + 0.05
+
+
+# ----------------------------------------------------------------------------- the stock
+# education_2000_2010.csv: college-and-above residents per 100,000, 2010 census and 2015 1 %
+# sample survey (reported).
+CENSUS_2010_PER_100K, SURVEY_2015_PER_100K = 8_930, 12_445
+
+
+def college_plus_per_100k(adult_rate: float | None = None) -> tuple[float, float]:
+    """National junior-college-and-above residents per 100,000 in the baseline at its start
+    (2010-01) and at the end of 2015, all 14 nodes: the agents' holders (ages 15-59) over the
+    ESTIMATE share of holders of working age, per 100,000 residents (the `population` metric).
+    The stock and the population both scale with the agents, so a coarse scale measures it
+    (50,000 people an agent: 0.1 % from the baseline's 500 in a check run)."""
+    overrides = [] if adult_rate is None else [
+        f"behaviour.demography.adult_degree_rate_per_year={adult_rate}"
+    ]  # fmt: skip
+    model = baseline(72, overrides=overrides)
+    share = model.state.behaviour.demography.educated_working_age_share
+
+    def rate(metrics: dict[str, np.ndarray]) -> float:
+        holders = (metrics["talent"] + metrics["college"]).sum() / share
+        return float(holders / metrics["population"].sum() * 1e5)
+
+    start = rate(model.initial_metrics)
+    for _ in range(72):
+        model.step()
+    return start, rate(model.state.metrics)
+
+
+def test_the_national_stock_meets_the_2015_survey_within_5_percent():
+    start, end = college_plus_per_100k()
+    assert start == pytest.approx(CENSUS_2010_PER_100K, rel=0.05)
+    assert end == pytest.approx(SURVEY_2015_PER_100K, rel=0.05)
+
+
+def test_negative_control_without_adult_degrees_the_2015_stock_falls_short():
+    # Regular cohorts alone leave the stock about 15 % below the survey.
+    assert college_plus_per_100k(adult_rate=0.0)[1] < SURVEY_2015_PER_100K * 0.95

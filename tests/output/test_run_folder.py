@@ -60,17 +60,25 @@ def test_pool_year_accounts_for_national_talent(two_replications):
     national = pool[pool.node == "national"].pivot(
         index=["year", "replication"], columns="quantity", values="value"
     )
-    # The account (start + graduates - retirements) is what the nodes hold, to the person.
+    # The account (start + graduates entering + adult degrees - retirements) is what the
+    # nodes hold, to the person.
     assert (national.talent_end - national.talent_counted).abs().max() < 1.0
-    start = national.talent_start + national.cohort_talent - national.retired_talent
+    start = (
+        national.talent_start + national.cohort_talent + national.adult_talent
+        - national.retired_talent
+    )  # fmt: skip
     assert (start - national.talent_end).abs().max() < 1.0
     # The July 2010 cohort (bachelor and above, graduates_by_level.csv: 2,974,100) went
-    # somewhere: the 13 cities and the rest of China hold all of it.
+    # somewhere: the 13 cities and the rest of China hold all of it. Its postgraduates
+    # (383,600) were bachelors already counted: no new people.
     went = pool[(pool.quantity == "cohort_talent_went") & (pool.year == 2010)]
     by_rep = went.groupby("replication")["value"].sum()
-    cohort = national.xs(2010, level="year").cohort_talent
+    y2010 = national.xs(2010, level="year")
+    cohort = y2010.cohort_talent + y2010.postgraduates_upgraded
     assert (by_rep - cohort).abs().max() < 1.0
     assert cohort.iloc[0] == pytest.approx(2_974_100, rel=1e-9)
+    assert y2010.postgraduates_upgraded.iloc[0] == pytest.approx(383_600, rel=1e-9)
+    assert (y2010.postgraduates_new == 0).all()
 
 
 def test_city_month_is_tidy_with_every_metric(two_replications):

@@ -61,12 +61,17 @@ class MonthTallies:
 class PoolAccount:
     """The finite pool, per calendar year row (0 for the start's year), in agents.
 
-    National talent = `talent_start` + talent graduates - talent retirements, every month
-    (`engine.accounts.national_talent` counts it afresh; the tests check the identity).
+    National talent = `talent_start` + talent graduates who are new people + adult degrees
+    - talent retirements, every month (`engine.accounts.national_talent` counts it afresh; the
+    tests check the identity). A postgraduate who already held a degree is no new person.
 
     Attributes:
         talent_start: national bachelor-and-above working-age agents at the start.
-        cohort: (year, degree) graduates entering the model, all nodes.
+        cohort: (year, degree) graduates of each level (the data), all nodes.
+        upgraded: (year, degree) of them, holders of the degree below already in the stock
+            (postgraduates only); `cohort - upgraded` entered as new people.
+        adult: (year, degree) working-age people without a degree who gained one (adult and
+            online degrees), all nodes.
         went: (year, node, degree) where each July cohort was after its first choice.
         retired: (year, degree) agents reaching the retirement age, all nodes.
         counted: (year,) national talent counted at the end of each year's last month.
@@ -74,6 +79,8 @@ class PoolAccount:
 
     talent_start: float
     cohort: np.ndarray
+    upgraded: np.ndarray
+    adult: np.ndarray
     went: np.ndarray
     retired: np.ndarray
     counted: np.ndarray
@@ -82,14 +89,19 @@ class PoolAccount:
     def empty(cls, years: int, nodes: int) -> PoolAccount:
         degrees = len(DEGREES)
         return cls(
-            0.0, np.zeros((years, degrees)), np.zeros((years, nodes, degrees)),
+            0.0, np.zeros((years, degrees)), np.zeros((years, degrees)),
+            np.zeros((years, degrees)), np.zeros((years, nodes, degrees)),
             np.zeros((years, degrees)), np.zeros(years),
         )  # fmt: skip
 
+    def entered(self) -> np.ndarray:
+        """(year, degree) people entering the stock: new graduates and adult degrees."""
+        return self.cohort - self.upgraded + self.adult
+
     def talent_expected(self) -> float:
-        """National talent the account says there is: start + graduates - retirements."""
+        """National talent the account says there is: start + entered - retirements."""
         talent = slice(TALENT_DEGREE, None)
-        return self.talent_start + self.cohort[:, talent].sum() - self.retired[:, talent].sum()
+        return self.talent_start + self.entered()[:, talent].sum() - self.retired[:, talent].sum()
 
 
 @dataclass(eq=False, slots=True)

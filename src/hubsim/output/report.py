@@ -62,14 +62,16 @@ def pool_lines(pool: pd.DataFrame) -> list[str]:
     share_13 = 1 - went.get("rest_of_china", 0.0) / went.sum(axis=1).where(went.sum(axis=1) > 0)
     lines = [
         "Pool account (national, million people): talent at year end = start + bachelor+ "
-        "graduates - retirements",
-        f"{'year':<6} {'start':>7} {'graduates':>9} {'retired':>8} {'end':>7} {'to the 13':>9}",
+        "graduates entering + adult degrees - retirements",
+        f"{'year':<6} {'start':>7} {'graduates':>9} {'adult':>6} {'retired':>8} {'end':>7} "
+        f"{'to the 13':>9}",
     ]
     for year, row in national.iterrows():
         to13 = share_13.get(year, np.nan)
+        adult = row.get("adult_talent", 0.0)
         lines.append(
             f"{year:<6} {row.talent_start / 1e6:>7.2f} {row.cohort_talent / 1e6:>9.2f} "
-            f"{row.retired_talent / 1e6:>8.2f} {row.talent_end / 1e6:>7.2f} "
+            f"{adult / 1e6:>6.2f} {row.retired_talent / 1e6:>8.2f} {row.talent_end / 1e6:>7.2f} "
             f"{'-' if pd.isna(to13) else f'{to13:.0%}':>9}"
         )
     return lines

@@ -121,8 +121,12 @@ def pool_year(model: HubModel, replication: int) -> pd.DataFrame:
     """The pool account per calendar year, in people (tidy: year, quantity, node, degree).
 
     National rows (node 'national'): `talent_start`, `cohort_talent` (bachelor-and-above
-    graduates entering), `retired_talent`, `talent_end` (start + graduates - retirements) and
-    `talent_counted` (counted in the nodes at the year's end; equal to `talent_end`).
+    graduates entering as new people), `postgraduates_upgraded` (postgraduates who held the
+    degree below: no new people), `postgraduates_new` (postgraduates for whom no such holder was
+    found, counted in `cohort_talent`), `adult_talent` and `adult_college` (adult and online
+    degrees gained), `retired_talent`, `talent_end` (start + graduates entering + adult
+    bachelor degrees - retirements) and `talent_counted` (counted in the nodes at the year's
+    end; equal to `talent_end`).
     Per node: `cohort_went` by degree (where each July cohort was after its first choice) and
     `cohort_talent_went` (its bachelor-and-above part).
     """
@@ -130,13 +134,19 @@ def pool_year(model: HubModel, replication: int) -> pd.DataFrame:
     year0 = month_index(model.params.start) // 12
     last = (month_index(model.params.start) + model.params.months - 1) // 12 - year0
     talent = slice(TALENT_DEGREE, None)
-    gained = pool.cohort[:, talent].sum(axis=1) - pool.retired[:, talent].sum(axis=1)
+    postgraduate = slice(DEGREES.index("master"), None)
+    new_graduates = pool.cohort - pool.upgraded
+    gained = pool.entered()[:, talent].sum(axis=1) - pool.retired[:, talent].sum(axis=1)
     end = pool.talent_start + np.cumsum(gained)
     rows = []
     for y in range(last + 1):
         national = {
             "talent_start": end[y - 1] if y else pool.talent_start,
-            "cohort_talent": pool.cohort[y, talent].sum(),
+            "cohort_talent": new_graduates[y, talent].sum(),
+            "postgraduates_upgraded": pool.upgraded[y, postgraduate].sum(),
+            "postgraduates_new": new_graduates[y, postgraduate].sum(),
+            "adult_talent": pool.adult[y, talent].sum(),
+            "adult_college": pool.adult[y, DEGREES.index("college")],
             "retired_talent": pool.retired[y, talent].sum(),
             "talent_end": end[y],
             "talent_counted": pool.counted[y],

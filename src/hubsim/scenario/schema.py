@@ -357,6 +357,25 @@ class Demography(Strict):
     )
     graduate_decline_from_year: int | None = Field(None, description="year cohorts start to fall")
     graduate_decline_per_year: float = Field(0.0, ge=0, le=1)
+    adult_degree_rate_per_year: Share = Field(
+        0.0049,
+        description="share of working-age residents without a degree who gain a junior-college "
+        "or bachelor degree each year (adult and online education). DERIVED in the model's "
+        "frame (2010-01 to 2015-12, population held level at the 2010 census's 1,339.7 M): the "
+        "2015 1 % survey's 12,445 college-and-above per 100,000 against the 2010 census's 8,930 "
+        "is 47.1 M more holders, 45.2 M of working age (x 0.96, educated_working_age_share); "
+        "the regular junior-college and bachelor cohorts of 2010-2015 bring 37.9 M and 16.6 M "
+        "working-age holders reach 60 (measured in the baseline without adult degrees), so "
+        "45.2 - 37.9 + 16.6 = 23.9 M come from adult degrees, 4.0 M a year: 0.48 % of the "
+        "824.8 M working-age residents without a degree in 2010 (939.7 M less 114.9 M holders), "
+        "0.49 % as that base shrinks while degrees are gained",
+    )
+    adult_degree_bachelor_share: Share = Field(
+        0.40,
+        description="share of adult degrees that are bachelor degrees (the rest junior college). "
+        "ESTIMATE: the 2010 census's bachelor holders among junior-college and bachelor "
+        "holders, 45.63 M / (68.61 M + 45.63 M)",
+    )
     graduate_home_share: Share = Field(
         0.4, description="ASSUMPTION: share of graduates whose home is their university city"
     )

@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pytest
 
+from hubsim.engine.accounts import city_counts
 from hubsim.engine.phases import demography
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.rules.demography import GRADUATION_AGE, cohort_by_degree
@@ -129,7 +130,9 @@ def test_cities_and_the_rest_of_china_receive_the_national_cohort_exactly(town) 
 
 
 def test_young_entrants_replace_the_retirees_the_graduates_did_not(town) -> None:
-    t = july_town(town, scale=1000.0, graduate_cohort_factor=0.0)  # no graduates this year
+    # No graduates this year, and no adult degrees (they change no head count, but would
+    # move the rest of China's residents between degrees).
+    t = july_town(town, scale=1000.0, graduate_cohort_factor=0.0, adult_degree_rate_per_year=0.0)
     t.residents(BEIJING, 30)
     t.residents(CHENGDU, 10)
     t.state.outside_agents[:] = 12.0  # 60 in the rest of China
@@ -146,3 +149,58 @@ def test_young_entrants_replace_the_retirees_the_graduates_did_not(town) -> None
     assert state.retired_since_july == 0.0
     age_months = state.calendar.first - w.birth[young].astype(int)
     assert ((age_months >= 12 * 16) & (age_months < 12 * 16 + 24)).all()
+
+
+def test_postgraduates_are_younger_holders_of_the_university_city_or_else_new(town) -> None:
+    # 10,000 people an agent: Beijing's share of the 2010 master's cohort is about 11 agents.
+    t = july_town(town, scale=10_000.0, adult_degree_rate_per_year=0.0)
+    young = t.residents(BEIJING, 40, age=30)  # bachelors who can take a master's
+    old = t.residents(BEIJING, 40, age=40)  # too old for one (ASSUMPTION: at most 35)
+    state = t.build()
+    demography.graduate_cohort(state, 0)
+    w, master, phd = state.workers, DEGREES.index("master"), DEGREES.index("phd")
+    upgraded = state.pool.upgraded[0]
+    expected = national_cohort(state)[master] * 900 / 2738
+    assert upgraded[master] in (math.floor(expected), math.ceil(expected))
+    masters = young[w.degree[young] == master]
+    assert len(masters) == upgraded[master]
+    assert not w.settled[masters].any() and (w.graduated[masters] == state.calendar.first).all()
+    assert (w.degree[old] == DEGREES.index("bachelor")).all()
+    # Beijing had no masters to become PhDs and Chengdu no one: their postgraduates are new
+    # people, and the account says so (cohort - upgraded).
+    new_rows = np.setdiff1d(state.unsettled_rows, young)
+    new_postgraduates = np.count_nonzero(w.degree[new_rows] >= master)
+    cohort = state.pool.cohort[0]
+    at_cities = cohort[master:].sum() - state.outside_cohort[master:].sum()
+    assert new_postgraduates == pytest.approx(at_cities - upgraded[master], abs=1e-9)
+    assert upgraded[phd] == 0
+    assert state.counts["population"][BEIJING] == 80 + np.count_nonzero(w.city[new_rows] == 0)
+
+
+def test_adult_degrees_turn_working_age_residents_without_one_into_holders(town) -> None:
+    t = july_town(
+        town, scale=1000.0, graduate_cohort_factor=0.0, adult_degree_rate_per_year=0.5,
+        adult_degree_bachelor_share=0.5,
+    )  # fmt: skip
+    office = t.office(BEIJING)
+    young = t.residents(BEIJING, 40, degree="none", age=30, employer=office)
+    old = t.residents(BEIJING, 10, degree="none", age=50)  # over the ages (ASSUMPTION: 45)
+    t.state.outside_agents[:] = 12.0
+    state = t.build()
+    demography.graduate_cohort(state, 0)
+    w = state.workers
+    # Half of Beijing's 50 without a degree (25), all among the 40 aged 20-45, who keep
+    # their jobs; half the rest of China's 12 (6), split evenly.
+    gained = young[w.degree[young] > 0]
+    assert len(gained) == 25 and (w.degree[old] == 0).all()
+    assert (w.graduated[gained] < 0).all()  # not new graduates
+    assert (w.employer[young] == office).all() and state.staff[office] == 40
+    assert state.outside_agents.tolist() == pytest.approx([6.0, 15.0, 15.0, 12.0, 12.0])
+    assert state.pool.adult[0].sum() == pytest.approx(31.0)
+    assert state.pool.adult[0, 1:3].tolist() == pytest.approx(
+        [np.count_nonzero(w.degree[gained] == 1) + 3, np.count_nonzero(w.degree[gained] == 2) + 3]
+    )
+    recount = city_counts(state)  # the counts kept current are the counts afresh
+    for key in ("population", "talent", "college", "employed_talent"):
+        np.testing.assert_allclose(state.counts[key], recount[key], err_msg=key)
+    assert state.counts["population"][BEIJING] == 50

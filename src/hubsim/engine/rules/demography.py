@@ -16,6 +16,12 @@ GRADUATION_AGE = np.array([16, 21, 22, 25, 29])
 STUDY_YEARS = np.array([0, 3, 4, 6, 6])
 OUTSIDE_AGE = np.array([30, 26, 26, 27, 30])
 OUTSIDE_MONTHS_SINCE_GRADUATION = np.array([10**6, 24, 24, 24, 24])
+# ASSUMPTION: the oldest holder of the degree below who can be a postgraduate of this degree
+# (a master's from a bachelor aged up to 35, a PhD from a master aged up to 40; none for
+# the degrees no one upgrades to).
+UPGRADE_MAX_AGE = np.array([0, 0, 0, 35, 40])
+# ASSUMPTION: the ages at which a resident without a degree can gain an adult or online degree.
+ADULT_DEGREE_AGES = (20, 45)
 
 
 def cohort_by_degree(

@@ -20,7 +20,7 @@ ALL = "all"  # the sector or headquarters column of a row that is not split that
 # Metrics that do not apply to a node get no row (never a NaN row): the outside node has no
 # office seats, so neither seats nor occupancy.
 NOT_APPLICABLE = {
-    "rest_of_china": ("office_occupancy", "office_seats", "office_seats_vacant"),
+    "rest_of_china": ("office_occupancy", "office_vacancy", "office_seats", "office_seats_vacant"),
 }
 
 

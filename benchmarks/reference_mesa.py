@@ -21,6 +21,7 @@ from hubsim.engine.phases.policies import MAX_GRANT_SHARE
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import INSTRUMENTS, ProgrammeBook
 from hubsim.engine.rules import choice, housing, labour, sampling
+from hubsim.engine.rules import offices as offices_rules
 from hubsim.engine.rules import programmes as programme_rules
 from hubsim.engine.rules.demography import (
     GRADUATION_AGE,
@@ -436,18 +437,19 @@ class City(mesa.Agent):
         self.rent = float(c.base_rent_yuan_m2_month[index])
         self.wage_index = np.ones(2)  # other jobs, talent jobs
         self.target_tightness = np.ones(2)  # V/U at which each wage index stands still
-        self.office_seats = 0.0
+        self.office_seats = self.seats_built = 0.0
         self.vacancies = self.seekers = self.hires = 0
         self.population = self.talent = self.employed = self.unemployed = 0.0
         self.rent_nominal, self.office_occupancy = self.rent, 0.0
 
     def seat_postings(self, offices: list[Office]) -> None:
-        """Talent jobs of tradable sectors need a tech-park seat: if this city's tradable
-        offices post more talent jobs than seats are free, a random subset of the postings
-        (as many as the free seats) stays."""
+        """Talent jobs of tradable sectors need a share of a grade-A seat: if this city's
+        tradable offices post more talent jobs than the free seats allow, a random subset of
+        the postings (as many as allowed) stays."""
         model = self.model
         seated = sum(office.staff_by_group()[1] for office in offices)
-        free = math.floor(max(self.office_seats / model.scale - seated, 0.0))
+        share = model.beh.firms.office_grade_a_share
+        free = int(offices_rules.postings_allowed(self.office_seats / model.scale, seated, share))
         slots = [office for office in offices for _ in range(office.posted[1])]
         if len(slots) <= free:
             return
@@ -527,8 +529,10 @@ class City(mesa.Agent):
         self.employed = counts["employed"][j] * scale
         self.unemployed = (counts["population"][j] - counts["employed"][j]) * scale
         self.rent_nominal = self.rent * model.wage_trend
-        # Filled seats / seats: talent employed in tradable sectors over the seats.
-        filled = counts["seated_talent"][j] * scale / max(self.office_seats, 1.0)
+        # Filled seats / seats: the grade-A share of the talent employed in tradable sectors.
+        share = model.beh.firms.office_grade_a_share
+        seated = offices_rules.filled_seats(counts["seated_talent"][j], share)
+        filled = seated * scale / max(self.office_seats, 1.0)
         self.office_occupancy = min(filled, 1.0)
 
 
@@ -632,8 +636,10 @@ class ReferenceModel(mesa.Model):
         self.national_talent_share_start = counts["talent"].sum() / counts["population"].sum()
         self.sector_talent_start = np.maximum(counts["sector_talent"], 1.0)
         for city in self.city_agents:
-            seats = c.seats_per_talent_start[city.index] * counts["seated_talent"][city.index]
-            city.office_seats = seats * self.scale
+            share = self.beh.firms.office_grade_a_share
+            vacancy = self.beh.firms.office_natural_vacancy
+            seats = offices_rules.filled_seats(counts["seated_talent"][city.index], share)
+            city.office_seats = seats * self.scale / (1.0 - vacancy)
             city.take_census(counts)
 
     def _add_residents(self, j: int, n: int) -> list[Worker]:
@@ -978,10 +984,21 @@ class ReferenceModel(mesa.Model):
         self.branch_grant_share = np.minimum(shares[1], MAX_GRANT_SHARE - self.grant_share)
 
     def build_capacity(self) -> None:
-        """Office seats grow on each city's plan and with office-capacity programmes."""
-        book, cost = self.book, self.beh.firms.office_seat_cost_yuan
+        """Office seats follow the recorded stock, else the plan and demand; office-capacity
+        programmes add theirs."""
+        book, beh, c = self.book, self.beh.firms, self.cities
+        cost = beh.office_seat_cost_yuan
+        year, month = divmod(self.now, 12)
+        stock = offices_rules.recorded_stock(c.office_stock_m2, year + 1900, month + 1)
+        seated = self.census()["seated_talent"]
         for city in self.city_agents:
-            city.office_seats *= 1.0 + self.cities.capacity_growth_per_month[city.index]
+            j = city.index
+            recorded = stock[j : j + 1] / beh.office_m2_per_seat + city.seats_built
+            filled = offices_rules.filled_seats(seated[j : j + 1], beh.office_grade_a_share)
+            city.office_seats = float(offices_rules.next_seats(
+                np.array([city.office_seats]), recorded, filled * self.scale,
+                c.capacity_growth_per_month[j], beh.office_natural_vacancy,
+            )[0])  # fmt: skip
         for p in book.of("office_capacity"):
             if self.month - book.start[p] >= book.months[p]:
                 continue
@@ -991,7 +1008,9 @@ class ReferenceModel(mesa.Model):
             )
             book.charge(p, paid, seats * cost)
             self.spent_step[book.city[p]] += paid
-            self.city_agents[book.city[p]].office_seats += paid / cost if cost > 0 else seats
+            built = paid / cost if cost > 0 else seats
+            self.city_agents[book.city[p]].office_seats += built
+            self.city_agents[book.city[p]].seats_built += built
 
     # -------------------------------------------------------------------- 2. firms
     def firm_decisions(self) -> None:

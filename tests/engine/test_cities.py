@@ -45,3 +45,63 @@ def test_the_packaged_sector_mix_is_what_its_stated_rule_gives():
     guiyang, data = CITY_KEYS.index("guiyang"), SECTORS.index("data")
     assert mix[guiyang, data] > 2 * tool.BASE_MIX["data"]
     np.testing.assert_allclose(mix.sum(axis=1), 1.0, atol=1e-3)
+
+
+# The brokers' figures the office table copies (city, month): m2, as the reports quote them.
+RECORDED_OFFICE_STOCK = {
+    ("chengdu", "2015-06"): 1_757_000,  # DTZ, mid-2015
+    ("chengdu", "2018-03"): 3_200_000,  # Q1 2018
+    ("xian", "2014-05"): 1_060_000,  # Savills, end-May 2014
+    ("nanjing", "2015-06"): 1_600_000,  # DTZ, 2Q15
+    ("hangzhou", "2015-06"): 2_200_000,  # DTZ, 2Q15
+    ("wuhan", "2016-06"): 2_650_000,  # prime, H1 2016
+    ("xiamen", "2016-12"): 4_830_000,  # Savills, expected end-2016
+    ("xiamen", "2017-03"): 4_930_000,  # Savills, Q1 2017
+}
+# The derived rows, by the arithmetic their basis column states.
+DERIVED_OFFICE_STOCK = {
+    ("chengdu", "2015-12"): 1_757_000 + 500_000,
+    ("nanjing", "2015-03"): 1_600_000 - 283_000,
+    ("hangzhou", "2015-03"): 2_200_000 - 30_000,
+    ("wuhan", "2015-12"): 2_650_000 - 204_000,
+    ("xiamen", "2015-12"): round(4_830_000 / 1.37, -3),
+    ("xiamen", "2014-12"): round(4_830_000 / 1.37, -3) - 385_475,
+    ("xiamen", "2017-12"): 4_930_000 + 1_190_000,
+}
+
+
+def test_the_packaged_office_stock_copies_the_record_with_its_sources():
+    table = cities.office_stock_table()
+    assert table["source"].notna().all() and (table["source"].str.strip() != "").all()
+    assert table["basis"].notna().all()
+    assert set(table["kind"]) <= {"RECORD", "DERIVED", "ESTIMATE"}
+    assert set(table["city"]) <= set(cities.CITY_KEYS)
+    assert (table["as_of"].str[:4].astype(int) <= 2019).all()  # nothing after 2019
+    value = {(r.city, r.as_of): r.stock_m2 for r in table.itertuples()}
+    kind = {(r.city, r.as_of): r.kind for r in table.itertuples()}
+    for key, m2 in RECORDED_OFFICE_STOCK.items():
+        assert value[key] == m2 and kind[key] == "RECORD", key
+    for key, m2 in DERIVED_OFFICE_STOCK.items():
+        assert value[key] == pytest.approx(m2, abs=1000) and kind[key] == "DERIVED", key
+    assert set(value) - set(RECORDED_OFFICE_STOCK) - set(DERIVED_OFFICE_STOCK) == {
+        ("chengdu", "2019-06"),
+        ("xian", "2019-12"),
+    }  # the two ESTIMATE rows: pipelines taken as delivered
+    for _city, rows in table.groupby("city"):  # every city's stock grows with time
+        assert rows.sort_values("as_of")["stock_m2"].is_monotonic_increasing
+
+
+def test_the_office_stock_path_is_linear_between_dates_and_compounds_outside():
+    growth = 0.16
+    stock = cities.office_stock_by_year_end(growth)
+    years = list(cities.STOCK_YEAR_ENDS)
+    chengdu = stock[cities.NODES.index("chengdu")]
+    # End-2015 is a table date; end-2016 lies a third of the way to Q1 2018's 3.2 M.
+    assert chengdu[years.index(2015)] == pytest.approx(2_257_000)
+    assert chengdu[years.index(2016)] == pytest.approx(2_257_000 + 943_000 * 12 / 27)
+    # Back-cast from mid-2015 at 16 % a year: end-2010 is 4.5 years earlier.
+    assert chengdu[years.index(2010)] == pytest.approx(1_757_000 / 1.16**4.5)
+    # Nanjing's last date is mid-2015: end-2019 is 4.5 years of growth after it.
+    nanjing = stock[cities.NODES.index("nanjing")]
+    assert nanjing[years.index(2019)] == pytest.approx(1_600_000 * 1.16**4.5)
+    assert np.isnan(stock[cities.NODES.index("beijing")]).all()  # no record

@@ -19,6 +19,7 @@ from hubsim.engine.cities import build_city_arrays
 from hubsim.engine.phases import firms as firms_phase
 from hubsim.engine.phases import record
 from hubsim.engine.pool import read_table
+from hubsim.engine.rules import offices
 from hubsim.experiments.replications import replication_seeds, resolve, simulate
 from hubsim.scenario import CITY_KEYS, SECTORS, scenario_from_dict
 
@@ -734,7 +735,8 @@ def conservation_violations(model: HubModel, before: dict) -> list[str]:
         )
     ):
         problems.append("office staff accounts differ from the workers")
-    seated = firms_phase.seated_talent(state)[:-1] * scale
+    share = state.behaviour.firms.office_grade_a_share
+    seated = offices.filled_seats(firms_phase.seated_talent(state)[:-1], share) * scale
     if np.any(seated > state.office_seats[:-1] * (1 + 1e-12)):
         problems.append("filled seats exceed seats")
     # The recorded metrics agree with the flows.

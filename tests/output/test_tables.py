@@ -20,7 +20,7 @@ def test_city_month_has_no_nan_and_no_rows_for_metrics_a_node_lacks() -> None:
     assert not cm.value.isna().any()
     outside = cm[cm.city == "rest_of_china"]
     assert set(NOT_APPLICABLE["rest_of_china"]) == {
-        "office_occupancy", "office_seats", "office_seats_vacant", "cohort_6m",
+        "office_occupancy", "office_vacancy", "office_seats", "office_seats_vacant", "cohort_6m",
     }  # fmt: skip
     assert not outside.metric.isin(NOT_APPLICABLE["rest_of_china"]).any()
     assert {"talent", "population", "rent"} <= set(outside.metric)  # the rest stays

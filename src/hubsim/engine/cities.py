@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.engine.census import StartCensus, start_census
+from hubsim.engine.rules.offices import STOCK_YEAR_ENDS, stock_path
 from hubsim.errors import ScenarioError
 from hubsim.scenario import CITY_KEYS, DEGREES, SECTORS, TALENT_DEGREE, Scenario
 
@@ -65,6 +66,28 @@ def sector_mix_2010() -> np.ndarray:
     return wide.loc[list(CITY_KEYS), list(SECTORS)].to_numpy(float)
 
 
+def office_stock_table() -> pd.DataFrame:
+    """The packaged `office_stock.csv`: recorded grade-A / prime office stock (m2) by city and
+    month ('YYYY-MM'), each row RECORD, DERIVED or ESTIMATE with its basis and source."""
+    with resources.files("hubsim.data").joinpath("office_stock.csv").open() as handle:
+        return pd.read_csv(handle)
+
+
+def office_stock_by_year_end(growth_per_year: float) -> np.ndarray:
+    """(node, year-end of `rules.offices.STOCK_YEAR_ENDS`) grade-A stock (m2) of the cities
+    `office_stock.csv` records, by `rules.offices.stock_path` (linear between the table's
+    dates, at `growth_per_year` before the first and after the last); NaN rows for the others."""
+    table = office_stock_table()
+    out = np.full((len(NODES), len(STOCK_YEAR_ENDS)), np.nan)
+    for city, rows in table.groupby("city", sort=False):
+        year, month = rows["as_of"].str.split("-", expand=True).astype(int).T.to_numpy()
+        times = year + month / 12.0
+        order = np.argsort(times)
+        stock = rows["stock_m2"].to_numpy(float)[order]
+        out[NODES.index(city)] = stock_path(times[order], stock, growth_per_year)
+    return out
+
+
 @dataclass
 class CityArrays:
     """Static per-node parameters (13 cities and the outside node last).
@@ -89,10 +112,12 @@ class CityArrays:
     native_share: np.ndarray  # share of each city's residents born there (cities only)
     working_age_people_start: np.ndarray
     degree_share_start: np.ndarray  # (node, degree): shares of working-age residents at the start
-    seats_per_talent_start: np.ndarray
     capacity_growth_per_month: np.ndarray
     productivity_factor: np.ndarray
     sector_mix_2010: np.ndarray  # (node, sector): shares of 2010 jobs (outside node: zeros)
+    # (node, year-end of rules.offices.STOCK_YEAR_ENDS): recorded grade-A stock (m2), NaN rows
+    # where nothing is recorded (office_stock_by_year_end).
+    office_stock_m2: np.ndarray
 
     @property
     def n(self) -> int:
@@ -161,10 +186,10 @@ def build_city_arrays(scenario: Scenario) -> CityArrays:
         native_share=census.native_share,
         working_age_people_start=working_age,
         degree_share_start=degree_shares_start(scenario, census, working_age),
-        seats_per_talent_start=per_city("office_seats_per_talent_2010", np.ones(len(table))),
         capacity_growth_per_month=np.power(1 + growth, 1 / 12) - 1,
         productivity_factor=per_city("productivity_factor", np.ones(len(table))),
         sector_mix_2010=np.vstack([sector_mix_2010(), np.zeros(len(SECTORS))]),
+        office_stock_m2=office_stock_by_year_end(beh.firms.office_stock_growth_per_year),
     )
 
 

@@ -143,7 +143,7 @@ class State:
             the start (static): the unit wage cost of a job of each group is
             base wage x premium x wage index.
         rent: real rent, yuan per m2 a month, per node.
-        office_seats: tech-park seats per city (the outside node: infinite).
+        office_seats: grade-A office seats per city, people (the outside node: infinite).
         seats_built: seats built by office_capacity programmes so far (capacity ahead of
             demand: only a city with some can be a ghost hub).
         vacancies: (node, group) jobs posted this month.

@@ -14,6 +14,7 @@ from hubsim.engine.phases import firms, record
 from hubsim.engine.pool import graduate_schedule
 from hubsim.engine.programmes import ProgrammeBook
 from hubsim.engine.rules import firms as firm_rules
+from hubsim.engine.rules import offices
 from hubsim.engine.rules.demography import GRADUATION_AGE
 from hubsim.engine.rules.labour import wage_trend_by_month
 from hubsim.engine.state import MonthTallies, PoolAccount, State
@@ -348,8 +349,11 @@ def _init_city_state(state: State) -> None:
     talent = np.bincount(w.city, weights=is_talent, minlength=n)
     talent[-1] = state.outside_agents[TALENT_DEGREE:].sum()
     state.talent_start = np.maximum(talent, 1.0)
-    seated = firms.seated_talent(state)
-    state.office_seats = cities.seats_per_talent_start * seated * state.scale
+    # Seats at the start: developers' rule everywhere (`rules.offices.next_seats` from none);
+    # the recorded stock takes over in the first month of 2010-2019 (`phases.policies`).
+    beh = state.behaviour.firms
+    filled = offices.filled_seats(firms.seated_talent(state), beh.office_grade_a_share)
+    state.office_seats = filled * state.scale / (1.0 - beh.office_natural_vacancy)
     state.office_seats[-1] = np.inf
     state.national_talent_share_start = float(talent.sum() / state.population_start.sum())
     state.seats_built = np.zeros(n)

@@ -21,7 +21,7 @@ ALL = "all"  # the sector or headquarters column of a row that is not split that
 # office seats, so neither seats nor occupancy.
 NOT_APPLICABLE = {
     "rest_of_china": (
-        "office_occupancy", "office_seats", "office_seats_vacant",
+        "office_occupancy", "office_vacancy", "office_seats", "office_seats_vacant",
         "cohort_6m",  # its people are no agents: their graduates are not followed
     ),
 }  # fmt: skip

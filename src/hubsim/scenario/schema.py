@@ -312,6 +312,39 @@ class Firms(Strict):
     office_seat_cost_yuan: NonNeg = Field(
         100_000, description="ASSUMPTION: public cost of one office seat built by a programme"
     )
+    office_m2_per_seat: float = Field(
+        12.0,
+        gt=0,
+        le=1000,
+        description="ASSUMPTION: gross floor area (m2) of grade-A office per seat (workstation, "
+        "with its share of meeting rooms, corridors and cores); the recorded stock in m2 over "
+        "it gives the seats",
+    )
+    office_grade_a_share: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description="ESTIMATE: share of the talent jobs of tradable sectors that sit in the "
+        "grade-A / prime offices the brokers count (the rest in factories, tech parks and older "
+        "buildings); set so that the six recorded cities' occupied grade-A floor area of "
+        "2014-2016 over office_m2_per_seat matches their simulated tradable talent jobs, all "
+        "six pooled (docs/model.md#offices); error at 0",
+    )
+    office_natural_vacancy: float = Field(
+        0.08,
+        ge=0,
+        lt=1,
+        description="ESTIMATE: share of seats left free where developers build to demand (no "
+        "stock recorded); about the grade-A vacancy of Beijing, Shanghai and Shenzhen in "
+        "2015-2018 (below 10 %, Beijing 3.3-5.6 %); error at 1 or above",
+    )
+    office_stock_growth_per_year: YearlyGrowth = Field(
+        0.16,
+        description="DERIVED: yearly growth of a recorded city's grade-A stock before its first "
+        "and after its last recorded date up to 2019: national prime new supply of Q1-Q3 2015 "
+        "(5.54 M m2, 7.4 M a year) over the 20 major cities' grade-A stock of end-2015 "
+        "(45.57 M m2); error at -1 or below or above 1",
+    )
     relocation_hazard_per_year: Share = Field(0.002)
 
     @field_validator("sector_talent_share", mode="before")
@@ -422,16 +455,12 @@ class CityOverride(Strict):
         None, description="lowest degree that gets hukou (default from hukou stringency 1-5)"
     )
     hukou_max_age: int = Field(99, ge=16, le=99)
-    office_seats_per_talent_2010: float = Field(
-        1.1,
-        gt=0,
-        description="office capacity (tech-park seats) per employed talent at the start "
-        "(2010, or 2000 for a 2000 start)",
-    )
     office_capacity_growth_per_year: YearlyGrowth = Field(
-        0.04,
-        description="planned yearly growth of office seats; error at -1 or below (the seats "
-        "would vanish) or above 1 (doubling every year)",
+        0.0,
+        description="ASSUMPTION: planned yearly growth of office seats where no stock is "
+        "recorded (before 2010, after 2019, cities without a record), on top of what "
+        "developers build to demand; error at -1 or below (the seats would vanish) or above 1 "
+        "(doubling every year)",
     )
     productivity_factor: float = Field(
         1.0,

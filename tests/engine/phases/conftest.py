@@ -22,6 +22,7 @@ from hubsim.engine import accounts
 from hubsim.engine.calendar import Calendar
 from hubsim.engine.cities import NOBODY, CityArrays
 from hubsim.engine.programmes import ProgrammeBook
+from hubsim.engine.rules.offices import STOCK_YEAR_ENDS
 from hubsim.engine.state import STREAMS, MonthTallies, PoolAccount, State
 from hubsim.engine.tables import N_SECTORS, FirmTable, WorkerTable
 from hubsim.scenario import DEGREES, SECTORS, TALENT_DEGREE, scenario_from_dict
@@ -53,10 +54,10 @@ def town_cities() -> CityArrays:
         native_share=np.array([0.5, 0.5, 1.0]),
         working_age_people_start=np.zeros(n),
         degree_share_start=np.full((n, len(DEGREES)), 1.0 / len(DEGREES)),
-        seats_per_talent_start=np.full(n, 1.1),
         capacity_growth_per_month=np.array([0.01, 0.0, 0.0]),
         productivity_factor=np.ones(n),
         sector_mix_2010=np.zeros((n, N_SECTORS)),
+        office_stock_m2=np.full((n, len(STOCK_YEAR_ENDS)), np.nan),  # no stock recorded
     )
 
 

@@ -21,17 +21,19 @@ import numpy as np
 import pytest
 
 from hubsim.engine.phases import labour
+from hubsim.engine.rules import offices
 
 BEIJING, CHENGDU, OUTSIDE = 0, 1, 2
 OTHER, TALENT = labour.OTHER, labour.TALENT
 
 
 def job_market(town, seekers: dict[str, int], want_other=0, want_talent=0, sector="local_services",
-               city=BEIJING, **labour_settings):  # fmt: skip
+               city=BEIJING, firms=None, **labour_settings):  # fmt: skip
     """Unemployed seekers (count by degree) and one office in `city` with no staff yet that
-    wants `want_other` other jobs and `want_talent` talent jobs; no separations."""
+    wants `want_other` other jobs and `want_talent` talent jobs; no separations; `firms`
+    overrides the firms' behaviour."""
     settings = {"separation_rate_per_month": 0.0, **labour_settings}
-    t = town(behaviour={"labour": settings})
+    t = town(behaviour={"labour": settings, "firms": firms or {}})
     office = t.office(city, sector=sector)
     for degree, count in seekers.items():
         t.residents(city, count, degree=degree)
@@ -90,15 +92,22 @@ def test_graduates_take_talent_jobs_first_and_the_rest_take_other_jobs(town) -> 
 
 
 def test_talent_postings_of_tradable_offices_stop_at_the_seats_left(town) -> None:
+    # A tradable talent job fills a quarter of a grade-A seat: one free seat allows 4 jobs.
     state, _ = job_market(
         town, {"bachelor": 20}, want_talent=40, sector="internet", city=CHENGDU,
-        matching_efficiency_per_month=10.0,
+        firms={"office_grade_a_share": 0.25}, matching_efficiency_per_month=10.0,
     )  # fmt: skip
-    state.office_seats[CHENGDU] = 3 * state.scale  # three seats, none filled yet
+    state.office_seats[CHENGDU] = 1 * state.scale  # one seat, none filled yet
     labour.run(state)
     assert state.wanted_vacancies[CHENGDU, TALENT] == 11  # what firms wanted to post
-    assert state.vacancies[CHENGDU, TALENT] == 3
-    assert len(hired(state, TALENT)) == 3
+    assert state.vacancies[CHENGDU, TALENT] == 4
+    assert len(hired(state, TALENT)) == 4
+
+
+def test_seats_are_a_share_of_a_seat_per_job_and_floating_point_loses_no_job() -> None:
+    # 0.6 free seats at 0.15 a job: 4 jobs, though 0.6 / 0.15 is 3.99... in floating point.
+    allowed = offices.postings_allowed(np.array([0.6, 1.0]), np.array([0.0, 6.0]), 0.15)
+    assert allowed.tolist() == [4.0, 0.0]  # the second city's 6 jobs fill 0.9 of its seat
 
 
 def staffed_office(town, staff: int, want: int, layoff_speed: float):

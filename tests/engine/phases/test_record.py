@@ -91,14 +91,19 @@ def test_jobs_offices_and_branches_are_recorded_by_city_and_sector(town) -> None
     assert state.metrics["firms"].tolist() == [1, 0, 0]
 
 
-def test_office_occupancy_is_talent_in_tradable_jobs_over_seats(town) -> None:
+def test_office_occupancy_is_the_grade_a_share_of_tradable_talent_over_seats(town) -> None:
+    # Half of the tradable talent jobs sit in grade-A seats: Beijing's 6 fill 3 of its 6
+    # seats, Chengdu's 2 fill its 1 seat.
     _, state = recorded_town(town)
-    state.office_seats[:2] = [12 * SCALE, 2 * SCALE]
+    state.behaviour.firms.office_grade_a_share = 0.5
+    state.office_seats[:2] = [6 * SCALE, 1 * SCALE]
     record.run(state)
     m = state.metrics
     assert m["office_occupancy"][:2].tolist() == pytest.approx([0.5, 1.0])
-    assert m["office_seats_vacant"][:2].tolist() == [6 * SCALE, 0.0]
+    assert m["office_vacancy"][:2].tolist() == pytest.approx([0.5, 0.0])
+    assert m["office_seats_vacant"][:2].tolist() == [3 * SCALE, 0.0]
     assert np.isnan(m["office_occupancy"][OUTSIDE])  # its seats are unlimited
+    assert np.isnan(m["office_vacancy"][OUTSIDE])
 
 
 def test_julys_graduates_are_counted_where_they_went(town) -> None:

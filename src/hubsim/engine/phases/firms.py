@@ -190,7 +190,8 @@ def sector_talent(state: State) -> np.ndarray:
 
 
 def seated_talent(state: State) -> np.ndarray:
-    """Talent employed in tradable sectors per node: the jobs that need a tech-park seat."""
+    """Talent employed in tradable sectors per node (agents): the jobs of which a share
+    (`office_grade_a_share`) sits in grade-A office seats (`rules.offices.filled_seats`)."""
     return sector_talent(state)[:, TRADABLE].sum(axis=1)
 
 

@@ -3,8 +3,9 @@
 Two markets per city (docs/model.md#labour): talent jobs, open to bachelor-and-above job seekers,
 and other jobs, open to everyone: graduates who found no talent job this month look for other
 jobs too (over-qualified work). Vacancies are each office's gap to its desired talent and other
-jobs. Talent jobs in tradable sectors need a tech-park seat: their postings never exceed the
-seats left, so filled seats never exceed seats.
+jobs. Talent jobs in tradable sectors need a share of a grade-A office seat: their postings
+never exceed what the free seats allow, so filled seats never exceed seats. Seats only cap: no
+job is posted because a seat is free.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from hubsim.engine import accounts, kernels
 from hubsim.engine.accounts import COLLEGE
 from hubsim.engine.phases.firms import seated_talent
+from hubsim.engine.rules import offices
 from hubsim.engine.rules.labour import matches, wage_index_update
 from hubsim.engine.rules.sampling import sample_by_hazard, stochastic_round
 from hubsim.engine.state import State
@@ -64,8 +66,9 @@ def _thin_by_table(state: State, table: np.ndarray):
 
 def _post(state: State, rng: np.random.Generator) -> np.ndarray:
     """(group, office) vacancies: each open office's gap to its desired headcount in the group,
-    at most a quarter of it a month; tradable talent postings within the seats left in the
-    city. Sets the (node, group) vacancies wanted and posted."""
+    at most a quarter of it a month; tradable talent postings within what the city's free
+    seats allow (`rules.offices.postings_allowed`). Sets the (node, group) vacancies wanted
+    and posted."""
     f = state.firms
     n = state.cities.n
     # Both groups rounded with one call's uniforms, other jobs' first. Closed offices post
@@ -83,7 +86,8 @@ def _post(state: State, rng: np.random.Generator) -> np.ndarray:
         n,
         n * N_SECTORS,
     )
-    free = np.floor(np.maximum(state.office_seats / state.scale - seated_talent(state), 0.0))
+    share = state.behaviour.firms.office_grade_a_share
+    free = offices.postings_allowed(state.office_seats / state.scale, seated_talent(state), share)
     free[-1] = 0.0
     # What firms want to hire, before the seats cut it: wages follow this demand (firms bid
     # for the talent they want whether or not seats let them seat it; binding seats show as

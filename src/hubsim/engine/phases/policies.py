@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hubsim.engine.phases.firms import seated_talent
+from hubsim.engine.rules import offices
 from hubsim.engine.rules.programmes import pay_pro_rata
 from hubsim.engine.state import State
 
@@ -86,8 +88,17 @@ def pay_firm_grants(state: State) -> None:
 
 
 def build_capacity(state: State) -> None:
-    """Office seats grow on the city's plan and with office-capacity programmes."""
-    state.office_seats[:-1] *= 1.0 + state.cities.capacity_growth_per_month[:-1]
+    """Office seats follow the recorded grade-A stock in 2010-2019 where a city has one, else
+    grow on the city's plan and as developers build to demand (`rules.offices.next_seats`);
+    office-capacity programmes add theirs on top."""
+    c, beh, cal = state.cities, state.behaviour.firms, state.calendar
+    stock = offices.recorded_stock(c.office_stock_m2, cal.year(), cal.month_of_year())
+    recorded = stock / beh.office_m2_per_seat + state.seats_built
+    filled = offices.filled_seats(seated_talent(state), beh.office_grade_a_share) * state.scale
+    state.office_seats[:-1] = offices.next_seats(
+        state.office_seats, recorded, filled, c.capacity_growth_per_month,
+        beh.office_natural_vacancy,
+    )[:-1]  # fmt: skip
     book = state.book
     cost = state.behaviour.firms.office_seat_cost_yuan
     for p in book.of("office_capacity"):

@@ -10,6 +10,7 @@ import numpy as np
 from hubsim.engine import kernels
 from hubsim.engine.accounts import outside_counts
 from hubsim.engine.phases.firms import TRADABLE, sector_talent
+from hubsim.engine.rules import offices
 from hubsim.engine.rules.workers import months_since
 from hubsim.engine.state import STAYING_YEARS, State
 from hubsim.scenario import DEGREES, SECTORS
@@ -29,9 +30,10 @@ METRICS = (
     "outflow",
     "net_migration",
     "subsidy_spent",  # yuan paid this month by the city's programmes
-    "office_occupancy",  # filled seats / seats: talent employed in tradable sectors / seats
-    "office_seats",
-    "office_seats_vacant",  # seats no talent job in a tradable sector fills (people)
+    "office_occupancy",  # filled seats / seats (filled: the grade-A share of tradable talent)
+    "office_vacancy",  # 1 - office_occupancy: what brokers report of grade-A offices
+    "office_seats",  # grade-A office seats (people)
+    "office_seats_vacant",  # seats no talent job fills (people)
     "office_seats_built",  # seats built by office_capacity programmes since the start
     "entrants",  # graduates and young people entering working age this month
     "retirements",
@@ -122,7 +124,8 @@ def city_metrics(
     wage_mean[-1] = c.base_wage_yuan[-1] * state.wage_trend
     inflow = state.tallies.flows.sum(axis=(0, 2)) * scale
     outflow = state.tallies.flows.sum(axis=(1, 2)) * scale
-    talent_seats = talent[:, TRADABLE].sum(axis=1) * scale  # as firms.seated_talent
+    seated = talent[:, TRADABLE].sum(axis=1) * scale  # as firms.seated_talent
+    talent_seats = offices.filled_seats(seated, state.behaviour.firms.office_grade_a_share)
     finite = np.isfinite(state.office_seats)
     occupancy = np.full(n, np.nan)
     seats = np.maximum(state.office_seats[finite], 1.0)
@@ -143,6 +146,7 @@ def city_metrics(
         "net_migration": inflow - outflow,
         "subsidy_spent": state.tallies.spent_yuan.copy(),
         "office_occupancy": occupancy,
+        "office_vacancy": 1.0 - occupancy,
         "office_seats": np.where(np.isfinite(state.office_seats), state.office_seats, np.nan),
         "office_seats_vacant": np.where(
             finite, np.maximum(state.office_seats - talent_seats, 0.0), np.nan

@@ -1,0 +1,69 @@
+"""Office seats (docs/model.md#offices): the recorded grade-A stock as seats, what developers
+build where nothing is recorded, and the talent postings the free seats allow.
+
+Seats are counted in people. A tradable talent job occupies `grade_a_share` of a seat on
+average: the share of such jobs that sit in grade-A / prime offices (the rest sit in factories,
+tech parks and older buildings the brokers do not count).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Year-ends the recorded path is kept for: the months of 2010-2019 read two neighbouring ones.
+FIRST_RECORDED_YEAR, LAST_RECORDED_YEAR = 2010, 2019
+STOCK_YEAR_ENDS = np.arange(FIRST_RECORDED_YEAR - 1, LAST_RECORDED_YEAR + 1)
+
+
+def stock_path(times: np.ndarray, stock_m2: np.ndarray, growth_per_year: float) -> np.ndarray:
+    """Year-end stock (m2) at each of `STOCK_YEAR_ENDS` from one city's anchors (`times` in
+    years, e.g. 2015.5 for the end of June 2015, ascending; `stock_m2` there): linear between
+    anchors, and at `growth_per_year` (compounded) before the first and after the last."""
+    ends = STOCK_YEAR_ENDS + 1.0  # the end of year y is time y + 1
+    path = np.interp(ends, times, stock_m2)
+    before, after = ends < times[0], ends > times[-1]
+    path[before] = stock_m2[0] * (1 + growth_per_year) ** (ends[before] - times[0])
+    path[after] = stock_m2[-1] * (1 + growth_per_year) ** (ends[after] - times[-1])
+    return path
+
+
+def recorded_stock(year_end_stock: np.ndarray, year: int, month_of_year: int) -> np.ndarray:
+    """(node,) stock (m2) at the end of `month_of_year` of `year` from the (node, year-end)
+    table (linear within the year); NaN outside 2010-2019 and where a city has no record."""
+    if not FIRST_RECORDED_YEAR <= year <= LAST_RECORDED_YEAR:
+        return np.full(year_end_stock.shape[0], np.nan)
+    row = year - STOCK_YEAR_ENDS[0]
+    start, end = year_end_stock[:, row - 1], year_end_stock[:, row]
+    return start + (end - start) * month_of_year / 12.0
+
+
+def next_seats(
+    seats: np.ndarray,
+    recorded: np.ndarray,
+    filled: np.ndarray,
+    growth_per_month: np.ndarray,
+    natural_vacancy: float,
+) -> np.ndarray:
+    """This month's seats (people) before programmes build any: where `recorded` (seats of the
+    recorded stock, plus those programmes built) is a number, that many; elsewhere last month's
+    grown on plan, raised where needed so that `natural_vacancy` of them stay free for the
+    `filled` seats (developers build to demand). Seats are never pulled down."""
+    planned = seats * (1.0 + growth_per_month)
+    to_demand = filled / (1.0 - natural_vacancy)
+    built = np.where(np.isnan(recorded), np.maximum(planned, to_demand), recorded)
+    return np.maximum(built, seats)
+
+
+def filled_seats(seated_talent: np.ndarray, grade_a_share: float) -> np.ndarray:
+    """Seats the tradable talent jobs fill: `grade_a_share` of them sit in grade-A offices."""
+    return grade_a_share * seated_talent
+
+
+def postings_allowed(seats: np.ndarray, seated_talent: np.ndarray, grade_a_share: float):
+    """Tradable talent postings the free seats allow (whole jobs): each job takes
+    `grade_a_share` of a seat, so filled seats stay within seats."""
+    free = np.maximum(seats - filled_seats(seated_talent, grade_a_share), 0.0)
+    return np.floor(free / grade_a_share + ROUNDING)
+
+
+ROUNDING = 1e-12  # whole jobs lost to floating point (0.6 / 0.15 = 3.99...) are kept

@@ -16,10 +16,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from hubsim.experiments import compare_report, tune
-from hubsim.experiments.calibrate_plots import convergence_figure
-from hubsim.experiments.comparison import Arm, Comparison
-from hubsim.experiments.tune_plots import IMPORTANCE_MIN_TRIALS, pareto_mask, plot_study
+from hubsim.experiments.calibrate.plots import convergence_figure
+from hubsim.experiments.compare import report as compare_report
+from hubsim.experiments.compare.comparison import Arm, Comparison
+from hubsim.experiments.tune.file import load_tuning
+from hubsim.experiments.tune.outputs import trials_table
+from hubsim.experiments.tune.plots import IMPORTANCE_MIN_TRIALS, pareto_mask, plot_study
+from hubsim.experiments.tune.storage import distributions
 from hubsim.output.layout import CITY_COLOURS
 from hubsim.scenario import CITY_KEYS
 
@@ -60,10 +63,10 @@ def a_study(tmp_path: Path, trials: int):
     """A two-objective tuning and an in-memory study of `trials` complete trials (no runs)."""
     path = tmp_path / "figures.yaml"
     path.write_text(TUNING.format(base=ROOT / "scenarios/tuning/chengdu-package-base.yaml"))
-    tuning = tune.load_tuning(path)
+    tuning = load_tuning(path)
     study = optuna.create_study(directions=["minimize", "maximize"])
     rng = np.random.default_rng(3)
-    spaces = tune.distributions(tuning)
+    spaces = distributions(tuning)
     rent_key, hukou_key = (v.key for v in tuning.variables)
     for k in range(trials):
         rent, hukou = float(rng.uniform(0, 1000)), ["none", "bachelor", "master"][k % 3]
@@ -112,7 +115,7 @@ def whole_ticks(axis) -> bool:
 
 def test_history_of_a_few_trials_counts_them_in_whole_numbers(tmp_path, drawn):
     study, tuning = a_study(tmp_path, trials=5)
-    trials = tune.trials_table(study, tuning)
+    trials = trials_table(study, tuning)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the importances' minimum, tested below
         plot_study(study, tuning, trials, None, tmp_path / "plots")
@@ -123,7 +126,7 @@ def test_history_of_a_few_trials_counts_them_in_whole_numbers(tmp_path, drawn):
 def test_importances_are_not_drawn_under_their_minimum_of_trials(tmp_path, drawn):
     study, tuning = a_study(tmp_path, trials=IMPORTANCE_MIN_TRIALS - 1)
     with pytest.warns(UserWarning, match=f"at least {IMPORTANCE_MIN_TRIALS}"):
-        paths = plot_study(study, tuning, tune.trials_table(study, tuning), None, tmp_path / "a")
+        paths = plot_study(study, tuning, trials_table(study, tuning), None, tmp_path / "a")
     assert "importances.png" not in {p.name for p in paths}
 
 
@@ -132,7 +135,7 @@ def twelve_trials(tmp_path_factory):
     """A study of 12 trials drawn once (PED-ANOVA takes seconds): its figures and table."""
     tmp = tmp_path_factory.mktemp("study")
     study, tuning = a_study(tmp, trials=12)
-    trials = tune.trials_table(study, tuning)
+    trials = trials_table(study, tuning)
     figures: dict[str, Figure] = {}
     save = Figure.savefig
 

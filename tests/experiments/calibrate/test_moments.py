@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubsim.experiments import moments as m
+from hubsim.experiments.calibrate import moments as m
 from hubsim.experiments.replications import replication_seeds, resolve, simulate
 from hubsim.scenario import CITY_KEYS, load_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_packaged_moments_table_is_what_its_tool_writes() -> None:

@@ -14,11 +14,11 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-from hubsim.experiments.calibrate import run_calibration
-from hubsim.experiments.calibration_file import CalibrationError, load_calibration
-from hubsim.experiments.moments import load_moments
+from hubsim.experiments.calibrate.file import CalibrationError, load_calibration
+from hubsim.experiments.calibrate.moments import load_moments
+from hubsim.experiments.calibrate.run import run_calibration
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 COARSE = {"spinup": 40000, "policy": 20000}  # a few thousand agents: runs of a second or less
 START_PARAMS = {"behaviour.migration.b_w": 1.6, "behaviour.migration.b_h": 0.4}
 START_AMENITIES = dict.fromkeys(
@@ -170,7 +170,7 @@ def _flatten(tree: dict, prefix: str = "") -> list[str]:
 
 def _spinup_at(fitted: dict, cal) -> dict[str, float]:
     """The 2010 populations of the calibration's spin-up (replication 0) at fitted.yaml's values."""
-    from hubsim.experiments.moments import spinup_moments
+    from hubsim.experiments.calibrate.moments import spinup_moments
     from hubsim.experiments.replications import replication_seeds, resolve, simulate
 
     scenario = resolve(cal.spinup, overrides=_flatten(fitted))
@@ -259,7 +259,7 @@ KNOWN = {"behaviour.migration.b_h": 1.0, "behaviour.migration.b_s_per_10k_yuan":
 def recovery(tmp_path_factory):
     """Simulate the moments at known amenities, b_h and b_s (on the calibration's own seeds and
     scale), calibrate on them with --quick; the result and the known amenities."""
-    from hubsim.experiments.calibrate import _initial_amenities, simulated_moments
+    from hubsim.experiments.calibrate.run import _initial_amenities, simulated_moments
 
     tmp_path = tmp_path_factory.mktemp("recovery")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hubsim.experiments.comparison import Arm, branch_counts, paired_branches
+from hubsim.experiments.compare.comparison import Arm, branch_counts, paired_branches
 
 
 def _arm(name: str, extra_in_chengdu: float) -> Arm:

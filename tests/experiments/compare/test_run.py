@@ -13,13 +13,13 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
 from hubsim.cli import main
-from hubsim.experiments import compare as compare_module
-from hubsim.experiments import compare_report
-from hubsim.experiments.compare import compare
+from hubsim.experiments.compare import report as compare_report
+from hubsim.experiments.compare import run as compare_module
+from hubsim.experiments.compare.run import compare
 from hubsim.output import run_folder
 from hubsim.scenario import CITY_KEYS
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[3] / "scenarios" / "baseline.yaml"
 SMALL = {"months": 30, "scale": 20000, "replications": 2}
 
 
@@ -356,7 +356,7 @@ def test_paired_cost_only_where_a_scenario_changed_the_citys_own_programmes(
 def test_a_city_whose_programmes_did_not_change_gets_no_paired_cost():
     """Hand-made arms: Shenzhen spends more and gains talent only because Chengdu's new
     programme moved people; only Chengdu, whose programmes changed, gets a cost."""
-    from hubsim.experiments.comparison import Arm, attainment_table
+    from hubsim.experiments.compare.comparison import Arm, attainment_table
 
     def per_rep(shenzhen_spent, shenzhen_talent, chengdu_spent, chengdu_talent):
         rows = []

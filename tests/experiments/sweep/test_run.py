@@ -25,10 +25,11 @@ import yaml
 
 import hubsim
 from hubsim.cli import main
-from hubsim.experiments import designs, load_sweep, run_sweep
+from hubsim.experiments import load_sweep, run_sweep
+from hubsim.experiments.sweep import designs
 from hubsim.output import run_folder
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[3] / "scenarios" / "baseline.yaml"
 TINY = {"months": 6, "scale": 50000}
 META = ["run_seconds"]  # differs between runs of the same row
 
@@ -601,7 +602,7 @@ def test_a_sweep_without_paired_outcomes_keeps_its_id(sweep_file) -> None:
 def test_a_heatmap_of_a_constant_or_missing_outcome_draws_without_warning(
     sweep_file, tmp_path: Path
 ) -> None:
-    from hubsim.experiments import sweep_plots
+    from hubsim.experiments.sweep import plots as sweep_plots
 
     sweep = load_sweep(sweep_file(tiny()))
     rows = sweep.points.reset_index().assign(replication=0)
@@ -618,7 +619,7 @@ def test_axis_units_write_every_tick_exactly() -> None:
     """Ticks 0.25M apart read 0.25M, 0.75M (not a rounded 0.2M, 0.8M)."""
     from matplotlib.figure import Figure
 
-    from hubsim.experiments.sweep_plots import _axis_units
+    from hubsim.experiments.sweep.plots import _axis_units
 
     ax = Figure().subplots()
     ax.set_ylim(0, 2e6)

@@ -23,12 +23,15 @@ from scipy.stats import binomtest
 from hubsim.cli import main
 from hubsim.experiments import executors
 from hubsim.experiments.replications import replication_seeds, resolve
-from hubsim.experiments.tune import _tasks, check_tasks, knee, objective_values, run_tune, wilson
-from hubsim.experiments.tune_plots import pareto_mask
-from hubsim.experiments.tuning_file import load_tuning
+from hubsim.experiments.tune.check import check_tasks
+from hubsim.experiments.tune.file import load_tuning
+from hubsim.experiments.tune.plots import pareto_mask
+from hubsim.experiments.tune.run import run_tune
+from hubsim.experiments.tune.stats import knee, objective_values, wilson
+from hubsim.experiments.tune.trials import trial_tasks
 from hubsim.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CASH = "programmes[city=chengdu,instrument=cash].amount"
 # A cash grant for 2010's new graduates in Chengdu, and a target (1.45 million talent by
 # 2010-12) that both replications of the seed miss without the grant (1.42 and 1.44 million)
@@ -148,7 +151,7 @@ def test_the_check_runs_on_fresh_seeds_not_the_studys(tuning_file) -> None:
             for t in tasks
         ]  # fmt: skip
 
-    study = seeds(_tasks(tuning, 0, (), range(3)))
+    study = seeds(trial_tasks(tuning, 0, (), range(3)))
     fresh = seeds(check_tasks(tuning, 0, ()))
     assert len(set(fresh)) == 5 and not set(fresh) & set(study)
     # they are what `hubsim run BASE --replications 8` gives as its replications 3 to 7
@@ -469,7 +472,7 @@ def test_a_fresh_untagged_trial_is_not_taken_for_abandoned() -> None:
 
 
 def test_tune_figures_say_in_their_footer_what_study_they_show(tuning_file) -> None:
-    from hubsim.experiments.tune_plots import study_stamp
+    from hubsim.experiments.tune.plots import study_stamp
 
     tuning = load_tuning(tuning_file())
     stamp = study_stamp(tuning, 20)

@@ -15,8 +15,8 @@ import pandas as pd
 from pydantic import Field
 
 from hubsim.errors import HubsimError, ScenarioError
+from hubsim.experiments.calibrate.moments import ERROR_KINDS, POLICY_MONTHS, load_moments
 from hubsim.experiments.keys import KeyProblem, resolve_key
-from hubsim.experiments.moments import ERROR_KINDS, POLICY_MONTHS, load_moments
 from hubsim.experiments.replications import resolve
 from hubsim.experiments.specfile import Variable, VariableSpec, where_names, yaml_text
 from hubsim.output.run_folder import MODEL_VERSION

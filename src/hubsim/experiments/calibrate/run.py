@@ -44,8 +44,8 @@ from optuna.trial import TrialState
 
 from hubsim.errors import RunInterrupted
 from hubsim.experiments import executors
-from hubsim.experiments.calibration_file import Calibration, CalibrationError, load_calibration
-from hubsim.experiments.moments import (
+from hubsim.experiments.calibrate.file import Calibration, CalibrationError, load_calibration
+from hubsim.experiments.calibrate.moments import (
     distance,
     errors,
     fit_table,
@@ -631,7 +631,7 @@ def write_outputs(result: CalibrationResult, plots: bool) -> list[Path]:
     }
     files[4].write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if plots:
-        from hubsim.experiments.calibrate_plots import convergence_figure, fit_figure
+        from hubsim.experiments.calibrate.plots import convergence_figure, fit_figure
 
         files.append(convergence_figure(result, folder / "plots" / "convergence.png"))
         files.append(fit_figure(result, folder / "plots" / "fit.png"))

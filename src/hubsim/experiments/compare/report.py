@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from hubsim.engine.cities import city_table
-from hubsim.experiments.comparison import Comparison
+from hubsim.experiments.compare.comparison import Comparison
 from hubsim.output.layout import city_colours
 from hubsim.output.plots import date_axis, fixed_margins, stamp_figure, subplots
 from hubsim.scenario import CITY_KEYS

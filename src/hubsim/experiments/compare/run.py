@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from hubsim.errors import HubsimError
-from hubsim.experiments import compare_report
-from hubsim.experiments.comparison import (
+from hubsim.experiments.compare import report as compare_report
+from hubsim.experiments.compare.comparison import (
     Arm,
     Comparison,
     attainment_table,

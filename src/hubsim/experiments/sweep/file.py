@@ -17,10 +17,10 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from hubsim.errors import HubsimError, ScenarioError
-from hubsim.experiments import designs
 from hubsim.experiments.outcomes import Outcome, OutcomeError, parse_outcome
 from hubsim.experiments.replications import resolve
 from hubsim.experiments.specfile import base_scenario, dotted_key, reword, where_names, yaml_text
+from hubsim.experiments.sweep import designs
 from hubsim.output.run_folder import MODEL_VERSION
 from hubsim.scenario import (
     Scenario,

@@ -21,7 +21,7 @@ from hubsim.output.plots import stamp_figure, subplots
 
 if TYPE_CHECKING:
     from hubsim.experiments.outcomes import Outcome
-    from hubsim.experiments.sweep_file import Parameter, Sweep
+    from hubsim.experiments.sweep.file import Parameter, Sweep
 
 _DPI = 110
 _LINE = "#1b6ca8"

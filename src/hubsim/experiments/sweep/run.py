@@ -17,7 +17,7 @@ import pandas as pd
 from hubsim.errors import HubsimError, RunInterrupted
 from hubsim.experiments import executors, paired
 from hubsim.experiments.store import SweepFolder, now
-from hubsim.experiments.sweep_file import Sweep, load_sweep
+from hubsim.experiments.sweep.file import Sweep, load_sweep
 from hubsim.output import run_folder
 
 
@@ -174,7 +174,7 @@ def _collect(sweep: Sweep, folder: SweepFolder, tally: dict, before: int, plots:
     if not rows.empty:
         folder.write_table("summary.csv", summary)
     if plots and not rows.empty:
-        from hubsim.experiments.sweep_plots import plot_sweep
+        from hubsim.experiments.sweep.plots import plot_sweep
 
         result.plots = plot_sweep(rows, sweep, folder.root / "plots")
     return result

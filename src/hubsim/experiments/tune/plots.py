@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter
 from optuna.trial import FrozenTrial
 
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
-from hubsim.experiments.tuning_file import Tuning
+from hubsim.experiments.tune.file import Tuning
 from hubsim.output.layout import integer_ticks
 from hubsim.output.plots import stamp_figure
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from hubsim.output import sector_plots
+from hubsim.output.plots import sectors as sector_plots
 from hubsim.scenario import CITY_KEYS, SECTORS
 
 

@@ -26,7 +26,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from PIL import Image  # Pillow ships with matplotlib
 
-from hubsim.output import pool_plots, sector_plots
+from hubsim.output.plots import cohorts as pool_plots
+from hubsim.output.plots import sectors as sector_plots
 from hubsim.output.layout import city_colours, fixed_margins
 
 __all__ = ["plot_run", "stamp_figure", "subplots"]

@@ -381,7 +381,7 @@ matplotlib.use("svg")
 import matplotlib
 import matplotlib.pyplot as plt
 sys.path.insert(0, {str(Path(__file__).parent)!r})
-import test_plots
+import test_run as test_plots
 from hubsim.output import plots
 from hubsim.output.layout import CITY_COLOURS, REST_OF_CHINA_COLOUR
 from hubsim.scenario import CITY_KEYS

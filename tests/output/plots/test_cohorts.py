@@ -7,7 +7,7 @@ import pytest
 from matplotlib.colors import to_rgb
 
 from hubsim.output.layout import CITY_COLOURS, REST_OF_CHINA_COLOUR
-from hubsim.output.pool_plots import cohort_figure, cohort_shares
+from hubsim.output.plots.cohorts import cohort_figure, cohort_shares
 from hubsim.scenario import CITY_KEYS
 
 
@@ -42,7 +42,7 @@ def test_cohort_figure_stacks_one_bar_per_node():
 def test_a_run_without_a_july_says_so_instead_of_empty_axes() -> None:
     import pandas as pd
 
-    from hubsim.output.pool_plots import cohort_figure
+    from hubsim.output.plots.cohorts import cohort_figure
 
     empty = pd.DataFrame(columns=["year", "quantity", "node", "degree", "value", "replication"])
     fig = cohort_figure(empty)

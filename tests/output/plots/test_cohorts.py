@@ -1,4 +1,4 @@
-"""The pool account's figure (output.pool_plots), on a hand-made pool table."""
+"""The pool account's figure (output.plots.cohorts), on a hand-made pool table."""
 
 from __future__ import annotations
 

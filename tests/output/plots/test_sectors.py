@@ -1,4 +1,4 @@
-"""Sector and branch figures (output.sector_plots), on a hand-made city_sector_month table."""
+"""Sector and branch figures (output.plots.sectors), on a hand-made city_sector_month table."""
 
 from __future__ import annotations
 

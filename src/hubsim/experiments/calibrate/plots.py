@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from hubsim.output.layout import integer_ticks
-from hubsim.output.plots import stamp_figure
+from hubsim.output.plots.figure import stamp_figure
 
 _DPI = 110
 _PLAIN = FuncFormatter(lambda v, _pos: f"{v:g}")

@@ -19,8 +19,8 @@ from matplotlib.patches import Patch
 
 from hubsim.engine.cities import city_table
 from hubsim.experiments.compare.comparison import Comparison
-from hubsim.output.layout import city_colours
-from hubsim.output.plots import date_axis, fixed_margins, stamp_figure, subplots
+from hubsim.output.layout import city_colours, fixed_margins
+from hubsim.output.plots.figure import date_axis, stamp_figure, subplots
 from hubsim.scenario import CITY_KEYS
 
 COLOURS = matplotlib.colormaps["tab10"].colors

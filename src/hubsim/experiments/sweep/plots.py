@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from hubsim.experiments import paired
-from hubsim.output.plots import stamp_figure, subplots
+from hubsim.output.plots.figure import stamp_figure, subplots
 
 if TYPE_CHECKING:
     from hubsim.experiments.outcomes import Outcome

@@ -19,7 +19,7 @@ from optuna.trial import FrozenTrial
 # The hubsim internals this module uses, in one place (re-point them here if the layout moves).
 from hubsim.experiments.tune.file import Tuning
 from hubsim.output.layout import integer_ticks
-from hubsim.output.plots import stamp_figure
+from hubsim.output.plots.figure import stamp_figure
 
 _DPI = 110
 _FEASIBLE, _INFEASIBLE, _BEST = "#1b6ca8", "#c0392b", "#e69f00"

@@ -1,4 +1,4 @@
-"""Tests for hubsim.output.plots: files written, PNG validity, bands and edge cases."""
+"""Tests for hubsim.output.plots: plot_run and each figure, PNG validity, bands, edge cases."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PIL import Image
 
 from hubsim.output import plots
 from hubsim.output.layout import CITY_COLOURS, REST_OF_CHINA_COLOUR
+from hubsim.output.plots import figure, migration, policy, series
 from hubsim.scenario import CITY_KEYS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -63,7 +64,7 @@ def make_run(
         base = 1e6 * (1 + i)
         for rep in range(n_rep):
             walk = np.cumsum(rng.normal(0, 0.01, n_months))
-            series = {
+            paths = {
                 "population": base * 5 * (1 + walk),
                 "talent": base * (1 + 0.01 * np.arange(n_months) + walk),
                 "rent": 60 * (1 + walk),
@@ -71,7 +72,7 @@ def make_run(
                 "net_migration": rng.normal(500, 2000, n_months),
                 "subsidy_spent": np.full(n_months, 1e6),
             }
-            for metric, values in series.items():
+            for metric, values in paths.items():
                 frames.append(
                     pd.DataFrame(
                         {
@@ -193,17 +194,17 @@ def test_band_only_with_replications() -> None:
     names = {c[1] for c in CITIES}
     for n_rep, expected in [(1, False), (3, True)]:
         city_month, _flows, summary = make_run(n_cities=5, n_rep=n_rep)
-        fig = plots._talent_figure(city_month, summary)
+        fig = series.talent_figure(city_month, summary)
         panels = city_axes(fig, names)
         assert len(panels) == 5
         assert all(has_band(ax) == expected for ax in panels)
-        fig_rw = plots._rent_wage_figure(city_month, summary)
+        fig_rw = series.rent_wage_figure(city_month, summary)
         assert all(has_band(ax) == expected for ax in fig_rw.axes[:2])
 
 
 def test_talent_panels_order_names_and_exclude_rest() -> None:
     city_month, _flows, summary = make_run(n_cities=13, n_rep=1)
-    fig = plots._talent_figure(city_month, summary)
+    fig = series.talent_figure(city_month, summary)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles[:4] == ["Beijing", "Shanghai", "Shenzhen", "Guangzhou"]  # tier 1 first
     assert "Xi'an" in titles  # display name, not the key
@@ -213,7 +214,7 @@ def test_talent_panels_order_names_and_exclude_rest() -> None:
 
 def test_talent_band_is_percentile_range() -> None:
     city_month, _flows, _summary = make_run(n_cities=2, n_rep=3)
-    stats, n_rep = plots._metric_stats(city_month, "talent")
+    stats, n_rep = series._metric_stats(city_month, "talent")
     assert n_rep == 3
     first = city_month[(city_month["metric"] == "talent") & (city_month["city"] == "hangzhou")]
     first = first[first["date"] == first["date"].min()]["value"]
@@ -255,7 +256,7 @@ def test_all_nan_targets(tmp_path: Path) -> None:
     city_month, flows, summary = make_run(n_cities=4, n_rep=3)
     summary["target_talent"] = np.nan
     summary["target_date"] = ""
-    fig = plots._attainment_figure(summary)
+    fig = policy.attainment_figure(summary)
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert labels.count("no target") == 4
     with warnings.catch_warnings():
@@ -266,7 +267,7 @@ def test_all_nan_targets(tmp_path: Path) -> None:
 
 def test_talent_target_line_and_marker() -> None:
     city_month, _flows, summary = make_run(n_cities=3, n_rep=1)
-    fig = plots._talent_figure(city_month, summary)
+    fig = series.talent_figure(city_month, summary)
     by_title = {ax.get_title(): ax for ax in fig.axes}
     # Hangzhou (first row of the summary) has no target: only the talent line.
     assert len(by_title["Hangzhou"].lines) == 1
@@ -281,7 +282,7 @@ def test_attainment_status() -> None:
     _cm, _flows, summary = make_run(n_cities=5, n_rep=1)
     summary["reached_share"] = [0.0, 0.5, 0.4, 1.0, 1.0]
     summary["ghost_share"] = [0.0, 0.0, 0.0, 0.0, 0.5]
-    table = plots._attainment_table(summary).set_index("city")
+    table = policy._attainment_table(summary).set_index("city")
     assert table.loc["hangzhou", "status"] == "no target"  # NaN target
     assert table.loc["beijing", "status"] == "reached"
     assert table.loc["shanghai", "status"] == "missed"
@@ -301,7 +302,7 @@ def test_net_migration_sums_months_and_averages_replications() -> None:
         for d, v in zip(dates, values, strict=True)
     ]
     cm = pd.DataFrame(rows, columns=["date", "city", "metric", "value", "replication"])
-    table, months = plots._net_migration_table(cm)
+    table, months = migration._net_migration_table(cm)
     assert table.loc["wuhan", 2016] == pytest.approx((3 + 7) / 2)
     assert table.loc["wuhan", 2017] == pytest.approx((7 + 11) / 2)
     assert months.to_dict() == {2016: 2, 2017: 2}
@@ -319,7 +320,7 @@ def test_flow_matrix_mean_over_replications_and_blank_diagonal() -> None:
     )
     summary = pd.DataFrame({"city": ["wuhan", "beijing"], "name": ["Wuhan", "Beijing"]})
     summary["tier"] = [2, 1]
-    matrix = plots._flow_matrix(flows, summary)
+    matrix = migration._flow_matrix(flows, summary)
     assert list(matrix.index) == ["beijing", "wuhan", "rest_of_china"]
     assert list(matrix.columns) == list(matrix.index)
     assert matrix.loc["wuhan", "beijing"] == pytest.approx(75.0)
@@ -330,7 +331,7 @@ def test_flow_matrix_mean_over_replications_and_blank_diagonal() -> None:
 
 def test_spending_shows_spending_only_and_points_to_compare_for_a_cost() -> None:
     city_month, _flows, summary = make_run(n_cities=4, n_rep=2)
-    fig = plots._spending_figure(city_month, summary)
+    fig = policy.spending_figure(city_month, summary)
     words = " ".join(
         [t.get_text() for t in fig.texts]
         + [ax.get_xlabel() + ax.get_ylabel() + ax.get_title() for ax in fig.axes]
@@ -347,7 +348,7 @@ def test_spending_shows_spending_only_and_points_to_compare_for_a_cost() -> None
 
 def test_missing_display_name_falls_back_to_key() -> None:
     summary = pd.DataFrame({"city": ["xian", "wuhan"], "name": ["", None], "tier": [2, 2]})
-    names = plots._display_names(summary)
+    names = figure.display_names(summary)
     assert names["xian"] == "xian"
     assert names["wuhan"] == "wuhan"
     assert names["rest_of_china"] == "Rest of China"
@@ -362,9 +363,9 @@ def test_metric_only_for_rest_of_china_counts_as_missing(tmp_path: Path) -> None
 
 
 def test_large_figures_are_palettised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plots, "_PALETTE_ABOVE_BYTES", 0)
+    monkeypatch.setattr(figure, "_PALETTE_ABOVE_BYTES", 0)
     city_month, _flows, summary = make_run(n_cities=3, n_rep=3)
-    path = plots._save(plots._talent_figure(city_month, summary), tmp_path / "t.png")
+    path = figure.save(series.talent_figure(city_month, summary), tmp_path / "t.png")
     assert_png(path)
     with Image.open(path) as image:
         assert image.mode == "P"
@@ -381,7 +382,7 @@ matplotlib.use("svg")
 import matplotlib
 import matplotlib.pyplot as plt
 sys.path.insert(0, {str(Path(__file__).parent)!r})
-import test_run as test_plots
+import test_plot_run as test_plots
 from hubsim.output import plots
 from hubsim.output.layout import CITY_COLOURS, REST_OF_CHINA_COLOUR
 from hubsim.scenario import CITY_KEYS
@@ -403,14 +404,14 @@ def test_rest_of_china_flows_get_their_own_panel_and_colour_scale() -> None:
     # the outside node moves 100 times as many people as any city pair, as in the model
     outside = (flows.origin == "rest_of_china") | (flows.destination == "rest_of_china")
     flows.loc[outside, "movers"] *= 100
-    fig = plots._flows_figure(flows, summary)
+    fig = migration.flows_figure(flows, summary)
     between, rest = (ax for ax in fig.axes if ax.images and ax.get_title())
     labels = [t.get_text() for t in between.get_yticklabels() + between.get_xticklabels()]
     assert "Rest of China" not in labels and len(between.images[0].get_array()) == 4
     assert rest.images[0].get_array().shape == (4, 2)
     top_between = between.images[0].norm.vmax
     assert rest.images[0].norm.vmax > 50 * top_between  # each panel spans its own values
-    city_cells = plots._flow_matrix(flows, summary).drop(index="rest_of_china")
+    city_cells = migration._flow_matrix(flows, summary).drop(index="rest_of_china")
     assert top_between == pytest.approx(city_cells.drop(columns="rest_of_china").max().max() / 1e3)
 
 
@@ -421,7 +422,7 @@ def test_attainment_range_is_the_replications_own_and_never_dips_below_a_reached
     summary["share_of_target"] = [np.nan, 1.04, 1.2]
     summary["share_of_target_lo"] = [np.nan, 1.0, 1.1]
     summary["share_of_target_hi"] = [np.nan, 1.1, 1.3]
-    fig = plots._attainment_figure(summary)
+    fig = policy.attainment_figure(summary)
     ax = fig.axes[0]
     (bars,) = [c for c in ax.containers if hasattr(c, "lines")]
     segments = bars.lines[2][0].get_segments()
@@ -435,7 +436,7 @@ def test_targets_after_the_horizon_are_named_not_judged() -> None:
     summary["target_date"] = ""
     summary["target_note"] = "not judged: due 2025-12, after the horizon (2019-12)"
     summary.loc[0, "target_note"] = ""  # one city has no target at all
-    fig = plots._attainment_figure(summary)
+    fig = policy.attainment_figure(summary)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("not judged: due 2025-12, after the horizon (2019-12)") == 2
     assert texts.count("no target") == 1
@@ -445,7 +446,7 @@ def test_targets_after_the_horizon_are_named_not_judged() -> None:
 
 def test_rent_and_wages_say_they_are_nominal() -> None:
     city_month, _flows, summary = make_run(n_cities=3, n_rep=1)
-    fig = plots._rent_wage_figure(city_month, summary)
+    fig = series.rent_wage_figure(city_month, summary)
     assert "nominal" in fig.get_suptitle().lower()
     for ax in fig.axes[:2]:
         assert "Nominal" in ax.get_title() and "Nominal" in ax.get_ylabel()
@@ -455,8 +456,8 @@ def test_every_run_figure_is_stamped_with_the_scenario_and_overrides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drawn = []
-    save = plots._save
-    monkeypatch.setattr(plots, "_save", lambda fig, path: (drawn.append(fig), save(fig, path))[1])
+    save = figure.save
+    monkeypatch.setattr(plots, "save", lambda fig, path: (drawn.append(fig), save(fig, path))[1])
     city_month, flows, summary = make_run(n_cities=3, n_rep=2)
     stamp = "scenario hot; overrides: --set behaviour.migration.b_w=1.2 --months 24"
     plots.plot_run(city_month, flows, summary, tmp_path, stamp=stamp)
@@ -470,8 +471,8 @@ def test_a_one_month_run_draws_points_and_says_so_without_warning(tmp_path: Path
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         paths = plots.plot_run(city_month, flows, summary, tmp_path)
-        fig = plots._talent_figure(city_month, summary)
-        fig_rw = plots._rent_wage_figure(city_month, summary)
+        fig = series.talent_figure(city_month, summary)
+        fig_rw = series.rent_wage_figure(city_month, summary)
     assert [p.name for p in paths] == ALL_FILES
     assert "one simulated month" in fig.get_suptitle()
     assert "one simulated month" in fig_rw.get_suptitle()
@@ -486,7 +487,7 @@ def test_short_spans_pick_date_ticks_without_warning(n_months: int) -> None:
     city_month, _flows, summary = make_run(n_cities=3, n_rep=1, n_months=n_months)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for build in (plots._talent_figure, plots._rent_wage_figure):
+        for build in (series.talent_figure, series.rent_wage_figure):
             fig = build(city_month, summary)
             fig.savefig(io.BytesIO(), format="png", dpi=40)
 
@@ -496,10 +497,10 @@ def test_run_figures_use_fixed_margins_not_constrained_layout(
 ) -> None:
     """Constrained layout measured every label on each pass: most of the figures' time."""
     engines = []
-    save = plots._save
+    save = figure.save
     monkeypatch.setattr(
         plots,
-        "_save",
+        "save",
         lambda fig, path: (engines.append(fig.get_layout_engine()), save(fig, path))[1],
     )
     city_month, flows, summary = make_run(n_cities=13, n_rep=1)
@@ -511,12 +512,12 @@ def test_a_graduates_staying_target_is_named_not_drawn_as_talent() -> None:
     city_month, _flows, summary = make_run(n_cities=3, n_rep=1)
     summary["target_kind"] = ["", "talent_people", "graduates_staying_people"]
     summary.loc[2, "target_talent"] = np.nan  # its goal counts graduates, not talent
-    fig = plots._talent_figure(city_month, summary)
-    names = plots._display_names(summary)
+    fig = series.talent_figure(city_month, summary)
+    names = figure.display_names(summary)
     by_title = {ax.get_title(): ax for ax in fig.axes}
     staying = by_title[names[summary.city[2]]]
     assert len(staying.lines) == 1  # the talent path, no target line
-    assert [t.get_text() for t in staying.texts] == [plots.STAYING_NOTE]
+    assert [t.get_text() for t in staying.texts] == [series.STAYING_NOTE]
     assert not by_title[names[summary.city[0]]].texts  # a city without a target: no note
 
 

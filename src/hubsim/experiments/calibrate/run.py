@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import math
 import time
 from collections.abc import Callable
@@ -53,6 +52,7 @@ from hubsim.experiments.calibrate.moments import (
     spinup_moments,
 )
 from hubsim.experiments.replications import resolve
+from hubsim.experiments.store import ResumableFolder, now
 from hubsim.experiments.study import (
     Runner,
     ask_tagged,
@@ -62,9 +62,9 @@ from hubsim.experiments.study import (
     fail_in_flight,
     interrupt_deferred,
     open_storage,
+    open_study_folder,
     quiet_optuna,
     session_tag,
-    study_folder,
 )
 from hubsim.scenario import CITY_KEYS
 
@@ -123,7 +123,9 @@ def run_calibration(
         path, quick=quick, trials=trials, replications=replications, seed_offset=seed_offset
     )
     folder_name = cal.study_id + ("-quick" if quick else "")
-    folder = study_folder(Path(out), cal.name, folder_name, CalibrationError)
+    store = open_study_folder(Path(out), cal.name, folder_name, CalibrationError)
+    store.read_manifest()  # a damaged manifest stops the session before anything runs
+    folder = store.root
     url = storage or str(folder / "study.journal")
     say = progress or (lambda _stage, _done, _total: None)
     with quiet_optuna():
@@ -162,6 +164,7 @@ def run_calibration(
         except KeyboardInterrupt:
             if "session" in locals():
                 session.stop("interrupted by the user")
+            store.set_status("interrupted")
             raise RunInterrupted(
                 f"calibration interrupted: every finished trial and amenity round is kept in "
                 f"{url}. Run the same command again to go on."
@@ -620,6 +623,7 @@ def write_outputs(result: CalibrationResult, plots: bool) -> list[Path]:
     result.table.to_csv(files[1], index=False)
     result.trials.to_csv(files[2], index=False)
     result.rounds.to_csv(files[3], index=False)
+    store = ResumableFolder(folder)
     manifest = {
         "calibration": str(result.calibration.path),
         "study_id": result.calibration.study_id,
@@ -628,8 +632,10 @@ def write_outputs(result: CalibrationResult, plots: bool) -> list[Path]:
         "size": result.calibration.size.model_dump(mode="json"),
         "distance": result.objective,
         "parameters": result.parameters,
+        "sessions": [*store.sessions(), {"finished": now(), "trials_run": result.ran}],
+        "status": "complete",
     }
-    files[4].write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    store.write_manifest(manifest)
     if plots:
         from hubsim.experiments.calibrate.plots import convergence_figure, fit_figure
 

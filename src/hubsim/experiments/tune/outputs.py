@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +11,7 @@ import yaml
 from optuna.trial import FrozenTrial, TrialState
 
 from hubsim.experiments.replications import resolve
+from hubsim.experiments.store import ResumableFolder, now
 from hubsim.experiments.tune.file import Tuning
 from hubsim.experiments.tune.plots import plot_study
 from hubsim.experiments.tune.stats import feasible
@@ -80,9 +79,8 @@ def write_outputs(result: TuneResult, study: optuna.Study, plots: bool) -> list[
     return files
 
 
-def write_manifest(result: TuneResult, session: Session) -> None:
-    path = result.folder / "manifest.json"
-    old = json.loads(path.read_text()) if path.exists() else {}
+def write_manifest(result: TuneResult, session: Session, store: ResumableFolder) -> None:
+    """The study's manifest: the file, versions, every session so far and the best trial."""
     check = result.check.__dict__ if result.check else None
     manifest = {
         "study_name": result.tuning.study_name,
@@ -94,15 +92,16 @@ def write_manifest(result: TuneResult, session: Session) -> None:
         "versions": {**versions(), "optuna": optuna.__version__},
         "git_commit": git_commit(),
         "sessions": [
-            *old.get("sessions", []),
+            *store.sessions(),
             {
                 "session": session.tag,
-                "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "finished": now(),
                 "told": session.told,
                 "abandoned_marked_failed": result.abandoned,
             },
         ],
         "best_trial": result.best.number if result.best else None,
         "check": check,
+        "status": "complete",
     }
-    path.write_text(json.dumps(manifest, indent=2, default=str))
+    store.write_manifest(manifest)

@@ -64,7 +64,8 @@ def run_tune(
         raise TuneError(f"workers must be at least 1, not {workers}.")
     tuning = load_tuning(path)
     wanted = trials or tuning.spec.trials
-    folder = tune_folder(Path(out), tuning)
+    store = tune_folder(Path(out), tuning)
+    folder = store.root
     url = storage or str(folder / "study.journal")
     with quiet_optuna():
         study = open_study(tuning, url)
@@ -80,6 +81,7 @@ def run_tune(
             session.run(runner, base)
         except KeyboardInterrupt:
             session.stop("interrupted by the user")
+            store.set_status("interrupted")
             raise RunInterrupted(interrupted_text(tuning, study, folder)) from None
         except Exception as exc:  # e.g. an unreachable scheduler or a pool that keeps dying
             session.stop(f"stopped: {type(exc).__name__}: {exc}")
@@ -105,5 +107,5 @@ def run_tune(
         abandoned,
     )
     result.files = write_outputs(result, study, plots)
-    write_manifest(result, session)
+    write_manifest(result, session, store)
     return result

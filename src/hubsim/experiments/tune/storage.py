@@ -8,18 +8,22 @@ import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 
+from hubsim.experiments.store import ResumableFolder
 from hubsim.experiments.study import (
     distribution,
     open_storage,
-    study_folder,
+    open_study_folder,
 )
 from hubsim.experiments.tune.file import TuneError, Tuning
 
 SAMPLER_STREAM = 7_1300  # spawn key of the sampler's seed, apart from replication children
 
 
-def tune_folder(out: Path, tuning: Tuning) -> Path:
-    return study_folder(out, tuning.name, tuning.study_id, TuneError)
+def tune_folder(out: Path, tuning: Tuning) -> ResumableFolder:
+    """The study's resumable folder; its manifest is checked before anything runs."""
+    folder = open_study_folder(out, tuning.name, tuning.study_id, TuneError)
+    folder.read_manifest()
+    return folder
 
 
 def open_study(tuning: Tuning, url: str) -> optuna.Study:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 import pandas as pd
 
@@ -38,6 +38,7 @@ class ResumableFolder:
 
     root: Path
     kind: str = "study"  # what the folder holds, for messages: "sweep", "study"
+    SUBFOLDERS: ClassVar[tuple[str, ...]] = ()  # made in every folder of the class
 
     @classmethod
     def open(
@@ -46,21 +47,20 @@ class ResumableFolder:
         name: str,
         folder_id: str,
         *,
-        kind: str = "study",
         subfolders: tuple[str, ...] = (),
         error: type[Exception] = HubsimError,
     ) -> Self:
         """The folder `out/name/folder_id/` with its `subfolders`, created if new, reused
         (resumed) if not; `error` (the tool's error class) if it cannot be created."""
-        folder = cls(Path(out) / name / folder_id, kind)
+        folder = cls(Path(out) / name / folder_id)
         try:
             folder.root.mkdir(parents=True, exist_ok=True)
-            for sub in subfolders:
+            for sub in (*cls.SUBFOLDERS, *subfolders):
                 (folder.root / sub).mkdir(exist_ok=True)
         except OSError as exc:
             raise error(
-                f"--out {out}: cannot create the {kind} folder {folder.root} ({exc.strerror}). "
-                "Give --out a folder you can write to, e.g. --out results."
+                f"--out {out}: cannot create the {folder.kind} folder {folder.root} "
+                f"({exc.strerror}). Give --out a folder you can write to, e.g. --out results."
             ) from None
         return folder
 
@@ -135,6 +135,7 @@ class SweepFolder(ResumableFolder):
     """A sweep's folder: its runs/ and failures/, each run a file written once."""
 
     kind: str = "sweep"
+    SUBFOLDERS: ClassVar[tuple[str, ...]] = ("runs", "failures")
 
     @property
     def runs(self) -> Path:
@@ -147,20 +148,6 @@ class SweepFolder(ResumableFolder):
     @property
     def damaged(self) -> Path:
         return self.root / "damaged"
-
-    @classmethod
-    def open(
-        cls,
-        out: Path,
-        name: str,
-        folder_id: str,
-        *,
-        kind: str = "sweep",
-        subfolders: tuple[str, ...] = ("runs", "failures"),
-        error: type[Exception] = HubsimError,
-    ) -> Self:
-        """The folder `out/name/sweep_id/` with runs/ and failures/, created or resumed."""
-        return super().open(out, name, folder_id, kind=kind, subfolders=subfolders, error=error)
 
     def kept(self) -> str:
         return f"the finished runs in {self.runs}"

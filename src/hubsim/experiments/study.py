@@ -39,9 +39,7 @@ def open_study_folder(
     out: Path, name: str, study_id: str, error: type[Exception]
 ) -> ResumableFolder:
     """`out/<name>/<study_id>/` with its `plots/`, created or resumed; `error` if it cannot be."""
-    return ResumableFolder.open(
-        out, name, study_id, kind="study", subfolders=("plots",), error=error
-    )
+    return ResumableFolder.open(out, name, study_id, subfolders=("plots",), error=error)
 
 
 def study_folder(out: Path, name: str, study_id: str, error: type[Exception]) -> Path:

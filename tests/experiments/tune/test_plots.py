@@ -1,32 +1,23 @@
-"""The figures of tuning studies, calibrations and comparisons, through their public functions:
-whole-number trial and round ticks, the importances' minimum and caveat, the Pareto front's
-colours, an attainment heatmap that shows its variation and a spending figure that can be read."""
+"""The tuning study's figures through plot_study: whole-number trial ticks, the importances'
+minimum and caveat, the Pareto front's colours."""
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import optuna
-import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from hubsim.experiments.calibrate.plots import convergence_figure
-from hubsim.experiments.compare import report as compare_report
-from hubsim.experiments.compare.comparison import Arm, Comparison
 from hubsim.experiments.tune.file import load_tuning
 from hubsim.experiments.tune.outputs import trials_table
 from hubsim.experiments.tune.plots import IMPORTANCE_MIN_TRIALS, pareto_mask, plot_study
 from hubsim.experiments.tune.storage import distributions
-from hubsim.output.layout import CITY_COLOURS
-from hubsim.scenario import CITY_KEYS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TUNING = """
 name: figures
 question: What do the figures show?
@@ -43,20 +34,6 @@ objectives:
 replications: 2
 trials: 12
 """
-
-
-@pytest.fixture
-def drawn(monkeypatch):
-    """Every figure saved while the test runs, by the name of the file it was saved to."""
-    figures: dict[str, Figure] = {}
-    save = Figure.savefig
-
-    def recording(fig, target, *args, **kwargs):
-        figures[Path(str(target)).name] = fig
-        return save(fig, target, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", recording)
-    return figures
 
 
 def a_study(tmp_path: Path, trials: int):
@@ -103,17 +80,7 @@ def inside_the_figure(fig: Figure) -> list[str]:
     return out
 
 
-def whole_ticks(axis) -> bool:
-    """True when every tick inside the view is a whole number (no trial 0.5)."""
-    low, high = sorted(axis.get_view_interval())
-    ticks = [t for t in axis.get_majorticklocs() if low <= t <= high]
-    return bool(ticks) and all(float(t).is_integer() for t in ticks)
-
-
-# --------------------------------------------------------------------------- tuning
-
-
-def test_history_of_a_few_trials_counts_them_in_whole_numbers(tmp_path, drawn):
+def test_history_of_a_few_trials_counts_them_in_whole_numbers(tmp_path, drawn, whole_ticks):
     study, tuning = a_study(tmp_path, trials=5)
     trials = trials_table(study, tuning)
     with warnings.catch_warnings():
@@ -174,83 +141,3 @@ def test_the_pareto_fronts_points_wear_their_choices_colour(twelve_trials):
         assert len(mine) == 1, (px, py)
         wanted = legend[f"hukou_min_degree = {choice}"].get_facecolor()[0][:3]
         assert np.allclose(mine[0].get_facecolor()[0][:3], wanted), choice
-
-
-# --------------------------------------------------------------------------- calibration
-
-
-def test_convergence_counts_trials_and_rounds_in_whole_numbers(tmp_path, drawn):
-    cities = ["beijing", "guiyang"]
-    rounds = pd.DataFrame(
-        {"round": [0, 1, 2], "stage": ["before", "before", "after"]}
-        | {f"population@{c}": [1.0e6, 1.02e6, 1.01e6] for c in cities}
-    )
-    table = pd.DataFrame({"moment": "population_2010", "city": cities, "target": [1e6, 1e6]})
-    calibration = SimpleNamespace(
-        name="tiny", path=Path("tiny.yaml"), quick=True, study_id="abc", replications=1,
-        spinup=SimpleNamespace(scale=20000, seed=1), policy=SimpleNamespace(scale=20000, seed=2),
-        size=SimpleNamespace(trial_steps=3),
-    )  # fmt: skip
-    trials = pd.DataFrame({"trial": [0, 1, 2], "state": "COMPLETE", "distance": [3.0, 2.0, 2.5]})
-    result = SimpleNamespace(trials=trials, rounds=rounds, table=table, calibration=calibration)
-    convergence_figure(result, tmp_path / "convergence.png")
-    fig = drawn["convergence.png"]
-    left, right = fig.axes
-    assert whole_ticks(left.xaxis) and whole_ticks(right.xaxis)
-
-
-# --------------------------------------------------------------------------- comparison
-
-
-def a_comparison(shares: dict[str, list[float]], spending: dict[str, list[float]]) -> Comparison:
-    """Three scenarios whose every city reaches its target, at different margins."""
-    arms, rows = [], []
-    for k, name in enumerate(shares):
-        summary = pd.DataFrame({"city": list(CITY_KEYS), "share_of_target": shares[name]})
-        arms.append(
-            Arm(name, "", "", pd.DataFrame(), summary, pd.DataFrame(), "2010-01", 12, 1, 3, None)
-        )
-        for i, city in enumerate(CITY_KEYS):
-            rows.append(
-                {
-                    "city": city, "scenario": name, "reached_share": 1.0, "ghost_share": 0.0,
-                    "target_note": "judged", "extra_talent_vs_first": 1e4 * (i - 6) * k,
-                    "extra_spending_vs_first_yuan": spending[name][i],
-                }
-            )  # fmt: skip
-    return Comparison(arms, pd.DataFrame(rows), pd.DataFrame())
-
-
-def test_attainment_heatmap_shows_how_far_past_its_target_each_city_is():
-    rng = np.random.default_rng(1)
-    shares = {n: list(rng.uniform(1.0, 2.5, 13)) for n in ("a", "b", "c")}
-    zero = {n: [0.0] * 13 for n in shares}
-    fig = compare_report.attainment_heatmap(a_comparison(shares, zero))
-    image = fig.axes[0].images[0]
-    colours = image.cmap(image.norm(image.get_array()))
-    # every city reaches its target in every replication: coloured by that, one colour
-    assert len({tuple(np.round(c, 3)) for c in colours.reshape(-1, 4)}) > 13
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert f"{100 * shares['b'][4]:.0f} %\n100% reach" in texts
-
-
-def test_spending_efficiency_separates_every_point_and_uses_the_page():
-    shares = {n: [1.2] * 13 for n in ("a", "b", "c")}
-    spending = {"a": [0.0] * 13, "b": [0.0] * 12 + [5e10], "c": [0.0] * 11 + [2e8, -3e9]}
-    fig = compare_report.efficiency_figure(a_comparison(shares, spending))
-    ax, strip = fig.axes[:2]
-    points = [(c, s) for s in (ax, strip) for c in s.collections if len(c.get_offsets())]
-    assert len(points) == 26  # 13 cities x the two scenarios after the first
-    # unchanged spending goes to its own strip: nothing piles on the main plot's zero line
-    assert all(c.get_offsets()[0][1] != 0 for c, s in points if s is ax)
-    assert sum(s is strip for _c, s in points) == 23
-    # the scenarios' markers are unlike (no circle beside a hexagon and an octagon)
-    used = set(compare_report.SCENARIO_MARKERS[:2])
-    assert used.isdisjoint({"h", "H", "8", "p"}) and len(used) == 2
-    # a point's colour is its city's in every figure
-    for c, _s in points:
-        assert tuple(np.round(c.get_facecolor()[0][:3], 3)) in {
-            tuple(np.round(to_rgb(h), 3)) for h in CITY_COLOURS
-        }
-    plotted = sum(a.get_position().width * a.get_position().height for a in (ax, strip))
-    assert plotted > 0.5  # the axes fill over half the canvas (the legends went below)

@@ -8,11 +8,11 @@ the first time one of its names is asked for.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def lazy_exports(package: str, homes: dict[str, tuple[str, ...]]) -> Callable[[str], Any]:
+def lazy_exports(package: str, homes: Mapping[str, tuple[str, ...]]) -> Callable[[str], Any]:
     """A module `__getattr__` for `package`: each name in `homes[module]` is read from `module`
     (relative names such as `.run` are taken inside `package`) on first use."""
     where = {name: module for module, names in homes.items() for name in names}

@@ -190,22 +190,80 @@ def private_imports(text: str, module: str) -> list[str]:
     return found
 
 
+EXPERIMENTS = SRC / "experiments"
+
+
+def tools() -> set[str]:
+    """The tool sub-packages of experiments (compare, sweep, ...): every folder with modules."""
+    return {p.parent.name for p in EXPERIMENTS.glob("*/__init__.py")}
+
+
+def tool_of(module: str) -> str | None:
+    """The tool sub-package `module` belongs to, or None for the shared core (and outside)."""
+    parts = module.split(".")
+    if parts[:2] != ["hubsim", "experiments"] or len(parts) < 3:
+        return None
+    return parts[2] if parts[2] in tools() else None
+
+
+def tool_violations(graph: dict[str, set[str]]) -> list[str]:
+    """A tool importing another tool, or a core module importing a tool: the core is shared,
+    the tools stand apart (a helper two tools need belongs in the core). The package's
+    `__init__` (`hubsim.experiments`) is its public face and may name the tools' entry points."""
+    bad = []
+    for module, imported in graph.items():
+        if not module.startswith("hubsim.experiments."):
+            continue
+        mine = tool_of(module)
+        for other in imported:
+            theirs = tool_of(other)
+            if theirs is not None and theirs != mine:
+                bad.append(f"{module} imports {other}")
+    return sorted(bad)
+
+
+def test_the_experiments_are_a_core_and_one_sub_package_per_tool() -> None:
+    assert {"compare", "sweep", "calibrate", "tune"} <= tools()
+    assert len(list(EXPERIMENTS.glob("*.py"))) > 8  # the core stays flat
+
+
+def test_no_tool_imports_another_tool_and_the_core_imports_none() -> None:
+    assert tool_violations(import_graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "imported"),
+    [
+        ("hubsim.experiments.calibrate.run", "hubsim.experiments.tune.storage"),
+        ("hubsim.experiments.compare.report", "hubsim.experiments.sweep"),
+        ("hubsim.experiments.study", "hubsim.experiments.tune.file"),
+    ],
+)
+def test_a_cross_tool_import_is_a_violation(module: str, imported: str) -> None:
+    """Negative control: the same check rejects a tool reaching into another, and the core
+    reaching into a tool."""
+    graph = import_graph()
+    graph[module] = graph[module] | {imported}
+    assert tool_violations(graph) == [f"{module} imports {imported}"]
+
+
 def test_no_experiments_module_imports_another_modules_private_names() -> None:
     """The tools share code through public names in the core (study, specfile), not by reaching
-    into each other's private helpers."""
-    files = sorted((SRC / "experiments").glob("*.py"))
-    assert len(files) > 15  # the walk found the package
+    into each other's private helpers; within a tool too, modules share public names only."""
+    files = sorted(EXPERIMENTS.rglob("*.py"))
+    assert len(files) > 25  # the walk found the package and its tools
     assert [bad for p in files for bad in private_imports(p.read_text(), module_name(p))] == []
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "from hubsim.experiments.tune import (\n    _Runner,\n    counted,\n)",
-        "from .tune import _quiet_optuna",
-        "from hubsim.experiments import tune\n\ndef f():\n    return tune._distribution",
+        "from hubsim.experiments.tune.trials import (\n    _Runner,\n    counted,\n)",
+        "from .storage import _quiet_optuna",
+        "from ..study import _fail",
+        "from hubsim.experiments.tune import run\n\ndef f():\n    return run._distribution",
     ],
 )
 def test_a_private_import_is_found(text: str) -> None:
     """Negative control: the same check rejects each way of reaching a private name."""
-    assert len(private_imports(text, "hubsim.experiments.calibrate")) == 1
+    assert len(private_imports(text, "hubsim.experiments.calibrate.run")) == 1

@@ -100,8 +100,8 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 # Where the experiments' loaders live today; `defined` searches the package when one moves.
 HOMES = (
     "hubsim.experiments",
-    "hubsim.experiments.tuning_file",
-    "hubsim.experiments.calibration_file",
+    "hubsim.experiments.tune.file",
+    "hubsim.experiments.calibrate.file",
 )
 
 

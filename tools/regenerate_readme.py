@@ -58,7 +58,7 @@ def baseline(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
 def compare(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     """The comparison docs/compare.md quotes: baseline, no talent war, Guiyang's build-ahead."""
     from hubsim.experiments.compare import compare as run_compare
-    from hubsim.experiments.compare_report import attainment_text
+    from hubsim.experiments.compare.report import attainment_text
 
     names = ("baseline.yaml", "no-talent-war.yaml", "guiyang-big-data.yaml")
     comparison = run_compare(
@@ -78,7 +78,7 @@ BRANCH_CITIES = ("chengdu", "xian", "wuhan")
 def branches(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     """secondary-offices.yaml paired against the baseline: branches in the three cities."""
     from hubsim.experiments.compare import compare as run_compare
-    from hubsim.experiments.comparison import paired_branches
+    from hubsim.experiments.compare.comparison import paired_branches
 
     names = ("baseline.yaml", "secondary-offices.yaml")
     comparison = run_compare(
@@ -113,7 +113,8 @@ SWEEP_SHOWN = (  # docs/sweeps.md shows some of the example sweep's outcomes
 
 def sweep(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     """The example sweep's table of outcome means per point, as `hubsim sweep` prints it."""
-    from hubsim.experiments.sweep import _num, run_sweep, summary_text
+    from hubsim.experiments.sweep import run_sweep, summary_text
+    from hubsim.experiments.sweep.run import _num
 
     result = run_sweep(SCENARIOS / "sweeps" / "chengdu-rent.yaml", out=work, plots=False)
     columns = ["point", *(p.column for p in result.sweep.parameters), "runs", *SWEEP_SHOWN]

@@ -242,8 +242,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from hubsim.experiments import compare_report
     from hubsim.experiments.compare import compare
+    from hubsim.experiments.compare import report as compare_report
     from hubsim.output.progress import RunProgress
 
     progress = None if args.quiet else RunProgress()

@@ -1,8 +1,9 @@
 """What the sweep, tuning and calibration files share: the decision variable, the base scenario,
 error locations and the `--set` text of a value.
 
-Each tool's file module (`sweep_file`, `tuning_file`, `calibration_file`) reads its own keys and
-raises its own error; the pieces here take that error class, so messages name the right tool.
+Each tool's file module (`sweep/file.py`, `tune/file.py`, `calibrate/file.py`) reads its own
+keys and raises its own error; the pieces here take that error class, so messages name the right
+tool.
 """
 
 from __future__ import annotations

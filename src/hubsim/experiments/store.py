@@ -1,6 +1,9 @@
-"""Sweep folders `<out>/<sweep-name>/<sweep-id>/`: runs/, failures/, manifest, summary, plots.
+"""Resumable experiment folders `<out>/<name>/<id>/`, one implementation for every tool.
 
-Files appear atomically (written aside, then linked into place); no run is ever written twice.
+`ResumableFolder` is what sweeps, tuning studies and calibrations share: the folder made once
+and reused by every session, a manifest written atomically (aside, then moved into place) and
+checked before a session resumes, the sessions it records and the status of the last one.
+`SweepFolder` adds a sweep's runs/ and failures/ (no run is ever written twice) and its lock.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, Self
 
 import pandas as pd
 
@@ -29,10 +33,109 @@ def run_name(key: Key, suffix: str = "parquet") -> str:
 
 
 @dataclass
-class SweepFolder:
-    """The folder of one sweep id, shared by every session that runs it."""
+class ResumableFolder:
+    """The folder of one experiment id, shared by every session that runs it."""
 
     root: Path
+    kind: str = "study"  # what the folder holds, for messages: "sweep", "study"
+    SUBFOLDERS: ClassVar[tuple[str, ...]] = ()  # made in every folder of the class
+
+    @classmethod
+    def open(
+        cls,
+        out: Path,
+        name: str,
+        folder_id: str,
+        *,
+        subfolders: tuple[str, ...] = (),
+        error: type[Exception] = HubsimError,
+    ) -> Self:
+        """The folder `out/name/folder_id/` with its `subfolders`, created if new, reused
+        (resumed) if not; `error` (the tool's error class) if it cannot be created."""
+        folder = cls(Path(out) / name / folder_id)
+        try:
+            folder.root.mkdir(parents=True, exist_ok=True)
+            for sub in (*cls.SUBFOLDERS, *subfolders):
+                (folder.root / sub).mkdir(exist_ok=True)
+        except OSError as exc:
+            raise error(
+                f"--out {out}: cannot create the {folder.kind} folder {folder.root} "
+                f"({exc.strerror}). Give --out a folder you can write to, e.g. --out results."
+            ) from None
+        return folder
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    def write_manifest(self, manifest: dict) -> None:
+        """Replace the manifest whole: a reader never sees half of one."""
+        self._write_json(self.manifest, manifest)
+
+    def read_manifest(self) -> dict:
+        """The manifest of earlier sessions ({} if none); a damaged one is a user error.
+
+        Call it before a session runs anything: that is the resume check.
+        """
+        path = self.manifest
+        if not path.exists():
+            return {}
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            problem = "" if isinstance(manifest, dict) else "does not hold a mapping of keys"
+            if not problem and not isinstance(manifest.get("sessions", []), list):
+                problem = "has a 'sessions' entry that is not a list"
+        except json.JSONDecodeError as exc:
+            problem = f"is not valid JSON (line {exc.lineno})"
+        except (UnicodeDecodeError, OSError) as exc:
+            problem = f"cannot be read ({getattr(exc, 'strerror', None) or 'not UTF-8 text'})"
+        if problem:
+            raise HubsimError(
+                f"{path} {problem}: the {self.kind}'s record of its sessions is damaged "
+                f"({self.kept()} are not). Move it away or delete it (a new one is written; "
+                "the history of earlier sessions is lost) and run the same command again: "
+                f"{self.resumed()}"
+            )
+        return manifest
+
+    def kept(self) -> str:
+        """What a damaged manifest leaves whole (for its error message)."""
+        return f"the trials in the {self.kind}'s storage"
+
+    def resumed(self) -> str:
+        """What the next session does with it (for the same message)."""
+        return "the finished trials are kept and the study goes on."
+
+    def sessions(self) -> list[dict]:
+        """The sessions earlier calls recorded in the manifest, oldest first."""
+        return list(self.read_manifest().get("sessions", []))
+
+    def set_status(self, status: str) -> None:
+        """Record how the last session ended ("complete", "interrupted", ...) in the manifest."""
+        manifest = self.read_manifest()
+        manifest.update(status=status, updated=now())
+        self.write_manifest(manifest)
+
+    def write_table(self, name: str, table: pd.DataFrame) -> Path:
+        path = self.root / name
+        tmp = path.with_name(f".{name}.tmp")
+        table.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+        return path
+
+    @staticmethod
+    def _write_json(path: Path, data: dict) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=2, default=str))
+        os.replace(tmp, path)
+
+
+@dataclass
+class SweepFolder(ResumableFolder):
+    """A sweep's folder: its runs/ and failures/, each run a file written once."""
+
+    kind: str = "sweep"
+    SUBFOLDERS: ClassVar[tuple[str, ...]] = ("runs", "failures")
 
     @property
     def runs(self) -> Path:
@@ -46,19 +149,11 @@ class SweepFolder:
     def damaged(self) -> Path:
         return self.root / "damaged"
 
-    @classmethod
-    def open(cls, out: Path, name: str, sweep_id: str) -> SweepFolder:
-        """The folder `out/name/sweep_id/`, created if new, reused (resumed) if not."""
-        folder = cls(Path(out) / name / sweep_id)
-        try:
-            folder.runs.mkdir(parents=True, exist_ok=True)
-            folder.failures.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise HubsimError(
-                f"--out {out}: cannot create the sweep folder {folder.root} ({exc.strerror}). "
-                "Give --out a folder you can write to, e.g. --out results."
-            ) from None
-        return folder
+    def kept(self) -> str:
+        return f"the finished runs in {self.runs}"
+
+    def resumed(self) -> str:
+        return "the runs on disk are kept and only the missing ones run."
 
     def finished(self) -> set[Key]:
         """(point, replication) of every run on disk: what a resumed sweep skips."""
@@ -109,32 +204,6 @@ class SweepFolder:
         rows = pd.read_parquet(self.runs)
         return rows.sort_values(["point", "replication"], ignore_index=True)
 
-    def write_manifest(self, manifest: dict) -> None:
-        self._write_json(self.root / "manifest.json", manifest)
-
-    def read_manifest(self) -> dict:
-        """The manifest of earlier sessions ({} if none); a damaged one is a user error."""
-        path = self.root / "manifest.json"
-        if not path.exists():
-            return {}
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            problem = "" if isinstance(manifest, dict) else "does not hold a mapping of keys"
-            if not problem and not isinstance(manifest.get("sessions", []), list):
-                problem = "has a 'sessions' entry that is not a list"
-        except json.JSONDecodeError as exc:
-            problem = f"is not valid JSON (line {exc.lineno})"
-        except (UnicodeDecodeError, OSError) as exc:
-            problem = f"cannot be read ({getattr(exc, 'strerror', None) or 'not UTF-8 text'})"
-        if problem:
-            raise HubsimError(
-                f"{path} {problem}: the sweep's record of its sessions is damaged (the finished "
-                f"runs in {self.runs} are not). Move it away or delete it (a new one is written; "
-                "the history of earlier sessions is lost) and run the same command again: "
-                "the runs on disk are kept and only the missing ones run."
-            )
-        return manifest
-
     def set_aside_damaged(self) -> list[str]:
         """Move unreadable run and failure files to damaged/, so their runs are done again.
 
@@ -163,13 +232,6 @@ class SweepFolder:
             f"set aside {path.parent.name}/{path.name} ({problem}) as "
             f"{aside.parent.name}/{aside.name}; its run will be done again"
         )
-
-    def write_table(self, name: str, table: pd.DataFrame) -> Path:
-        path = self.root / name
-        tmp = path.with_name(f".{name}.tmp")
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-        return path
 
     def tidy(self) -> None:
         """Remove temporary files that a killed session left (readers skip them anyway)."""
@@ -200,12 +262,6 @@ class SweepFolder:
             yield
         finally:
             path.unlink(missing_ok=True)
-
-    @staticmethod
-    def _write_json(path: Path, data: dict) -> None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=2, default=str))
-        os.replace(tmp, path)
 
 
 def _clear_stale_lock(path: Path) -> None:

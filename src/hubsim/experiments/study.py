@@ -29,22 +29,22 @@ from optuna.trial import FrozenTrial, TrialState
 
 from hubsim.experiments import executors
 from hubsim.experiments.specfile import Variable
+from hubsim.experiments.store import ResumableFolder
 from hubsim.output.run_folder import process_alive
 
 JOURNAL_GRACE_S = 5
 
 
+def open_study_folder(
+    out: Path, name: str, study_id: str, error: type[Exception]
+) -> ResumableFolder:
+    """`out/<name>/<study_id>/` with its `plots/`, created or resumed; `error` if it cannot be."""
+    return ResumableFolder.open(out, name, study_id, subfolders=("plots",), error=error)
+
+
 def study_folder(out: Path, name: str, study_id: str, error: type[Exception]) -> Path:
-    """`out/<name>/<study_id>/` with its `plots/`, created; `error` if it cannot be."""
-    folder = out / name / study_id
-    try:
-        (folder / "plots").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise error(
-            f"--out {out}: cannot create the study folder {folder} ({exc.strerror}). Give --out "
-            "a folder you can write to, e.g. --out results."
-        ) from None
-    return folder
+    """The path of `open_study_folder`'s folder."""
+    return open_study_folder(out, name, study_id, error).root
 
 
 def session_tag() -> str:

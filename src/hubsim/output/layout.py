@@ -15,7 +15,7 @@ from hubsim.scenario import CITY_KEYS
 # One colour per city, in CITY_KEYS order. Chosen so that every pair differs by at least 20
 # (CIEDE2000; tab10's closest pair, red and brown, is 16) and only Xiamen is near-black: two
 # dark colours (the old black and navy) looked alike in thin bars. No grey, which stands for
-# the rest of China and for reference runs. tests/output/test_plots.py checks both.
+# the rest of China and for reference runs. tests/output/plots/test_plot_run.py checks both.
 CITY_COLOURS = (
     "#1f78b4",  # Beijing
     "#ff7f0e",  # Shanghai

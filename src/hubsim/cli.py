@@ -216,6 +216,7 @@ def _parser() -> argparse.ArgumentParser:
         "tune incentive parameters with Optuna (resumable study, best.yaml, check)",
         "study",
         "cluster",
+        "ensemble",
         "out",
         "plots",
         "quiet",
@@ -434,7 +435,28 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary_text(result))
     print(f"results: {result.folder}")
+    if (args.ensemble or args.ensemble_file) and result.best is not None:
+        _tune_over_ensemble(args, result)
     return 0
+
+
+def _tune_over_ensemble(args: argparse.Namespace, result) -> None:
+    """The best package run over the ensemble, each constraint judged there (--ensemble)."""
+    from hubsim.experiments.ensemble.package import Promise, check_package, check_text
+
+    tuning = result.tuning
+    promises = [
+        Promise(c.name, c.city, c.at_least, result.best.user_attrs.get(f"share:{c.name}"))
+        for c in tuning.constraints
+    ]
+    ensemble, table = check_package(
+        result.folder / "best.yaml", tuning.path.parent / tuning.spec.base, promises,
+        members=args.ensemble, ensemble_file=args.ensemble_file, workers=args.workers,
+        scheduler=args.scheduler, out=Path(args.out),
+    )  # fmt: skip
+    table.to_csv(ensemble.folder / "ensemble_check.csv", index=False)
+    print(check_text(ensemble, table))
+    print(f"ensemble check: {ensemble.folder} (ensemble_check.csv)")
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

@@ -446,9 +446,24 @@ def _ensemble(cal, study, runner, final: tuple, folder: Path, refine: int, say):
     def errors_of(simulated: pd.Series) -> pd.Series:
         return errors(cal.moments, simulated)
 
-    def evaluate(params: dict, amenities: dict) -> dict:
+    census = cal.moments.set_index("key")["target"]
+    target = np.array([census[f"population_2010@{c}"] for c in CITY_KEYS])
+    slope = pooled_slope([r for r in study.user_attrs.get("rounds", []) if r["stage"] == "before"])
+
+    def evaluate(params: dict, amenities: dict) -> tuple[dict, dict]:
+        """As a trial: `trial_steps` fixed-point steps of the amenities, then the moments."""
+        for _ in range(cal.size.trial_steps):
+            tasks = _tasks(cal, ROUND_POINT - 500, cal.overrides(params, amenities), (SPINUP,))
+            moments = _collect(runner.results(tasks), "a refinement run").mean()
+            simulated = moments[[f"population_2010@{c}" for c in CITY_KEYS]].to_numpy(float)
+            gap = np.log(target / simulated)
+            step = np.clip(cal.spec.amenity_damping * gap / slope, -MAX_STEP, MAX_STEP)
+            amenities = {
+                c: round(amenities[c] + float(d), 4) for c, d in zip(CITY_KEYS, step, strict=True)
+            }
         tasks = _tasks(cal, ROUND_POINT - 500, cal.overrides(params, amenities))
-        return standardised(_collect(runner.results(tasks), "a refinement run"), errors_of)
+        moments = _collect(runner.results(tasks), "a refinement run")
+        return standardised(moments, errors_of), amenities
 
     params, amenities, moments = final
     weights = dict(zip(cal.moments.key, cal.moments.weight, strict=True))

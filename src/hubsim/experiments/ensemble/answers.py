@@ -26,6 +26,7 @@ import yaml
 from hubsim.errors import RunInterrupted
 from hubsim.experiments import executors
 from hubsim.experiments.ensemble.members import (
+    EnsembleError,
     find_ensemble,
     first_members,
     load_ensemble,
@@ -86,6 +87,11 @@ def run_over_ensemble(
     """
     arms = []
     for item in inputs:
+        if Path(item).is_dir():
+            raise EnsembleError(
+                f"{item}: a run folder cannot be run again over the ensemble; give the "
+                "scenario file it was run from instead."
+            )
         arm = resolve(
             item, overrides=overrides, seed=seed, replications=replications, months=months,
             scale=scale,
@@ -94,8 +100,7 @@ def run_over_ensemble(
         replications = arm.replications
         arms.append(arm)
     path = Path(ensemble_file) if ensemble_file else find_ensemble(inputs[0])
-    data = arms[0].model_dump(mode="json")
-    table = first_members(load_ensemble(path, data), members)
+    table = first_members(load_ensemble(path, arms[0]), members)
     columns = parameter_columns(table)
     shifts = [fitted_shifts(item, arm, columns) for item, arm in zip(inputs, arms, strict=True)]
     name = arms[0].name if len(arms) == 1 else "-vs-".join(a.name for a in arms)

@@ -25,8 +25,12 @@ from hubsim.experiments.specfile import Variable
 from hubsim.experiments.study import interrupt_deferred
 from hubsim.scenario import CITY_KEYS
 
-# evaluate(parameters by variable key, amenities by city) -> {moment: [z, se]}
-Evaluate = Callable[[dict, dict], dict]
+DIGITS = 5  # decimals at which two candidates are the same parameter set (fitted.yaml's)
+# evaluate(parameters by variable key, starting amenities by city) -> (fit, amenities): the
+# calibration's evaluation of a trial, which first profiles the amenities at the parameters
+# (its fixed-point steps), then returns {moment: [z, se]} and the amenities it judged them at.
+Evaluate = Callable[[dict, dict], tuple[dict, dict]]
+WAVE = "ensemble_refinement"  # the study attribute holding the wave's evaluations
 
 
 @dataclass
@@ -62,28 +66,31 @@ def build_ensemble(
     identification report `ensemble_identification.csv` in `folder`.
 
     `final` is the final evaluation's (parameters, amenities, fit). With `refine` N and an
-    `evaluate` function, N Latin-hypercube points in the survivors' bounding box are evaluated
-    and matched with the rest. `errors_of` (simulated moments -> standardised errors) reads the
-    trials of a study from before the fit was recorded, from their mean moments (se 0).
+    `evaluate` function, N Latin-hypercube points in the survivors' bounding box of the
+    parameters are evaluated (the amenities start from the nearest survivor's and are profiled
+    by `evaluate`, as a trial's are) and matched with the rest. `errors_of` (simulated moments
+    -> standardised errors) reads the trials of a study from before the fit was recorded, from
+    their mean moments (se 0).
     """
     columns = [v.dotted for v in variables] + [amenity_key(c) for c in CITY_KEYS]
     rows, fits = _candidates(study, variables, final, errors_of)
     matched = matching.match(pd.DataFrame(rows), fits, weights)
-    wave = list(study.user_attrs.get("ensemble_wave", []))
+    wave = list(study.user_attrs.get(WAVE, []))
     if refine and evaluate is not None and len(matched.members):
-        bounds = {v.dotted: (float(v.spec.low), float(v.spec.high)) for v in variables}
-        points = matching.refinement_points(matched.members, columns, refine, seed, bounds)
+        bounds = _bounds(variables)
+        keys = [v.dotted for v in variables]
+        points = matching.refinement_points(matched.members, keys, refine, seed, bounds)
         by_dotted = {v.dotted: v.key for v in variables}
         for i, point in points.iterrows():
             if i < len(wave):
                 continue  # run by an earlier session
             say(f"ensemble refinement wave ({i + 1}/{refine})", int(i), refine)
-            params = {by_dotted[k]: float(point[k]) for k in by_dotted}
-            amenities = {c: float(point[amenity_key(c)]) for c in CITY_KEYS}
-            fit = evaluate(params, amenities)
+            params = {by_dotted[k]: float(point[k]) for k in keys}
+            start = _nearest(matched.members, point, bounds)
+            fit, amenities = evaluate(params, {c: float(start[amenity_key(c)]) for c in CITY_KEYS})
             wave.append({"params": params, "amenities": amenities, "fit": fit})
             with interrupt_deferred():
-                study.set_user_attr("ensemble_wave", wave)
+                study.set_user_attr(WAVE, wave)
     for i, entry in enumerate(wave[:refine] if refine else []):
         rows.append(_row(f"refine {i}", variables, entry["params"], entry["amenities"]))
         fits.append(entry["fit"])
@@ -110,9 +117,18 @@ def _candidates(study, variables, final, errors_of) -> tuple[list[dict], list[di
         rows.append(_row(f"trial {trial.number}", variables, trial.params, amenities))
         fits.append(fit)
     params, amenities, fit = final
-    rows.append(_row("final", variables, params, amenities))
+    final_row = _row("final", variables, params, amenities)
+    # The final point is the best trial's, rounded as fitted.yaml writes it: not a second set.
+    same = [i for i, row in enumerate(rows) if _rounded(row) == _rounded(final_row)]
+    for i in reversed(same):
+        del rows[i], fits[i]
+    rows.append(final_row)
     fits.append(fit)
     return rows, fits
+
+
+def _rounded(row: dict) -> tuple:
+    return tuple(round(v, DIGITS) for k, v in row.items() if k != "source")
 
 
 def _fit_from_means(attrs: dict, errors_of) -> dict | None:
@@ -129,6 +145,14 @@ def _row(source: str, variables: list[Variable], params: dict, amenities: dict) 
     row.update({v.dotted: float(params[v.key]) for v in variables})
     row.update({amenity_key(c): float(amenities[c]) for c in CITY_KEYS})
     return row
+
+
+def _nearest(members: pd.DataFrame, point: pd.Series, bounds: dict) -> pd.Series:
+    """The survivor nearest `point`, each parameter measured in shares of its range."""
+    keys = list(point.index)
+    span = np.array([bounds[k][1] - bounds[k][0] for k in keys])
+    gaps = (members[keys].to_numpy(float) - point.to_numpy(float)) / span
+    return members.iloc[int(np.argmin((gaps**2).sum(axis=1)))]
 
 
 def _bounds(variables: list[Variable]) -> dict[str, tuple[float, float]]:

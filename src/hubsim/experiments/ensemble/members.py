@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from hubsim.errors import HubsimError
-from hubsim.experiments.keys import KeyProblem, resolve_key
-from hubsim.experiments.specfile import yaml_text
+from hubsim.errors import HubsimError, ScenarioError
+from hubsim.experiments.replications import resolve
+from hubsim.experiments.specfile import reword, yaml_text
+from hubsim.scenario import Scenario
 
 META = ("member", "source", "implausibility_max", "worst_moment")
 DEFAULT_MEMBERS = 20  # members used by --ensemble without a number
@@ -70,9 +71,9 @@ def find_ensemble(scenario_path: str | Path) -> Path:
     )
 
 
-def load_ensemble(path: str | Path, scenario_data: dict | None = None) -> pd.DataFrame:
-    """The ensemble file checked: members with numeric, finite values; with `scenario_data` (a
-    scenario as a dict), every parameter column must name one of its keys."""
+def load_ensemble(path: str | Path, scenario: Scenario | None = None) -> pd.DataFrame:
+    """The ensemble file checked: members with numeric, finite values; with `scenario`, every
+    parameter column must be a key `--set` accepts on it (tried with the first member)."""
     path = Path(path)
     fix = (
         "Regenerate it with `hubsim calibrate CALIBRATION_FILE` (ensemble.csv beside "
@@ -102,13 +103,15 @@ def load_ensemble(path: str | Path, scenario_data: dict | None = None) -> pd.Dat
                 f"{table.member.iloc[bad[0]]} ({table[key].iloc[bad[0]]!r}). {fix}"
             )
         table[key] = values
-        if scenario_data is not None:
+    if scenario is not None:
+        for key in columns:
             try:
-                resolve_key(key, scenario_data)
-            except KeyProblem as exc:
+                resolve(scenario, overrides=list(member_overrides(table.iloc[0], [key])))
+            except ScenarioError as exc:
                 raise EnsembleError(
-                    f"{path}: column '{key}' is not a scenario key ({exc}). Each parameter "
-                    f"column must be a dotted key that --set accepts. {fix}"
+                    f"{path}: column '{key}' cannot be applied to {scenario.name} "
+                    f"({reword(str(exc)).rstrip('.')}). Each parameter column must be a dotted "
+                    f"scenario key that --set accepts. {fix}"
                 ) from None
     return table
 

@@ -474,6 +474,11 @@ def _ensemble(cal, study, runner, final: tuple, folder: Path, refine: int, say):
     )  # fmt: skip
 
 
+def _fit(cal: Calibration, moments: pd.DataFrame) -> dict:
+    """Each moment's standardised error and its standard error over the replications."""
+    return standardised(moments, lambda simulated: errors(cal.moments, simulated))
+
+
 def _sampler_seed(cal: Calibration, trials_so_far: int) -> int:
     sequence = np.random.SeedSequence(cal.spec.seed, spawn_key=(7, cal.seed_offset, trials_so_far))
     return int(sequence.generate_state(1)[0])
@@ -585,7 +590,7 @@ class _Trials:
         value = distance(self.cal.moments, moments.mean())
         for key, column in moments.items():
             trial.set_user_attr(f"moment:{key}", float(column.mean()))
-        trial.set_user_attr("fit", standardised(moments, lambda s: errors(self.cal.moments, s)))
+        trial.set_user_attr("fit", _fit(self.cal, moments))
         if not math.isfinite(value):
             trial.set_user_attr("error", "a weighted moment is not a number; see the moments")
             self.study.tell(trial, state=TrialState.FAIL)

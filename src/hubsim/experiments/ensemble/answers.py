@@ -13,7 +13,7 @@ value away from the fitted file keeps its change: the member's value is shifted 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +63,7 @@ class EnsembleRun:
 
 
 def run_over_ensemble(
-    inputs: list[str | Path],
+    inputs: Sequence[str | Path],
     *,
     members: int | None = None,
     ensemble_file: str | Path | None = None,

@@ -156,7 +156,11 @@ def _nearest(members: pd.DataFrame, point: pd.Series, bounds: dict) -> pd.Series
 
 
 def _bounds(variables: list[Variable]) -> dict[str, tuple[float, float]]:
-    return {v.dotted: (float(v.spec.low), float(v.spec.high)) for v in variables}
+    return {v.dotted: (_number(v.spec.low), _number(v.spec.high)) for v in variables}
+
+
+def _number(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _shuffled(members: pd.DataFrame, seed: int) -> pd.DataFrame:

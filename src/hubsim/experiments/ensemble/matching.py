@@ -25,7 +25,7 @@ evaluations (the trials are already run), and it is cheap; ABC-SMC (pyabc) or an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +71,7 @@ class Matched:
         return self.candidates[self.candidates.kept].reset_index(drop=True)
 
 
-def implausibility(fits: list[Mapping[str, list[float]]]) -> pd.DataFrame:
+def implausibility(fits: Sequence[Mapping[str, list[float]]]) -> pd.DataFrame:
     """Each candidate's (rows) implausibility for each moment (columns)."""
     z = pd.DataFrame([{k: v[0] for k, v in f.items()} for f in fits])
     se = pd.DataFrame([{k: v[1] for k, v in f.items()} for f in fits]).reindex_like(z)
@@ -80,7 +80,7 @@ def implausibility(fits: list[Mapping[str, list[float]]]) -> pd.DataFrame:
 
 def match(
     parameters: pd.DataFrame,
-    fits: list[Mapping[str, list[float]]],
+    fits: Sequence[Mapping[str, list[float]]],
     weights: Mapping[str, float],
     cut: float = CUT,
 ) -> Matched:

@@ -308,8 +308,9 @@ def write_summary(result: EnsembleRun) -> Path:
 
 
 def headline(result: EnsembleRun) -> str:
+    sets, reps = len(result.members), result.replications
     return (
-        f"over {len(result.members)} parameter sets x {result.replications} replications "
+        f"over {sets} parameter set{'s' * (sets != 1)} x {reps} replication{'s' * (reps != 1)} "
         f"({result.ensemble_file})"
     )
 

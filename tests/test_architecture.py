@@ -193,9 +193,15 @@ def private_imports(text: str, module: str) -> list[str]:
 EXPERIMENTS = SRC / "experiments"
 
 
+# Sub-packages of the shared core: the parameter ensemble is written by calibrate and read by
+# run, compare and tune, so it is core, not a tool.
+CORE_PACKAGES = {"ensemble"}
+
+
 def tools() -> set[str]:
-    """The tool sub-packages of experiments (compare, sweep, ...): every folder with modules."""
-    return {p.parent.name for p in EXPERIMENTS.glob("*/__init__.py")}
+    """The tool sub-packages of experiments (compare, sweep, ...): every folder with modules,
+    except the core's own sub-packages."""
+    return {p.parent.name for p in EXPERIMENTS.glob("*/__init__.py")} - CORE_PACKAGES
 
 
 def tool_of(module: str) -> str | None:

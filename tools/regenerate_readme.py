@@ -182,6 +182,8 @@ def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
         "docs/calibration-fit.png": plots / "fit.png",
         "docs/calibration-convergence.png": plots / "convergence.png",
         "scenarios/calibration/fitted-2000s.yaml": fitted,
+        # the parameter ensemble of the same study (docs/calibration.md#the-ensemble)
+        "scenarios/calibration/ensemble-2000s.csv": result.folder / "ensemble.csv",
     }
     blocks = {"calibration-moments": "\n".join(lines), "calibration-parameters": "\n".join(params)}
     return blocks, figures

@@ -68,7 +68,9 @@ def _scale(text: str) -> float:
 def _shared_options() -> dict[str, _Parser]:
     """Options several commands take, each declared once in a parent parser (argparse copies
     a parent's options into every command built with it, so each command's --help lists them)."""
-    size, overrides, out, plots, quiet, cluster, study = (_Parser(add_help=False) for _ in range(7))
+    size, overrides, out, plots, quiet, cluster, study, ensemble = (
+        _Parser(add_help=False) for _ in range(8)
+    )
     size.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     size.add_argument("--months", type=_positive_int, help="months to simulate")
     size.add_argument("--scale", type=_scale, help="people per agent")
@@ -105,7 +107,22 @@ def _shared_options() -> dict[str, _Parser]:
         help="Optuna storage URL, e.g. postgresql://host/db (default: a journal file in the "
         "study folder)",
     )
+    ensemble.add_argument(
+        "--ensemble",
+        type=_positive_int,
+        nargs="?",
+        const=20,
+        metavar="N",
+        help="answer over the calibration's parameter ensemble (the first N sets, default 20) "
+        "x the replications: probabilities and bands (docs/calibration.md)",
+    )
+    ensemble.add_argument(
+        "--ensemble-file",
+        metavar="CSV",
+        help="the ensemble file (default: the one beside the fitted file the scenario extends)",
+    )
     return {
+        "ensemble": ensemble,
         "size": size,
         "set": overrides,
         "out": out,
@@ -125,8 +142,9 @@ def _parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=summary, parents=[shared[o] for o in options])
 
     run = command(
-        "run", "run a scenario and write a results folder", "size", "set", "out", "plots", "quiet"
-    )
+        "run", "run a scenario and write a results folder", "size", "set", "out", "plots", "quiet",
+        "ensemble", "cluster",
+    )  # fmt: skip
     run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     run.add_argument("--replications", type=_positive_int, help="replications (default 1)")
     run.set_defaults(func=_cmd_run)
@@ -154,6 +172,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="K",
         help="then refit on K other seed sets; spread.csv gives each parameter's spread",
     )
+    fit.add_argument(
+        "--refine",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="add N Latin-hypercube points in the ensemble's box (a refinement wave)",
+    )
     fit.set_defaults(func=_cmd_calibrate)
 
     comp = command(
@@ -163,6 +188,8 @@ def _parser() -> argparse.ArgumentParser:
         "size",
         "out",
         "quiet",
+        "ensemble",
+        "cluster",
     )
     comp.add_argument("inputs", nargs="+", help="scenario files and/or finished run folders")
     comp.add_argument("--replications", type=_positive_int, help="replications (default 5)")
@@ -189,6 +216,7 @@ def _parser() -> argparse.ArgumentParser:
         "tune incentive parameters with Optuna (resumable study, best.yaml, check)",
         "study",
         "cluster",
+        "ensemble",
         "out",
         "plots",
         "quiet",
@@ -220,6 +248,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hubsim.output.progress import RunProgress
 
     _check_before_running(args)
+    if args.ensemble or args.ensemble_file:
+        return _over_ensemble(args, [args.scenario], args.set)
     progress = None if args.quiet else RunProgress()
     result = run(
         args.scenario,
@@ -246,6 +276,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from hubsim.experiments.compare import report as compare_report
     from hubsim.output.progress import RunProgress
 
+    if args.ensemble or args.ensemble_file:
+        return _over_ensemble(args, args.inputs, [])
     progress = None if args.quiet else RunProgress()
     comparison = compare(
         args.inputs,
@@ -261,6 +293,26 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     print(compare_report.attainment_text(comparison))
     print(f"comparison: {comparison.folder} (open report.html)")
     return 0
+
+
+def _over_ensemble(args: argparse.Namespace, inputs: list[str], overrides: list[str]) -> int:
+    """`run` or `compare` with --ensemble: every scenario x member x replication."""
+    from hubsim.experiments.ensemble.answers import run_over_ensemble, summary_text, write_summary
+    from hubsim.output.progress import SweepProgress
+
+    progress = None if args.quiet else SweepProgress()
+    result = run_over_ensemble(
+        inputs, members=args.ensemble, ensemble_file=args.ensemble_file, overrides=overrides,
+        seed=args.seed, replications=args.replications, months=args.months, scale=args.scale,
+        workers=args.workers, scheduler=args.scheduler, out=Path(args.out), progress=progress,
+    )  # fmt: skip
+    if progress is not None:
+        progress.close()
+    if not result.rows.empty:
+        write_summary(result)
+    print(summary_text(result))
+    print(f"results: {result.folder} (ensemble_summary.csv)")
+    return 1 if result.failed else 0
 
 
 def _say_progress(message: str) -> None:
@@ -316,6 +368,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         plots=not args.no_plots,
         progress=None if args.quiet else CalibrationProgress(),
         spread=args.spread,
+        refine=args.refine,
     )
     if not args.quiet:
         print(summary_text(result))
@@ -382,7 +435,28 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary_text(result))
     print(f"results: {result.folder}")
+    if (args.ensemble or args.ensemble_file) and result.best is not None:
+        _tune_over_ensemble(args, result)
     return 0
+
+
+def _tune_over_ensemble(args: argparse.Namespace, result) -> None:
+    """The best package run over the ensemble, each constraint judged there (--ensemble)."""
+    from hubsim.experiments.ensemble.package import Promise, check_package, check_text
+
+    tuning = result.tuning
+    promises = [
+        Promise(c.name, c.city, c.at_least, result.best.user_attrs.get(f"share:{c.name}"))
+        for c in tuning.constraints
+    ]
+    ensemble, table = check_package(
+        result.folder / "best.yaml", tuning.path.parent / tuning.spec.base, promises,
+        members=args.ensemble, ensemble_file=args.ensemble_file, workers=args.workers,
+        scheduler=args.scheduler, out=Path(args.out),
+    )  # fmt: skip
+    table.to_csv(ensemble.folder / "ensemble_check.csv", index=False)
+    print(check_text(ensemble, table))
+    print(f"ensemble check: {ensemble.folder} (ensemble_check.csv)")
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ from optuna.trial import TrialState
 from hubsim.errors import RunInterrupted
 from hubsim.experiments import executors
 from hubsim.experiments.calibrate.file import Calibration, CalibrationError, load_calibration
+from hubsim.experiments.ensemble.matching import standardised
 from hubsim.experiments.calibrate.moments import (
     distance,
     errors,
@@ -90,6 +91,7 @@ class CalibrationResult:
     before: int = 0
     files: list[Path] = field(default_factory=list)
     spread: pd.DataFrame | None = None
+    ensemble: Any = None  # the ensemble's report (experiments.ensemble.build.EnsembleReport)
 
 
 def run_calibration(
@@ -106,6 +108,7 @@ def run_calibration(
     progress: Callable[[str, int, int], None] | None = None,
     spread: int = 0,
     seed_offset: int = 0,
+    refine: int = 0,
 ) -> CalibrationResult:
     """Run (or resume) the calibration of a file; see the module docstring.
 
@@ -161,6 +164,9 @@ def run_calibration(
             params = {key: written(value) for key, value in params.items()}
             final = _final(cal, study, runner, params, amenities, say)
             identified = _identification(cal, study, runner, params, amenities, final, say)
+            ensemble = _ensemble(
+                cal, study, runner, (params, amenities, final), folder, refine, say
+            )
         except KeyboardInterrupt:
             if "session" in locals():
                 session.stop("interrupted by the user")
@@ -184,7 +190,8 @@ def run_calibration(
         session.ran,
         before,
     )
-    result.files = write_outputs(result, plots)
+    result.ensemble = ensemble
+    result.files = write_outputs(result, plots) + ensemble.files
     if spread:
         refits = [result]
         for offset in range(seed_offset + 1, seed_offset + spread + 1):
@@ -434,6 +441,47 @@ def _identification(cal, study, runner, params, amenities, final, say) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def _ensemble(cal, study, runner, final: tuple, folder: Path, refine: int, say):
+    """The parameter ensemble (ensemble.csv) from the study's evaluations and, with `refine`,
+    a refinement wave run here (docs/calibration.md, "The ensemble")."""
+    from hubsim.experiments.ensemble.build import build_ensemble
+
+    def errors_of(simulated: pd.Series) -> pd.Series:
+        return errors(cal.moments, simulated)
+
+    census = cal.moments.set_index("key")["target"]
+    target = np.array([census[f"population_2010@{c}"] for c in CITY_KEYS])
+    slope = pooled_slope([r for r in study.user_attrs.get("rounds", []) if r["stage"] == "before"])
+
+    def evaluate(params: dict, amenities: dict) -> tuple[dict, dict]:
+        """As a trial: `trial_steps` fixed-point steps of the amenities, then the moments."""
+        for _ in range(cal.size.trial_steps):
+            tasks = _tasks(cal, ROUND_POINT - 500, cal.overrides(params, amenities), (SPINUP,))
+            moments = _collect(runner.results(tasks), "a refinement run").mean()
+            simulated = moments[[f"population_2010@{c}" for c in CITY_KEYS]].to_numpy(float)
+            gap = np.log(target / simulated)
+            step = np.clip(cal.spec.amenity_damping * gap / slope, -MAX_STEP, MAX_STEP)
+            amenities = {
+                c: round(amenities[c] + float(d), 4) for c, d in zip(CITY_KEYS, step, strict=True)
+            }
+        tasks = _tasks(cal, ROUND_POINT - 500, cal.overrides(params, amenities))
+        moments = _collect(runner.results(tasks), "a refinement run")
+        return standardised(moments, errors_of), amenities
+
+    params, amenities, moments = final
+    weights = dict(zip(cal.moments.key, cal.moments.weight, strict=True))
+    return build_ensemble(
+        study, cal.variables, weights, (params, amenities, standardised(moments, errors_of)),
+        folder, refine=refine, evaluate=evaluate, seed=cal.spec.seed + cal.seed_offset,
+        errors_of=errors_of, say=say,
+    )  # fmt: skip
+
+
+def _fit(cal: Calibration, moments: pd.DataFrame) -> dict:
+    """Each moment's standardised error and its standard error over the replications."""
+    return standardised(moments, lambda simulated: errors(cal.moments, simulated))
+
+
 def _sampler_seed(cal: Calibration, trials_so_far: int) -> int:
     sequence = np.random.SeedSequence(cal.spec.seed, spawn_key=(7, cal.seed_offset, trials_so_far))
     return int(sequence.generate_state(1)[0])
@@ -545,6 +593,7 @@ class _Trials:
         value = distance(self.cal.moments, moments.mean())
         for key, column in moments.items():
             trial.set_user_attr(f"moment:{key}", float(column.mean()))
+        trial.set_user_attr("fit", _fit(self.cal, moments))
         if not math.isfinite(value):
             trial.set_user_attr("error", "a weighted moment is not a number; see the moments")
             self.study.tell(trial, state=TrialState.FAIL)
@@ -665,6 +714,10 @@ def summary_text(result: CalibrationResult) -> str:
         )
         for _, row in result.spread.iterrows():
             lines.append(f"  {row.parameter}: {row['mean']:.4g} (sd {row.sd:.2g})")
+    if result.ensemble is not None:
+        from hubsim.experiments.ensemble.build import summary_text as ensemble_text
+
+        lines.append(ensemble_text(result.ensemble))
     report = result.identification
     if len(report):
         lines.append(

@@ -218,7 +218,7 @@ def table_text(table: list[dict] | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- 2010s, in sample
-INSAMPLE_FITTED = False  # True once `hubsim calibrate` measures hubsim.output.insample
+INSAMPLE_FITTED = True  # `hubsim calibrate` measures hubsim.output.insample
 INSAMPLE = "2010 start with the recorded programmes, to 2019-12"
 DRIFT_YEARS = 9 + 2 / 12  # from the 2000 census (1 November) to the end of 2009
 TIER1_SHARES = (2013, 2017, 2018)  # MyCOS, as reported (2014 is DERIVED with a doubt: left out)

@@ -123,6 +123,25 @@ def test_run_moments_read_the_run_tables() -> None:
         1e5 * educated / at[("xian", "population")]
     )
     assert 0 < values["unemployment_rate_2009"] < 0.2
-    assert set(m.load_moments().key) - set(m.POLICY_KEYS) <= set(values)
+    table = m.load_moments()
+    assert set(table.key) - m.insample_keys(table) == set(values)
     with pytest.raises(ValueError, match="2009-12"):
         m.spinup_moments(scenario, {**part, "city_month": cm[cm.date < "2005-01-01"]})
+
+
+def test_policy_moments_measure_every_2010s_row_of_the_table() -> None:
+    """A 2010 start to 2019-12 gives a finite value for each row of the moments table measured
+    from it (the 2017-2018 responses and every 2010s in-sample moment), and a run that stops
+    short of 2019-12 is refused."""
+    scenario = resolve(
+        load_scenario(ROOT / "scenarios/baseline.yaml"), scale=40000, months=m.POLICY_MONTHS
+    )
+    part = simulate(scenario, replication_seeds(scenario)[0])
+    values = m.policy_moments(scenario, part)
+    table = m.load_moments()
+    keys = m.insample_keys(table)
+    assert len(keys) > 100 and keys <= set(values)
+    assert all(np.isfinite(values[k]) for k in keys)
+    cm = part["city_month"]
+    with pytest.raises(ValueError, match="2019-12"):
+        m.policy_moments(scenario, {**part, "city_month": cm[cm.date < "2019-01-01"]})

@@ -31,18 +31,14 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from hubsim.output import insample
 from hubsim.scenario import CITY_KEYS, DEGREES, TALENT_DEGREE, Scenario
 
 TIER1 = ("beijing", "shanghai", "shenzhen", "guangzhou")
 SPINUP_MONTH = pd.Timestamp("2009-12-01")
-POLICY_END = "2018-12"  # the 2010 start runs to the end of the last policy-response year
-POLICY_MONTHS = 108
+POLICY_END = "2019-12"  # the 2010 start runs to the end of the last in-sample year
+POLICY_MONTHS = 120
 TALENT = DEGREES[TALENT_DEGREE:]
-POLICY_KEYS = (
-    "xian_registrations_increase_2017",
-    "xian_registrations_increase_2018",
-    "wuhan_graduates_staying_2017",
-)
 
 
 def load_moments(path=None) -> pd.DataFrame:
@@ -59,7 +55,7 @@ def load_moments(path=None) -> pd.DataFrame:
 
 def key_of(moment: str, city: str) -> str:
     """A moment's name in run records: `moment@city`, or `moment` for national ones."""
-    return f"{moment}@{city}" if city and moment.endswith("_2010") else moment
+    return f"{moment}@{city}" if city else moment
 
 
 # --------------------------------------------------------------------------- measured in a run
@@ -78,7 +74,9 @@ def spinup_moments(scenario: Scenario, part: dict[str, pd.DataFrame]) -> dict[st
         values[f"college_plus_per_100k_2010@{city}"] = float(1e5 * educated / row["population"])
         values[f"wage_2010@{city}"] = float(row["wage_mean"])
     wage = at["wage_mean"]
-    values["chengdu_tier1_wage_ratio"] = float(wage["chengdu"] / wage[list(TIER1)].mean())
+    values[key_of("chengdu_tier1_wage_ratio", "chengdu")] = float(
+        wage["chengdu"] / wage[list(TIER1)].mean()
+    )
     year = cm[(cm.date.dt.year == 2009) & cm.city.isin(CITY_KEYS)]
     totals = year.groupby("metric")["value"].sum()
     values["unemployment_rate_2009"] = float(
@@ -89,18 +87,33 @@ def spinup_moments(scenario: Scenario, part: dict[str, pd.DataFrame]) -> dict[st
 
 
 def policy_moments(scenario: Scenario, part: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """The 2017-2018 policy responses of one replication of a 2010 start (to 2018-12)."""
+    """The 2010s moments of one replication of a 2010 start (to 2019-12): the 2017-2018 policy
+    responses above and every in-sample moment `hubsim.output.insample` measures."""
     cm, flows = part["city_month"], part["flows_year"]
     if cm.date.max() < pd.Timestamp(POLICY_END + "-01"):
-        raise ValueError(f"the policy run must reach {POLICY_END} (start 2010-01, months 108)")
+        raise ValueError(
+            f"the policy run must reach {POLICY_END} (start 2010-01, months {POLICY_MONTHS})"
+        )
     into_xian = flows[(flows.destination == "xian") & flows.degree.isin(TALENT)]
     movers = into_xian.groupby("year")["movers"].sum().reindex([2016, 2017, 2018], fill_value=0)
     staying = cm[(cm.city == "wuhan") & (cm.metric == "graduate_newcomers_1y")]
-    return {
-        "xian_registrations_increase_2017": float(movers[2017] - movers[2016]),
-        "xian_registrations_increase_2018": float(movers[2018] - movers[2016]),
-        "wuhan_graduates_staying_2017": float(staying[staying.date.dt.year == 2017].value.sum()),
+    values = {
+        key_of("xian_registrations_increase_2017", "xian"): float(movers[2017] - movers[2016]),
+        key_of("xian_registrations_increase_2018", "xian"): float(movers[2018] - movers[2016]),
+        key_of("wuhan_graduates_staying_2017", "wuhan"): float(
+            staying[staying.date.dt.year == 2017].value.sum()
+        ),
     }
+    table = load_moments()
+    measured = insample.simulated_moments(part, table[table.key.isin(insample_keys(table))])
+    for moment, city, value in measured.itertuples(index=False):
+        values[key_of(moment, city)] = float(value)
+    return values
+
+
+def insample_keys(table: pd.DataFrame) -> set[str]:
+    """The keys of the moments table measured from the 2010 start (`policy_moments`)."""
+    return set(table.key[table["sample"].str.startswith("2010 start")])
 
 
 def gravity_elasticity(flows: pd.DataFrame, city_month: pd.DataFrame) -> float:

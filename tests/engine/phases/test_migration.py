@@ -7,8 +7,9 @@ reconsidering choose a node by logit over V_ij: wages, rents, amenity, hukou, su
 moving costs and the cost of coming into a capped city. A mover arrives as a job seeker (the
 old job ends), gets hukou where a hukou programme (or the city's own rule) admits them, and
 claims the cash and rent subsidies of the new city, paid from its budget in queue order while
-it lasts. The rest of China sends movers in aggregate; they become agents on arrival. A city
-above its population cap displaces residents without local hukou to the rest of China.
+it lasts. The rest of China sends movers in aggregate; they become agents on arrival. Where a
+scenario sets a removal rate, a city above its population cap displaces residents without
+local hukou to the rest of China.
 
 The tests make one choice overwhelming: Chengdu's amenity is 50 utility units, moving costs
 nothing, and the hazards are 0 or certain (10,000 a year) but for one statistical test, so

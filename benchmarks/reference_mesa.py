@@ -1174,19 +1174,21 @@ class ReferenceModel(mesa.Model):
         return income
 
     def cap_cost(self, people: np.ndarray) -> np.ndarray:
-        """Cost of coming into each node under its active population caps (steep near it)."""
+        """Cost of coming into each node under its active population caps (rising as it nears)."""
         cost = np.zeros(self.cities.n)
         for p in self.book.of("population_cap"):
             j = self.book.city[p]
             cap = programme_rules.cap_cost(
                 np.array([people[j]]), self.book.cap_people[p : p + 1],
                 self.beh.migration.population_cap_cost,
+                self.beh.migration.population_cap_start_share,
             )[0]  # fmt: skip
             cost[j] = max(cost[j], cap)
         return cost
 
     def remove_over_cap(self) -> None:
-        """Housing removal: a city above its cap displaces residents without local hukou."""
+        """Housing removal, only where a scenario sets a rate: a city above its cap displaces
+        residents without local hukou."""
         rate = self.beh.migration.population_cap_removal_per_year
         share, outside = self.cities.working_age_share, self.cities.outside
         for p in self.book.of("population_cap"):

@@ -192,8 +192,9 @@ def test_logit_limit_destination_independent_of_origin():
 # ------------------------------------------------------------------ every term of V switched on
 # A hukou programme (bachelor and above) in Chengdu; cash (300,000 yuan, bachelor and above) in
 # Xiamen with budget left and in Wuhan with its budget spent; a cap on Beijing, which stands at
-# 95 % of it (cost `population_cap_cost` x 0.5 / 0.5); moving costs at zero distance (fixed and
-# leaving one's origin, none per km); b_w, b_r, b_h and b_s at their defaults.
+# 95 % of it (cost `population_cap_cost` x 2 x^2 / (1 + x^2), x = (0.95 - start share) /
+# (1 - start share)); moving costs at zero distance (fixed and leaving one's origin, none per
+# km); b_w, b_r, b_h and b_s at their defaults.
 ALL_TERMS_CASH_YUAN = 300_000.0
 CAP_SHARE = 0.95
 
@@ -270,8 +271,9 @@ def all_terms_probabilities(model: HubModel, amenity: np.ndarray) -> tuple[np.nd
     subsidy *= talent & moving & (nodes == CITY_KEYS.index("xiamen"))
     home = (w.origin[rows] == w.city[rows])[:, None]
     moving_cost = moving * (mig.moving_cost_fixed + mig.leaving_origin_cost * home)
-    x = (CAP_SHARE - 0.9) / 0.1
-    cap = moving * (nodes == CITY_KEYS.index("beijing")) * mig.population_cap_cost * x / (1 - x)
+    x = (CAP_SHARE - mig.population_cap_start_share) / (1 - mig.population_cap_start_share)
+    cap_cost = mig.population_cap_cost * 2 * x**2 / (1 + x**2)
+    cap = moving * (nodes == CITY_KEYS.index("beijing")) * cap_cost
     rent = build_city_arrays(state.scenario).base_rent_yuan_m2_month
     place = mig.b_w * np.log(expected_income_by_degree(model)) - mig.b_r * np.log(rent) + amenity
     value = place[degree] + mig.b_h * hukou + mig.b_s_per_10k_yuan * subsidy - moving_cost - cap

@@ -104,7 +104,8 @@ def test_an_absurd_cash_amount_is_refused_with_the_ceiling(tmp_path: Path) -> No
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     message = str(info.value)
-    assert message.startswith(f"{path}: key 'programmes.19.amount': 1e+15 yuan")
+    index = len(load_scenario(BASELINE).programmes)  # the added one comes last
+    assert message.startswith(f"{path}: key 'programmes.{index}.amount': 1e+15 yuan")
     assert f"{max_yuan_per_person():,.0f} yuan" in message
 
 

@@ -218,12 +218,14 @@ def hukou_open(
 
 
 def cap_cost_by_node(
-    book: ProgrammeBook, people: np.ndarray, cost_at_95_percent: float
+    book: ProgrammeBook, people: np.ndarray, strength: float, start_share: float
 ) -> np.ndarray:
-    """The cost of coming into each node under the active population caps (residents `people`)."""
+    """The cost of coming into each node under the active population caps (residents `people`);
+    where a city has two, the dearer."""
     cost = np.zeros(len(people))
     for p in book.of("population_cap"):
         j = book.city[p]
-        cap = rules.cap_cost(people[j : j + 1], book.cap_people[p : p + 1], cost_at_95_percent)
+        cap_people = book.cap_people[p : p + 1]
+        cap = rules.cap_cost(people[j : j + 1], cap_people, strength, start_share)
         cost[j] = max(cost[j], cap[0])
     return cost

@@ -148,17 +148,29 @@ class Migration(Strict):
         ),
     )
     leaving_origin_cost: NonNeg = Field(0.6, description="extra cost of leaving one's home city")
-    population_cap_cost: NonNeg = Field(
-        2.0,
-        description="ASSUMPTION: cost of coming into a capped city at 95 % of its cap; 0 below "
-        "90 %, rising as x/(1-x) over the last 10 %, infinite at the cap; it applies to "
-        "movers, to graduates placed in the city and (as a share admitted) to young entrants",
+    population_cap_cost: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="ASSUMPTION, to be fitted (search 0 to 10): the cap's strength, the utility "
+        "cost of coming into a capped city standing at its cap. The cost is this times "
+        "2 x^2 / (1 + x^2), x = (residents / cap - start share) / (1 - start share), 0 below "
+        "the start share: smooth, the strength at the cap, never above twice it. Movers, "
+        "graduates settling where they graduated and (as a share admitted) young entrants pay "
+        "it; 0 switches caps off",
+    )
+    population_cap_start_share: float = Field(
+        0.8,
+        ge=0.5,
+        le=0.99,
+        description="ASSUMPTION: residents / cap at which a cap's cost begins (share, 0.5-0.99)",
     )
     population_cap_removal_per_year: Share = Field(
-        0.03,
+        0.0,
         description="ASSUMPTION: share of a city's residents displaced a year by housing "
         "removal while it stands above its cap (only residents without local hukou; they "
-        "leave for the rest of China); 0 switches removal off",
+        "leave for the rest of China); 0 (the default) switches removal off: set it only in "
+        "a scenario that dates a removal campaign",
     )
     hazards: Hazards = Hazards()
 

@@ -7,8 +7,9 @@ reconsidering choose a node by logit over V_ij: wages, rents, amenity, hukou, su
 moving costs and the cost of coming into a capped city. A mover arrives as a job seeker (the
 old job ends), gets hukou where a hukou programme (or the city's own rule) admits them, and
 claims the cash and rent subsidies of the new city, paid from its budget in queue order while
-it lasts. The rest of China sends movers in aggregate; they become agents on arrival. A city
-above its population cap displaces residents without local hukou to the rest of China.
+it lasts. The rest of China sends movers in aggregate; they become agents on arrival. Where a
+scenario sets a removal rate, a city above its population cap displaces residents without
+local hukou to the rest of China.
 
 The tests make one choice overwhelming: Chengdu's amenity is 50 utility units, moving costs
 nothing, and the hazards are 0 or certain (10,000 a year) but for one statistical test, so
@@ -192,17 +193,25 @@ def capped_chengdu(town, share_of_cap: float, **settings):
     return start(t), movers
 
 
-def test_a_cap_costs_the_stated_cost_at_95_percent_of_it(town) -> None:
-    state, _ = capped_chengdu(town, share_of_cap=0.95, population_cap_cost=2.0)
+def test_a_cap_costs_its_strength_at_the_cap(town) -> None:
+    state, _ = capped_chengdu(town, share_of_cap=1.0, population_cap_cost=2.0)
     cost = migration.cap_cost(state, state.counts)
     assert cost.tolist() == pytest.approx([0.0, 2.0, 0.0])
 
 
-def test_nobody_comes_into_a_city_at_its_cap(town) -> None:
-    state, movers = capped_chengdu(town, share_of_cap=1.0, population_cap_removal_per_year=0.0)
-    migration.run(state)
-    assert not (state.workers.city[movers] == CHENGDU).any()  # an infinite cost
-    assert state.counts["population"][CHENGDU] == 10  # its residents, who pay no cost
+def test_almost_nobody_comes_into_a_city_far_above_a_strong_cap(town) -> None:
+    # At twice its cap a strength of 10 costs about 19.5, more than Chengdu's pull (its amenity
+    # set to 12 here): each mover's odds of Chengdu fall by about exp(-7.5), so none of the ten
+    # comes. Negative control: without the cap's cost about half do (the rest of China draws
+    # the others as much: Chengdu has no jobs to offer).
+    for strength, coming in ((10.0, range(0, 1)), (0.0, range(3, 11))):
+        state, movers = capped_chengdu(
+            town, share_of_cap=2.0, population_cap_cost=strength,
+            population_cap_removal_per_year=0.0,
+        )  # fmt: skip
+        state.cities.amenity[CHENGDU] = 12.0
+        migration.run(state)
+        assert np.count_nonzero(state.workers.city[movers] == CHENGDU) in coming
 
 
 def test_a_city_above_its_cap_displaces_residents_without_its_hukou(town) -> None:

@@ -58,15 +58,19 @@ def test_pay_pro_rata():
     np.testing.assert_array_equal(programme_rules.pay_pro_rata(due, np.inf), due)
 
 
-def test_cap_cost_is_zero_below_90_percent_steep_near_the_cap_and_infinite_at_it():
-    cap = np.full(6, 1000.0)
-    population = np.array([0.0, 850.0, 900.0, 950.0, 990.0, 1000.0])
-    cost = programme_rules.cap_cost(population, cap, 2.0)
-    np.testing.assert_allclose(cost[:5], [0.0, 0.0, 0.0, 2.0, 18.0])
-    assert np.isinf(cost[5])
-    assert np.isinf(programme_rules.cap_cost(np.array([1100.0]), np.array([1000.0]), 2.0)[0])
-    # A zero cost switches caps off even at the cap (no 0 x infinity).
-    np.testing.assert_array_equal(programme_rules.cap_cost(population, cap, 0.0), 0.0)
+def test_cap_cost_is_zero_below_its_start_the_strength_at_the_cap_and_bounded():
+    cap = np.full(7, 1000.0)
+    population = np.array([0.0, 800.0, 900.0, 1000.0, 1200.0, 1400.0, 1e6])
+    cost = programme_rules.cap_cost(population, cap, 2.0, 0.8)
+    # x = (share - 0.8) / 0.2; cost = 2 x 2 x^2 / (1 + x^2): 0, 0, 2 x 2 x 0.25 / 1.25 = 0.8,
+    # the strength 2 at the cap, 2 x 2 x 4 / 5 = 3.2 at 1.2, 2 x 2 x 9 / 10 = 3.6 at 1.4.
+    np.testing.assert_allclose(cost[:6], [0.0, 0.0, 0.8, 2.0, 3.2, 3.6])
+    assert 3.6 < cost[6] < 4.0  # never above twice the strength, however far over
+    assert np.all(np.diff(cost[1:]) > 0)  # rising from its start on
+    # Smooth at its start: a step of 1 resident above it costs next to nothing.
+    assert programme_rules.cap_cost(np.array([801.0]), np.array([1000.0]), 2.0, 0.8)[0] < 1e-4
+    # A zero strength switches caps off.
+    np.testing.assert_array_equal(programme_rules.cap_cost(population, cap, 0.0, 0.8), 0.0)
 
 
 def test_admitted_share_and_over_cap_removals():

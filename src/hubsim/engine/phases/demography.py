@@ -218,7 +218,9 @@ def _young_entrants(state: State, total: float, now: int, rng) -> np.ndarray:
     share = state.cities.working_age_share
     people = population * state.scale / share
     mig = state.behaviour.migration
-    cost = cap_cost_by_node(state.book, people, mig.population_cap_cost)
+    cost = cap_cost_by_node(
+        state.book, people, mig.population_cap_cost, mig.population_cap_start_share
+    )
     admitted = expected * admitted_share(cost, mig.logit_scale)
     admitted[-1] += (expected - admitted).sum()
     expected = admitted

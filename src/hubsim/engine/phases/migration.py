@@ -129,7 +129,9 @@ def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
     """Cost of coming into each node under the active population caps."""
     people = counts["population"] * state.scale / state.cities.working_age_share
     mig = state.behaviour.migration
-    return programmes.cap_cost_by_node(state.book, people, mig.population_cap_cost)
+    return programmes.cap_cost_by_node(
+        state.book, people, mig.population_cap_cost, mig.population_cap_start_share
+    )
 
 
 def pays_cap_cost(moving: np.ndarray, newcomer: np.ndarray) -> np.ndarray:
@@ -139,7 +141,8 @@ def pays_cap_cost(moving: np.ndarray, newcomer: np.ndarray) -> np.ndarray:
 
 
 def remove_over_cap(state: State, rng: np.random.Generator) -> None:
-    """Housing removal: a capped city above its cap displaces residents without local hukou."""
+    """Housing removal, only where a scenario sets a rate: a capped city above its cap
+    displaces residents without local hukou."""
     w, book, c = state.workers, state.book, state.cities
     rate = state.behaviour.migration.population_cap_removal_per_year
     share = state.cities.working_age_share

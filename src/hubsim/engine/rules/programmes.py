@@ -56,19 +56,20 @@ def mark_received(received: np.ndarray, programme: int) -> np.ndarray:
     return received | (np.int64(1) << np.int64(programme))
 
 
-def cap_cost(population: np.ndarray, cap: np.ndarray, cost_at_95_percent: float) -> np.ndarray:
-    """Utility cost of coming into a capped city: steep near the cap, infinite at it.
+def cap_cost(
+    population: np.ndarray, cap: np.ndarray, strength: float, start_share: float
+) -> np.ndarray:
+    """Utility cost of coming into a capped city: 0 below `start_share` of the cap, then rising
+    smoothly, `strength` at the cap and never above twice it.
 
-    0 below 90 % of the cap; over its last 10 %, with x the share of that stretch used,
-    `cost_at_95_percent` x / (1 - x) (the given cost half-way, 9 times it at 99 %); infinite
-    once the population reaches the cap (a zero cost stays zero: caps switched off).
+    With x = (population / cap - start_share) / (1 - start_share), the cost is
+    strength * 2 x^2 / (1 + x^2): flat where it begins (no kink), steepest just below the
+    cap, and bounded, so a city far above its cap still admits a few (caps were soft) and a
+    cap that starts below a city's size slows it instead of emptying it.
     """
     share = np.asarray(population, float) / cap
-    x = np.clip((share - 0.9) / 0.1, 0.0, 1.0)
-    if cost_at_95_percent == 0:
-        return np.zeros_like(x)
-    with np.errstate(divide="ignore"):
-        return np.where(share >= 1.0, np.inf, cost_at_95_percent * x / (1.0 - x))
+    x = np.maximum(share - start_share, 0.0) / (1.0 - start_share)
+    return strength * 2.0 * x**2 / (1.0 + x**2)
 
 
 def admitted_share(cost: np.ndarray, logit_scale: float) -> np.ndarray:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILE = ROOT / "scenarios" / "calibration" / "fit-2000s.yaml"
+FILE = ROOT / "scenarios" / "calibration" / "fit-pre2020.yaml"
 BOUNDS_S = {"quick": 180.0, "full": 1800.0}
 
 

@@ -344,7 +344,7 @@ def test_ctrl_c_then_the_same_command_resumes(write, tmp_path: Path, capsys, mon
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP = ROOT / "scenarios" / "sweeps" / "chengdu-rent.yaml"
 TUNING = ROOT / "scenarios" / "tuning" / "chengdu-cheapest-package.yaml"
-CALIBRATION = ROOT / "scenarios" / "calibration" / "fit-2000s.yaml"
+CALIBRATION = ROOT / "scenarios" / "calibration" / "fit-pre2020.yaml"
 
 
 @pytest.mark.parametrize(

@@ -123,7 +123,7 @@ def sweep(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     return {"sweep-means": "\n".join([table, *notes])}, {}
 
 
-CALIBRATION = SCENARIOS / "calibration" / "fit-2000s.yaml"
+CALIBRATION = SCENARIOS / "calibration" / "fit-pre2020.yaml"
 CALIBRATION_OUT = ROOT / "results" / "readme-calibration"  # kept: a rerun resumes the studies
 SPREAD = 2  # refits on other seeds for the parameters' spread
 
@@ -174,25 +174,25 @@ def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
             f"{key:48} {result.amenities[city]:>9.4g} {spread.loc[key, 'mean']:>9.4g} "
             f"{spread.loc[key, 'sd']:>7.2g}"
         )
-    fitted = work / "fitted-2000s.yaml"
+    fitted = work / "fitted-pre2020.yaml"
     fitted.parent.mkdir(parents=True, exist_ok=True)
     fitted.write_text(FITTED_HEADER + fitted_text(result), encoding="utf-8")
     plots = result.folder / "plots"
     figures = {
         "docs/calibration-fit.png": plots / "fit.png",
         "docs/calibration-convergence.png": plots / "convergence.png",
-        "scenarios/calibration/fitted-2000s.yaml": fitted,
+        "scenarios/calibration/fitted-pre2020.yaml": fitted,
         # the parameter ensemble of the same study (docs/calibration.md#the-ensemble)
-        "scenarios/calibration/ensemble-2000s.csv": result.folder / "ensemble.csv",
+        "scenarios/calibration/ensemble-pre2020.csv": result.folder / "ensemble.csv",
     }
     blocks = {"calibration-moments": "\n".join(lines), "calibration-parameters": "\n".join(params)}
     return blocks, figures
 
 
 FITTED_HEADER = """\
-# The fitted parameters baseline.yaml runs on (`extends: calibration/fitted-2000s.yaml`),
+# The fitted parameters baseline.yaml runs on (`extends: calibration/fitted-pre2020.yaml`),
 # written by `python tools/regenerate_readme.py --only calibration` from the fit in
-# docs/calibration.md. Do not edit by hand: change fit-2000s.yaml or the moments table,
+# docs/calibration.md. Do not edit by hand: change fit-pre2020.yaml or the moments table,
 # and rerun it.
 """
 

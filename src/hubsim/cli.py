@@ -162,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
         "plots",
         "quiet",
     )
-    fit.add_argument("calibration_file", help="e.g. scenarios/calibration/fit-2000s.yaml")
+    fit.add_argument("calibration_file", help="e.g. scenarios/calibration/fit-pre2020.yaml")
     fit.add_argument("--replications", type=_positive_int, help="runs per evaluation")
     fit.add_argument("--quick", action="store_true", help="the file's quick size (minutes)")
     fit.add_argument(

@@ -186,7 +186,7 @@ def test_a_wage_weight_far_outside_the_calibrated_range_is_a_warning(value, warn
 
 
 def test_the_calibrated_ranges_are_the_calibration_files() -> None:
-    fit = yaml.safe_load((ROOT / "scenarios" / "calibration" / "fit-2000s.yaml").read_text())
+    fit = yaml.safe_load((ROOT / "scenarios" / "calibration" / "fit-pre2020.yaml").read_text())
     searched = {key: (b["low"], b["high"]) for key, b in fit["parameters"].items()}
     assert searched == CALIBRATED_RANGES
 

@@ -28,7 +28,7 @@ def _calibration_warnings(scenario: Scenario) -> list[str]:
         if value > high * FAR_FROM_CALIBRATION or value < low / FAR_FROM_CALIBRATION:
             found.append(
                 f"key '{key}' is {value:g}, far outside the range the calibration searched "
-                f"({low:g} to {high:g}, scenarios/calibration/fit-2000s.yaml): the model was "
+                f"({low:g} to {high:g}, scenarios/calibration/fit-pre2020.yaml): the model was "
                 "never fitted there, read its results as a stress test"
             )
     return found

@@ -20,7 +20,7 @@ NATIONAL_POPULATION_2010 = 1_339_724_852
 # of a calibrated range; a value within it is plausible even if never seen.
 FAR = 10.0
 FAR_FROM_CALIBRATION = 2.0
-# The ranges the calibration searched (scenarios/calibration/fit-2000s.yaml, `parameters:`;
+# The ranges the calibration searched (scenarios/calibration/fit-pre2020.yaml, `parameters:`;
 # a test keeps them equal): the fitted values lie inside, and nothing outside was ever fitted.
 CALIBRATED_RANGES = {
     "behaviour.migration.b_w": (0.8, 2.5),
@@ -29,6 +29,8 @@ CALIBRATED_RANGES = {
     "behaviour.migration.moving_cost_per_1000km": (0.1, 1.0),
     "behaviour.labour.matching_efficiency_per_month": (0.15, 0.8),
     "behaviour.migration.hazards.base_per_year": (0.005, 0.06),
+    "behaviour.migration.population_cap_cost": (0.0, 5.0),
+    "behaviour.firms.office_grade_a_share": (0.05, 0.4),
 }
 # Units of the talent_policies table's yuan amounts, as yuan per payment of the schema's unit.
 _PER_MONTH = {"yuan per month": 1.0, "yuan per year": 1 / 12}

@@ -24,7 +24,7 @@ START_PARAMS = {"behaviour.migration.b_w": 1.6, "behaviour.migration.b_h": 0.4}
 START_AMENITIES = dict.fromkeys(
     ["beijing", "shanghai", "shenzhen", "guangzhou", "hangzhou", "chengdu", "nanjing", "suzhou",
      "wuhan", "xian", "xiamen", "fuzhou", "guiyang"], 0.1)  # fmt: skip
-SHIPPED = ROOT / "scenarios/calibration/fit-2000s.yaml"
+SHIPPED = ROOT / "scenarios/calibration/fit-pre2020.yaml"
 
 
 @pytest.fixture
@@ -329,22 +329,22 @@ def test_calibration_recovers_the_incentive_weights(recovery) -> None:
 
 
 def test_the_baseline_runs_on_the_fitted_file_of_the_shipped_calibration() -> None:
-    """scenarios/calibration/fitted-2000s.yaml is what `tools/regenerate_readme.py --only
+    """scenarios/calibration/fitted-pre2020.yaml is what `tools/regenerate_readme.py --only
     calibration` wrote from the shipped calibration: its study id is the one the file and the
     moments give now (a change to either, or to the model version, makes it stale), and the
     baseline takes every fitted value from it, stating none itself."""
     from hubsim.scenario import load_scenario
 
-    fitted_path = ROOT / "scenarios/calibration/fitted-2000s.yaml"
+    fitted_path = ROOT / "scenarios/calibration/fitted-pre2020.yaml"
     text = fitted_path.read_text(encoding="utf-8")
     study = load_calibration(SHIPPED).study_id
     assert f"(study {study}," in text, (
-        "scenarios/calibration/fitted-2000s.yaml is stale: run python tools/regenerate_readme.py "
+        "scenarios/calibration/fitted-pre2020.yaml is stale: run python tools/regenerate_readme.py "
         "--only calibration"
     )
     fitted = yaml.safe_load(text)
     written = yaml.safe_load((ROOT / "scenarios/baseline.yaml").read_text(encoding="utf-8"))
-    assert written["extends"] == "calibration/fitted-2000s.yaml" and "behaviour" not in written
+    assert written["extends"] == "calibration/fitted-pre2020.yaml" and "behaviour" not in written
     assert not any("amenity" in city for city in written["cities"].values())
     baseline = load_scenario(ROOT / "scenarios/baseline.yaml")
     for city, values in fitted["cities"].items():

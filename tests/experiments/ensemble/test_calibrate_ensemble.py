@@ -46,8 +46,9 @@ def test_a_calibration_writes_an_ensemble_beside_its_fitted_file(tmp_path) -> No
     assert len(candidates) >= 3  # the trials (less a duplicate of the final) and the final point
     assert np.isfinite(candidates.implausibility_max).all()
     kept = candidates[candidates.kept]
-    assert (kept.implausibility_max < 3).all()
-    assert (candidates[~candidates.kept].implausibility_max >= 3).all()
+    assert (kept.implausibility_kth < 3).all()
+    assert (candidates[~candidates.kept].implausibility_kth >= 3).all()
+    assert (candidates.implausibility_kth <= candidates.implausibility_max).all()
     # the file is a usable ensemble when anything is kept, found through fitted.yaml
     if len(kept):
         (tmp_path / "child.yaml").write_text(f"extends: {folder / 'fitted.yaml'}\n")

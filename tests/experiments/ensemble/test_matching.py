@@ -90,3 +90,18 @@ def test_identification_calls_a_narrow_band_pinned_and_a_wide_one_not():
     wide = report.set_index("parameter").loc["wide"]
     assert (wide["min"], wide["max"]) == (0.0, 1.0)
     assert wide.p05 == pytest.approx(0.05) and wide.p95 == pytest.approx(0.95)
+
+
+def test_with_many_moments_a_set_may_miss_the_cut_on_one_in_twenty() -> None:
+    """40 moments: the cut reads the third largest implausibility (k = 1 + 5 % of 40), so a set
+    far off on two moments is kept and one far off on three is not (the negative control)."""
+    kth, match = matching.kth, matching.match
+    assert [kth(n) for n in (1, 19, 20, 40, 100)] == [1, 1, 2, 3, 6]
+    keys = [f"m{i}" for i in range(40)]
+    two_off = {k: [0.5, 0.0] for k in keys} | {"m0": [9.0, 0.0], "m1": [9.0, 0.0]}
+    three_off = two_off | {"m2": [9.0, 0.0]}
+    near = {k: [0.1, 0.0] for k in keys}
+    params = pd.DataFrame({"source": ["a", "b", "c"], "x": [1.0, 2.0, 3.0]})
+    matched = match(params, [two_off, three_off, near], {k: 1.0 for k in keys})
+    assert list(matched.candidates.kept) == [True, False, True]
+    assert matched.candidates.implausibility_max.iloc[0] == 9.0

@@ -64,7 +64,7 @@ def test_the_ensemble_is_found_beside_the_fitted_file_through_extends(tmp_path):
 
 def test_the_shipped_baseline_finds_the_shipped_ensemble():
     found = find_ensemble(ROOT / "scenarios" / "baseline.yaml")
-    assert found == ROOT / "scenarios" / "calibration" / "ensemble-2000s.csv"
+    assert found == ROOT / "scenarios" / "calibration" / "ensemble-pre2020.csv"
     table = load_ensemble(found)
     assert len(table) >= 2
 

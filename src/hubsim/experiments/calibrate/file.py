@@ -1,5 +1,5 @@
 """Calibration files: the YAML of a `hubsim calibrate` study, and `load_calibration`, which
-checks one (the shipped one is scenarios/calibration/fit-2000s.yaml).
+checks one (the shipped one is scenarios/calibration/fit-pre2020.yaml).
 
 A mistake in the file raises `CalibrationError` naming the file, the key and the fix (exit 2).
 """
@@ -30,7 +30,7 @@ from hubsim.scenario import (
     validate_spec_file,
 )
 
-EXAMPLE = "scenarios/calibration/fit-2000s.yaml"
+EXAMPLE = "scenarios/calibration/fit-pre2020.yaml"
 MOMENT_COLUMNS = ("moment", "city", "target", "error", "tolerance", "weight")
 
 

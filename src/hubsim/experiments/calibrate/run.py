@@ -44,7 +44,6 @@ from optuna.trial import TrialState
 from hubsim.errors import RunInterrupted
 from hubsim.experiments import executors
 from hubsim.experiments.calibrate.file import Calibration, CalibrationError, load_calibration
-from hubsim.experiments.ensemble.matching import standardised
 from hubsim.experiments.calibrate.moments import (
     distance,
     errors,
@@ -52,6 +51,7 @@ from hubsim.experiments.calibrate.moments import (
     policy_moments,
     spinup_moments,
 )
+from hubsim.experiments.ensemble.matching import standardised
 from hubsim.experiments.replications import resolve
 from hubsim.experiments.store import ResumableFolder, now
 from hubsim.experiments.study import (

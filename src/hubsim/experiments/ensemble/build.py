@@ -175,7 +175,8 @@ def summary_text(report: EnsembleReport) -> str:
     m = report.matched
     lines = [
         f"ensemble (ensemble.csv): {report.size} of {len(m.candidates)} evaluated parameter sets "
-        f"kept (implausibility below {m.cut:g} on every weighted moment"
+        f"kept (implausibility below {m.cut:g} on all but {matching.EXCEED_SHARE:.0%} of the "
+        "weighted moments"
         + (f"; {report.refined} from a refinement wave" if report.refined else "")
         + ")"
     ]

@@ -29,7 +29,7 @@ class EnsembleError(HubsimError):
 
 def ensemble_name(fitted: Path) -> Path:
     """The ensemble file beside a fitted file: fitted.yaml -> ensemble.csv,
-    fitted-2000s.yaml -> ensemble-2000s.csv."""
+    fitted-pre2020.yaml -> ensemble-pre2020.csv."""
     return fitted.with_name("ensemble" + fitted.stem.removeprefix("fitted") + ".csv")
 
 
@@ -67,7 +67,7 @@ def find_ensemble(scenario_path: str | Path) -> Path:
     raise EnsembleError(
         f"{scenario_path}: this scenario extends no fitted file (fitted*.yaml), so there is no "
         "ensemble beside one. Give the ensemble with --ensemble-file PATH (e.g. "
-        "scenarios/calibration/ensemble-2000s.csv)."
+        "scenarios/calibration/ensemble-pre2020.csv)."
     )
 
 

@@ -26,11 +26,9 @@ The 2010s in-sample moments (`insample_rows`; the simulated side is `hubsim.outp
 docs/calibration.md says each definition) come from the data files packaged beside this table:
 communique growth since the 2010 census under an undercount model, its rank correlation, the
 MyCOS graduate shares, the programme responses as differences against the other cities, the
-Liepin ordering, office vacancy and rents against the price index. Until `hubsim calibrate`
-measures them (INSAMPLE_FITTED), they are written to `moments_2010s.csv` beside `moments.csv`
-(same columns), so that today's calibration is not asked for a moment it cannot measure and
-its study (whose id hashes `moments.csv`) stays the same; with INSAMPLE_FITTED they join
-`moments.csv`, which asks for a new fit.
+Liepin ordering, office vacancy and rents against the price index. They are rows of
+`moments.csv` like the rest; a change to any row changes the calibration's study id, which asks
+for a new fit.
 
 Run `python tools/moments_table.py` after changing a rule; a test checks the packaged table is
 what this script gives.
@@ -50,7 +48,6 @@ from hubsim.scenario import CITY_KEYS
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "hubsim" / "data"
 OUT = DATA / "moments.csv"
-OUT_2010S = DATA / "moments_2010s.csv"  # until INSAMPLE_FITTED
 CITIES = list(CITY_KEYS)
 COLUMNS = (
     "moment",
@@ -205,7 +202,7 @@ def rows() -> list[dict]:
         "reported graduates employed in Wuhan to 2017-12-15; tolerance and weight ASSUMPTION",
         "Xinhua photo caption 2018-01-18 (m.yinlong168.com/english/2018-01/18/c_136903622_3.htm)",
     )
-    return out + insample_rows() if INSAMPLE_FITTED else out
+    return out + insample_rows()
 
 
 def table_text(table: list[dict] | None = None) -> str:
@@ -218,7 +215,6 @@ def table_text(table: list[dict] | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- 2010s, in sample
-INSAMPLE_FITTED = True  # `hubsim calibrate` measures hubsim.output.insample
 INSAMPLE = "2010 start with the recorded programmes, to 2019-12"
 DRIFT_YEARS = 9 + 2 / 12  # from the 2000 census (1 November) to the end of 2009
 TIER1_SHARES = (2013, 2017, 2018)  # MyCOS, as reported (2014 is DERIVED with a doubt: left out)
@@ -494,8 +490,3 @@ def _rent_rows() -> list[dict]:
 if __name__ == "__main__":
     OUT.write_text(table_text(), encoding="utf-8")
     print(f"wrote {OUT}")
-    if INSAMPLE_FITTED:
-        OUT_2010S.unlink(missing_ok=True)
-    else:
-        OUT_2010S.write_text(table_text(insample_rows()), encoding="utf-8")
-        print(f"wrote {OUT_2010S}")

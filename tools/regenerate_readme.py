@@ -125,18 +125,19 @@ def sweep(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
 
 CALIBRATION = SCENARIOS / "calibration" / "fit-pre2020.yaml"
 CALIBRATION_OUT = ROOT / "results" / "readme-calibration"  # kept: a rerun resumes the studies
-SPREAD = 2  # refits on other seeds for the parameters' spread
+REFINE = 8  # the ensemble's refinement wave (docs/calibration.md#the-ensemble)
 
 
 def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
-    """The full calibration and SPREAD refits (`hubsim calibrate ... --spread 2`, about half an
-    hour the first time; its studies are kept in results/readme-calibration/, so a rerun with
-    nothing changed reads them back): the moments table, the fitted parameters with their
-    spread and identification, the two figures, and the fitted file the baseline extends."""
+    """The full calibration with its ensemble (`hubsim calibrate ... --refine 8`, about half an
+    hour the first time; its study is kept in results/readme-calibration/, so a rerun with
+    nothing changed reads it back): the moments table, the fitted parameters with their
+    ensemble band and identification, the two figures, the fitted file the baseline extends
+    and the ensemble beside it."""
     from hubsim.experiments.calibrate import fitted_text, run_calibration
 
     result = run_calibration(
-        CALIBRATION.relative_to(ROOT), out=CALIBRATION_OUT, spread=SPREAD, plots=True
+        CALIBRATION.relative_to(ROOT), out=CALIBRATION_OUT, refine=REFINE, plots=True
     )
     t = result.table
     lines = [
@@ -153,11 +154,11 @@ def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
             f"  {judged:8} {sample}{bound}"
         )
     lines.append(f"distance {result.objective:.2f} (the weighted mean of squared errors)")
-    spread = result.spread.set_index("parameter")
+    band = result.ensemble.identification.set_index("parameter")
     report = result.identification.set_index("parameter")
     params = [
-        f"{'parameter':48} {'fitted':>9} {f'mean of {SPREAD + 1}':>9} {'sd':>7}  identified"
-        f" (noise floor {report.seed_noise_z.iloc[0]:.2f})"
+        f"{'parameter':48} {'fitted':>9} {'ens. 5%':>9} {'ens. 95%':>9}  {'ensemble':12}"
+        f"  locally identified (noise floor {report.seed_noise_z.iloc[0]:.2f})"
     ]
     for key, value in result.parameters.items():
         row = report.loc[key]
@@ -165,15 +166,16 @@ def calibration(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
         noise = "above the noise" if row.above_seed_noise else "not above the noise"
         verdict += f" (moves {row.moments_moved_z:.2f}; {noise})"
         params.append(
-            f"{key:48} {value:>9.4g} {spread.loc[key, 'mean']:>9.4g} "
-            f"{spread.loc[key, 'sd']:>7.2g}  {verdict}"
+            f"{key:48} {value:>9.4g} {band.loc[key, 'p05']:>9.4g} {band.loc[key, 'p95']:>9.4g}"
+            f"  {band.loc[key, 'verdict']:12}  {verdict}"
         )
     for city in result.amenities:
         key = f"cities.{city}.amenity"
         params.append(
-            f"{key:48} {result.amenities[city]:>9.4g} {spread.loc[key, 'mean']:>9.4g} "
-            f"{spread.loc[key, 'sd']:>7.2g}"
+            f"{key:48} {result.amenities[city]:>9.4g} {band.loc[key, 'p05']:>9.4g} "
+            f"{band.loc[key, 'p95']:>9.4g}"
         )
+    params.append(f"ensemble: {result.ensemble.size} parameter sets kept")
     fitted = work / "fitted-pre2020.yaml"
     fitted.parent.mkdir(parents=True, exist_ok=True)
     fitted.write_text(FITTED_HEADER + fitted_text(result), encoding="utf-8")

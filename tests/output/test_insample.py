@@ -203,15 +203,15 @@ def test_simulated_moments_returns_one_row_per_table_row_it_measures() -> None:
     assert ("did_talent_arrivals_2016", "shenzhen") in got.index  # measured without a target
 
 
-def test_the_packaged_2010s_table_is_what_its_tool_writes() -> None:
+def test_the_packaged_table_is_what_its_tool_writes_with_the_2010s_rows() -> None:
     spec = importlib.util.spec_from_file_location("moments_table", ROOT / "tools/moments_table.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    packaged = ROOT / "src/hubsim/data/moments_2010s.csv"
-    if tool.INSAMPLE_FITTED:  # the rows joined moments.csv (checked in tests/experiments)
-        assert not packaged.exists()
-        return
-    assert packaged.read_text(encoding="utf-8") == tool.table_text(tool.insample_rows())
+    packaged = ROOT / "src/hubsim/data/moments.csv"
+    assert packaged.read_text(encoding="utf-8") == tool.table_text()
+    assert (
+        len(tool.insample_rows()) > 50 and not (ROOT / "src/hubsim/data/moments_2010s.csv").exists()
+    )
 
 
 def test_every_packaged_in_sample_row_is_measured_and_sourced_before_2020() -> None:

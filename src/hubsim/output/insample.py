@@ -322,12 +322,6 @@ def growth_rho(city_month: pd.DataFrame, moments: pd.DataFrame) -> float:
 
 
 def load_table() -> pd.DataFrame:
-    """The packaged moments (moment, city, target, ...; city "" for national rows): the rows
-    of `moments.csv` and, until the calibration fits them, of `moments_2010s.csv`."""
-    tables = []
-    for name in ("moments.csv", "moments_2010s.csv"):
-        path = resources.files("hubsim.data").joinpath(name)
-        if path.is_file():
-            with path.open(encoding="utf-8") as f:
-                tables.append(pd.read_csv(f, keep_default_na=False))
-    return pd.concat(tables, ignore_index=True)
+    """The packaged moments (moment, city, target, ...; city "" for national rows)."""
+    with resources.files("hubsim.data").joinpath("moments.csv").open(encoding="utf-8") as f:
+        return pd.read_csv(f, keep_default_na=False)

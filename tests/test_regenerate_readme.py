@@ -32,6 +32,7 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 # Each part of the tool and the blocks it writes (a part's blocks come from one run).
 PARTS = {
     "baseline": {"baseline-summary", "baseline-pool", "baseline-calibration", "run-figures"},
+    "ensemble": {"baseline-ensemble"},
     "compare": {"compare-attainment"},
     "branches": {"secondary-offices-branches"},
     "sweep": {"sweep-means"},

@@ -199,6 +199,19 @@ FITTED_HEADER = """\
 """
 
 
+ENSEMBLE_MEMBERS = 8  # the headline's parameter sets (docs/calibration.md#the-ensemble)
+
+
+def ensemble(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """The baseline over the parameter ensemble: the headline answer as probabilities and
+    bands over (parameter set x replication) pairs."""
+    from hubsim.experiments.ensemble.answers import run_over_ensemble, summary_text
+
+    result = run_over_ensemble([SCENARIOS / "baseline.yaml"], members=ENSEMBLE_MEMBERS, out=work)
+    text = summary_text(result).replace(str(ROOT) + "/", "")
+    return {"baseline-ensemble": text}, {}
+
+
 def _only(folder: Path, word: str) -> Path:
     found = [p for p in sorted(folder.glob("*.png")) if word in p.name]
     if len(found) != 1:
@@ -211,9 +224,10 @@ PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
     "compare": compare,
     "branches": branches,
     "sweep": sweep,
+    "ensemble": ensemble,
     "calibration": calibration,
 }
-DEFAULT_PARTS = "baseline,compare,branches,sweep"  # calibration: by name, it takes half an hour
+DEFAULT_PARTS = "baseline,ensemble,compare,branches,sweep"  # calibration: by name, it takes half an hour
 
 
 def pages() -> list[Path]:

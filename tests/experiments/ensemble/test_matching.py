@@ -26,7 +26,7 @@ def test_the_cut_keeps_exactly_the_sets_below_three_on_every_weighted_moment():
             (0.0, 0.0, -3.2, 0.5),  # kept: 3.2 / sqrt(1.25) = 2.86
         ]
     )
-    matched = matching.match(params, fits, WEIGHTS)
+    matched = matching.match(params, fits, WEIGHTS, discrepancy=0.0)
     expected = np.array([2.9, 3.5, 3.5 / np.sqrt(2.0), 3.2 / np.sqrt(1.25)])
     np.testing.assert_allclose(matched.candidates.implausibility_max, expected, rtol=1e-12)
     assert list(matched.candidates.kept) == [True, False, True, True]
@@ -36,14 +36,18 @@ def test_the_cut_keeps_exactly_the_sets_below_three_on_every_weighted_moment():
 def test_negative_control_every_set_far_off_on_a_moment_that_varies_keeps_none():
     """Moment a is matched by one set only, which fails b: nothing is kept (no set aside)."""
     params = pd.DataFrame({"source": ["t0", "t1"], "x": [0.0, 1.0]})
-    matched = matching.match(params, _fits([(0.5, 0.0, 4.0, 0.0), (6.0, 0.0, 0.5, 0.0)]), WEIGHTS)
+    matched = matching.match(
+        params, _fits([(0.5, 0.0, 4.0, 0.0), (6.0, 0.0, 0.5, 0.0)]), WEIGHTS, discrepancy=0.0
+    )
     assert not matched.candidates.kept.any()
     assert matched.members.empty and matched.misfit == []
 
 
 def test_a_moment_no_set_matches_is_set_aside_as_the_models_misfit():
     params = pd.DataFrame({"source": ["t0", "t1"], "x": [0.0, 1.0]})
-    matched = matching.match(params, _fits([(0.5, 0.0, 4.0, 0.0), (2.0, 0.0, 5.0, 0.0)]), WEIGHTS)
+    matched = matching.match(
+        params, _fits([(0.5, 0.0, 4.0, 0.0), (2.0, 0.0, 5.0, 0.0)]), WEIGHTS, discrepancy=0.0
+    )
     assert matched.misfit == ["b"]
     assert list(matched.candidates.kept) == [True, True]
 
@@ -51,7 +55,10 @@ def test_a_moment_no_set_matches_is_set_aside_as_the_models_misfit():
 def test_a_candidate_missing_a_weighted_moment_is_ruled_out():
     params = pd.DataFrame({"source": ["t0", "t1"], "x": [0.0, 1.0]})
     fits = _fits([(0.5, 0.0, 0.5, 0.0), (0.5, 0.0, float("nan"), 0.0)])
-    assert list(matching.match(params, fits, WEIGHTS).candidates.kept) == [True, False]
+    assert list(matching.match(params, fits, WEIGHTS, discrepancy=0.0).candidates.kept) == [
+        True,
+        False,
+    ]
 
 
 def test_standardised_errors_and_their_standard_error_over_replications():
@@ -102,6 +109,15 @@ def test_with_many_moments_a_set_may_miss_the_cut_on_one_in_twenty() -> None:
     three_off = two_off | {"m2": [9.0, 0.0]}
     near = {k: [0.1, 0.0] for k in keys}
     params = pd.DataFrame({"source": ["a", "b", "c"], "x": [1.0, 2.0, 3.0]})
-    matched = match(params, [two_off, three_off, near], {k: 1.0 for k in keys})
+    matched = match(params, [two_off, three_off, near], {k: 1.0 for k in keys}, discrepancy=0.0)
     assert list(matched.candidates.kept) == [True, False, True]
     assert matched.candidates.implausibility_max.iloc[0] == 9.0
+
+
+def test_the_models_discrepancy_widens_the_cut_as_a_second_tolerance() -> None:
+    """With d = 1 an error of 4 tolerances reads 4 / sqrt(2) = 2.83 (kept); without it, 4 (out)."""
+    params = pd.DataFrame({"source": ["a", "b"], "x": [1.0, 2.0]})
+    fits = [{"m": [4.0, 0.0]}, {"m": [0.5, 0.0]}]  # b matches m, so m is no misfit
+    assert matching.match(params, fits, {"m": 1.0}).candidates.kept.iloc[0]
+    assert not matching.match(params, fits, {"m": 1.0}, discrepancy=0.0).candidates.kept.iloc[0]
+    assert matching.implausibility(fits).iloc[0, 0] == pytest.approx(4.0 / np.sqrt(2.0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ def _stamp(result) -> str:
     return (
         f"calibration {cal.name} ({cal.path.name}{', --quick' if cal.quick else ''}), study "
         f"{cal.study_id}: {cal.replications} replication(s) of the spin-up (scale "
-        f"{cal.spinup.scale:g}) and of the 2010-2018 run (scale {cal.policy.scale:g}), seeds "
+        f"{cal.spinup.scale:g}) and of the 2010-2019 run (scale {cal.policy.scale:g}), seeds "
         f"{cal.spinup.seed} and {cal.policy.seed}"
     )
 
@@ -70,35 +71,49 @@ def convergence_figure(result, path: Path) -> Path:
     return path
 
 
+FAMILY_SUFFIX = re.compile(r"_(19|20)\d\d(_(q\d|h\d|end|year))?$")
+Z_LIMIT = 8.0  # errors beyond this many tolerances are drawn at the edge
+
+
+def family(moment: str) -> str:
+    """A moment's family: its name without a trailing year (and quarter, half or period), so
+    that one row of the figure holds e.g. every city's office vacancy of every year."""
+    return FAMILY_SUFFIX.sub("", moment)
+
+
 def fit_figure(result, path: Path) -> Path:
-    """Each moment's simulated error against its target, with the replications' spread."""
+    """Each moment's standardised error (in tolerances, the calibration's own scale), one row a
+    family of moments, one point a moment: green within its tolerance, red outside, grey shown
+    but not fitted; errors beyond Z_LIMIT sit at the edge as triangles."""
     table = result.table.copy()
-    table["label"] = [
-        m + (f" {c}" if c else "") for m, c in zip(table.moment, table.city, strict=True)
-    ]
-    fig = Figure(figsize=(9, 0.22 * len(table) + 1.6), layout="constrained")
+    table["family"] = [family(m) for m in table.moment]
+    order = list(dict.fromkeys(table.family))
+    fig = Figure(figsize=(9, 0.34 * len(order) + 1.6), layout="constrained")
     ax = fig.subplots()
-    y = np.arange(len(table))[::-1]
-    spread = 100 * table.simulated_sd.fillna(0) / table.target
-    colours = np.where(
-        table.weight > 0,
-        np.where(table.within_tolerance.fillna(False).astype(bool), "#2ca02c", "#d62728"),
-        "#aaaaaa",
-    )
-    error = table.error_pct.clip(-100, 300)
-    ax.errorbar(error, y, xerr=spread, fmt="none", ecolor="#555555", elinewidth=1)
-    ax.scatter(error, y, c=colours, s=22, zorder=3)
-    logged = table.error.isin(["log", "log_upper"])
-    above = np.where(
-        logged, 100 * (np.exp(table.tolerance) - 1), 100 * table.tolerance / table.target
-    )
-    below = np.where(logged, 100 * (1 - np.exp(-table.tolerance)), above)
-    below = np.where(table.error == "log_upper", 100.0, below)  # only an excess is charged
-    ax.barh(y, above + below, left=-below, height=0.6, color="#2ca02c", alpha=0.12)
+    ax.axvspan(-1, 1, color="#2ca02c", alpha=0.12, lw=0)
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_yticks(y, table.label, fontsize=7)
-    ax.set_xlabel("simulated vs target (%); band: tolerance; grey: shown, not fitted")
-    ax.set_title("Calibration fit: green within tolerance, red outside")
+    rng = np.random.default_rng(0)  # jitter only: the same figure every time
+    labels = []
+    for row, name in enumerate(order):
+        part = table[table.family == name]
+        y = len(order) - 1 - row + rng.uniform(-0.2, 0.2, len(part))
+        z = part.z.to_numpy(float)
+        clipped = np.clip(z, -Z_LIMIT, Z_LIMIT)
+        fitted = part.weight.to_numpy(float) > 0
+        within = part.within_tolerance.fillna(False).to_numpy(bool)
+        colours = np.where(fitted, np.where(within, "#2ca02c", "#d62728"), "#aaaaaa")
+        edge = np.abs(z) > Z_LIMIT
+        ax.scatter(clipped[~edge], y[~edge], c=colours[~edge], s=18, zorder=3)
+        ax.scatter(clipped[edge], y[edge], c=colours[edge], s=30, marker=">", zorder=3)
+        inside = int((within & fitted).sum())
+        labels.append(f"{name} ({inside}/{int(fitted.sum())} within)")
+    ax.set_yticks(np.arange(len(order))[::-1], labels, fontsize=7)
+    ax.set_xlim(-Z_LIMIT - 0.5, Z_LIMIT + 0.5)
+    ax.set_xlabel(
+        "error in tolerances (ln(simulated / target) or the difference, over the tolerance); "
+        "band: within"
+    )
+    ax.set_title("Calibration fit: green within tolerance, red outside, grey not fitted")
     stamp_figure(fig, _stamp(result))
     fig.savefig(path, dpi=_DPI)
     return path

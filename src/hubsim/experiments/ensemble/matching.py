@@ -5,11 +5,13 @@ refinement wave) carries, for each moment, the standardised error z of the repli
 (the moment's own error scale, ln(sim / target) / tolerance or (sim - target) / tolerance) and
 the standard error of z over the replications. Its implausibility for the moment is
 
-    I = |z| / sqrt(1 + se^2)
+    I = |z| / sqrt(1 + d^2 + se^2)
 
-that is |simulated - target| / sqrt(tolerance^2 + variance of the simulated mean), both on the
-moment's error scale: the tolerance stands for the data's error and the model's discrepancy, the
-replications' variance for the simulator's own noise. A set is kept when its k-th largest
+that is |simulated - target| / sqrt(tolerance^2 + discrepancy^2 + variance of the simulated
+mean), all on the moment's error scale: the tolerance stands for the data's error, d for the
+model's discrepancy (how far the model's structure may sit from the world, in tolerances:
+DISCREPANCY, an ASSUMPTION of one tolerance), the replications' variance for the simulator's
+own noise. A set is kept when its k-th largest
 implausibility over the weighted moments is below CUT (3, Pukelsheim's three-sigma rule, as in
 Vernon, Goldstein & Bower 2010), with k = 1 + EXCEED_SHARE x the moments judged: with a hundred
 and more moments, judging the single worst rules out every set for one noisy row, so (as
@@ -37,6 +39,7 @@ from scipy.stats import qmc
 
 CUT = 3.0  # the implausibility a kept set stays below on all but a few weighted moments
 EXCEED_SHARE = 0.05  # the share of judged moments a kept set may miss the cut on
+DISCREPANCY = 1.0  # ASSUMPTION: the model's structural error, in tolerances of each moment
 PINNED_SHARE = 0.25  # a parameter whose 5-95 % band is narrower than this share of its range
 MIN_MEMBERS = 2  # fewer survivors than this: the ensemble is reported as not found
 
@@ -75,11 +78,13 @@ class Matched:
         return self.candidates[self.candidates.kept].reset_index(drop=True)
 
 
-def implausibility(fits: Sequence[Mapping[str, list[float]]]) -> pd.DataFrame:
+def implausibility(
+    fits: Sequence[Mapping[str, list[float]]], discrepancy: float = DISCREPANCY
+) -> pd.DataFrame:
     """Each candidate's (rows) implausibility for each moment (columns)."""
     z = pd.DataFrame([{k: v[0] for k, v in f.items()} for f in fits])
     se = pd.DataFrame([{k: v[1] for k, v in f.items()} for f in fits]).reindex_like(z)
-    return z.abs() / np.sqrt(1.0 + se.fillna(0.0) ** 2)
+    return z.abs() / np.sqrt(1.0 + discrepancy**2 + se.fillna(0.0) ** 2)
 
 
 def match(
@@ -87,6 +92,7 @@ def match(
     fits: Sequence[Mapping[str, list[float]]],
     weights: Mapping[str, float],
     cut: float = CUT,
+    discrepancy: float = DISCREPANCY,
 ) -> Matched:
     """The history-matching cut over candidate sets.
 
@@ -94,7 +100,7 @@ def match(
     `fits[i]` is candidate i's {moment: [z, se]}; only moments of positive weight are judged.
     A candidate missing a weighted moment (NaN) is ruled out.
     """
-    table = implausibility(fits)
+    table = implausibility(fits, discrepancy)
     judged = [k for k, w in weights.items() if w > 0 and k in table.columns]
     table = table.reindex(columns=judged)
     matched_somewhere = (table < cut).any(axis=0)

@@ -71,7 +71,7 @@ def convergence_figure(result, path: Path) -> Path:
     return path
 
 
-FAMILY_SUFFIX = re.compile(r"_(19|20)\d\d(_(q\d|h\d|end|year))?$")
+FAMILY_SUFFIX = re.compile(r"(_(19|20)\d\d)+(_(q\d|h\d|end|year))?$")
 Z_LIMIT = 8.0  # errors beyond this many tolerances are drawn at the edge
 
 

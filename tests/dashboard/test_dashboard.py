@@ -204,7 +204,7 @@ def test_slider_change_reaches_the_models_scenario_on_reset(baseline):
 
 def test_weight_sliders_start_on_the_files_fitted_values(baseline):
     """The browser snaps a slider to min + k x step: each weight's grid passes through the
-    file's value (b_w 1.5148, b_s 0.393: fitted, off the old grids and ranges), so a Reset
+    file's value (fitted values such as b_w 2.26742, off the old grids and ranges), so a Reset
     with no slider moved runs the file's weights in both runs."""
     params = app.model_params(str(baseline), load_scenario(baseline))
     base = load_scenario(baseline).behaviour.migration
@@ -223,7 +223,8 @@ def test_weight_sliders_start_on_the_files_fitted_values(baseline):
         return round(min(value, slider["max"]), decimals)
 
     snapped_weights = {key: in_the_browser(key) for key in engine.BEHAVIOUR_WEIGHTS}
-    assert snapped_weights["b_w"] == 1.51  # rounded to the step's decimals
+    fitted = base.b_w  # the fitted file's, through extends
+    assert snapped_weights["b_w"] == round(fitted, 2)  # rounded to the step's decimals
     model = dashboard(baseline, **snapped_weights)
     assert model.settings.behaviour == ()
     assert model.policy_params.behaviour == model.reference_params.behaviour

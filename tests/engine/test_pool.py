@@ -254,8 +254,10 @@ def cohorts_the_pool_receives(years: range) -> tuple[np.ndarray, list[int]]:
     account's cohort changed."""
     quiet = ("labour_market", "housing", "firm_dynamics")
     overrides = [f"start={years[0]}-01"] + [f"behaviour.switches.{p}=false" for p in quiet]
-    # 200,000 people an agent: about 500 agents, so the run takes under a second.
-    model = HubModel(resolve(BASELINE, months=12 * len(years), scale=200_000, overrides=overrides))
+    # 50,000 people an agent: about 2,000 agents, a second's run. At 200,000 (500 agents) a
+    # university city can lack a young bachelor holder for its PhD cohort, and the shortfall
+    # enters as whole new agents (pool_year's postgraduates_new), not the data's fraction.
+    model = HubModel(resolve(BASELINE, months=12 * len(years), scale=50_000, overrides=overrides))
     pool, changed = model.state.pool, []
     for month in range(model.params.months):
         before = pool.cohort.copy()

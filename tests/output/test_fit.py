@@ -101,14 +101,15 @@ def test_a_2000_start_over_ten_years_is_set_beside_the_2010_census():
     from hubsim.engine.cities import census_table
     from hubsim.output.report import calibration_lines
 
-    result = hubsim.run(SPINUP, scale=2_000, seed=3, plots=False)  # about 1 s
+    result = hubsim.run(SPINUP, scale=4_000, seed=3, plots=False)  # the calibration's scale
     table = result.calibration
     at_2010 = table[table.quantity == "population at 2010-01"].set_index("city")
     census = census_table()
     assert list(at_2010.index) == list(census.index)
     assert at_2010.target.astype(float).tolist() == census.population_2010.astype(float).tolist()
-    # Each city within 20 % of its 2010 census (about 10 % at this scale, seeds 3-5): a loose
-    # check that the populations grew from 2000, not a calibration. Negative control: the
+    # Each city within 20 % of its 2010 census (under 10 % at this scale for seed 3; at 2,000
+    # Xiamen, the smallest city, strays 16-25 %): a loose check that the populations grew from
+    # 2000, not a calibration. Negative control: the
     # 2000 census itself, unmoved, is further than that (Xiamen 42 % short).
     assert (at_2010.simulated / census.population_2010 - 1).abs().max() < 0.20
     assert (census.population_2000 / census.population_2010 - 1).abs().max() > 0.20

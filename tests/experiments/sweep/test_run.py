@@ -226,6 +226,7 @@ def test_a_second_session_on_the_same_sweep_is_refused(
 # --------------------------------------------------------------------------- local processes
 
 
+@pytest.mark.slow  # over 8 s: the slow CI step runs it
 def test_a_local_sweep_writes_each_run_once_and_a_rerun_skips_them(
     sweep_file, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

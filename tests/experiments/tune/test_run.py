@@ -330,6 +330,7 @@ def test_the_same_file_gives_the_same_trials(tuning_file, tmp_path) -> None:
     assert tables[0].cash_yuan.nunique() == 6  # seeded, not constant
 
 
+@pytest.mark.slow  # over 8 s: the slow CI step runs it
 def test_trials_on_dask_match_the_local_pool(tuning_file, tmp_path) -> None:
     from distributed import Client, LocalCluster
 

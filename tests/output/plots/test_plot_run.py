@@ -373,6 +373,7 @@ def test_large_figures_are_palettised(tmp_path: Path, monkeypatch: pytest.Monkey
     assert plt.get_fignums() == []
 
 
+@pytest.mark.slow  # over 8 s: the slow CI step runs it
 def test_figures_leave_the_callers_backend_and_pyplot_alone(tmp_path: Path) -> None:
     """A notebook user's backend is not switched and no figure is left open in pyplot."""
     script = f"""

@@ -227,7 +227,8 @@ PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
     "ensemble": ensemble,
     "calibration": calibration,
 }
-DEFAULT_PARTS = "baseline,ensemble,compare,branches,sweep"  # calibration: by name, it takes half an hour
+# calibration: by name only, it takes about ten minutes
+DEFAULT_PARTS = "baseline,ensemble,compare,branches,sweep"
 
 
 def pages() -> list[Path]:

@@ -112,7 +112,7 @@ def match(
     out["implausibility_max"] = worst.to_numpy()
     out["worst_moment"] = judged_table.idxmax(axis=1).to_numpy() if used else ""
     k = kth(len(used))
-    ordered = -np.sort(-judged_table.to_numpy(float), axis=1) if used else None
+    ordered = -np.sort(-judged_table.to_numpy(float), axis=1)  # each row, largest first
     out["implausibility_kth"] = ordered[:, k - 1] if used else 0.0
     out["kept"] = out.implausibility_kth < cut
     return Matched(out, misfit, cut)

@@ -415,7 +415,9 @@ def test_in_a_browser_chengdu_rent_subsidy_moves_chengdus_curve(server, page, tm
     page.get_by_role("button", name="▶").click()
     playing = page.get_by_text(re.compile(r"^(1[5-9]|[2-9]\d|\d{3}) of 240 months"))
     playing.wait_for(timeout=STEP_TIMEOUT_MS)
-    page.get_by_role("button", name="❚❚").click()
+    # The pause button is disabled while a step runs; on a loaded machine that outlasts
+    # Playwright's default 30 s (CI, 2026-12-07), so it gets the step's timeout too.
+    page.get_by_role("button", name="❚❚").click(timeout=STEP_TIMEOUT_MS)
     page.get_by_role("button", name="▶").wait_for(timeout=STEP_TIMEOUT_MS)
     status = page.get_by_text(re.compile(r"of 240 months simulated"))
     paused = status.inner_text()

@@ -26,6 +26,7 @@ How each simulated moment is measured:
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 import numpy as np
@@ -104,11 +105,17 @@ def policy_moments(scenario: Scenario, part: dict[str, pd.DataFrame]) -> dict[st
             staying[staying.date.dt.year == 2017].value.sum()
         ),
     }
-    table = load_moments()
-    measured = insample.simulated_moments(part, table[table.key.isin(insample_keys(table))])
+    measured = insample.simulated_moments(part, _insample_rows())
     for moment, city, value in measured.itertuples(index=False):
         values[key_of(moment, city)] = float(value)
     return values
+
+
+@functools.cache
+def _insample_rows() -> pd.DataFrame:
+    """The packaged table's 2010s rows, read once per process (not once per replication)."""
+    table = load_moments()
+    return table[table.key.isin(insample_keys(table))]
 
 
 def insample_keys(table: pd.DataFrame) -> set[str]:

@@ -405,7 +405,8 @@ def chooser_values(place, place_row, hukou_ok, subsidy, has_subsidy, current, or
     """V_ij of `rules.choice.chooser_utility` with the moving cost of `rules.choice.moving_cost`
     and the caps' cost, element by element in their order: place[place_row[i], j] + b_h H_ij
     + b_s S_ij - C_ij, C_ij = fixed + per_1000km d + leaving_origin (when leaving one's origin)
-    for a move, plus cap_j where `pays_cap` when `has_cap`."""
+    for a move, plus cap_j times `pays_cap[i, j]` (the share of the cap's cost i pays in j: 0
+    for one already living there) when `has_cap`."""
     n, nodes = hukou_ok.shape
     value = np.empty((n, nodes))
     for i in range(n):
@@ -417,7 +418,7 @@ def chooser_values(place, place_row, hukou_ok, subsidy, has_subsidy, current, or
                 cost = fixed + per_1000km * distance[here, j]
                 cost = cost + (leaving_origin if home else 0.0)
             if has_cap:
-                cost = cost + (cap[j] if pays_cap[i, j] else 0.0)
+                cost = cost + cap[j] * pays_cap[i, j]
             v = place[place_row[i], j] + b_h * (1.0 if hukou_ok[i, j] else 0.0)
             v = v + b_s * (subsidy[i, j] if has_subsidy else 0.0)
             value[i, j] = v - cost
@@ -527,7 +528,7 @@ def load() -> None:
     b2 = np.zeros((0, 14), b1)
     chooser_values(
         np.zeros((5, 14)), e(i8), b2, np.zeros((1, 1)), False, e(i8), e(i8), np.zeros((14, 14)),
-        0.0, 0.0, 0.0, np.zeros(14), False, b2, 0.0, 0.0,
+        0.0, 0.0, 0.0, np.zeros(14), False, np.zeros((0, 14)), 0.0, 0.0,
     )  # fmt: skip
     i2 = np.int16
     desire(e(f8), e(i8), e(f8), e(b1), e(f8), e(i8), 0, e(f8), e(f8))

@@ -30,6 +30,7 @@ CALIBRATED_RANGES = {
     "behaviour.labour.matching_efficiency_per_month": (0.15, 0.8),
     "behaviour.migration.hazards.base_per_year": (0.005, 0.06),
     "behaviour.migration.population_cap_cost": (0.0, 5.0),
+    "behaviour.migration.population_cap_talent_share": (0.0, 1.0),
     "behaviour.firms.office_grade_a_share": (0.05, 0.4),
 }
 # Units of the talent_policies table's yuan amounts, as yuan per payment of the schema's unit.

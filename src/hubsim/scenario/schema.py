@@ -159,6 +159,14 @@ class Migration(Strict):
         "graduates settling where they graduated and (as a share admitted) young entrants pay "
         "it; 0 switches caps off",
     )
+    population_cap_talent_share: Share = Field(
+        1.0,
+        description="ASSUMPTION, to be fitted (search 0 to 1): the share of a cap's cost that "
+        "a chooser with a bachelor's degree or more pays (those without a degree or with a "
+        "junior-college one pay all of it). The capped cities' controls of the 2010s admitted "
+        "by points and talent schemes that reward degrees, and cleared low-end trades and "
+        "housing; 1 treats every degree alike, 0 exempts talent",
+    )
     population_cap_start_share: float = Field(
         0.8,
         ge=0.5,

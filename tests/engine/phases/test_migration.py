@@ -23,6 +23,7 @@ import pytest
 
 from hubsim.engine.phases import migration, policies
 from hubsim.engine.tables import NO_GRADUATION
+from hubsim.scenario import TALENT_DEGREE
 
 BEIJING, CHENGDU, OUTSIDE = 0, 1, 2
 CERTAIN = 10_000.0  # a yearly hazard that fires within the month: 1 - exp(-10,000 / 12)
@@ -248,3 +249,22 @@ def test_the_rest_of_chinas_movers_become_agents_and_totals_are_kept(town) -> No
     np.testing.assert_array_equal(state.outside_agents + by_degree, 20.0)
     np.testing.assert_array_equal(state.tallies.flows[OUTSIDE, CHENGDU], by_degree)
     assert (w.graduated[arrived][w.degree[arrived] == 0] == NO_GRADUATION).all()
+
+
+def test_talent_pays_its_share_of_a_caps_cost_and_others_all_of_it(town) -> None:
+    # The cap's cost is 2 at the cap; a bachelor pays 0.25 of it, a mover without a degree all.
+    # Negative control: at a share of 1 the bachelor pays as much as anyone.
+    for share, paid in ((0.25, 0.5), (1.0, 2.0)):
+        values = []
+        for strength in (2.0, 0.0):
+            state, movers = capped_chengdu(
+                town, share_of_cap=1.0, population_cap_cost=strength,
+                population_cap_talent_share=share,
+            )  # fmt: skip
+            state.workers.degree[movers[:5]] = TALENT_DEGREE  # five bachelors, five without
+            state.workers.degree[movers[5:]] = 0
+            profile = migration._chooser_profile(state, movers)
+            values.append(migration.utility(state, state.counts, **profile)[0][:, CHENGDU])
+        cost = values[1] - values[0]
+        assert cost[:5] == pytest.approx(np.full(5, paid))
+        assert cost[5:] == pytest.approx(np.full(5, 2.0))

@@ -74,7 +74,9 @@ def utility(
             book, paying, degree, age, since_graduation, received, c.n
         )
         subsidy_10k = subsidy * newcomer / (state.wage_trend * 10_000.0)
-    pays_cap = pays_cap_cost(moving, newcomer) if has_cap else np.zeros((1, 1), dtype=bool)
+    pays_cap = np.zeros((1, 1))
+    if has_cap:
+        pays_cap = pays_cap_cost(moving, newcomer) * cap_cost_share(degree, mig)[:, None]
     # choice.location_utility's arithmetic, element by element: where rents are the same for
     # everyone, its first terms are computed once per (degree, node) and gathered.
     if log_rent.shape[0] == 1:
@@ -132,6 +134,13 @@ def cap_cost(state: State, counts: dict[str, np.ndarray]) -> np.ndarray:
     return programmes.cap_cost_by_node(
         state.book, people, mig.population_cap_cost, mig.population_cap_start_share
     )
+
+
+def cap_cost_share(degree: np.ndarray, mig) -> np.ndarray:
+    """The share of a cap's cost each chooser pays: all of it without a degree or with a junior
+    college one, `population_cap_talent_share` of it with a bachelor's degree or more (the
+    points and talent channels of the capped cities' hukou and residence-permit rules)."""
+    return np.where(degree >= TALENT_DEGREE, mig.population_cap_talent_share, 1.0)
 
 
 def pays_cap_cost(moving: np.ndarray, newcomer: np.ndarray) -> np.ndarray:

@@ -77,6 +77,14 @@ class CalibrationFile(Strict):
     moments: str | None = Field(None, description="a moments CSV; default the packaged table")
     seed: int = Field(2000, ge=0, description="the sampler's seed; runs use the scenarios' seeds")
     amenity_damping: float = Field(0.8, gt=0, le=1)
+    amenity_weight_2010s: float = Field(
+        0.75,
+        ge=0,
+        le=1,
+        description="ASSUMPTION: the weight of the 2010s communique growth (after the "
+        "undercount model) in the gap the amenity fixed point closes; the rest on the 2010 "
+        "census reached from 2000. 0 pins the amenities on the census decade alone",
+    )
     full: Size = Size()
     quick: Size = Size(replications=1, trials=16, amenity_rounds=2, startup_trials=8)
     parameters: dict[str, VariableSpec] = Field(min_length=1)

@@ -303,14 +303,15 @@ def _rounds(cal, study, runner, stage: str, params: dict, amenities: dict, say) 
         )
         overrides = cal.overrides(params, amenities)
         point = ROUND_POINT + len(history)
-        moments = _collect(runner.results(_tasks(cal, point, overrides, (SPINUP,))), "a round")
-        population = {c: float(moments[f"population_2010@{c}"].mean()) for c in CITY_KEYS}
+        tasks = _tasks(cal, point, overrides, fixed_point_parts(cal))
+        moments = _collect(runner.results(tasks), "a round")
+        population = census_equivalent(cal, amenity_gap(cal, moments.mean()))
         entry: dict[str, Any] = {
             "stage": stage,
             "params": params,
             "amenities": amenities,
             "population": population,
-            # over the spin-up's moments: a round runs no 2010 start
+            # over the moments the round ran
             "distance": distance(
                 cal.moments[cal.moments.key.isin(moments.columns)], moments.mean()
             ),
@@ -333,6 +334,48 @@ def _rounds(cal, study, runner, stage: str, params: dict, amenities: dict, say) 
 
 
 SLOPE_BOUNDS = (0.1, 1.5)
+
+
+def fixed_point_parts(cal: Calibration) -> tuple[int, ...]:
+    """The runs an amenity step needs: the spin-up, and the 2010 start when the 2010s weigh."""
+    return (SPINUP, POLICY) if cal.spec.amenity_weight_2010s > 0 else (SPINUP,)
+
+
+def amenity_gap(cal: Calibration, moments: pd.Series) -> np.ndarray:
+    """Each city's log gap the fixed point closes (docs/calibration.md, "Amenities"): the
+    2010 census over the spin-up's 2010 population, and, weighted `amenity_weight_2010s`, the
+    communique growth (after the undercount model) over the simulated growth to the city's
+    last communique year. A city without a communique row, or a run without the 2010 start,
+    keeps the census gap alone."""
+    table = cal.moments.set_index("key")["target"]
+    weight = cal.spec.amenity_weight_2010s
+    gaps = []
+    for c in CITY_KEYS:
+        census = float(np.log(table[f"population_2010@{c}"] / moments[f"population_2010@{c}"]))
+        growth = _last_growth_key(cal, c)
+        if weight <= 0 or growth is None or growth not in moments.index:
+            gaps.append(census)
+            continue
+        decade = float(np.log(table[growth] / moments[growth]))
+        gaps.append((1 - weight) * census + weight * decade)
+    return np.array(gaps)
+
+
+def _last_growth_key(cal: Calibration, city: str) -> str | None:
+    """The key of `city`'s last communique growth moment, None if it has none."""
+    prefix = "population_growth_since_census_"
+    keys = sorted(k for k in cal.moments.key if k.startswith(prefix) and k.endswith(f"@{city}"))
+    return keys[-1] if keys else None
+
+
+def census_equivalent(cal: Calibration, gap: np.ndarray) -> dict[str, float]:
+    """The 2010 populations a round is recorded at: the census less the gap, so the slope and
+    the rounds' gaps read the combined gap as a population would be read."""
+    table = cal.moments.set_index("key")["target"]
+    return {
+        c: float(table[f"population_2010@{c}"] * np.exp(-g))
+        for c, g in zip(CITY_KEYS, gap, strict=True)
+    }
 
 
 def pooled_slope(rounds: list[dict]) -> float:
@@ -449,17 +492,14 @@ def _ensemble(cal, study, runner, final: tuple, folder: Path, refine: int, say):
     def errors_of(simulated: pd.Series) -> pd.Series:
         return errors(cal.moments, simulated)
 
-    census = cal.moments.set_index("key")["target"]
-    target = np.array([census[f"population_2010@{c}"] for c in CITY_KEYS])
     slope = pooled_slope([r for r in study.user_attrs.get("rounds", []) if r["stage"] == "before"])
 
     def evaluate(params: dict, amenities: dict) -> tuple[dict, dict]:
         """As a trial: `trial_steps` fixed-point steps of the amenities, then the moments."""
         for _ in range(cal.size.trial_steps):
-            tasks = _tasks(cal, ROUND_POINT - 500, cal.overrides(params, amenities), (SPINUP,))
-            moments = _collect(runner.results(tasks), "a refinement run").mean()
-            simulated = moments[[f"population_2010@{c}" for c in CITY_KEYS]].to_numpy(float)
-            gap = np.log(target / simulated)
+            overrides = cal.overrides(params, amenities)
+            tasks = _tasks(cal, ROUND_POINT - 500, overrides, fixed_point_parts(cal))
+            gap = amenity_gap(cal, _collect(runner.results(tasks), "a refinement run").mean())
             step = np.clip(cal.spec.amenity_damping * gap / slope, -MAX_STEP, MAX_STEP)
             amenities = {
                 c: round(amenities[c] + float(d), 4) for c, d in zip(CITY_KEYS, step, strict=True)
@@ -510,8 +550,6 @@ class _Trials:
         self.pending: dict[int, dict] = {}
         self.ran = 0
         self.tag = session_tag()
-        census = cal.moments.set_index("key")["target"]
-        self.target = np.array([census[f"population_2010@{c}"] for c in CITY_KEYS])
 
     def _held(self) -> int:
         return sum(counted(t) for t in self.study.get_trials(deepcopy=False))
@@ -553,22 +591,27 @@ class _Trials:
             for number, amenities in start.items()
             for task in _tasks(
                 self.cal, number,
-                self.cal.overrides(self.pending[number]["trial"].params, amenities), (SPINUP,),
+                self.cal.overrides(self.pending[number]["trial"].params, amenities),
+                fixed_point_parts(self.cal),
             )
         )  # fmt: skip
-        populations: dict[int, dict[int, np.ndarray]] = {n: {} for n in start}
+        parts = len(fixed_point_parts(self.cal))
+        values: dict[int, dict[int, dict]] = {n: {} for n in start}
+        done: dict[int, dict[int, int]] = {n: {} for n in start}
         records = runner.results(tasks)
         with contextlib.closing(records):
             for record in records:
                 if record.error is None:
-                    row = [record.values[f"population_2010@{c}"] for c in CITY_KEYS]
-                    populations[record.point // 2][record.replication] = np.array(row)
+                    number, rep = record.point // 2, record.replication
+                    values[number].setdefault(rep, {}).update(record.values)
+                    done[number][rep] = done[number].get(rep, 0) + 1
         stepped = {}
-        for number, by_rep in populations.items():
-            if len(by_rep) < self.cal.replications:
+        for number, by_rep in values.items():
+            complete = [r for r, n in done[number].items() if n == parts]
+            if len(complete) < self.cal.replications:
                 continue
-            simulated = np.mean(list(by_rep.values()), axis=0)
-            gap = np.log(self.target / simulated)
+            moments = pd.DataFrame([by_rep[r] for r in complete]).mean()
+            gap = amenity_gap(self.cal, moments)
             step = np.clip(self.cal.spec.amenity_damping * gap / self.slope, -MAX_STEP, MAX_STEP)
             stepped[number] = {
                 c: round(start[number][c] + float(d), 4)

@@ -25,7 +25,7 @@ FAR_FROM_CALIBRATION = 2.0
 CALIBRATED_RANGES = {
     "behaviour.migration.b_w": (0.8, 2.5),
     "behaviour.migration.b_h": (0.0, 2.0),
-    "behaviour.migration.b_s_per_10k_yuan": (0.0, 0.4),
+    "behaviour.migration.b_s_per_10k_yuan": (0.01, 0.15),
     "behaviour.migration.moving_cost_per_1000km": (0.1, 1.0),
     "behaviour.labour.matching_efficiency_per_month": (0.15, 0.8),
     "behaviour.migration.hazards.base_per_year": (0.005, 0.06),

@@ -23,7 +23,7 @@ FAR_FROM_CALIBRATION = 2.0
 # The ranges the calibration searched (scenarios/calibration/fit-pre2020.yaml, `parameters:`;
 # a test keeps them equal): the fitted values lie inside, and nothing outside was ever fitted.
 CALIBRATED_RANGES = {
-    "behaviour.migration.b_w": (0.8, 2.5),
+    "behaviour.migration.b_w": (0.8, 3.0),
     "behaviour.migration.b_h": (0.0, 2.0),
     "behaviour.migration.b_s_per_10k_yuan": (0.01, 0.15),
     "behaviour.migration.moving_cost_per_1000km": (0.1, 1.0),

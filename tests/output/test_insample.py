@@ -224,3 +224,29 @@ def test_every_packaged_in_sample_row_is_measured_and_sourced_before_2020() -> N
     assert len(insample) > 50
     assert all(m.startswith(ins.PREFIXES) for m in insample.moment)
     assert not table.moment.str.startswith(ins.PREFIXES).all()  # the control: other moments
+
+
+def test_liepins_rates_count_experienced_talent_over_its_window() -> None:
+    # Hangzhou: 30 in, 10 out inside 2016-10..2018-03 -> 0.5; Beijing: 10 in, 30 out -> -0.5.
+    # A month outside the window (2018-06) would reverse Hangzhou's if it were counted.
+    rows = []
+    for date, city, into, out in (
+        ("2016-10-01", "hangzhou", 20, 5), ("2018-03-01", "hangzhou", 10, 5),
+        ("2018-06-01", "hangzhou", 0, 100), ("2017-05-01", "beijing", 10, 30),
+    ):  # fmt: skip
+        rows += [
+            {"date": pd.Timestamp(date), "city": city, "metric": "talent_inflow_experienced",
+             "value": float(into)},
+            {"date": pd.Timestamp(date), "city": city, "metric": "talent_outflow_experienced",
+             "value": float(out)},
+        ]  # fmt: skip
+    rates = ins.experienced_net_inflow_rate(pd.DataFrame(rows), 2017)
+    assert rates["hangzhou"] == pytest.approx(0.5)
+    assert rates["beijing"] == pytest.approx(-0.5)
+    assert np.isnan(rates["shanghai"])  # no moves: no rate
+    assert (
+        ins.experienced_net_inflow_rate(
+            pd.DataFrame(rows[:0], columns=["date", "city", "metric", "value"]), 2017
+        )
+        is None
+    )

@@ -36,6 +36,9 @@ class MonthTallies:
     # (node, k - 1): bachelor-and-above graduates choosing the node (staying where they
     # graduated or moving in) less than k years after graduating, k = 1 ... STAYING_YEARS
     graduate_newcomers: np.ndarray
+    # (origin, destination): bachelor-and-above movers a year or more past graduating (the
+    # experienced talent the job boards count, not new graduates' first choices)
+    experienced_flows: np.ndarray
 
     @classmethod
     def empty(cls, nodes: int) -> MonthTallies:
@@ -45,6 +48,7 @@ class MonthTallies:
             retired=np.zeros(nodes),
             entrants=np.zeros(nodes),
             graduate_newcomers=np.zeros((nodes, STAYING_YEARS)),
+            experienced_flows=np.zeros((nodes, nodes)),
         )
 
     def reset(self, entrants: np.ndarray) -> None:
@@ -55,6 +59,7 @@ class MonthTallies:
         self.retired = np.zeros(nodes)
         self.entrants = np.zeros(nodes) + entrants
         self.graduate_newcomers = np.zeros((nodes, STAYING_YEARS))
+        self.experienced_flows = np.zeros((nodes, nodes))
 
 
 @dataclass

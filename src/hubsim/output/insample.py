@@ -193,6 +193,32 @@ def residents_by_degree(city_month: pd.DataFrame, city: str, date: str) -> dict[
 
 
 # --------------------------------------------------------------------------- 5. Liepin order
+# Liepin's window for its 2017 ordering: 2016Q4 to 2018Q1.
+LIEPIN_WINDOW = {2017: ("2016-10-01", "2018-03-01")}
+
+
+def experienced_net_inflow_rate(city_month: pd.DataFrame, year: int) -> pd.Series | None:
+    """Each city's net inflow rate of experienced talent over Liepin's window for `year` (the
+    calendar year where none is set), (in - out) / (in + out), from the monthly
+    `talent_inflow_experienced` and `talent_outflow_experienced` (bachelor and above, a year
+    or more past graduating: Liepin's mid/high-end talent, not new graduates' first choices);
+    None for a run recorded before those metrics existed."""
+    first, last = LIEPIN_WINDOW.get(year, (f"{year}-01-01", f"{year}-12-01"))
+    dates = pd.to_datetime(city_month.date)
+    rows = city_month[
+        city_month.metric.isin(("talent_inflow_experienced", "talent_outflow_experienced"))
+        & (dates >= pd.Timestamp(first))
+        & (dates <= pd.Timestamp(last))
+    ]
+    if rows.empty:
+        return None
+    sums = rows.groupby(["metric", "city"]).value.sum().unstack("metric")
+    sums = sums.reindex(CITY_KEYS, fill_value=0.0)
+    into, out = sums["talent_inflow_experienced"], sums["talent_outflow_experienced"]
+    gross = into + out
+    return (into - out) / gross.where(gross > 0)
+
+
 def net_inflow_rate(flows_year: pd.DataFrame, year: int) -> pd.Series:
     """Each city's bachelor-and-above net inflow over its gross flow, (in - out) / (in + out),
     in `year` (moves with the other cities and the rest of China)."""
@@ -291,7 +317,10 @@ def measure(tables, moments: pd.DataFrame, moment: str, city: str) -> float | No
                 return _response(tables, moment, city, before, after)
         return float("nan")
     if moment.startswith("liepin_net_inflow_wrong_pairs_"):
-        rates = net_inflow_rate(tables["flows_year"], int(parts[-1]))
+        year = int(parts[-1])
+        rates = experienced_net_inflow_rate(cm, year)
+        if rates is None:
+            rates = net_inflow_rate(tables["flows_year"], year)
         return float(wrong_pairs(rates, LIEPIN_ORDER))
     if moment.startswith("office_vacancy_"):
         return vacancy_in(cm, city, int(parts[-2]), parts[-1])

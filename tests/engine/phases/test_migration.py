@@ -268,3 +268,33 @@ def test_talent_pays_its_share_of_a_caps_cost_and_others_all_of_it(town) -> None
         cost = values[1] - values[0]
         assert cost[:5] == pytest.approx(np.full(5, paid))
         assert cost[5:] == pytest.approx(np.full(5, 2.0))
+
+
+def test_experienced_talent_flows_count_movers_a_year_past_graduating_only(town) -> None:
+    # Liepin counts mid/high-end professionals: bachelors 12+ months past graduating who move
+    # are tallied; this July's graduates choosing, those 11 months past and movers without a
+    # degree are not (each is a negative control for one condition).
+    t = migration_town(
+        town,
+        hazards={
+            k: CERTAIN
+            for k in (
+                "base_per_year",
+                "young_per_year",
+                "unemployed_per_year",
+                "new_graduate_per_year",
+            )
+        },
+    )
+    groups = [
+        t.residents(BEIJING, 4, age=30, graduated_months_ago=12),
+        t.residents(BEIJING, 3, age=23, graduated_months_ago=11),
+        t.residents(BEIJING, 2, degree="none", age=40),
+        t.residents(BEIJING, 5, age=22, graduated_months_ago=0, settled=False),
+    ]
+    state = start(t)
+    state.unsettled_rows = groups[-1]
+    migration.run(state)
+    assert all(in_city(state, rows, CHENGDU) for rows in groups)
+    assert state.tallies.experienced_flows[BEIJING, CHENGDU] == 4
+    assert state.tallies.experienced_flows.sum() == 4

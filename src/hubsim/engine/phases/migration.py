@@ -29,6 +29,9 @@ from hubsim.engine.state import STAYING_YEARS, State
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
 
+EXPERIENCED_MONTHS = 12  # a mover this long past graduating counts as experienced talent
+
+
 def utility(
     state: State,
     counts: dict[str, np.ndarray],
@@ -297,6 +300,9 @@ def _choose(
     moved = chosen != current
     degree = w.degree[rows].astype(np.intp)
     np.add.at(state.tallies.flows, (current[moved], chosen[moved], degree[moved]), 1.0)
+    since = months_since(w.graduated[rows], state.calendar.now)
+    experienced = moved & (degree >= TALENT_DEGREE) & (since >= EXPERIENCED_MONTHS)
+    np.add.at(state.tallies.experienced_flows, (current[experienced], chosen[experienced]), 1.0)
     outside = state.cities.outside
     leaving = moved & (chosen == outside)
     lose_jobs(state, rows[moved])
@@ -372,6 +378,8 @@ def _outside_arrivals(state: State, value: np.ndarray, rng: np.random.Generator)
     arrivals[:, outside] = 0
     state.outside_agents -= arrivals.sum(axis=1)
     state.tallies.flows[outside] += arrivals.T
+    experienced = OUTSIDE_MONTHS_SINCE_GRADUATION[TALENT_DEGREE:] >= EXPERIENCED_MONTHS
+    state.tallies.experienced_flows[outside] += arrivals[TALENT_DEGREE:][experienced].sum(axis=0)
     degree, city = _one_per_person(arrivals)
     if len(city) == 0:
         return

@@ -43,6 +43,10 @@ METRICS = (
     # Junior-college and bachelor graduates in the city six months after graduating (nonzero
     # in January, for last July's cohort): where MyCOS's surveys find graduates. Cities only.
     "cohort_6m",
+    # Bachelor-and-above movers a year or more past graduating, this month: the experienced
+    # talent that job boards (Liepin) count, without new graduates' first choices.
+    "talent_inflow_experienced",
+    "talent_outflow_experienced",
 )
 COHORT_6M_DEGREES = (DEGREES.index("college"), DEGREES.index("bachelor"))
 
@@ -155,6 +159,8 @@ def city_metrics(
         "retirements": state.tallies.retired * scale,
         "office_seats_built": state.seats_built.copy(),
         "cohort_6m": cohort_at_six_months(state) * scale,
+        "talent_inflow_experienced": state.tallies.experienced_flows.sum(axis=0) * scale,
+        "talent_outflow_experienced": state.tallies.experienced_flows.sum(axis=1) * scale,
         **{
             f"graduate_newcomers_{k}y": state.tallies.graduate_newcomers[:, k - 1] * scale
             for k in range(1, STAYING_YEARS + 1)

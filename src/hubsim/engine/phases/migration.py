@@ -28,7 +28,6 @@ from hubsim.engine.rules.workers import age_years, months_since, reconsider_leve
 from hubsim.engine.state import STAYING_YEARS, State
 from hubsim.scenario import DEGREES, TALENT_DEGREE
 
-
 EXPERIENCED_MONTHS = 12  # a mover this long past graduating counts as experienced talent
 
 

@@ -19,6 +19,7 @@ from hubsim.scenario.off_record import scenario_warnings
 from hubsim.scenario.records import (
     CALIBRATED_RANGES,
     FAR,
+    FAR_FROM_CALIBRATION,
     NATIONAL_POPULATION_2010,
     largest_on_record,
     max_yuan_per_person,
@@ -28,6 +29,14 @@ from hubsim.scenario.schema import Migration, Programme
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 INTERNALS = ("literal[", "union[", "pydantic", "Input should be", "[type=", "<class")
+
+
+def index_of(city: str, instrument: str) -> int:
+    """The position of the baseline's first programme of `city` and `instrument`."""
+    programmes = load_scenario(BASELINE).programmes
+    return next(
+        i for i, p in enumerate(programmes) if p.city == city and p.instrument == instrument
+    )
 
 
 def refused(overrides: list[str], path: Path = BASELINE) -> str:
@@ -84,12 +93,15 @@ def test_a_zero_wage_weight_is_the_rosen_roback_limit_with_a_warning() -> None:
 
 def test_the_wage_weight_description_says_what_is_an_error_and_what_a_warning() -> None:
     text = Migration.model_fields["b_w"].description
-    assert "error below 0" in text and "warning below 0.4 or above 5" in text
+    low, high = CALIBRATED_RANGES["behaviour.migration.b_w"]
+    far = f"warning below {low / FAR_FROM_CALIBRATION:g} or above {high * FAR_FROM_CALIBRATION:g}"
+    assert "error below 0" in text and far in text
 
 
 def test_a_population_cap_of_zero_is_refused() -> None:
     message = refused(["programmes[city=beijing,instrument=population_cap].amount=0"])
-    assert "key 'programmes.17.amount'" in message and "must be more than 0" in message
+    index = index_of("beijing", "population_cap")
+    assert f"key 'programmes.{index}.amount'" in message and "must be more than 0" in message
 
 
 def test_a_population_cap_above_the_country_is_refused() -> None:
@@ -127,7 +139,8 @@ def test_an_absurd_amount_by_degree_is_refused() -> None:
 
 def test_an_amount_on_a_hukou_programme_is_refused() -> None:
     message = refused(["programmes[city=chengdu,instrument=hukou].amount=5000"])
-    assert "key 'programmes.4.amount': a hukou programme has no amount" in message
+    index = index_of("chengdu", "hukou")
+    assert f"key 'programmes.{index}.amount': a hukou programme has no amount" in message
 
 
 def test_the_same_set_key_twice_is_refused() -> None:
@@ -136,10 +149,11 @@ def test_the_same_set_key_twice_is_refused() -> None:
 
 
 def test_the_same_entry_by_selector_and_by_number_is_refused() -> None:
+    index = index_of("nanjing", "rent")
     message = refused(
-        ["programmes[city=nanjing,instrument=rent].amount=700", "programmes.9.amount=9"]
+        ["programmes[city=nanjing,instrument=rent].amount=700", f"programmes.{index}.amount=9"]
     )
-    assert "set the same key 'programmes.9.amount'" in message
+    assert f"set the same key 'programmes.{index}.amount'" in message
 
 
 def test_different_set_keys_are_accepted() -> None:
@@ -172,17 +186,18 @@ def test_a_monthly_rent_far_above_the_record_is_a_warning() -> None:
     assert largest_on_record()["rent"] == pytest.approx(10000 / 12)  # Hangzhou, yuan a year
     far = load_scenario(BASELINE, ["programmes[city=nanjing,instrument=rent].amount=9000"])
     (warning,) = scenario_warnings(far)
-    assert "key 'programmes.9.amount' (nanjing rent) is 9,000 yuan a month" in warning
+    index = index_of("nanjing", "rent")
+    assert f"key 'programmes.{index}.amount' (nanjing rent) is 9,000 yuan a month" in warning
 
 
 @pytest.mark.parametrize(
-    ("value", "warned"), [(0.39, True), (0.4, False), (5.0, False), (5.1, True)]
+    ("value", "warned"), [(0.39, True), (0.4, False), (6.0, False), (6.1, True)]
 )
 def test_a_wage_weight_far_outside_the_calibrated_range_is_a_warning(value, warned) -> None:
     warnings = scenario_warnings(load_scenario(BASELINE, [f"behaviour.migration.b_w={value}"]))
     assert bool(warnings) == warned
     if warned:
-        assert "key 'behaviour.migration.b_w'" in warnings[0] and "0.8 to 2.5" in warnings[0]
+        assert "key 'behaviour.migration.b_w'" in warnings[0] and "0.8 to 3" in warnings[0]
 
 
 def test_the_calibrated_ranges_are_the_calibration_files() -> None:

@@ -432,7 +432,11 @@ class Demography(Strict):
     graduate_home_share: Share = Field(
         0.4, description="ASSUMPTION: share of graduates whose home is their university city"
     )
-    national_universities: int = Field(2738, gt=0, description="MOE list 30 Jun 2020")
+    national_universities: int = Field(
+        2631,
+        gt=0,
+        description="regular higher-education institutions, MOE list as of 31 May 2017",
+    )
     national_working_age_people: float = Field(
         939_700_000,
         gt=0,

@@ -11,7 +11,7 @@ then gets none of it, and the pool account counts the graduates who arrived). Yo
 people without a degree then replace the retirees the graduates did not, spread over the
 nodes by population.
 
-The town: Beijing has 900 of the nation's 2,738 universities, Chengdu 300.
+The town: Beijing has 900 of the nation's 2,631 universities, Chengdu 300.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def test_the_july_cohort_arrives_at_university_cities_by_degree(town) -> None:
     cohort = national_cohort(state)  # about 62 agents, none of them without a degree
     w, rows = state.workers, state.unsettled_rows
     for city, universities in ((BEIJING, 900), (CHENGDU, 300)):
-        expected = cohort * universities / 2738
+        expected = cohort * universities / 2631
         got = np.bincount(w.degree[rows][w.city[rows] == city], minlength=len(DEGREES))
         for d in range(len(DEGREES)):  # stochastic rounding: the floor or the ceiling
             assert got[d] in (math.floor(expected[d]), math.ceil(expected[d])), DEGREES[d]
@@ -160,7 +160,7 @@ def test_postgraduates_are_younger_holders_of_the_university_city_or_else_new(to
     demography.graduate_cohort(state, 0)
     w, master, phd = state.workers, DEGREES.index("master"), DEGREES.index("phd")
     upgraded = state.pool.upgraded[0]
-    expected = national_cohort(state)[master] * 900 / 2738
+    expected = national_cohort(state)[master] * 900 / 2631
     assert upgraded[master] in (math.floor(expected), math.ceil(expected))
     masters = young[w.degree[young] == master]
     assert len(masters) == upgraded[master]

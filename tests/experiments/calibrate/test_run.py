@@ -256,10 +256,10 @@ KNOWN = {"behaviour.migration.b_h": 1.0, "behaviour.migration.b_s_per_10k_yuan":
 
 
 @pytest.fixture(scope="module")
-def recovery(tmp_path_factory):
+def recovery(tmp_path_factory, aim_at_simulated):
     """Simulate the moments at known amenities, b_h and b_s (on the calibration's own seeds and
     scale), calibrate on them with --quick; the result and the known amenities."""
-    from hubsim.experiments.calibrate.run import _initial_amenities, simulated_moments
+    from hubsim.experiments.calibrate.run import _initial_amenities
 
     tmp_path = tmp_path_factory.mktemp("recovery")
 
@@ -293,13 +293,7 @@ def recovery(tmp_path_factory):
     amenities = _initial_amenities(cal)
     amenities["chengdu"] += 0.3
     amenities["wuhan"] -= 0.3
-    simulated = simulated_moments(cal, truth, amenities, workers=2)
-    table = load_moments()
-    table["target"] = simulated.mean().reindex(table.key).to_numpy()
-    # a simulated truth is a point, not a bound: every moment is charged both ways
-    table["error"] = table.error.replace("log_upper", "log")
-    table.drop(columns="key").to_csv(tmp_path / "truth.csv", index=False)
-    path.write_text(yaml.safe_dump({**spec, "moments": "truth.csv"}), encoding="utf-8")
+    aim_at_simulated(path, spec, cal, truth, amenities)
 
     result = run_calibration(path, quick=True, workers=2, out=tmp_path / "out", plots=False)
     return result, amenities

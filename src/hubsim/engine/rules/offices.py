@@ -54,6 +54,21 @@ def next_seats(
     return np.maximum(built, seats)
 
 
+def prelet_seats(
+    seats: np.ndarray,
+    recorded: np.ndarray,
+    filled: np.ndarray,
+    growth_per_month: np.ndarray,
+    natural_vacancy: float,
+) -> np.ndarray:
+    """Seats of this month's `next_seats` that developers built to demand (where nothing is
+    recorded, beyond last month's seats grown on plan): let as they are delivered, unlike
+    recorded stock, planned growth and programme seats, which wait for tenants."""
+    planned = seats * (1.0 + growth_per_month)
+    to_demand = filled / (1.0 - natural_vacancy)
+    return np.where(np.isnan(recorded), np.maximum(to_demand - planned, 0.0), 0.0)
+
+
 def filled_seats(seated_talent: np.ndarray, grade_a_share: float) -> np.ndarray:
     """Seats the tradable talent jobs fill: `grade_a_share` of them sit in grade-A offices."""
     return grade_a_share * seated_talent
@@ -67,3 +82,46 @@ def postings_allowed(seats: np.ndarray, seated_talent: np.ndarray, grade_a_share
 
 
 ROUNDING = 1e-12  # whole jobs lost to floating point (0.6 / 0.15 = 3.99...) are kept
+
+
+def start_seat_shares(
+    recorded_seats: np.ndarray, seated_talent: np.ndarray, share: float, natural_vacancy: float
+) -> np.ndarray:
+    """(node,) grade-A seats a tradable talent job takes at the start: where a city's stock is
+    recorded (`recorded_seats`, seats, NaN elsewhere), so that the recorded stock at
+    `natural_vacancy` seats its `seated_talent` (people) at the start; elsewhere the one
+    national `share`. A city with a record but no seated talent keeps `share`."""
+    own = recorded_seats * (1.0 - natural_vacancy) / np.maximum(seated_talent, 1e-12)
+    return np.where(np.isnan(recorded_seats) | (seated_talent <= 0), share, own)
+
+
+def monthly_rate(per_year: float) -> float:
+    """The monthly share that compounds to `per_year` (0-1) over twelve months."""
+    return 1.0 - (1.0 - per_year) ** (1.0 / 12.0)
+
+
+def next_leased(
+    leased: np.ndarray,
+    seats: np.ndarray,
+    wanted: np.ndarray,
+    absorption_per_month: float,
+    prelet: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """This month's leased seats (people): leasing takes time, so at most
+    `absorption_per_month` of the seats empty (`seats` less `leased` and the `prelet` seats,
+    those built to demand this month, let on delivery) are let in the month; never more than
+    firms want (`wanted`, the seats their tradable talent jobs take) nor than `seats`. Where
+    demand falls, the space is given back at once."""
+    empty = np.maximum(seats - leased - prelet, 0.0)
+    let = leased + prelet + absorption_per_month * empty
+    return np.minimum(np.minimum(let, wanted), seats)
+
+
+def vacancy(leased: np.ndarray, seats: np.ndarray) -> np.ndarray:
+    """Empty share of the seats (what brokers report), in [0, 1]; NaN where seats are
+    infinite (the outside node)."""
+    out = np.full(seats.shape, np.nan)
+    finite = np.isfinite(seats)
+    room = np.maximum(seats[finite], 1.0)
+    out[finite] = 1.0 - np.minimum(leased[finite], room) / room
+    return out

@@ -43,10 +43,8 @@ def grown_to_demand(prelet: bool) -> float:
     seats, leased, recorded = wanted / (1 - NATURAL), wanted.copy(), np.array([np.nan])
     for _ in range(60):
         wanted = wanted * 1.01
-        rule = (seats, recorded, wanted, growth)
-        let_now = offices.prelet_seats(*rule, NATURAL) if prelet else 0.0
-        seats = offices.next_seats(*rule, NATURAL)
-        leased = offices.next_leased(leased, seats, wanted, rate, let_now)
+        seats, let_now = offices.next_seats(seats, recorded, wanted, growth, NATURAL)
+        leased = offices.next_leased(leased, seats, wanted, rate, let_now if prelet else 0.0)
     return float(offices.vacancy(leased, seats)[0])
 
 

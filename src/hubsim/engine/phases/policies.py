@@ -97,9 +97,11 @@ def build_capacity(state: State) -> None:
     stock = offices.recorded_stock(c.office_stock_m2, cal.year(), cal.month_of_year())
     recorded = stock / beh.office_m2_per_seat + state.seats_built
     filled = offices.filled_seats(seated_talent(state) * state.scale, state.seat_share)
-    rule = (state.office_seats, recorded, filled, c.capacity_growth_per_month)
-    prelet = offices.prelet_seats(*rule, beh.office_natural_vacancy)
-    state.office_seats[:-1] = offices.next_seats(*rule, beh.office_natural_vacancy)[:-1]
+    seats, prelet = offices.next_seats(
+        state.office_seats, recorded, filled, c.capacity_growth_per_month,
+        beh.office_natural_vacancy,
+    )  # fmt: skip
+    state.office_seats[:-1] = seats[:-1]
     book = state.book
     cost = state.behaviour.firms.office_seat_cost_yuan
     for p in book.of("office_capacity"):

@@ -43,30 +43,20 @@ def next_seats(
     filled: np.ndarray,
     growth_per_month: np.ndarray,
     natural_vacancy: float,
-) -> np.ndarray:
-    """This month's seats (people) before programmes build any: where `recorded` (seats of the
-    recorded stock, plus those programmes built) is a number, that many; elsewhere last month's
-    grown on plan, raised where needed so that `natural_vacancy` of them stay free for the
-    `filled` seats (developers build to demand). Seats are never pulled down."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """This month's seats (people) before programmes build any, and how many of them are
+    pre-let. Where `recorded` (seats of the recorded stock, plus those programmes built) is a
+    number, that many; elsewhere last month's grown on plan, raised where needed so that
+    `natural_vacancy` of them stay free for the `filled` seats (developers build to demand).
+    Seats are never pulled down. Pre-let: the seats developers built to demand (beyond last
+    month's grown on plan), let as they are delivered, unlike recorded stock, planned growth
+    and programme seats, which wait for tenants."""
     planned = seats * (1.0 + growth_per_month)
     to_demand = filled / (1.0 - natural_vacancy)
-    built = np.where(np.isnan(recorded), np.maximum(planned, to_demand), recorded)
-    return np.maximum(built, seats)
-
-
-def prelet_seats(
-    seats: np.ndarray,
-    recorded: np.ndarray,
-    filled: np.ndarray,
-    growth_per_month: np.ndarray,
-    natural_vacancy: float,
-) -> np.ndarray:
-    """Seats of this month's `next_seats` that developers built to demand (where nothing is
-    recorded, beyond last month's seats grown on plan): let as they are delivered, unlike
-    recorded stock, planned growth and programme seats, which wait for tenants."""
-    planned = seats * (1.0 + growth_per_month)
-    to_demand = filled / (1.0 - natural_vacancy)
-    return np.where(np.isnan(recorded), np.maximum(to_demand - planned, 0.0), 0.0)
+    no_record = np.isnan(recorded)
+    built = np.where(no_record, np.maximum(planned, to_demand), recorded)
+    prelet = np.where(no_record, np.maximum(to_demand - planned, 0.0), 0.0)
+    return np.maximum(built, seats), prelet
 
 
 def filled_seats(seated_talent: np.ndarray, grade_a_share: float) -> np.ndarray:

@@ -368,14 +368,16 @@ class Firms(Strict):
         "error at 0 or below or above 1",
     )
     office_upgrading_per_year: float = Field(
-        0.10,
+        0.12,
         ge=0,
         le=1,
         description="ESTIMATE: yearly growth in 2010-2019 of the grade-A seats a tradable "
         "talent job takes (firms moving from older buildings into grade-A space; flat from "
-        "2020, ASSUMPTION): the national 2017 net absorption (6.0 M m2, a lower bound) over "
-        "the occupied grade-A space of the 20 major cities (45.57 M m2 at 83.2 % occupancy, "
-        "end-2015) is 15.8 % a year, less about 5 % a year of growth in graduate jobs; "
+        "2020, ASSUMPTION). The national 2017 net absorption (over 6.0 M m2, a lower bound) "
+        "over the occupied grade-A space of the 20 major cities (45.57 M m2 at 83.2 % "
+        "occupancy, end-2015) is at least 15.8 % a year; less the simulated growth of the "
+        "13 cities' talent (8.2 % a year 2010-2017) that is at least 7 %; 0.12 within that "
+        "bound, where the vacancy moments at the fitted point sit (docs/model.md#offices); "
         "error below 0 or above 1",
     )
     relocation_hazard_per_year: Share = Field(0.002)

@@ -17,10 +17,12 @@ STOCK_YEAR_ENDS = np.arange(FIRST_RECORDED_YEAR - 1, LAST_RECORDED_YEAR + 1)
 
 def stock_path(times: np.ndarray, stock_m2: np.ndarray, growth_per_year: float) -> np.ndarray:
     """Year-end stock (m2) at each of `STOCK_YEAR_ENDS` from one city's anchors (`times` in
-    years, e.g. 2015.5 for the end of June 2015, ascending; `stock_m2` there): linear between
-    anchors, and at `growth_per_year` (compounded) before the first and after the last."""
+    years, e.g. 2015.5 for the end of June 2015, ascending; `stock_m2` there): at a constant
+    growth rate between anchors (a pipeline delivered over years grows the stock by the same
+    share each year, not by the same floor area), and at `growth_per_year` (compounded)
+    before the first and after the last."""
     ends = STOCK_YEAR_ENDS + 1.0  # the end of year y is time y + 1
-    path = np.interp(ends, times, stock_m2)
+    path = np.exp(np.interp(ends, times, np.log(stock_m2)))
     before, after = ends < times[0], ends > times[-1]
     path[before] = stock_m2[0] * (1 + growth_per_year) ** (ends[before] - times[0])
     path[after] = stock_m2[-1] * (1 + growth_per_year) ** (ends[after] - times[-1])
@@ -97,14 +99,14 @@ def next_leased(
     absorption_per_month: float,
     prelet: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """This month's leased seats (people): leasing takes time, so at most
-    `absorption_per_month` of the seats empty (`seats` less `leased` and the `prelet` seats,
-    those built to demand this month, let on delivery) are let in the month; never more than
-    firms want (`wanted`, the seats their tradable talent jobs take) nor than `seats`. Where
-    demand falls, the space is given back at once."""
-    empty = np.maximum(seats - leased - prelet, 0.0)
-    let = leased + prelet + absorption_per_month * empty
-    return np.minimum(np.minimum(let, wanted), seats)
+    """This month's leased seats (people). Leasing takes time: of the gap between what can be
+    let (the seats firms want, `wanted`, the seats their tradable talent jobs take, at most
+    `seats`) and what is let (`leased`, plus the `prelet` seats built to demand this month,
+    let on delivery), `absorption_per_month` closes in the month. Where firms want more than
+    the space, the gap is the empty space. Where demand falls, space is given back at once."""
+    room = np.minimum(wanted, seats)
+    let = leased + prelet
+    return np.minimum(let + absorption_per_month * np.maximum(room - let, 0.0), room)
 
 
 def vacancy(leased: np.ndarray, seats: np.ndarray) -> np.ndarray:

@@ -995,10 +995,12 @@ class ReferenceModel(mesa.Model):
             j = city.index
             recorded = stock[j : j + 1] / beh.office_m2_per_seat + city.seats_built
             filled = offices_rules.filled_seats(seated[j : j + 1], beh.office_grade_a_share)
+            # The reference keeps the national share and lets space at once (no leasing
+            # time, no per-city seat share): it checks the engine's speed, not its offices.
             city.office_seats = float(offices_rules.next_seats(
                 np.array([city.office_seats]), recorded, filled * self.scale,
                 c.capacity_growth_per_month[j], beh.office_natural_vacancy,
-            )[0])  # fmt: skip
+            )[0][0])  # fmt: skip
         for p in book.of("office_capacity"):
             if self.month - book.start[p] >= book.months[p]:
                 continue

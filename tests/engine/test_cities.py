@@ -91,14 +91,17 @@ def test_the_packaged_office_stock_copies_the_record_with_its_sources():
         assert rows.sort_values("as_of")["stock_m2"].is_monotonic_increasing
 
 
-def test_the_office_stock_path_is_linear_between_dates_and_compounds_outside():
+def test_the_office_stock_path_grows_at_a_constant_rate_between_dates_and_outside():
     growth = 0.16
     stock = cities.office_stock_by_year_end(growth)
     years = list(cities.STOCK_YEAR_ENDS)
     chengdu = stock[cities.NODES.index("chengdu")]
-    # End-2015 is a table date; end-2016 lies a third of the way to Q1 2018's 3.2 M.
+    # End-2015 is a table date; end-2016 lies 12 of the 27 months to Q1 2018's 3.2 M, at
+    # the same growth rate all the way.
     assert chengdu[years.index(2015)] == pytest.approx(2_257_000)
-    assert chengdu[years.index(2016)] == pytest.approx(2_257_000 + 943_000 * 12 / 27)
+    assert chengdu[years.index(2016)] == pytest.approx(
+        2_257_000 * (3_200_000 / 2_257_000) ** (12 / 27)
+    )
     # Back-cast from mid-2015 at 16 % a year: end-2010 is 4.5 years earlier.
     assert chengdu[years.index(2010)] == pytest.approx(1_757_000 / 1.16**4.5)
     # Nanjing's last date is mid-2015: end-2019 is 4.5 years of growth after it.

@@ -737,10 +737,12 @@ def conservation_violations(model: HubModel, before: dict) -> list[str]:
         )
     ):
         problems.append("office staff accounts differ from the workers")
-    share = state.behaviour.firms.office_grade_a_share
+    share = state.seat_share[:-1]
     seated = offices.filled_seats(firms_phase.seated_talent(state)[:-1], share) * scale
     if np.any(seated > state.office_seats[:-1] * (1 + 1e-12)):
         problems.append("filled seats exceed seats")
+    if np.any(state.office_leased[:-1] > state.office_seats[:-1] * (1 + 1e-12)):
+        problems.append("seats let exceed seats")
     # The recorded metrics agree with the flows.
     m = model.city_metrics
     share = model.state.behaviour.demography.working_age_share

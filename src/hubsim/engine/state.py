@@ -151,6 +151,11 @@ class State:
         office_seats: grade-A office seats per city, people (the outside node: infinite).
         seats_built: seats built by office_capacity programmes so far (capacity ahead of
             demand: only a city with some can be a ghost hub).
+        seat_share: grade-A seats a tradable talent job takes per node (from the recorded
+            stock at the start where a city has one, `rules.offices.start_seat_shares`;
+            growing with `office_upgrading_per_year` in 2010-2019).
+        office_leased: grade-A seats let per node, people (`rules.offices.next_leased`):
+            what brokers count as occupied.
         vacancies: (node, group) jobs posted this month.
         wanted_vacancies: (node, group) the gaps firms would post without the seat limit (the
             demand wage indices follow).
@@ -215,6 +220,8 @@ class State:
     rent: np.ndarray = field(default_factory=_unset)
     office_seats: np.ndarray = field(default_factory=_unset)
     seats_built: np.ndarray = field(default_factory=_unset)
+    seat_share: np.ndarray = field(default_factory=_unset)
+    office_leased: np.ndarray = field(default_factory=_unset)
     vacancies: np.ndarray = field(default_factory=_unset)
     wanted_vacancies: np.ndarray = field(default_factory=_unset)
     target_tightness: np.ndarray = field(default_factory=_unset)

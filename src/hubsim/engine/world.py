@@ -349,12 +349,7 @@ def _init_city_state(state: State) -> None:
     talent = np.bincount(w.city, weights=is_talent, minlength=n)
     talent[-1] = state.outside_agents[TALENT_DEGREE:].sum()
     state.talent_start = np.maximum(talent, 1.0)
-    # Seats at the start: developers' rule everywhere (`rules.offices.next_seats` from none);
-    # the recorded stock takes over in the first month of 2010-2019 (`phases.policies`).
-    beh = state.behaviour.firms
-    filled = offices.filled_seats(firms.seated_talent(state), beh.office_grade_a_share)
-    state.office_seats = filled * state.scale / (1.0 - beh.office_natural_vacancy)
-    state.office_seats[-1] = np.inf
+    _init_seats(state)
     state.national_talent_share_start = float(talent.sum() / state.population_start.sum())
     state.seats_built = np.zeros(n)
     state.flows_by_year = np.zeros((state.calendar.years_spanned, n, n, len(DEGREES)))
@@ -365,3 +360,21 @@ def _init_city_state(state: State) -> None:
     state.vacancies = np.zeros((n, 2))
     state.wanted_vacancies = np.zeros((n, 2))
     state.target_tightness = _start_tightness(state)
+
+
+def _init_seats(state: State) -> None:
+    """Seats at the start: the recorded stock where a city has one for the start month (its
+    seat share set so that the stock is let at the natural vacancy), developers' rule
+    elsewhere (`rules.offices.next_seats` from none); all wanted seats are let."""
+    beh, cal = state.behaviour.firms, state.calendar
+    stock = offices.recorded_stock(state.cities.office_stock_m2, cal.year(0), cal.month_of_year(0))
+    recorded = stock / beh.office_m2_per_seat
+    seated = firms.seated_talent(state) * state.scale
+    state.seat_share = offices.start_seat_shares(
+        recorded, seated, beh.office_grade_a_share, beh.office_natural_vacancy
+    )
+    state.seat_share[-1] = beh.office_grade_a_share
+    filled = offices.filled_seats(seated, state.seat_share)
+    state.office_seats = filled / (1.0 - beh.office_natural_vacancy)
+    state.office_seats[-1] = np.inf
+    state.office_leased = filled.copy()

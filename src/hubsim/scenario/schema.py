@@ -365,6 +365,29 @@ class Firms(Strict):
         "(5.54 M m2, 7.4 M a year) over the 20 major cities' grade-A stock of end-2015 "
         "(45.57 M m2); error at -1 or below or above 1",
     )
+    office_absorption_per_year: float = Field(
+        0.45,
+        gt=0,
+        le=1,
+        description="DERIVED: share of the empty grade-A space let within a year (leasing takes "
+        "time, so a delivery wave stays partly empty for years): Xiamen's 2015 take-up "
+        "(393,507 m2) over its space empty at end-2014 (29.1 % of 3.14 M m2) is 0.43, Wuhan's "
+        "Q3 2014 net absorption (36,442 m2) a year over its 13.9 % of about 2.0 M m2 is 0.52; "
+        "error at 0 or below or above 1",
+    )
+    office_upgrading_per_year: float = Field(
+        0.12,
+        ge=0,
+        le=1,
+        description="ESTIMATE: yearly growth in 2010-2019 of the grade-A seats a tradable "
+        "talent job takes (firms moving from older buildings into grade-A space; flat from "
+        "2020, ASSUMPTION). The national 2017 net absorption (over 6.0 M m2, a lower bound) "
+        "over the occupied grade-A space of the 20 major cities (45.57 M m2 at 83.2 % "
+        "occupancy, end-2015) is at least 15.8 % a year; less the simulated growth of the "
+        "13 cities' talent (8.2 % a year 2010-2017) that is at least 7 %; 0.12 within that "
+        "bound, where the vacancy moments at the fitted point sit (docs/model.md#offices); "
+        "error below 0 or above 1",
+    )
     relocation_hazard_per_year: Share = Field(0.002)
 
     @field_validator("sector_talent_share", mode="before")

@@ -193,6 +193,8 @@ class Town:
         state.office_seats = np.full(n, 1e9)
         state.office_seats[-1] = np.inf
         state.seats_built = np.zeros(n)
+        state.seat_share = np.full(n, state.behaviour.firms.office_grade_a_share)
+        state.office_leased = np.zeros(n)
         state.vacancies = np.zeros((n, 2))
         state.wanted_vacancies = np.zeros((n, 2))
         years = state.calendar.years_spanned

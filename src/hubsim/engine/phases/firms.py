@@ -16,6 +16,7 @@ import numpy as np
 
 from hubsim.engine import accounts, kernels
 from hubsim.engine.rules import firms as rules
+from hubsim.engine.rules import offices
 from hubsim.engine.rules.sampling import sample_by_hazard
 from hubsim.engine.state import State
 from hubsim.engine.tables import TRADABLE
@@ -284,8 +285,11 @@ def _open_and_close_branches(state: State, candidates: np.ndarray | None = None)
     a branch; branches far below their headquarters' profit close."""
     firms, beh, rng = state.firms, state.behaviour.firms, state.streams["firms"]
     candidates = tradable_firms(state) if candidates is None else candidates
-    occupancy = state.metrics["office_occupancy"]
-    open_to_offices = np.append(occupancy[:-1] < 1.0, False)
+    # Seats not all taken by the jobs already there (`rules.offices.postings_allowed` > 0).
+    free = offices.postings_allowed(
+        state.office_seats / state.scale, seated_talent(state), state.seat_share
+    )
+    open_to_offices = np.append(free[:-1] > 0, False)
     hazard = beh.office_opening_hazard_per_quarter
     reviewing = sample_by_hazard(candidates, lambda idx: np.full(len(idx), hazard), hazard, rng)
     present = firms.presence(state.cities.n, reviewing)

@@ -86,8 +86,9 @@ def _post(state: State, rng: np.random.Generator) -> np.ndarray:
         n,
         n * N_SECTORS,
     )
-    share = state.behaviour.firms.office_grade_a_share
-    free = offices.postings_allowed(state.office_seats / state.scale, seated_talent(state), share)
+    free = offices.postings_allowed(
+        state.office_seats / state.scale, seated_talent(state), state.seat_share
+    )
     free[-1] = 0.0
     # What firms want to hire, before the seats cut it: wages follow this demand (firms bid
     # for the talent they want whether or not seats let them seat it; binding seats show as

@@ -92,13 +92,16 @@ def build_capacity(state: State) -> None:
     grow on the city's plan and as developers build to demand (`rules.offices.next_seats`);
     office-capacity programmes add theirs on top."""
     c, beh, cal = state.cities, state.behaviour.firms, state.calendar
+    if offices.FIRST_RECORDED_YEAR <= cal.year() <= offices.LAST_RECORDED_YEAR:
+        state.seat_share *= (1.0 + beh.office_upgrading_per_year) ** (1.0 / 12.0)
     stock = offices.recorded_stock(c.office_stock_m2, cal.year(), cal.month_of_year())
     recorded = stock / beh.office_m2_per_seat + state.seats_built
-    filled = offices.filled_seats(seated_talent(state), beh.office_grade_a_share) * state.scale
-    state.office_seats[:-1] = offices.next_seats(
+    filled = offices.filled_seats(seated_talent(state) * state.scale, state.seat_share)
+    seats, prelet = offices.next_seats(
         state.office_seats, recorded, filled, c.capacity_growth_per_month,
         beh.office_natural_vacancy,
-    )[:-1]  # fmt: skip
+    )  # fmt: skip
+    state.office_seats[:-1] = seats[:-1]
     book = state.book
     cost = state.behaviour.firms.office_seat_cost_yuan
     for p in book.of("office_capacity"):
@@ -111,3 +114,7 @@ def build_capacity(state: State) -> None:
         built = paid / cost if cost > 0 else seats
         state.office_seats[book.city[p]] += built
         state.seats_built[book.city[p]] += built
+    absorption = offices.monthly_rate(beh.office_absorption_per_year)
+    state.office_leased = offices.next_leased(
+        state.office_leased, state.office_seats, filled, absorption, prelet
+    )

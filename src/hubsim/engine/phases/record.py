@@ -9,7 +9,7 @@ import numpy as np
 
 from hubsim.engine import kernels
 from hubsim.engine.accounts import outside_counts
-from hubsim.engine.phases.firms import TRADABLE, sector_talent
+from hubsim.engine.phases.firms import sector_talent
 from hubsim.engine.rules import offices
 from hubsim.engine.rules.workers import months_since
 from hubsim.engine.state import STAYING_YEARS, State
@@ -128,12 +128,8 @@ def city_metrics(
     wage_mean[-1] = c.base_wage_yuan[-1] * state.wage_trend
     inflow = state.tallies.flows.sum(axis=(0, 2)) * scale
     outflow = state.tallies.flows.sum(axis=(1, 2)) * scale
-    seated = talent[:, TRADABLE].sum(axis=1) * scale  # as firms.seated_talent
-    talent_seats = offices.filled_seats(seated, state.behaviour.firms.office_grade_a_share)
     finite = np.isfinite(state.office_seats)
-    occupancy = np.full(n, np.nan)
-    seats = np.maximum(state.office_seats[finite], 1.0)
-    occupancy[finite] = np.minimum(talent_seats[finite], seats) / seats
+    occupancy = 1.0 - offices.vacancy(state.office_leased, state.office_seats)
     return {
         "population": counts["population"] * scale / state.cities.working_age_share,
         "talent": counts["talent"] * scale,
@@ -153,7 +149,7 @@ def city_metrics(
         "office_vacancy": 1.0 - occupancy,
         "office_seats": np.where(np.isfinite(state.office_seats), state.office_seats, np.nan),
         "office_seats_vacant": np.where(
-            finite, np.maximum(state.office_seats - talent_seats, 0.0), np.nan
+            finite, np.maximum(state.office_seats - state.office_leased, 0.0), np.nan
         ),
         "entrants": state.tallies.entrants * scale,
         "retirements": state.tallies.retired * scale,

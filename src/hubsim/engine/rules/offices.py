@@ -17,10 +17,12 @@ STOCK_YEAR_ENDS = np.arange(FIRST_RECORDED_YEAR - 1, LAST_RECORDED_YEAR + 1)
 
 def stock_path(times: np.ndarray, stock_m2: np.ndarray, growth_per_year: float) -> np.ndarray:
     """Year-end stock (m2) at each of `STOCK_YEAR_ENDS` from one city's anchors (`times` in
-    years, e.g. 2015.5 for the end of June 2015, ascending; `stock_m2` there): linear between
-    anchors, and at `growth_per_year` (compounded) before the first and after the last."""
+    years, e.g. 2015.5 for the end of June 2015, ascending; `stock_m2` there): at a constant
+    growth rate between anchors (a pipeline delivered over years grows the stock by the same
+    share each year, not by the same floor area), and at `growth_per_year` (compounded)
+    before the first and after the last."""
     ends = STOCK_YEAR_ENDS + 1.0  # the end of year y is time y + 1
-    path = np.interp(ends, times, stock_m2)
+    path = np.exp(np.interp(ends, times, np.log(stock_m2)))
     before, after = ends < times[0], ends > times[-1]
     path[before] = stock_m2[0] * (1 + growth_per_year) ** (ends[before] - times[0])
     path[after] = stock_m2[-1] * (1 + growth_per_year) ** (ends[after] - times[-1])
@@ -43,15 +45,20 @@ def next_seats(
     filled: np.ndarray,
     growth_per_month: np.ndarray,
     natural_vacancy: float,
-) -> np.ndarray:
-    """This month's seats (people) before programmes build any: where `recorded` (seats of the
-    recorded stock, plus those programmes built) is a number, that many; elsewhere last month's
-    grown on plan, raised where needed so that `natural_vacancy` of them stay free for the
-    `filled` seats (developers build to demand). Seats are never pulled down."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """This month's seats (people) before programmes build any, and how many of them are
+    pre-let. Where `recorded` (seats of the recorded stock, plus those programmes built) is a
+    number, that many; elsewhere last month's grown on plan, raised where needed so that
+    `natural_vacancy` of them stay free for the `filled` seats (developers build to demand).
+    Seats are never pulled down. Pre-let: the seats developers built to demand (beyond last
+    month's grown on plan), let as they are delivered, unlike recorded stock, planned growth
+    and programme seats, which wait for tenants."""
     planned = seats * (1.0 + growth_per_month)
     to_demand = filled / (1.0 - natural_vacancy)
-    built = np.where(np.isnan(recorded), np.maximum(planned, to_demand), recorded)
-    return np.maximum(built, seats)
+    no_record = np.isnan(recorded)
+    built = np.where(no_record, np.maximum(planned, to_demand), recorded)
+    prelet = np.where(no_record, np.maximum(to_demand - planned, 0.0), 0.0)
+    return np.maximum(built, seats), prelet
 
 
 def filled_seats(seated_talent: np.ndarray, grade_a_share: float) -> np.ndarray:
@@ -67,3 +74,46 @@ def postings_allowed(seats: np.ndarray, seated_talent: np.ndarray, grade_a_share
 
 
 ROUNDING = 1e-12  # whole jobs lost to floating point (0.6 / 0.15 = 3.99...) are kept
+
+
+def start_seat_shares(
+    recorded_seats: np.ndarray, seated_talent: np.ndarray, share: float, natural_vacancy: float
+) -> np.ndarray:
+    """(node,) grade-A seats a tradable talent job takes at the start: where a city's stock is
+    recorded (`recorded_seats`, seats, NaN elsewhere), so that the recorded stock at
+    `natural_vacancy` seats its `seated_talent` (people) at the start; elsewhere the one
+    national `share`. A city with a record but no seated talent keeps `share`."""
+    own = recorded_seats * (1.0 - natural_vacancy) / np.maximum(seated_talent, 1e-12)
+    return np.where(np.isnan(recorded_seats) | (seated_talent <= 0), share, own)
+
+
+def monthly_rate(per_year: float) -> float:
+    """The monthly share that compounds to `per_year` (0-1) over twelve months."""
+    return 1.0 - (1.0 - per_year) ** (1.0 / 12.0)
+
+
+def next_leased(
+    leased: np.ndarray,
+    seats: np.ndarray,
+    wanted: np.ndarray,
+    absorption_per_month: float,
+    prelet: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """This month's leased seats (people). Leasing takes time: of the gap between what can be
+    let (the seats firms want, `wanted`, the seats their tradable talent jobs take, at most
+    `seats`) and what is let (`leased`, plus the `prelet` seats built to demand this month,
+    let on delivery), `absorption_per_month` closes in the month. Where firms want more than
+    the space, the gap is the empty space. Where demand falls, space is given back at once."""
+    room = np.minimum(wanted, seats)
+    let = leased + prelet
+    return np.minimum(let + absorption_per_month * np.maximum(room - let, 0.0), room)
+
+
+def vacancy(leased: np.ndarray, seats: np.ndarray) -> np.ndarray:
+    """Empty share of the seats (what brokers report), in [0, 1]; NaN where seats are
+    infinite (the outside node)."""
+    out = np.full(seats.shape, np.nan)
+    finite = np.isfinite(seats)
+    room = np.maximum(seats[finite], 1.0)
+    out[finite] = 1.0 - np.minimum(leased[finite], room) / room
+    return out

@@ -1,0 +1,71 @@
+"""Grade-A space is let over time (`rules.offices.next_leased`): a delivery wave stays partly
+empty for years while space built to demand is let as delivered; each recorded city's seats
+per job come from its recorded stock; and which cities built ahead of demand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hubsim.engine.rules import offices
+from hubsim.output.offices import built_ahead, built_ahead_reasons
+from hubsim.scenario import Scenario
+
+NATURAL = 0.08
+
+
+def vacancy_a_year_after_wave(absorption_per_year: float) -> float:
+    """Seats double at once (100 let of 100 -> 200) while firms want 300: the vacancy twelve
+    months later."""
+    leased, seats, wanted = np.array([100.0]), np.array([200.0]), np.array([300.0])
+    rate = offices.monthly_rate(absorption_per_year)
+    for _ in range(12):
+        leased = offices.next_leased(leased, seats, wanted, rate)
+    return float(offices.vacancy(leased, seats)[0])
+
+
+def test_a_delivery_wave_stays_partly_empty_for_a_year() -> None:
+    # 100 empty seats, of which 45 % are let within the year: 55 stay empty of 200.
+    assert vacancy_a_year_after_wave(0.45) == pytest.approx(0.55 * 100 / 200)
+
+
+def test_negative_control_unlimited_absorption_lets_the_wave_at_once() -> None:
+    # Leasing without delay (the old rule) leaves nothing empty: the test above would fail.
+    assert vacancy_a_year_after_wave(1.0) == 0.0
+
+
+def grown_to_demand(prelet: bool) -> float:
+    """Five years of demand growing 1 % a month in a city without a record, seats built to
+    demand at the natural vacancy: the vacancy at the end (space built to demand let on
+    delivery, or, with `prelet` False, waiting for tenants like a speculative wave)."""
+    growth, rate = np.zeros(1), offices.monthly_rate(0.45)
+    wanted = np.array([920.0])
+    seats, leased, recorded = wanted / (1 - NATURAL), wanted.copy(), np.array([np.nan])
+    for _ in range(60):
+        wanted = wanted * 1.01
+        seats, let_now = offices.next_seats(seats, recorded, wanted, growth, NATURAL)
+        leased = offices.next_leased(leased, seats, wanted, rate, let_now if prelet else 0.0)
+    return float(offices.vacancy(leased, seats)[0])
+
+
+def test_space_built_to_demand_keeps_the_natural_vacancy() -> None:
+    assert grown_to_demand(prelet=True) == pytest.approx(NATURAL)
+    # Negative control: built to demand but waiting for tenants, vacancy climbs well above.
+    assert grown_to_demand(prelet=False) > NATURAL + 0.05
+
+
+def test_a_recorded_city_seats_its_start_demand_at_the_natural_vacancy() -> None:
+    # 1,000 recorded seats, 9,200 tradable talent jobs: 0.1 seat a job; no record: 0.33.
+    shares = offices.start_seat_shares(
+        np.array([1000.0, np.nan]), np.array([9200.0, 9200.0]), 0.33, NATURAL
+    )
+    assert shares.tolist() == pytest.approx([0.1, 0.33])
+
+
+def test_built_ahead_names_recorded_stock_plans_and_only_those() -> None:
+    scenario = Scenario(name="t", cities={"beijing": {"office_capacity_growth_per_year": 0.02}})
+    reasons = built_ahead_reasons(scenario)
+    assert reasons["chengdu"] == ["recorded stock"]
+    assert reasons["beijing"] == ["plan"]
+    flags = built_ahead(scenario)
+    assert not flags["shenzhen"] and not flags["guiyang"]  # seats follow demand only

@@ -31,7 +31,7 @@ CALIBRATED_RANGES = {
     "behaviour.migration.hazards.base_per_year": (0.005, 0.06),
     "behaviour.migration.population_cap_cost": (0.0, 5.0),
     "behaviour.migration.population_cap_talent_share": (0.0, 1.0),
-    "behaviour.firms.office_grade_a_share": (0.05, 0.4),
+    "behaviour.firms.office_upgrading_per_year": (0.05, 0.2),
 }
 # Units of the talent_policies table's yuan amounts, as yuan per payment of the schema's unit.
 _PER_MONTH = {"yuan per month": 1.0, "yuan per year": 1 / 12}

@@ -102,3 +102,19 @@ def test_the_goals_used_were_published_before_2020() -> None:
         years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", target.source)]
         assert years, f"{city}: the source gives no date"
         assert max(years) < 2020, city
+
+
+def test_the_docs_table_has_every_baseline_target() -> None:
+    """docs/scenarios.md shows one row per target, with the model's number for sourced ones."""
+    from hubsim.engine.cities import city_table
+
+    docs = (BASELINE.parents[1] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    names = city_table()["name"]
+    for city, target in load_scenario(BASELINE).targets.items():
+        rows = [line for line in docs.splitlines() if line.startswith(f"| {names[city]} |")]
+        assert len(rows) == 1, city
+        if target.sourced:
+            amount = (f"{target.amount:g}", f"{target.amount:,.0f}")
+            assert any(text in rows[0] for text in amount), city
+        else:
+            assert "ASSUMPTION" in rows[0], city

@@ -9,6 +9,8 @@ run (the fitted point) or the (parameter set x replication) pairs of an ensemble
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,7 @@ from hubsim.scenario.schema import is_sourced
 BAND = (0.05, 0.5, 0.95)
 LIKELY = 0.5  # a hub "reaches" or "is a ghost" in the words when at least half the pairs say so
 FILE = "verdict.csv"
+WIDTH = 100  # the paragraph's lines
 
 
 def verdict_table(pairs: pd.DataFrame, scenario: Scenario, basis: str) -> pd.DataFrame:
@@ -183,7 +186,8 @@ def verdict_text(table: pd.DataFrame, scenario: Scenario) -> str:
         "last 12 months; built ahead: recorded stock or programme seats."
     )
     question = "Can every hub reach its goals from one pool, or do some become ghost hubs?"
-    return "\n".join([*table_lines(table), note, "", question, paragraph(table, scenario)])
+    words = textwrap.fill(paragraph(table, scenario), WIDTH)
+    return "\n".join([*table_lines(table), textwrap.fill(note, WIDTH), "", question, words])
 
 
 def write(table: pd.DataFrame, folder) -> None:

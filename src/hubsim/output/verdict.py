@@ -21,6 +21,7 @@ from hubsim.scenario.schema import is_sourced
 
 BAND = (0.05, 0.5, 0.95)
 LIKELY = 0.5  # a hub "reaches" or "is a ghost" in the words when at least half the pairs say so
+SURE = 0.9  # a hub reaching its goal in fewer of the pairs is named as unsure
 FILE = "verdict.csv"
 WIDTH = 100  # the paragraph's lines
 
@@ -148,12 +149,15 @@ def paragraph(table: pd.DataFrame, scenario: Scenario) -> str:
     else:
         answer = "The run judges no goal, so it cannot say."
     reach = (
-        f"{int((judged.p_reach >= LIKELY).sum())} of {len(judged)} hubs with a judged goal reach "
-        f"it in at least half of the runs (P(goal) from {judged.p_reach.min():.2f} to "
+        f"{int((judged.p_reach >= LIKELY).sum())} of {len(judged)} cities with a judged goal "
+        f"reach it in at least half of the runs (P(goal) from {judged.p_reach.min():.2f} to "
         f"{judged.p_reach.max():.2f})."
         if len(judged)
         else ""
     )
+    unsure = judged[(judged.p_reach >= LIKELY) & (judged.p_reach < SURE)]
+    if len(unsure):
+        reach += f" Least sure: {_names(unsure.sort_values('p_reach'), 'p_reach')}."
     vac = table.vacancy_end_p50.dropna()
     empty = (
         f"Office vacancy at the horizon (median) runs from {100 * vac.min():.0f} % to "
@@ -171,7 +175,7 @@ def paragraph(table: pd.DataFrame, scenario: Scenario) -> str:
         f"2020, through the stated mappings (the other {len(table) - len(sourced)} targets are "
         "an ASSUMPTION rule); the finite pool of graduates the model carries; the recorded "
         "office stock and programmes as the space built ahead; the two ghost thresholds; and "
-        f"{table.basis.iloc[0]}."
+        f"{table.basis.iloc[0].split(' (')[0]}."
     )
     if table.basis.iloc[0].startswith("one parameter set"):
         rests += " One parameter set understates the uncertainty: add --ensemble for it."
@@ -208,6 +212,6 @@ def run_verdict(scenario: Scenario, per_replication: pd.DataFrame) -> pd.DataFra
 def run_basis(replications: int) -> str:
     """What a single run's pairs are: the fitted point over its replications."""
     return (
-        f"one parameter set (the scenario's: the fitted point unless it moves one) x "
-        f"{replications} replication{'s' * (replications != 1)}"
+        f"one parameter set x {replications} replication{'s' * (replications != 1)} (the "
+        "scenario's values: for the baseline, the fitted point)"
     )

@@ -33,6 +33,7 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 PARTS = {
     "baseline": {"baseline-summary", "baseline-pool", "baseline-calibration", "run-figures"},
     "ensemble": {"baseline-ensemble"},
+    "verdict": {"baseline-verdict"},
     "compare": {"compare-attainment"},
     "branches": {"secondary-offices-branches"},
     "sweep": {"sweep-means"},

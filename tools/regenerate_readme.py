@@ -1,6 +1,6 @@
 """Regenerate every table and figure the README and the docs show, from fresh runs (one command).
 
-    python tools/regenerate_readme.py [--check] [--only baseline,compare,branches,sweep]
+    python tools/regenerate_readme.py [--check] [--only baseline,ensemble,verdict,compare,...]
     python tools/regenerate_readme.py --only calibration   # the fit the baseline extends
 
 Each generated block of README.md and docs/*.md follows a marker line `<!-- generated: NAME -->`
@@ -212,6 +212,20 @@ def ensemble(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     return {"baseline-ensemble": text}, {}
 
 
+def verdict(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """The baseline's verdict over the same ensemble runs as part `ensemble` (its folder is
+    shared, so after that part nothing runs again): per hub P(goal), P(ghost), vacancy at the
+    horizon and the goal's source, and the paragraph that answers the question."""
+    from hubsim.experiments.ensemble.answers import ensemble_verdict, run_over_ensemble
+    from hubsim.output.verdict import verdict_text
+
+    result = run_over_ensemble(
+        [SCENARIOS / "baseline.yaml"], members=ENSEMBLE_MEMBERS, out=work.parent / "ensemble"
+    )
+    text = verdict_text(ensemble_verdict(result), result.arms[0])
+    return {"baseline-verdict": text.replace(str(ROOT) + "/", "")}, {}
+
+
 def _only(folder: Path, word: str) -> Path:
     found = [p for p in sorted(folder.glob("*.png")) if word in p.name]
     if len(found) != 1:
@@ -225,10 +239,11 @@ PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
     "branches": branches,
     "sweep": sweep,
     "ensemble": ensemble,
+    "verdict": verdict,
     "calibration": calibration,
 }
 # calibration: by name only, it takes about ten minutes
-DEFAULT_PARTS = "baseline,ensemble,compare,branches,sweep"
+DEFAULT_PARTS = "baseline,ensemble,verdict,compare,branches,sweep"
 
 
 def pages() -> list[Path]:

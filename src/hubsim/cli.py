@@ -246,6 +246,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hubsim.experiments.replications import run
     from hubsim.output import report
     from hubsim.output.progress import RunProgress
+    from hubsim.output.verdict import run_verdict, verdict_text
 
     _check_before_running(args)
     if args.ensemble or args.ensemble_file:
@@ -267,7 +268,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress.close()
     if not args.quiet:
         print(report.summary_text(result))
-    print(f"results: {result.folder}")
+        print()
+        print(verdict_text(run_verdict(result.scenario, result.replications), result.scenario))
+    print(f"results: {result.folder}" + (" (verdict.csv)" if result.folder else ""))
     return 0
 
 
@@ -297,8 +300,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _over_ensemble(args: argparse.Namespace, inputs: list[str], overrides: list[str]) -> int:
     """`run` or `compare` with --ensemble: every scenario x member x replication."""
-    from hubsim.experiments.ensemble.answers import run_over_ensemble, summary_text, write_summary
+    from hubsim.experiments.ensemble.answers import (
+        ensemble_verdict,
+        run_over_ensemble,
+        summary_text,
+        write_summary,
+    )
     from hubsim.output.progress import SweepProgress
+    from hubsim.output.verdict import verdict_text, write
 
     progress = None if args.quiet else SweepProgress()
     result = run_over_ensemble(
@@ -311,6 +320,13 @@ def _over_ensemble(args: argparse.Namespace, inputs: list[str], overrides: list[
     if not result.rows.empty:
         write_summary(result)
     print(summary_text(result))
+    if len(result.arms) == 1 and not result.rows.empty:
+        table = ensemble_verdict(result)
+        write(table, result.folder)
+        print()
+        print(verdict_text(table, result.arms[0]))
+        print(f"results: {result.folder} (ensemble_summary.csv, verdict.csv)")
+        return 1 if result.failed else 0
     print(f"results: {result.folder} (ensemble_summary.csv)")
     return 1 if result.failed else 0
 

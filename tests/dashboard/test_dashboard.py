@@ -425,3 +425,25 @@ def test_in_a_browser_chengdu_rent_subsidy_moves_chengdus_curve(server, page, tm
     assert status.inner_text() == paused
     log = (tmp_path / "server.log").read_text()
     assert "samesite" not in log and "Traceback" not in log  # no cookie warning at the start
+
+
+def test_a_college_and_above_target_counts_junior_college_people_on_the_dashboard() -> None:
+    """The dashboard judges Guangzhou's junior-college-and-above goal as the summary does:
+    talent plus junior-college people at the date."""
+    from types import SimpleNamespace
+
+    from hubsim.dashboard.model import Trace
+    from hubsim.scenario import CITY_KEYS, scenario_from_dict
+
+    params = scenario_from_dict(
+        {"name": "x", "targets": {"guangzhou": {"by": "2010-01", "talent_people": 1500.0,
+                                                "measure": "college_and_above"}}}
+    )  # fmt: skip
+    i, n = CITY_KEYS.index("guangzhou"), len(CITY_KEYS) + 1
+    row = {"talent": np.zeros(n), "college": np.zeros(n)}
+    row["talent"][i], row["college"][i] = 1000.0, 600.0
+    trace = Trace.__new__(Trace)
+    trace.model, trace.rows = SimpleNamespace(params=params), [row]
+    assert views.target_status(trace, params, "guangzhou").text == "reached"
+    row["college"][i] = 400.0  # 1,400 people: short of 1,500
+    assert views.target_status(trace, params, "guangzhou").text == "missed"

@@ -111,6 +111,25 @@ def test_summary_shares_over_replications(two_replications):
     by_rep = two_replications.replications
     wuhan = by_rep[by_rep.city == "wuhan"]
     assert summary.set_index("city").loc["wuhan", "reached_share"] == wuhan.reached.mean()
+    # Each target's goal, mapping and source stand in summary.csv beside the outcome.
+    xian = summary.set_index("city").loc["xian"]
+    assert xian.target_published.startswith("1,344,000") and "x2.43" in xian.target_mapping
+    assert xian.target_source.startswith("talent_targets.csv")
+
+
+def test_verdict_csv_is_the_runs_replications_per_hub(two_replications):
+    verdict = pd.read_csv(two_replications.folder / "verdict.csv").set_index("city")
+    assert len(verdict) == 13
+    by_rep = two_replications.replications
+    wuhan = by_rep[by_rep.city == "wuhan"]
+    assert verdict.loc["wuhan", "p_reach"] == wuhan.reached.mean()
+    assert verdict.loc["wuhan", "pairs"] == 2
+    assert verdict.loc["wuhan", "vacancy_end_p50"] == pytest.approx(
+        wuhan.office_vacancy_end.median()
+    )
+    assert verdict.basis.iloc[0].startswith("one parameter set")
+    assert verdict.loc["beijing", "built_ahead"] != verdict.loc["beijing", "built_ahead"]  # NaN
+    assert "recorded stock" in verdict.loc["xian", "built_ahead"]
 
 
 def test_every_plot_is_a_png(two_replications):
@@ -346,5 +365,12 @@ def test_summary_text_marks_unsourced_targets_and_prints_the_pool(two_replicatio
     text = summary_text(two_replications)
     wuhan = next(line for line in text.splitlines() if line.startswith("wuhan"))
     assert "stayers" in wuhan and "policy_effects.csv" in wuhan
-    assert "sourced targets: wuhan; every other target is an ASSUMPTION" in text
+    assert "sourced targets: guangzhou, wuhan, xian; every other target is an ASSUMPTION" in text
+    # each target's goal, definition, mapping and source, as the scenario states them
+    lines = text.splitlines()
+    xian = lines.index(next(line for line in lines if line.startswith("xian ") and "goal:" in line))
+    assert "1,344,000 'talent resources'" in lines[xian]
+    assert lines[xian + 1].split()[0] == "counts:" and lines[xian + 2].split()[0] == "mapping:"
+    assert "Xi'an Evening News 2010-09-17" in lines[xian + 3]
+    assert any(line.split()[:2] == ["source:", "ASSUMPTION:"] for line in lines)
     assert "Pool account" in text and "\n2010 " in text

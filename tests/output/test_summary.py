@@ -9,96 +9,136 @@ import pandas as pd
 import pytest
 
 import hubsim
+from hubsim.output.ghost import built_ahead, empty_years, is_ghost
 from hubsim.output.report import summary_text
 from hubsim.output.summary import (
     aggregate,
     census_talent,
-    is_ghost,
     summarize_replication,
     target_goal,
 )
 from hubsim.scenario import scenario_from_dict
 from hubsim.scenario.schema import GhostRule
 
-RULE = GhostRule(occupancy_below=0.6, target_share_below=0.5)
+RULE = GhostRule(vacancy_above=0.2, empty_years=3)
 
 
 @pytest.mark.parametrize(
-    ("judged", "built", "occupancy", "share", "ghost"),
+    ("judged", "built", "years", "reached", "ghost"),
     [
-        (True, True, 0.40, 0.20, True),  # built ahead, empty seats, little of the target: ghost
-        (True, True, 0.40, 0.80, False),  # most of the target won: not a ghost, however empty
-        (True, True, 0.90, 0.20, False),  # seats filled: a missed target alone is no ghost
-        (True, True, 0.60, 0.20, False),  # thresholds are strict: exactly 0.6 is not below
-        (True, True, 0.40, 0.50, False),
-        (False, True, 0.10, np.nan, False),  # no judged target: never a ghost
-        # Built nothing: never a ghost, however empty and far from its target.
-        (True, False, 0.40, 0.20, False),
-        (True, False, 0.00, 0.00, False),
+        (True, True, 3, False, True),  # built ahead, 3 empty years, target missed: ghost
+        (True, True, 5, True, False),  # target reached: not a ghost, however empty
+        (True, True, 2, False, False),  # empty 2 years only: a glut, not yet a ghost
+        (False, True, 10, False, False),  # no judged target: never a ghost
+        # Built nothing ahead: never a ghost, however empty and far from its target.
+        (True, False, 10, False, False),
     ],
 )
-def test_ghost_rule_examples(judged, built, occupancy, share, ghost) -> None:
-    assert is_ghost(judged, built, occupancy, share, RULE) is ghost
+def test_ghost_rule_examples(judged, built, years, reached, ghost) -> None:
+    assert is_ghost(judged, built, years, reached, RULE) is ghost
+
+
+def test_empty_years_count_whole_years_back_from_the_horizon() -> None:
+    months = 12 * 4 + 5  # a partial year at the start is not counted
+    vacancy = pd.Series(np.full(months, 0.3))
+    assert empty_years(vacancy, 0.2) == 4
+    vacancy.iloc[-12:] = 0.1  # the last year is full again: the streak is broken at once
+    assert empty_years(vacancy, 0.2) == 0
+    vacancy = pd.Series(np.r_[np.full(24, 0.05), np.full(24, 0.25)])
+    assert empty_years(vacancy, 0.2) == 2
+    assert empty_years(vacancy, 0.25) == 0  # strictly above the share
+    assert empty_years(pd.Series(dtype=float), 0.2) == 0
+
+
+def test_built_ahead_reads_the_recorded_stock_and_programmes() -> None:
+    scenario = scenario_from_dict({"name": "ahead"})
+    ahead = built_ahead(scenario)
+    # the six cities with a recorded grade-A stock that grew (office_stock.csv)
+    assert set(ahead) == {"chengdu", "xian", "nanjing", "hangzhou", "wuhan", "xiamen"}
+    assert "recorded stock" in ahead["xian"]
+    programme = {"city": "guiyang", "start": "2016-01", "instrument": "office_capacity",
+                 "amount": 1000, "months": 12}  # fmt: skip
+    ahead = built_ahead(scenario_from_dict({"name": "ahead", "programmes": [programme]}))
+    assert ahead["guiyang"] == "programme: 1,000 seats from 2016-01"
+    assert "beijing" not in ahead  # built to demand: nothing ahead
 
 
 def _two_cities(targets: dict) -> tuple:
+    """Guiyang (no recorded stock) and Xi'an (a recorded stock that grew) over four months."""
     scenario = scenario_from_dict({"name": "ghosts", "targets": targets})
     months = ["2009-12", "2010-01", "2011-01", "2012-01"]
     talent = pd.DataFrame(
-        {"guiyang": [1000.0, 1000.0, 1010.0, 1020.0], "chengdu": [1000.0, 1000.0, 1060.0, 1120.0]},
+        {"guiyang": [1000.0, 1000.0, 1010.0, 1020.0], "xian": [1000.0, 1000.0, 1060.0, 1120.0]},
         index=months,
     )
     return scenario, talent
 
 
-def test_summary_flags_only_the_hub_that_built_ahead_and_stayed_empty() -> None:
-    """Two hand-made cities with the same target and empty seats; only the one that built
-    seats by a programme and won little of its target is a ghost."""
+def _empty(share: float, years: int) -> pd.DataFrame:
+    return pd.DataFrame({"guiyang": np.full(12 * years, share), "xian": np.full(12 * years, share)})
+
+
+def test_summary_flags_only_the_hub_that_built_ahead_stayed_empty_and_missed() -> None:
+    """Two hand-made cities with the same target and 3 empty years; only one that built ahead
+    and missed its target is a ghost."""
     goal = {"by": "2012-01", "talent_people": 1100.0}
-    scenario, talent = _two_cities({"guiyang": goal, "chengdu": goal})
-    occupancy = pd.Series({"guiyang": 0.3, "chengdu": 0.3})
-    built = pd.Series({"guiyang": 400_000.0, "chengdu": 0.0})
-    table = summarize_replication(scenario, talent, occupancy, pd.Series(dtype=float), built)
-    by_city = table.set_index("city")
-    assert by_city.loc["guiyang", "target_share_achieved"] == pytest.approx(1020 / 1100)
-    assert by_city.loc["chengdu", "reached"] == 1.0
-    assert not by_city.ghost.any()  # 93 % of the target: no ghost either
+    scenario, talent = _two_cities({"guiyang": goal, "xian": goal})
+    occupancy = pd.Series({"guiyang": 0.7, "xian": 0.7})
+    table = summarize_replication(
+        scenario, talent, occupancy, pd.Series(dtype=float), vacancy=_empty(0.3, 3)
+    ).set_index("city")
+    assert table.loc["guiyang", "target_share_achieved"] == pytest.approx(1020 / 1100)
+    assert table.loc["xian", "reached"] == 1.0
+    assert table.loc["xian", "empty_years"] == 3
+    assert table.loc["xian", "office_vacancy_end"] == pytest.approx(0.3)
+    assert bool(table.loc["xian", "built_ahead"]) and not table.loc["guiyang", "built_ahead"]
+    assert not table.ghost.any()  # Xi'an reached its goal; Guiyang built nothing ahead
     far = {"by": "2012-01", "talent_people": 5000.0}
-    scenario, talent = _two_cities({"guiyang": far, "chengdu": far})
-    table = summarize_replication(scenario, talent, occupancy, pd.Series(dtype=float), built)
+    scenario, talent = _two_cities({"guiyang": far, "xian": far})
+    table = summarize_replication(
+        scenario, talent, occupancy, pd.Series(dtype=float), vacancy=_empty(0.3, 3)
+    )
     ghosts = table.set_index("city").ghost
-    assert bool(ghosts["guiyang"]) is True
-    assert bool(ghosts["chengdu"]) is False  # built nothing: never a ghost
-    # Without seats built anywhere, nobody is a ghost.
-    table = summarize_replication(scenario, talent, occupancy, pd.Series(dtype=float))
+    assert bool(ghosts["xian"]) is True
+    assert bool(ghosts["guiyang"]) is False  # built nothing ahead: never a ghost
+    # Seats built by a programme make Guiyang's space built ahead too.
+    built = pd.Series({"guiyang": 400_000.0, "xian": 0.0})
+    table = summarize_replication(
+        scenario, talent, occupancy, pd.Series(dtype=float), built, vacancy=_empty(0.3, 3)
+    )
+    assert table.ghost.all()
+    # Two empty years are a glut the market may work off, not a ghost.
+    table = summarize_replication(
+        scenario, talent, occupancy, pd.Series(dtype=float), built, vacancy=_empty(0.3, 2)
+    )
     assert not table.ghost.any()
 
 
 def test_gain_targets_count_from_the_census_not_the_simulated_start() -> None:
-    scenario, talent = _two_cities({"chengdu": {"by": "2012-01", "gain_share": 1.0}})
-    base = census_talent(scenario)["chengdu"]
-    assert target_goal(scenario, "chengdu") == pytest.approx((base, 2 * base))
+    scenario, talent = _two_cities({"xian": {"by": "2012-01", "gain_share": 1.0}})
+    base = census_talent(scenario)["xian"]
+    assert target_goal(scenario, "xian") == pytest.approx((base, 2 * base))
     # The simulated start (1,000 people here) does not move the goal.
-    table = summarize_replication(scenario, talent * 3, pd.Series({"guiyang": 1, "chengdu": 1}),
+    table = summarize_replication(scenario, talent * 3, pd.Series({"guiyang": 1, "xian": 1}),
                                   pd.Series(dtype=float)).set_index("city")  # fmt: skip
-    assert table.loc["chengdu", "target_goal"] == pytest.approx(2 * base)
-    assert table.loc["chengdu", "target_source"] == "ASSUMPTION"
+    assert table.loc["xian", "target_goal"] == pytest.approx(2 * base)
+    assert table.loc["xian", "target_source"] == "ASSUMPTION"
     assert np.isnan(table.loc["guiyang", "target_goal"])  # no target: not judged
 
 
 def test_graduates_staying_target_counts_newcomers_from_start_to_date() -> None:
     target = {"start": "2011-01", "by": "2012-01", "graduates_staying_people": 50.0,
               "within_years": 3, "source": "policy_effects.csv"}  # fmt: skip
-    scenario, talent = _two_cities({"chengdu": target})
+    scenario, talent = _two_cities({"xian": target})
     months = ["2010-01", "2011-01", "2012-01"]
-    newcomers = pd.DataFrame({"guiyang": [0.0, 0.0, 0.0], "chengdu": [100.0, 20.0, 25.0]}, months)
-    occupancy = pd.Series({"guiyang": 1.0, "chengdu": 1.0})
+    newcomers = pd.DataFrame({"guiyang": [0.0, 0.0, 0.0], "xian": [100.0, 20.0, 25.0]}, months)
+    occupancy = pd.Series({"guiyang": 1.0, "xian": 1.0})
     row = (
         summarize_replication(
             scenario, talent, occupancy, pd.Series(dtype=float), newcomers={3: newcomers}
         )
         .set_index("city")
-        .loc["chengdu"]
+        .loc["xian"]
     )
     assert row.target_measured == 45.0  # 2011-01 and 2012-01, not 2010-01
     assert row.reached == 0.0
@@ -166,7 +206,7 @@ def test_a_run_with_no_target_due_says_so_and_a_late_start_is_noted() -> None:
     baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
     text = summary_text(hubsim.run(baseline, months=1, scale=50000, plots=False))
     assert "No target is judged in this run" in text and "0 of 0" not in text
-    assert "sourced targets: wuhan" in text  # the sources are the scenario's, judged or not
+    assert "sourced targets: guangzhou, wuhan, xian" in text  # the scenario's, judged or not
     assert "relabelled" not in text
     late = hubsim.run(baseline, months=1, scale=50000, plots=False, overrides=["start=2016-01"])
     assert "built from the 2010 census and relabelled 2016-01" in summary_text(late)

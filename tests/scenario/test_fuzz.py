@@ -52,7 +52,7 @@ VALID: dict[str, Any] = {
         {"city": ["wuhan", "xian"], "start": "2017-07", "instrument": "hukou"},
     ],
     "targets": {"wuhan": {"by": "2022-12", "gain_people": 1_000_000}},
-    "ghost": {"occupancy_below": 0.6},
+    "ghost": {"vacancy_above": 0.2, "empty_years": 3},
     "shocks": [{"start": "2022-01", "end": "2024-12", "productivity_factor": 0.9}],
 }
 INTERNALS = (

@@ -54,9 +54,12 @@ def target_status(trace: Trace, params: Scenario, city: str) -> TargetStatus | N
         stayers = trace.series(f"graduate_newcomers_{target.within_years}y")[first : last + 1]
         now, done = float(stayers[:, i].sum()), last < len(trace.rows)
     else:
-        at_date = trace.at("talent", target.by)
-        now = float((at_date if at_date is not None else trace.rows[-1]["talent"])[i])
-        done = at_date is not None
+        # a college_and_above target counts junior-college people too
+        metrics = ("talent", "college") if target.measure == "college_and_above" else ("talent",)
+        at_date = [trace.at(m, target.by) for m in metrics]
+        done = at_date[0] is not None
+        values = [a if done else trace.rows[-1][m] for a, m in zip(at_date, metrics, strict=True)]
+        now = sum(float(v[i]) for v in values)
     level = target.kind != "graduates_staying_people"
     if done:
         return TargetStatus(goal, "reached" if now >= goal else "missed", level)

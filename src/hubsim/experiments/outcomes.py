@@ -29,6 +29,7 @@ SUMMARY_COLUMNS = {
     "target_share_achieved": ("share of the target achieved", "share"),
     "reached": ("target reached", "share of runs"),
     "office_occupancy_end": ("office occupancy at the end", "filled seats per seat"),
+    "office_vacancy_end": ("office vacancy, mean of the last 12 months", "empty seats per seat"),
     "ghost": ("ghost hub", "share of runs"),
     "spending_yuan": ("programme spending", "yuan"),
     "net_talent_gained": ("net talent gained", "people"),

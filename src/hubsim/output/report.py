@@ -12,6 +12,7 @@ from hubsim.engine.census import census_year
 from hubsim.output.fit import AT_2010
 from hubsim.output.result import RunResult
 from hubsim.scenario import SPINUP_YEAR
+from hubsim.scenario.schema import is_sourced
 
 COST_NOTE = (
     "Spending is not divided by talent gained: a city grows with or without its programmes.\n"
@@ -38,14 +39,9 @@ TARGET_OF = {
 }
 
 
-def _sourced(source: str) -> bool:
-    text = str(source or "").strip()
-    return bool(text) and not text.upper().startswith("ASSUMPTION")
-
-
 def _basis(source: str) -> str:
     """The target's source, shortened for the table; ASSUMPTION where it has none."""
-    if not _sourced(source):
+    if not is_sourced(source):
         return "ASSUMPTION"
     text = str(source).strip()
     return text if len(text) <= 48 else text[:45] + "..."
@@ -118,7 +114,7 @@ def summary_text(result: RunResult) -> str:
             f"{row.office_occupancy_end:>9.2f} {row.spending_yuan / 1e9:>9.2f} "
             f"{row.spending_yuan / 1e9 / years:>12.2f}  {basis}"
         )
-    lines += ["", COST_NOTE]
+    lines += ["", COST_NOTE, "", *target_lines(result.scenario)]
     unjudged = sorted(set(result.scenario.targets) - set(s.city[s.target_goal.notna()]))
     if unjudged:
         lines += [
@@ -129,7 +125,7 @@ def summary_text(result: RunResult) -> str:
     judged = s[s.target_goal.notna()]
     reached = judged[judged.reached_share >= 0.5]
     given = s[s.target_kind.fillna("") != ""]
-    sourced = [c for c, src in zip(given.city, given.target_source, strict=True) if _sourced(src)]
+    sourced = [c for c, src in zip(given.city, given.target_source, strict=True) if is_sourced(src)]
     sources = (
         f"sourced targets: {', '.join(sourced) or 'none'}; every other target is an ASSUMPTION."
     )
@@ -151,6 +147,24 @@ def summary_text(result: RunResult) -> str:
 
 
 NOT_JUDGED = "not judged"
+
+
+def target_lines(scenario) -> list[str]:
+    """Each target's published goal, what the city's count counts, how it maps to the model,
+    and its source (or ASSUMPTION)."""
+    if not scenario.targets:
+        return []
+    lines = ["Targets: the goal as published, what it counts, its mapping to the model, source"]
+    for city, t in scenario.targets.items():
+        parts = [("goal", t.goal or "-")]
+        if t.definition:
+            parts.append(("counts", t.definition))
+        if t.mapping:
+            parts.append(("mapping", t.mapping))
+        parts.append(("source", t.source if is_sourced(t.source) else f"{t.source.strip()}"))
+        for i, (key, text) in enumerate(parts):
+            lines.append(f"{city if i == 0 else '':<10} {key + ':':<8} {text}")
+    return lines
 
 
 def calibration_lines(table: pd.DataFrame) -> list[str]:

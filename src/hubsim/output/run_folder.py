@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hubsim.errors import HubsimError
+from hubsim.output import verdict
 from hubsim.output.result import RunResult
 from hubsim.scenario import Scenario
 from hubsim.scenario.off_record import scenario_warnings
@@ -183,6 +184,7 @@ class RunFolder:
         result.summary.to_csv(p / "summary.csv", index=False)
         result.calibration.to_csv(p / "calibration.csv", index=False)
         result.replications.to_csv(p / "summary_by_replication.csv", index=False)
+        verdict.write(verdict.run_verdict(result.scenario, result.replications), p)
         if plots:
             result.plot(p / "plots")
         for f in (p / "replications").iterdir():

@@ -680,32 +680,58 @@ TARGET_AMOUNTS = {
     "graduates_staying_people": ("start", "within_years"),
 }
 CENSUS_BASE_YEARS = (2010,)  # years with a census stock in data/ (education_2010_by_city.csv)
+MAX_GHOST_YEARS = 10
 
 
 class Target(Strict):
     """A city's talent goal in absolute terms (docs/scenarios.md#targets), with its source.
 
-    Exactly one amount: `talent_people` (bachelor-and-above working-age residents at `by`),
+    Exactly one amount: `talent_people` (working-age residents of `measure` at `by`),
     `gain_people` or `gain_share` (a gain over the census stock of `base_year`, taken from
     data, never from the simulated path), or `graduates_staying_people` (new graduates who
     choose the city within `within_years` of graduating, counted from `start` to `by`).
+    `goal`, `definition` and `mapping` say what the city published, what its count counts and
+    how it becomes the model's number; `source` cites it, or says ASSUMPTION.
     """
 
     by: Month
-    talent_people: float | None = Field(None, ge=0, description="talent (people) at `by`")
-    gain_people: float | None = Field(None, ge=0, description="talent gained over base_year")
+    talent_people: float | None = Field(None, ge=0, description="people of `measure` at `by`")
+    gain_people: float | None = Field(None, ge=0, description="people gained over base_year")
     gain_share: float | None = Field(
-        None, ge=0, description="talent gained over base_year, as a share of its stock"
+        None, ge=0, description="people gained over base_year, as a share of its stock"
     )
     graduates_staying_people: float | None = Field(
         None, ge=0, description="new graduates choosing the city from `start` to `by`"
+    )
+    measure: Literal["talent", "college_and_above"] = Field(
+        "talent",
+        description="what a talent or gain target counts: working-age people with a bachelor's "
+        "degree or more (talent), or with junior college or more (college_and_above)",
     )
     base_year: int = Field(2010, description="census year of a gain's base (data, not model)")
     start: Month | None = Field(None, description="graduates_staying: first month counted")
     within_years: int = Field(
         1, ge=1, le=5, description="graduates_staying: years after graduating that count"
     )
-    source: str = "ASSUMPTION"
+    goal: str = Field("", description="the goal as the city published it (number, date, base)")
+    definition: str = Field("", description="what the city's own count counts")
+    mapping: str = Field("", description="how the published goal becomes the model's number")
+    source: str = Field(
+        "ASSUMPTION",
+        description="where the goal was published (a data file and its source column), or "
+        "ASSUMPTION and why; error when empty",
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _has_source(cls, source: str) -> str:
+        if not source.strip():
+            raise ValueError(
+                "a target's source is empty; cite where the goal was published (e.g. "
+                "'talent_targets.csv: Xi'an talent plan 2010-2020, Xi'an Evening News "
+                "2010-09-17'), or write ASSUMPTION and why there is none"
+            )
+        return source
 
     @model_validator(mode="after")
     def _one_kind(self) -> Target:
@@ -733,6 +759,12 @@ class Target(Strict):
             )
         if self.kind == "graduates_staying_people" and self.start is None:
             raise problem("start", "a graduates_staying_people target needs start (YYYY-MM)")
+        if self.kind == "graduates_staying_people" and self.measure != "talent":
+            raise problem(
+                "measure",
+                "a graduates_staying_people target counts bachelor-and-above graduates; remove "
+                "measure (it is for talent and gain targets)",
+            )
         if self.base_year not in CENSUS_BASE_YEARS:
             raise problem(
                 "base_year",
@@ -756,18 +788,40 @@ class Target(Strict):
     @property
     def sourced(self) -> bool:
         """Whether the target cites a source (an unsourced one is an ASSUMPTION)."""
-        return bool(self.source.strip()) and not self.source.strip().upper().startswith(
-            "ASSUMPTION"
-        )
+        return is_sourced(self.source)
+
+
+def is_sourced(source: str) -> bool:
+    """Whether a source cites something: not empty and not an ASSUMPTION."""
+    text = str(source or "").strip()
+    return bool(text) and not text.upper().startswith("ASSUMPTION")
 
 
 class GhostRule(Strict):
-    """A hub is a ghost hub at the horizon if it built office capacity ahead of demand (seats
-    from an office_capacity programme) and both its occupancy and its target share are low;
-    a city that built nothing cannot be a ghost."""
+    """A ghost hub (docs/model.md#targets-and-ghost-hubs): a city whose office space was built
+    ahead of demand (a recorded stock that grew whether or not firms came, or seats from an
+    office_capacity programme), that leaves more than `vacancy_above` of it empty in each of the
+    last `empty_years` years of the run, and that misses its target. A city that built nothing
+    ahead, or has no judged target, cannot be one."""
 
-    occupancy_below: Share = Field(0.6, description="filled office seats / office seats")
-    target_share_below: Share = Field(0.5, description="talent gain achieved / gain targeted")
+    vacancy_above: Share = Field(
+        0.2,
+        description="DERIVED from the 2013-2019 record (office_market.csv): office vacancy "
+        "(empty seats / seats, a yearly mean) above which space counts as left empty. The "
+        "cities called over-built peaked at 22-41 % (Xi'an 22.4 % in 2014, Nanjing 23.9 % and "
+        "Xiamen 26.8 % in 2015, Wuhan 27.3 % in 2017, Chengdu 40.7 % in 2013); working markets "
+        "stayed at or below 16 % (Beijing 3.3-5.6 %, Guangzhou 15.7 %, Hangzhou 10.6-16 %)",
+    )
+    empty_years: int = Field(
+        3,
+        ge=1,
+        le=MAX_GHOST_YEARS,
+        description="DERIVED from the same record: years at the horizon, each with a mean "
+        "vacancy above vacancy_above, that make space 'left empty' rather than a glut the "
+        "market works off. Xiamen's glut stayed above 20 % about 2.5 years (H1 2014 - Q3 "
+        "2016, 18.4 % by Q1 2017); Chengdu's about 4.5 (2013 - Q1 2018). Error below 1 or "
+        f"above {MAX_GHOST_YEARS}",
+    )
 
 
 class Shock(Strict):

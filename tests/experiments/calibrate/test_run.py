@@ -352,3 +352,22 @@ def test_the_baseline_runs_on_the_fitted_file_of_the_shipped_calibration() -> No
         baseline.behaviour.migration.hazards.base_per_year == migration["hazards"]["base_per_year"]
     )
     assert baseline.cities["shenzhen"].hukou_min_degree == "bachelor"  # kept from the baseline
+
+
+def test_targets_and_the_ghost_rule_leave_the_study_id_as_it_was(calibration_file, tmp_path):
+    """What a run only judges (targets, ghost thresholds) moves no moment, so a change to it
+    keeps the study and its fitted file; a change to what it simulates starts a new one."""
+    policy = tmp_path / "policy.yaml"
+    head = f"extends: {ROOT / 'scenarios/baseline.yaml'}\nname: baseline\n"
+
+    def study(extra: str) -> str:
+        policy.write_text(head + extra, encoding="utf-8")
+        return load_calibration(calibration_file(policy=str(policy))).study_id
+
+    base = study("")
+    judged = (
+        "targets: {xian: {by: 2020-12, gain_share: 2.0, source: ASSUMPTION}}\n"
+        "ghost: {vacancy_above: 0.3, empty_years: 2}\n"
+    )
+    assert study(judged) == base
+    assert study("behaviour: {housing: {rent_adjustment_per_month: 0.06}}\n") != base

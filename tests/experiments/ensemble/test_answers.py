@@ -79,6 +79,12 @@ def test_run_over_two_members_gives_the_share_of_member_runs_and_resumes(tiny, c
     assert summary.loc["chengdu", "talent_end_p50"] == pytest.approx(np.median(talent))
     assert np.isnan(summary.loc["beijing", "p_reach"])  # its target date is not in the run
     assert ((summary.ghost_share.dropna() >= 0) & (summary.ghost_share.dropna() <= 1)).all()
+    # The verdict over the same pairs, printed and written beside the summary.
+    assert "Verdict over 2 parameter sets x 2 replications" in printed
+    verdict = pd.read_csv(summary_path.with_name("verdict.csv")).set_index("city")
+    assert verdict.loc["chengdu", "p_reach"] == pytest.approx(p, abs=1e-12)
+    assert verdict.loc["chengdu", "pairs"] == 4
+    assert verdict.vacancy_end_p05.le(verdict.vacancy_end_p95).all()
 
     again = run_over_ensemble([scenario], members=2, ensemble_file=ensemble, out=out, workers=2)
     assert (again.ran, again.before, again.failed) == (0, 4, 0)

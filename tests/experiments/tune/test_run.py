@@ -386,7 +386,7 @@ def test_trials_on_dask_match_the_local_pool(tuning_file, tmp_path) -> None:
             {"constraints": [{"reached": "xian", "at_least": 0.9}]},
             [
                 "constraint 1, key 'reached'",
-                "xian's target (due 2025-12) is outside the simulated months",
+                "xian's target (due 2020-12) is outside the simulated months",
                 "months",
             ],
         ),

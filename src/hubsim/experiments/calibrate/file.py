@@ -291,14 +291,24 @@ def _moments(path: Path, name: str | None) -> pd.DataFrame:
     return table
 
 
+# Keys a run reads only to judge its outcome: a change to them leaves every moment as it was.
+JUDGING_KEYS = ("question", "targets", "ghost")
+
+
+def _fitted_digest(scenario: Scenario) -> str:
+    """SHA-256 of what a scenario simulates: the resolved scenario less `JUDGING_KEYS`."""
+    data = scenario.model_dump(mode="json", exclude=set(JUDGING_KEYS))
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
 def _study_id(spec, size, spinup: Scenario, policy: Scenario, moments: pd.DataFrame) -> str:
     """12 hex digits over what the study fits (not the trial count, which may grow)."""
     written = spec.model_dump(mode="json", exclude={"question", "full", "quick"})
     content = {
         "calibration": written,
         "size": size.model_dump(mode="json", exclude={"trials"}),
-        "spinup": spinup.digest(),
-        "policy": policy.digest(),
+        "spinup": _fitted_digest(spinup),
+        "policy": _fitted_digest(policy),
         "moments": moments[list(MOMENT_COLUMNS)].to_json(),
         "model_version": MODEL_VERSION,
     }

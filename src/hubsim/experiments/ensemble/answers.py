@@ -36,9 +36,10 @@ from hubsim.experiments.ensemble.members import (
 from hubsim.experiments.outcomes import parse_outcome
 from hubsim.experiments.replications import resolve
 from hubsim.experiments.store import SweepFolder, now
+from hubsim.output import verdict
 from hubsim.scenario import CITY_KEYS, Scenario
 
-MEASURES = ("reached", "talent_end", "ghost", "spending_yuan")
+MEASURES = ("reached", "talent_end", "ghost", "spending_yuan", "office_vacancy_end")
 BAND = (0.05, 0.5, 0.95)
 
 
@@ -295,6 +296,13 @@ def compare_summary(result: EnsembleRun) -> pd.DataFrame:
             row["pairs"] = int(len(rows.loc[arm]))
             out.append(row)
     return pd.DataFrame(out)
+
+
+def ensemble_verdict(result: EnsembleRun, arm: int = 0) -> pd.DataFrame:
+    """The verdict table of one scenario over (parameter set x replication) pairs."""
+    rows = result.rows[result.rows.arm == arm]
+    basis = headline(result).removeprefix("over ")
+    return verdict.verdict_table(verdict.pairs_from_ensemble(rows), result.arms[arm], basis)
 
 
 def write_summary(result: EnsembleRun) -> Path:

@@ -210,3 +210,13 @@ def test_a_run_with_no_target_due_says_so_and_a_late_start_is_noted() -> None:
     assert "relabelled" not in text
     late = hubsim.run(baseline, months=1, scale=50000, plots=False, overrides=["start=2016-01"])
     assert "built from the 2010 census and relabelled 2016-01" in summary_text(late)
+
+
+def test_built_ahead_names_a_plan_and_leaves_demand_built_cities_out() -> None:
+    # A plan (seats growing on top of demand) counts; Shenzhen and Guiyang, whose seats only
+    # follow demand, built nothing ahead (the negative control).
+    ahead = built_ahead(scenario_from_dict({"name": "t", "cities": {
+        "beijing": {"office_capacity_growth_per_year": 0.02}}}))  # fmt: skip
+    assert ahead["beijing"].startswith("plan: seats grow 2% a year")
+    assert "recorded stock" in ahead["chengdu"]
+    assert "shenzhen" not in ahead and "guiyang" not in ahead

@@ -21,10 +21,11 @@ def built_ahead(scenario: Scenario) -> dict[str, str]:
     """City -> why its office space counts as built ahead of demand; cities absent built
     nothing ahead.
 
-    Two readings, both fixed before the run: a recorded grade-A stock that grew over the record
-    (`office_stock.csv`: in 2010-2019 the model's seats follow what was built, whether or not
-    firms came, where elsewhere developers build to demand), and office seats an
-    `office_capacity` programme of the scenario builds (a plan or a programme).
+    Three readings, all fixed before the run: a recorded grade-A stock that grew over the
+    record (`office_stock.csv`: in 2010-2019 the model's seats follow what was built, whether
+    or not firms came, where elsewhere developers build to demand), a plan (the scenario sets
+    `office_capacity_growth_per_year` above 0: seats grow on top of demand), and office seats
+    an `office_capacity` programme of the scenario builds.
     """
     reasons: dict[str, list[str]] = {}
     stock = office_stock_table().sort_values("as_of")
@@ -34,6 +35,13 @@ def built_ahead(scenario: Scenario) -> dict[str, str]:
             reasons.setdefault(city, []).append(
                 f"recorded stock {first.stock_m2 / 1e6:.2f} M m2 ({first.as_of}) to "
                 f"{last.stock_m2 / 1e6:.2f} M m2 ({last.as_of})"
+            )
+    for city in CITY_KEYS:
+        override = scenario.cities.get(city)
+        growth = 0.0 if override is None else override.office_capacity_growth_per_year
+        if growth > 0:
+            reasons.setdefault(city, []).append(
+                f"plan: seats grow {growth:.0%} a year on top of demand"
             )
     for p in scenario.programmes:
         if p.instrument == "office_capacity" and p.amount > 0:

@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 
 from hubsim.engine.rules import offices
-from hubsim.output.offices import built_ahead, built_ahead_reasons
-from hubsim.scenario import Scenario
 
 NATURAL = 0.08
 
@@ -60,12 +58,3 @@ def test_a_recorded_city_seats_its_start_demand_at_the_natural_vacancy() -> None
         np.array([1000.0, np.nan]), np.array([9200.0, 9200.0]), 0.33, NATURAL
     )
     assert shares.tolist() == pytest.approx([0.1, 0.33])
-
-
-def test_built_ahead_names_recorded_stock_plans_and_only_those() -> None:
-    scenario = Scenario(name="t", cities={"beijing": {"office_capacity_growth_per_year": 0.02}})
-    reasons = built_ahead_reasons(scenario)
-    assert reasons["chengdu"] == ["recorded stock"]
-    assert reasons["beijing"] == ["plan"]
-    flags = built_ahead(scenario)
-    assert not flags["shenzhen"] and not flags["guiyang"]  # seats follow demand only

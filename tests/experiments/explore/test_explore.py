@@ -295,3 +295,31 @@ def test_the_command_line_reports_a_bad_file_without_a_traceback(tmp_path, capsy
 def test_a_sweep_file_given_to_explore_is_named_as_one(tmp_path) -> None:
     with pytest.raises(ExploreError, match="is a sweep file"):
         load_explore(ROOT / "scenarios" / "sweeps" / "chengdu-rent.yaml")
+
+
+@pytest.mark.slow  # model runs: 6 runs of 9 months at 50,000 people per agent
+def test_on_the_model_an_inert_input_gets_no_effect_and_the_cohorts_do(tmp_path) -> None:
+    """The real executors on the real model: Shenzhen's 2016 cash programme cannot act in the
+    first nine months of 2010, so on common random numbers its elementary effects are exactly
+    zero; the size of July's graduate cohort moves the talent outcome."""
+    base = os.path.relpath(BASELINE, tmp_path)
+    path = tmp_path / "model.yaml"
+    path.write_text(
+        "name: model\n"
+        f"base: {base}\n"
+        "set: {months: 9, scale: 50000}\n"
+        "samples: 2\n"
+        "inputs:\n"
+        "  cohorts: {key: behaviour.demography.graduate_cohort_factor,"
+        " factor: {low: 0.5, high: 1.5}}\n"
+        "  shenzhen_cash: {key: 'programmes[city=shenzhen,instrument=cash].amount',"
+        " factor: {low: 0.5, high: 1.5}}\n"
+        "outcomes: [talent_end@chengdu, talent_end@wuhan]\n"
+    )
+    result = run_explore(path, out=tmp_path / "out", workers=2, plots=False)
+    assert result.complete and len(result.rows) == 2 * 3
+    assert result.skipped == {}
+    for outcome in ("talent_end@chengdu", "talent_end@wuhan"):
+        rows = by_input(result.indices, outcome)
+        assert rows.loc["shenzhen_cash", "mu_star"] == 0.0
+        assert rows.loc["cohorts", "mu_star"] > 0.0

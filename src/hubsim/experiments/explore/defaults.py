@@ -56,10 +56,10 @@ def hubs(base: Scenario) -> list[str]:
 
 
 def default_outcomes(base: Scenario) -> list[str]:
-    """Each hub's attainment, reached, occupancy and ghost flag; every city's talent at the
-    end; the spending of every city with a paid programme."""
+    """Every hub's attainment, then every hub's reached, occupancy and ghost flag; every city's
+    talent at the end; the spending of every city with a paid programme."""
     paying = {p.city for p in base.programmes if p.instrument in PAID or p.amount_by_degree}
-    outcomes = [f"{column}@{city}" for city in hubs(base) for column in HUB_COLUMNS]
+    outcomes = [f"{column}@{city}" for column in HUB_COLUMNS for city in hubs(base)]
     outcomes += [f"{TALENT}@{city}" for city in CITY_KEYS if city != "rest_of_china"]
     outcomes += [f"{SPENDING}@{city}" for city in CITY_KEYS if city in paying]
     return outcomes

@@ -95,7 +95,10 @@ def all_indices(
     return found, skipped
 
 
-def ranked(table: pd.DataFrame, method: str) -> pd.DataFrame:
-    """The indices sorted within each outcome, most influential input first."""
+def ranked(table: pd.DataFrame, method: str, outcomes: list[str]) -> pd.DataFrame:
+    """The indices with the outcomes in the file's order, most influential input first."""
     key = "mu_star" if method == "morris" else "ST"
-    return table.sort_values(["outcome", key], ascending=[True, False], ignore_index=True)
+    order = table.outcome.map({text: i for i, text in enumerate(outcomes)})
+    table = table.assign(_order=order)
+    table = table.sort_values(["_order", key], ascending=[True, False], ignore_index=True)
+    return table.drop(columns="_order")

@@ -183,7 +183,7 @@ def load_explore(
     _check_columns(inputs, outcomes, path)
     for item in inputs:
         _try_values(item, base, path)
-    explore_id = _explore_id(spec, base, chosen, size)
+    explore_id = _explore_id(spec, base, chosen, size, inputs, outcomes)
     return Explore(path, spec, base, inputs, outcomes, chosen, size, explore_id)
 
 
@@ -327,10 +327,20 @@ def _try_values(item: Input, base: Scenario, path: Path) -> None:
             ) from None
 
 
-def _explore_id(spec: ExploreFile, base: Scenario, method: str, samples: int) -> str:
-    """12 hex digits of SHA-256 over the file as written, the resolved base, method and size."""
+def _explore_id(
+    spec: ExploreFile,
+    base: Scenario,
+    method: str,
+    samples: int,
+    inputs: list[Input],
+    outcomes: tuple[Outcome, ...],
+) -> str:
+    """12 hex digits of SHA-256 over the file as written, the resolved base, method and size,
+    and the inputs and outcomes as resolved (so new defaults never reuse old runs)."""
     content = {
         "explore": spec.model_dump(mode="json"),
+        "inputs": [[i.name, list(i.keys), i.low, i.high, i.factor] for i in inputs],
+        "outcomes": [o.text for o in outcomes],
         "method": method,
         "samples": samples,
         "base_sha256": base.digest(),

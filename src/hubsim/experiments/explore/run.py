@@ -265,7 +265,8 @@ def analyse(result: ExploreResult, unit: np.ndarray) -> None:
     found, skipped = design.all_indices(
         explore.method, names, unit, means, explore.spec.levels, explore.base.seed
     )
-    result.indices, result.skipped = design.ranked(found, explore.method), skipped
+    texts = [o.text for o in explore.outcomes]
+    result.indices, result.skipped = design.ranked(found, explore.method, texts), skipped
     result.boxes = find_boxes(result.rows, explore)
 
 
@@ -300,7 +301,8 @@ def find_boxes(rows: pd.DataFrame, explore: Explore) -> list[discover.Box]:
 
 
 def summary_text(result: ExploreResult, top: int = 3) -> str:
-    """The printed end of an explore: counts, then each outcome's most influential inputs."""
+    """The printed end of an explore: counts, each hub's attainment's most influential inputs
+    (every outcome's are in report.md), the PRIM boxes."""
     explore = result.explore
     lines = [
         f"Explore {explore.name} (id {explore.explore_id}): {explore.method} over "
@@ -310,9 +312,10 @@ def summary_text(result: ExploreResult, top: int = 3) -> str:
         f"{result.failed} failed",
     ]
     key = "mu_star" if explore.method == "morris" else "ST"
-    if not result.indices.empty:
-        lines += ["", f"Most influential inputs ({key}):"]
-        for outcome, table in result.indices.groupby("outcome", sort=False):
+    shown = result.indices[result.indices.outcome.str.startswith(defaults.ATTAINMENT + "@")]
+    if not shown.empty:
+        lines += ["", f"Most influential inputs ({key}; every outcome's in report.md):"]
+        for outcome, table in shown.groupby("outcome", sort=False):
             best = ", ".join(
                 f"{r.input} {getattr(r, key):.3g}" for r in table.head(top).itertuples()
             )

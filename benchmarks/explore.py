@@ -10,8 +10,10 @@ The explore file is written to a temporary folder (the first `inputs` of the def
 ensemble parameters first); the runs go to local processes (`--workers`, default every core).
 The wall time is from the `run_explore` call to its return (start-up, the runs, the indices,
 PRIM, the figures and the report). It prints the runs, wall time, mean run time inside the
-workers and the load average, then `explore_s=<wall> runs=<n> run_s=<mean run time>
-full_estimate_s=<wall scaled to 220 runs and 240 months>`.
+workers and the load average; then it times one full baseline run's CPU in this process (the
+cost of a run on an idle core), and prints `explore_s=<wall> runs=<n> run_s=<mean run time>
+full_estimate_s=<wall scaled to 220 runs and 240 months> cpu_run_s=<CPU of one run>
+idle_estimate_s=<220 runs x CPU of one run / cores>`.
 """
 
 from __future__ import annotations
@@ -62,6 +64,18 @@ def _default_inputs(path: Path, count: int) -> dict:
     return chosen
 
 
+def cpu_per_run(scale: float, months: int) -> float:
+    """CPU seconds of one baseline run in this process (what a run costs on an idle core; on
+    a shared machine the wall time of a run is longer, its CPU time is not)."""
+    from hubsim.experiments.replications import replication_seeds, resolve, simulate
+
+    scenario = resolve(ROOT / "scenarios" / "baseline.yaml", scale=scale, months=months)
+    simulate(scenario, replication_seeds(scenario)[0])  # the first run loads the kernels
+    started = time.process_time()
+    simulate(scenario, replication_seeds(scenario)[0])
+    return time.process_time() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=10)
@@ -78,6 +92,12 @@ def main() -> None:
     runs = len(result.rows)
     run_s = float(result.rows.run_seconds.mean())
     estimate = wall * (FULL_RUNS / runs) * (FULL_MONTHS / args.months)
+    cpu = cpu_per_run(args.scale, FULL_MONTHS)
+    cores = args.workers or len(os.sched_getaffinity(0))
+    print(
+        f"one baseline run of 240 months at scale {args.scale:g}: {cpu:.1f} s of CPU; "
+        f"220 of them on {cores} idle cores: {FULL_RUNS * cpu / cores / 60:.1f} min"
+    )
     print(
         f"{runs} runs ({args.inputs} inputs x {args.trajectories} trajectories, {args.months} "
         f"months, scale {args.scale:g}) in {wall:.0f} s; a run {run_s:.1f} s in its worker; "
@@ -85,7 +105,10 @@ def main() -> None:
     )
     verdict = "within" if estimate <= BOUND_S else "over"
     print(f"scaled to 220 runs of 240 months: {estimate / 60:.1f} min ({verdict} the 15-min bound)")
-    print(f"explore_s={wall:.1f} runs={runs} run_s={run_s:.2f} full_estimate_s={estimate:.0f}")
+    print(
+        f"explore_s={wall:.1f} runs={runs} run_s={run_s:.2f} full_estimate_s={estimate:.0f} "
+        f"cpu_run_s={cpu:.2f} idle_estimate_s={FULL_RUNS * cpu / cores:.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -92,12 +92,6 @@ def main() -> None:
     runs = len(result.rows)
     run_s = float(result.rows.run_seconds.mean())
     estimate = wall * (FULL_RUNS / runs) * (FULL_MONTHS / args.months)
-    cpu = cpu_per_run(args.scale, FULL_MONTHS)
-    cores = args.workers or len(os.sched_getaffinity(0))
-    print(
-        f"one baseline run of 240 months at scale {args.scale:g}: {cpu:.1f} s of CPU; "
-        f"220 of them on {cores} idle cores: {FULL_RUNS * cpu / cores / 60:.1f} min"
-    )
     print(
         f"{runs} runs ({args.inputs} inputs x {args.trajectories} trajectories, {args.months} "
         f"months, scale {args.scale:g}) in {wall:.0f} s; a run {run_s:.1f} s in its worker; "
@@ -105,6 +99,12 @@ def main() -> None:
     )
     verdict = "within" if estimate <= BOUND_S else "over"
     print(f"scaled to 220 runs of 240 months: {estimate / 60:.1f} min ({verdict} the 15-min bound)")
+    cpu = cpu_per_run(args.scale, FULL_MONTHS)
+    cores = args.workers or len(os.sched_getaffinity(0))
+    print(
+        f"one baseline run of 240 months at scale {args.scale:g}: {cpu:.1f} s of CPU; "
+        f"220 of them on {cores} idle cores: {FULL_RUNS * cpu / cores / 60:.1f} min"
+    )
     print(
         f"explore_s={wall:.1f} runs={runs} run_s={run_s:.2f} full_estimate_s={estimate:.0f} "
         f"cpu_run_s={cpu:.2f} idle_estimate_s={FULL_RUNS * cpu / cores:.0f}"

@@ -8,7 +8,7 @@ finished run is a Parquet file in runs/, so a second call runs only what is miss
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -157,7 +157,7 @@ class _Session:
         before = self.total - len(todo)
         if progress is not None:
             progress(before, self.total, 0, before)
-        with closing(records) if hasattr(records, "close") else _nothing():
+        with closing(records) if hasattr(records, "close") else nullcontext():
             for record in records:
                 if record.error is None:
                     tally["ran"] += self.folder.save_row(record.key, self._row(record))
@@ -234,14 +234,6 @@ class _Session:
 
     def _close(self, manifest: dict, status: str, tally: dict) -> None:
         self.folder.close_manifest(manifest, status, tally)
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def tidy_outcomes(rows: pd.DataFrame, explore: Explore) -> pd.DataFrame:

@@ -37,6 +37,9 @@ class Arm:
     # Each city's programmes as text (`programmes_by_city`): a paired cost per extra talent is
     # given only where a scenario changed the city's own programmes.
     programmes: dict[str, str] = field(default_factory=dict)
+    # Movers per year, origin, destination and degree (`output.tables.flows_year`): where each
+    # hub's extra talent came from (`sources.talent_sources`).
+    flows_year: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def programmes_by_city(programmes: list) -> dict[str, str]:
@@ -54,6 +57,7 @@ class Comparison:
     attainment: pd.DataFrame
     differences: pd.DataFrame
     branches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # sources.talent_sources
     folder: Path | None = None
     stamp: str = ""  # what was compared and with which options, for the figures' footers
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hubsim.experiments.compare.comparison import TIER1, Arm, _mean_interval
+from hubsim.experiments.compare.comparison import TIER1, Arm, mean_interval
 from hubsim.output.layout import fixed_margins
 from hubsim.output.plots.figure import subplots
 from hubsim.scenario import CITY_KEYS
@@ -78,7 +78,7 @@ def talent_sources(arms: list[Arm]) -> pd.DataFrame:
     for arm in arms[1:]:
         diff = _wide(arm).sub(base)
         for (city, source), values in diff.items():
-            mean, lo, hi = _mean_interval(values)
+            mean, lo, hi = mean_interval(values)
             rows.append({"scenario": arm.name, "city": city, "source": source,
                          "extra_talent": mean, "lo95": lo, "hi95": hi,
                          "replications": int(values.notna().sum())})  # fmt: skip

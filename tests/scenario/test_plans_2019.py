@@ -80,3 +80,26 @@ def test_a_wrong_amount_is_caught():
     )
     with pytest.raises(AssertionError):
         cited_m2("seats = [office_market.csv guangzhou 2023 no_such_quantity] / 12")
+
+
+@pytest.mark.slow  # a 10-year run at a coarse scale
+def test_the_run_builds_each_pipeline_by_its_dates():
+    """To 2019-12: the pipelines finished by then are built whole, Guangzhou's 6 of its 54
+    months and Fuzhou's 13 of 61; the hubs without a pipeline build nothing (control)."""
+    from hubsim.engine import HubModel
+    from hubsim.experiments.replications import resolve
+    from hubsim.scenario import CITY_KEYS
+
+    model = HubModel(resolve(PLANS, seed=3, scale=5_000, months=120))
+    for _ in range(model.state.calendar.months):
+        model.step()
+    built = dict(zip(CITY_KEYS, model.city_metrics["office_seats_built"][:-1], strict=True))
+    expected = {
+        "nanjing": 334_720 + 13_946.67,
+        "xian": 83_680,
+        "chengdu": 98_184.53,
+        "guangzhou": 283_333.33 * 6 / 54,
+        "fuzhou": 89_779.39 * 13 / 61,
+    }
+    for city in CITY_KEYS:
+        assert built[city] == pytest.approx(expected.get(city, 0.0), rel=1e-6, abs=1e-6), city

@@ -104,3 +104,11 @@ def test_text_and_figure_show_every_city():
     assert len(text.splitlines()) == 2 + 13
     fig = sources_figure(table)
     assert len(fig.axes[0].patches) == 3 * 13
+
+
+def test_the_reports_html_keeps_the_sources_table_preformatted(tmp_path):
+    from hubsim.experiments.compare.report import _html
+
+    page = _html("## Where\n\n```\ncity  tier1\nwuhan <+3.0\n```\n\nafter\n", tmp_path)
+    assert "<pre>city  tier1\nwuhan &lt;+3.0</pre>" in page
+    assert "<p>after</p>" in page and "```" not in page

@@ -461,7 +461,16 @@ def _html(markdown: str, folder: Path) -> str:
     """A self-contained HTML rendering: headings, lists, the table and embedded images."""
     body = []
     table_rows: list[str] = []
+    code: list[str] | None = None  # the lines of an open ``` block
     for line in markdown.splitlines():
+        if line.startswith("```"):
+            if code is not None:
+                body.append("<pre>" + html.escape("\n".join(code)) + "</pre>")
+            code = [] if code is None else None
+            continue
+        if code is not None:
+            code.append(line)
+            continue
         if line.startswith("|"):
             if not set(line) <= set("|-"):
                 cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]

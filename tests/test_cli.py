@@ -310,7 +310,7 @@ def test_cli_run_end_to_end_with_plots_and_tables(tmp_path: Path) -> None:
     plots = sorted(p.name for p in (folder / "plots").iterdir())
     assert plots == [
         "attainment.png", "branches.png", "cohorts.png", "flows_heatmap.png", "net_migration.png",
-        "rent_wage.png", "sectors.png", "spending.png", "talent.png",
+        "office_vacancy.png", "rent_wage.png", "sectors.png", "spending.png", "talent.png",
     ]  # fmt: skip
     for name in plots:
         data = (folder / "plots" / name).read_bytes()

@@ -313,6 +313,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         run_plots=not args.no_run_plots,
     )
     print(compare_report.attainment_text(comparison))
+    if not comparison.sources.empty:
+        from hubsim.experiments.compare.sources import sources_text
+
+        print()
+        print(sources_text(comparison.sources))
     print(f"comparison: {comparison.folder} (open report.html)")
     return 0
 

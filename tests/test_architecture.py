@@ -229,7 +229,7 @@ def tool_violations(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_the_experiments_are_a_core_and_one_sub_package_per_tool() -> None:
-    assert {"compare", "sweep", "calibrate", "tune"} <= tools()
+    assert {"compare", "sweep", "calibrate", "tune", "explore"} <= tools()
     assert len(list(EXPERIMENTS.glob("*.py"))) > 8  # the core stays flat
 
 

@@ -310,7 +310,7 @@ def test_cli_run_end_to_end_with_plots_and_tables(tmp_path: Path) -> None:
     plots = sorted(p.name for p in (folder / "plots").iterdir())
     assert plots == [
         "attainment.png", "branches.png", "cohorts.png", "flows_heatmap.png", "net_migration.png",
-        "rent_wage.png", "sectors.png", "spending.png", "talent.png",
+        "office_vacancy.png", "rent_wage.png", "sectors.png", "spending.png", "talent.png",
     ]  # fmt: skip
     for name in plots:
         data = (folder / "plots" / name).read_bytes()
@@ -403,15 +403,15 @@ def test_the_largest_scale_allowed_builds_a_world(baseline: Path, capsys) -> Non
 def test_a_warning_is_printed_and_kept_in_the_manifest(
     baseline: Path, tmp_path: Path, capsys
 ) -> None:
-    argv = ["--set", "behaviour.migration.b_w=6", "--months", "1", "--scale", "50000"]
+    argv = ["--set", "behaviour.migration.b_w=7", "--months", "1", "--scale", "50000"]
     assert main(["run", str(baseline), *argv, "--out", str(tmp_path), "--no-plots"]) == 0
     err = capsys.readouterr().err
-    assert "hubsim: warning: " in err and "key 'behaviour.migration.b_w' is 6" in err
-    assert "0.8 to 2.5" in err
+    assert "hubsim: warning: " in err and "key 'behaviour.migration.b_w' is 7" in err
+    assert "0.8 to 3" in err
     (folder,) = (tmp_path / "baseline").iterdir()
     manifest = json.loads((folder / "manifest.json").read_text())
     (kept,) = manifest["warnings"]
-    assert "key 'behaviour.migration.b_w' is 6" in kept
+    assert "key 'behaviour.migration.b_w' is 7" in kept
 
 
 def test_validate_prints_warnings_but_succeeds(baseline: Path, capsys) -> None:

@@ -128,7 +128,16 @@ COMMANDS = [(page, command) for command, page in COMMANDS]
 
 def test_the_pages_show_every_command() -> None:
     shown = {shlex.split(command, comments=True)[0] for _page, command in COMMANDS}
-    assert shown >= {"run", "validate", "schema", "compare", "sweep", "tune", "calibrate"}
+    assert shown >= {
+        "run",
+        "validate",
+        "schema",
+        "compare",
+        "sweep",
+        "explore",
+        "tune",
+        "calibrate",
+    }
     assert "dashboard" in shown
 
 
@@ -168,8 +177,9 @@ def check_inputs(page: str, command: str, name: str, args, capsys) -> None:
     elif name == "compare":
         for path in args.inputs:
             assert cli.main(["validate", path]) == 0, f"{where}: {capsys.readouterr().err}"
-    elif name in ("sweep", "tune", "calibrate"):
-        loader = {"sweep": "load_sweep", "tune": "load_tuning", "calibrate": "load_calibration"}
+    elif name in ("sweep", "tune", "calibrate", "explore"):
+        loader = {"sweep": "load_sweep", "tune": "load_tuning", "calibrate": "load_calibration",
+                  "explore": "load_explore"}  # fmt: skip
         path = next(v for v in vars(args).values() if isinstance(v, str) and v.endswith(".yaml"))
         defined(loader[name])(path)
 

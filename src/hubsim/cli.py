@@ -1,4 +1,4 @@
-"""Command line: `python -m hubsim run|compare|sweep|tune|dashboard|validate|calibrate|schema`.
+"""Command line: `python -m hubsim run|compare|sweep|explore|tune|calibrate|...`.
 
 A thin layer over the library; user errors print one paragraph and exit with code 2.
 """
@@ -211,6 +211,25 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("sweep_file", help="sweep YAML, e.g. scenarios/sweeps/chengdu-rent.yaml")
     sweep.set_defaults(func=_cmd_sweep)
 
+    explore = command(
+        "explore",
+        "which inputs move each hub's outcome: Morris or Sobol indices and PRIM boxes (resumable)",
+        "cluster",
+        "out",
+        "plots",
+        "quiet",
+    )
+    explore.add_argument("explore_file", help="e.g. scenarios/explore/baseline-screen.yaml")
+    explore.add_argument(
+        "--method", choices=("morris", "sobol"), help="morris (screen) or sobol (default: file's)"
+    )
+    explore.add_argument(
+        "--samples",
+        type=_positive_int,
+        help="Morris trajectories or Sobol base samples, a power of two (default: the file's)",
+    )
+    explore.set_defaults(func=_cmd_explore)
+
     tune = command(
         "tune",
         "tune incentive parameters with Optuna (resumable study, best.yaml, check)",
@@ -294,6 +313,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         run_plots=not args.no_run_plots,
     )
     print(compare_report.attainment_text(comparison))
+    if not comparison.sources.empty:
+        from hubsim.experiments.compare.sources import sources_text
+
+        print()
+        print(sources_text(comparison.sources))
     print(f"comparison: {comparison.folder} (open report.html)")
     return 0
 
@@ -406,10 +430,35 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         progress=None if args.quiet else SweepProgress(),
         announce=_say_progress,  # damaged run files set aside: said even with --quiet
     )
+    return _finished(args, result, summary_text)
+
+
+def _finished(args: argparse.Namespace, result, summary_text) -> int:
+    """The end of a resumable sweep or explore: the summary (unless --quiet), the folder, and
+    exit code 1 when some runs failed."""
     if not args.quiet:
         print(summary_text(result))
     print(f"results: {result.folder}")
     return 1 if result.failed else 0
+
+
+def _cmd_explore(args: argparse.Namespace) -> int:
+    """Exit code 0 when every run succeeded, 1 when some failed (their errors are kept)."""
+    from hubsim.experiments.explore import run_explore, summary_text
+    from hubsim.output.progress import SweepProgress
+
+    result = run_explore(
+        args.explore_file,
+        method=args.method,
+        samples=args.samples,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=Path(args.out),
+        plots=not args.no_plots,
+        progress=None if args.quiet else SweepProgress(),
+        announce=_say_progress,
+    )
+    return _finished(args, result, summary_text)
 
 
 def _port(text: str) -> int:

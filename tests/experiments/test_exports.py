@@ -21,6 +21,7 @@ PACKAGES = [
     "hubsim.experiments.sweep",
     "hubsim.experiments.calibrate",
     "hubsim.experiments.tune",
+    "hubsim.experiments.explore",
 ]
 
 

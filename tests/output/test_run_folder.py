@@ -27,7 +27,7 @@ REQUIRED_METRICS = {
 }  # fmt: skip
 PLOTS = {
     "talent", "rent_wage", "net_migration", "flows_heatmap", "attainment", "spending", "cohorts",
-    "sectors", "branches",
+    "sectors", "branches", "office_vacancy",
 }  # fmt: skip
 
 

@@ -24,6 +24,19 @@ from hubsim.scenario import Scenario, Strict, load_scenario
 Kind = Literal["float", "int", "log", "categorical"]
 
 
+class Bounds(Strict):
+    """A range low..high of a sampled value (sweep distributions, explore inputs)."""
+
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
+        return self
+
+
 class VariableSpec(Strict):
     """One decision variable: a `--set` key's bounds and kind, or its choices."""
 

@@ -17,11 +17,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import pandas as pd
 
 from hubsim.errors import HubsimError
+from hubsim.output import run_folder
 from hubsim.output.run_folder import process_alive
 
 RUN_FILE = re.compile(r"^p(\d{6})-r(\d{4})\.(parquet|json)$")
@@ -189,6 +190,46 @@ class SweepFolder(ResumableFolder):
     def save_failure(self, key: Key, record: dict) -> None:
         """Keep the error of a failed run (the latest attempt's) for the user and the summary."""
         self._write_json(self.failures / run_name(key, "json"), record)
+
+    def save_failed_run(self, record: Any) -> None:
+        """Keep a failed run's record (an `executors.RunRecord` with an error)."""
+        self.save_failure(
+            record.key,
+            {
+                "point": record.point,
+                "replication": record.replication,
+                "seed": record.seed,
+                "error": record.error,
+                "traceback": record.traceback,
+                "when": now(),
+            },
+        )
+
+    def session_fields(self, executor: str, workers: int | None) -> dict:
+        """The manifest's versions and session history, with a new session started now."""
+        old = self.read_manifest()
+        return {
+            "model_version": run_folder.MODEL_VERSION,
+            "versions": run_folder.versions(),
+            "git_commit": run_folder.git_commit(),
+            "created": old.get("created", now()),
+            "sessions": [
+                *old.get("sessions", []),
+                {"started": now(), "executor": executor, "workers": workers},
+            ],
+            "status": "running",
+        }
+
+    def close_manifest(self, manifest: dict, status: str, tally: dict) -> None:
+        """Record how a session ended: its runs and failures, the folder's counts, `status`."""
+        manifest["sessions"][-1].update(finished=now(), ran=tally["ran"], failed=tally["failed"])
+        manifest.update(
+            status=status,
+            updated=now(),
+            runs_done=len(self.finished()),
+            runs_failed=len(self.failed()),
+        )
+        self.write_manifest(manifest)
 
     def failure_records(self) -> pd.DataFrame:
         rows = [

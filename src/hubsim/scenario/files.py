@@ -25,6 +25,7 @@ FILE_KEYS = ("extends", "add_programmes")  # read by loading, before the schema 
 KIND_KEYS = {
     "tuning": ("variables", "objectives", "constraints", "check_replications"),
     "calibration": ("spinup", "policy", "amenity_damping", "full", "quick"),
+    "explore": ("inputs", "method", "discover"),
     "sweep": ("outcomes", "design", "samples", "reference"),
     "scenario": (
         *FILE_KEYS,
@@ -38,7 +39,13 @@ KIND_KEYS = {
         "scale",
     ),
 }
-COMMANDS = {"tuning": "tune", "calibration": "calibrate", "sweep": "sweep", "scenario": "run"}
+COMMANDS = {
+    "tuning": "tune",
+    "calibration": "calibrate",
+    "explore": "explore",
+    "sweep": "sweep",
+    "scenario": "run",
+}
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:

@@ -59,7 +59,7 @@ def test_run_plots_false_skips_the_runs_figures_but_not_the_comparisons(same_and
     for arm in comparison.arms:
         assert (arm.folder / "city_month.parquet").is_file()
         assert not list(arm.folder.glob("**/*.png")), arm.folder
-    assert len(list((comparison.folder / "plots").glob("*.png"))) == 4
+    assert len(list((comparison.folder / "plots").glob("*.png"))) == 5
 
 
 def test_a_scenario_against_itself_differs_by_exactly_zero(same_and_policy):
@@ -96,15 +96,20 @@ def test_attainment_table_and_report(same_and_policy):
     assert (table.talent_end_mean <= table.talent_end_hi95).all()
     report = (folder / "report.md").read_text()
     for needed in ("# Can every hub reach", "## Attainment", "## Caveats", "chengdu-cash",
-                   "## Secondary offices"):  # fmt: skip
+                   "## Secondary offices", "## Where the extra talent came from"):  # fmt: skip
         assert needed in report
     # The twin (same scenario, same seeds) has no branch difference anywhere: pairing is exact.
     twin = comparison.branches[comparison.branches.scenario == "twin"]
     assert len(twin) == 13 * 2 and (twin.difference == 0).all()
+    # ... nor did it draw talent from anywhere: every source of extra talent is exactly zero.
+    sources = pd.read_csv(folder / "talent_sources.csv")
+    assert set(sources.scenario) == {"twin", "chengdu-cash"}
+    assert len(sources) == 2 * 13 * 5
+    assert (sources[sources.scenario == "twin"].extra_talent == 0).all()
     html = (folder / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 4
+    assert html.count("data:image/png;base64,") == 5
     pngs = sorted((folder / "plots").glob("*.png"))
-    assert len(pngs) == 4, pngs
+    assert len(pngs) == 5, pngs
     for png in pngs:
         assert png.read_bytes()[:4] == b"\x89PNG"
 
@@ -143,11 +148,11 @@ def test_a_second_compare_reuses_the_finished_runs(same_and_policy, monkeypatch)
         for a in comparison.arms
     ]
     assert [a.folder for a in again.arms] == [a.folder for a in comparison.arms]
-    for table in ("attainment", "differences", "branches"):
+    for table in ("attainment", "differences", "branches", "sources"):
         pd.testing.assert_frame_equal(getattr(again, table), getattr(comparison, table))
     assert again.stamp == comparison.stamp
     assert again.folder != comparison.folder
-    for name in ("attainment.csv", "differences.csv", "report.md"):
+    for name in ("attainment.csv", "differences.csv", "talent_sources.csv", "report.md"):
         assert (again.folder / name).read_bytes() == (comparison.folder / name).read_bytes()
 
 
@@ -198,11 +203,12 @@ def test_cli_prints_the_attainment_table(same_and_policy, tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "baseline" in printed and "twin" in printed and "wuhan" in printed
+    assert "Where twin's extra talent came from" in printed
     (run,) = (tmp_path / "twin").iterdir()
     assert (run / "city_month.parquet").is_file()
     assert not list(run.glob("**/*.png"))
     (folder,) = (tmp_path / "compare").iterdir()
-    assert len(list((folder / "plots").glob("*.png"))) == 4
+    assert len(list((folder / "plots").glob("*.png"))) == 5
 
 
 def test_one_scenario_only_is_an_error(capsys):

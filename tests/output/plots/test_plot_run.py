@@ -30,6 +30,7 @@ ALL_FILES = [
     "net_migration.png",
     "flows_heatmap.png",
     "attainment.png",
+    "office_vacancy.png",
     "spending.png",
 ]
 CITIES = [
@@ -71,6 +72,7 @@ def make_run(
                 "wage_mean": 90_000 * (1 + walk),
                 "net_migration": rng.normal(500, 2000, n_months),
                 "subsidy_spent": np.full(n_months, 1e6),
+                "office_vacancy": np.clip(0.1 + walk, 0, 1),
             }
             for metric, values in paths.items():
                 frames.append(

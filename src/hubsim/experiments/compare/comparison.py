@@ -37,6 +37,9 @@ class Arm:
     # Each city's programmes as text (`programmes_by_city`): a paired cost per extra talent is
     # given only where a scenario changed the city's own programmes.
     programmes: dict[str, str] = field(default_factory=dict)
+    # Movers per year, origin, destination and degree (`output.tables.flows_year`): where each
+    # hub's extra talent came from (`sources.talent_sources`).
+    flows_year: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def programmes_by_city(programmes: list) -> dict[str, str]:
@@ -54,11 +57,12 @@ class Comparison:
     attainment: pd.DataFrame
     differences: pd.DataFrame
     branches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # sources.talent_sources
     folder: Path | None = None
     stamp: str = ""  # what was compared and with which options, for the figures' footers
 
 
-def _mean_interval(values: pd.Series) -> tuple[float, float, float]:
+def mean_interval(values: pd.Series) -> tuple[float, float, float]:
     """Mean and its 95 % t-interval (the interval collapses with one replication)."""
     values = values.dropna().astype(float)
     mean = float(values.mean())
@@ -113,7 +117,7 @@ def _attainment_rows(arms: list[Arm]) -> list[dict]:
         per_rep = arm.per_replication
         for city in CITY_KEYS:
             mine = per_rep[per_rep.city == city]
-            mean, lo, hi = _mean_interval(mine.talent_end)
+            mean, lo, hi = mean_interval(mine.talent_end)
             spent = mine.spending_yuan.mean()
             rows.append(
                 {
@@ -196,7 +200,7 @@ def paired_branches(arms: list[Arm], date=None) -> pd.DataFrame:
             diff = (table[column] - at[0][column]).unstack("city")
             base = at[0][column].unstack("city")
             for city in CITY_KEYS:
-                mean, lo, hi = _mean_interval(diff[city])
+                mean, lo, hi = mean_interval(diff[city])
                 rows.append(
                     {"scenario": arm.name, "date": when, "city": city, "offices": column,
                      "first_mean": float(base[city].mean()), "difference": mean,

@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from hubsim.engine.cities import city_table
+from hubsim.experiments.compare import sources
 from hubsim.experiments.compare.comparison import Comparison
 from hubsim.output.layout import city_colours, fixed_margins
 from hubsim.output.plots.figure import date_axis, stamp_figure, subplots
@@ -246,6 +247,7 @@ FIGURES = {
     "attainment_heatmap.png": attainment_heatmap,
     "spending_efficiency.png": efficiency_figure,
 }
+SOURCES_FIGURE = "talent_sources.png"
 
 
 def attainment_markdown(comparison: Comparison) -> str:
@@ -339,6 +341,10 @@ def figures(comparison: Comparison) -> dict[str, Figure]:
         fig = build(comparison)
         stamp_figure(fig, comparison.stamp)
         built[name] = fig
+    if not comparison.sources.empty:  # runs without flows tables have no sources of talent
+        fig = sources.sources_figure(comparison.sources, _names())
+        stamp_figure(fig, comparison.stamp)
+        built[SOURCES_FIGURE] = fig
     return built
 
 
@@ -419,6 +425,21 @@ def report_markdown(comparison: Comparison) -> str:
             "",
             branches,
         ]
+    if not comparison.sources.empty:
+        lines += [
+            "## Where the extra talent came from",
+            "",
+            f"Each hub's bachelor-and-above net gain by moves (movers in less movers out, all "
+            f"years) minus {first.name}'s, by origin group, paired by replication "
+            "(`talent_sources.csv`; figure `plots/talent_sources.png`). 'talent_end' is the "
+            "extra talent at the horizon: the part moves do not explain is graduates of the "
+            "city's own universities staying, retirements and degrees gained.",
+            "",
+            "```",
+            sources.sources_text(comparison.sources),
+            "```",
+            "",
+        ]
     lines += [
         "## Figures",
         "",
@@ -429,6 +450,8 @@ def report_markdown(comparison: Comparison) -> str:
         "attainment_heatmap.png": "Target attainment, city by scenario",
         "spending_efficiency.png": f"Extra spending against extra talent, relative to {first.name}",
     }
+    if not comparison.sources.empty:
+        captions[SOURCES_FIGURE] = f"Extra talent by origin group, against {first.name}"
     lines += [f"![{text}](plots/{name})\n" for name, text in captions.items()]
     lines += ["## Caveats", ""] + [f"- {c}" for c in CAVEATS]
     return "\n".join(lines) + "\n"
@@ -438,7 +461,16 @@ def _html(markdown: str, folder: Path) -> str:
     """A self-contained HTML rendering: headings, lists, the table and embedded images."""
     body = []
     table_rows: list[str] = []
+    code: list[str] | None = None  # the lines of an open ``` block
     for line in markdown.splitlines():
+        if line.startswith("```"):
+            if code is not None:
+                body.append("<pre>" + html.escape("\n".join(code)) + "</pre>")
+            code = [] if code is None else None
+            continue
+        if code is not None:
+            code.append(line)
+            continue
         if line.startswith("|"):
             if not set(line) <= set("|-"):
                 cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]

@@ -24,6 +24,7 @@ from hubsim.experiments.compare.comparison import (
     paired_differences,
     programmes_by_city,
 )
+from hubsim.experiments.compare.sources import talent_sources
 from hubsim.experiments.replications import Progress, resolve, run
 from hubsim.output.run_folder import finished_run, load_run, new_folder
 from hubsim.scenario import Scenario
@@ -81,10 +82,18 @@ def compare(
     differences = paired_differences(arms)
     given = {"replications": replications, "months": months, "scale": scale}
     comparison = Comparison(
-        arms, attainment, differences, paired_branches(arms), stamp=_stamp(arms, given)
-    )
+        arms, attainment, differences, paired_branches(arms), _sources(arms),
+        stamp=_stamp(arms, given),
+    )  # fmt: skip
     comparison.folder = _write(comparison, Path(out))
     return comparison
+
+
+def _sources(arms: list[Arm]) -> pd.DataFrame:
+    """Where each hub's extra talent came from (empty when an arm has no flows table)."""
+    if any(a.flows_year.empty for a in arms):
+        return pd.DataFrame()
+    return talent_sources(arms)
 
 
 def _stamp(arms: list[Arm], options: dict) -> str:
@@ -137,6 +146,7 @@ def _load_folder(folder: Path, source: str | None = None) -> Arm:
         folder=folder,
         city_sector_month=run_data["city_sector_month"],
         programmes=programmes_by_city(scenario.get("programmes", [])),
+        flows_year=run_data["flows_year"],
     )
 
 
@@ -154,7 +164,7 @@ def _arm_from_result(result, source: str) -> Arm:
     return Arm(
         s.name, s.question, source, result.city_month, result.summary, result.replications,
         s.start, s.months, s.seed, s.replications, result.folder, result.city_sector_month,
-        programmes_by_city(s.programmes),
+        programmes_by_city(s.programmes), result.flows_year,
     )  # fmt: skip
 
 
@@ -199,6 +209,8 @@ def _write(comparison: Comparison, out: Path) -> Path:
         ) from None
     comparison.attainment.to_csv(partial / "attainment.csv", index=False)
     comparison.differences.to_csv(partial / "differences.csv", index=False)
+    if not comparison.sources.empty:
+        comparison.sources.to_csv(partial / "talent_sources.csv", index=False)
     compare_report.write_report(comparison, partial)
     partial.rename(folder)
     return folder

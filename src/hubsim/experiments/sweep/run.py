@@ -16,9 +16,8 @@ import pandas as pd
 
 from hubsim.errors import HubsimError, RunInterrupted
 from hubsim.experiments import executors, paired
-from hubsim.experiments.store import SweepFolder, now
+from hubsim.experiments.store import SweepFolder
 from hubsim.experiments.sweep.file import Sweep, load_sweep
-from hubsim.output import run_folder
 
 
 class SweepProgressFn(Protocol):
@@ -96,17 +95,17 @@ def _session(sweep: Sweep, folder: SweepFolder, workers, scheduler, plots, progr
     try:
         _run(sweep, folder, todo, workers, scheduler, progress, tally)
     except KeyboardInterrupt:
-        _close_manifest(folder, manifest, sweep, "interrupted", tally)
+        folder.close_manifest(manifest, "interrupted", tally)
         raise RunInterrupted(_interrupted_message(sweep, folder)) from None
     except HubsimError as exc:  # e.g. an unreachable scheduler
-        _close_manifest(folder, manifest, sweep, f"stopped: {exc}", tally)
+        folder.close_manifest(manifest, f"stopped: {exc}", tally)
         raise
     finally:
         if progress is not None and hasattr(progress, "close"):
             progress.close()
     result = _collect(sweep, folder, tally, len(before), plots)
     status = "complete" if result.complete else f"incomplete: {result.failed} runs failed"
-    _close_manifest(folder, manifest, sweep, status, tally)
+    folder.close_manifest(manifest, status, tally)
     return result
 
 
@@ -138,7 +137,7 @@ def _execute(sweep, folder, todo, records, progress, tally) -> None:
                 tally["ran"] += folder.save_row(record.key, run_row(sweep, record))
             else:
                 tally["failed"] += 1
-                folder.save_failure(record.key, _failure(record))
+                folder.save_failed_run(record)
             if progress is not None:
                 progress(before + tally["ran"], total, tally["failed"], before)
 
@@ -153,17 +152,6 @@ def run_row(sweep: Sweep, record: executors.RunRecord) -> pd.DataFrame:
         row[outcome.text] = float(record.values[outcome.text])
     row["run_seconds"] = float(record.seconds)
     return row
-
-
-def _failure(record: executors.RunRecord) -> dict:
-    return {
-        "point": record.point,
-        "replication": record.replication,
-        "seed": record.seed,
-        "error": record.error,
-        "traceback": record.traceback,
-        "when": now(),
-    }
 
 
 def _collect(sweep: Sweep, folder: SweepFolder, tally: dict, before: int, plots: bool):
@@ -212,7 +200,6 @@ def summary_columns(sweep: Sweep) -> list[str]:
 
 
 def _manifest(sweep: Sweep, folder: SweepFolder, executor: str, workers: int | None) -> dict:
-    old = folder.read_manifest()
     return {
         "sweep_name": sweep.name,
         "sweep_id": sweep.sweep_id,
@@ -230,27 +217,8 @@ def _manifest(sweep: Sweep, folder: SweepFolder, executor: str, workers: int | N
             {"key": p.key, "set_key": p.dotted, "column": p.column} for p in sweep.parameters
         ],
         "outcomes": [o.text for o in sweep.outcomes],
-        "model_version": run_folder.MODEL_VERSION,
-        "versions": run_folder.versions(),
-        "git_commit": run_folder.git_commit(),
-        "created": old.get("created", now()),
-        "sessions": [
-            *old.get("sessions", []),
-            {"started": now(), "executor": executor, "workers": workers},
-        ],
-        "status": "running",
+        **folder.session_fields(executor, workers),
     }
-
-
-def _close_manifest(folder, manifest: dict, sweep: Sweep, status: str, tally: dict) -> None:
-    manifest["sessions"][-1].update(finished=now(), ran=tally["ran"], failed=tally["failed"])
-    manifest.update(
-        status=status,
-        updated=now(),
-        runs_done=len(folder.finished()),
-        runs_failed=len(folder.failed()),
-    )
-    folder.write_manifest(manifest)
 
 
 def _interrupted_message(sweep: Sweep, folder: SweepFolder) -> str:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from hubsim.output.plots import cohorts, sectors
 from hubsim.output.plots.figure import REST, save, stamp_figure
 from hubsim.output.plots.migration import flows_figure, net_migration_figure
+from hubsim.output.plots.offices import vacancy_figure
 from hubsim.output.plots.policy import attainment_figure, spending_figure
 from hubsim.output.plots.series import rent_wage_figure, talent_figure
 
@@ -103,6 +104,11 @@ def _figure_specs(
         ),
         ("flows_heatmap.png", {"flows": []}, lambda: flows_figure(flows_year, summary)),
         ("attainment.png", {"summary": attain_cols}, lambda: attainment_figure(summary)),
+        (
+            "office_vacancy.png",
+            {"metrics": ["office_vacancy"], "summary": ["city"]},
+            lambda: vacancy_figure(city_month, summary),
+        ),
         (
             "spending.png",
             {"summary": spend_cols, "metrics": ["subsidy_spent"]},

@@ -119,6 +119,10 @@ def _misses(fitted: dict, truth: dict, report: pd.DataFrame, pinned: list[str]) 
 def recoveries(tmp_path_factory, aim_at_simulated):
     spec, bounds, report = _shipped()
     pinned = list(report.index[report.verdict == "pinned"])
+    if not pinned:
+        # The refit of 2026-12-07 kept 48 sets and pinned nothing: a band of most of each
+        # search range makes "within one band width" no test at all. Say so, do not pass.
+        pytest.skip("the shipped ensemble pins no parameter: there is no band to recover within")
     truth, amenities = _draw(report)
     inside = _recover(
         aim_at_simulated, tmp_path_factory.mktemp("inside"), spec, bounds, pinned, truth, amenities

@@ -192,6 +192,25 @@ def test_a_partial_explore_runs_only_what_is_missing(tmp_path) -> None:
     assert len(calls) == 6 and result.complete and not result.indices.empty
 
 
+def test_a_second_session_on_the_same_explore_is_refused_by_name(tmp_path) -> None:
+    import socket
+
+    from hubsim.errors import HubsimError
+
+    path = write_toy(tmp_path, samples=4)
+    folder = tmp_path / "out" / "toy" / load_explore(path).explore_id
+    folder.mkdir(parents=True)
+    (folder / "LOCK").write_text(f"{socket.gethostname()} {os.getppid()}")  # a live process
+    calls: list = []
+    with pytest.raises(HubsimError) as caught:
+        run_explore(
+            path, out=tmp_path / "out", runner=lambda t, w: toy_runner(t, w, calls), plots=False
+        )
+    assert "another `hubsim explore` session (pid" in str(caught.value)
+    assert "is running this explore." in str(caught.value) and "sweep" not in str(caught.value)
+    assert calls == []
+
+
 def test_prim_finds_a_planted_box() -> None:
     rng = np.random.default_rng(3)
     x = pd.DataFrame(rng.uniform(size=(600, 4)), columns=["a", "b", "c", "d"])

@@ -37,6 +37,7 @@ PARTS = {
     "compare": {"compare-attainment"},
     "branches": {"secondary-offices-branches"},
     "sweep": {"sweep-means"},
+    "explore": {"explore-example", "explore-figures"},
     "calibration": {"calibration-moments", "calibration-parameters"},
 }
 
@@ -108,3 +109,16 @@ def test_an_empty_block_is_filled_at_its_marker_and_edits_made_meanwhile_are_kep
     assert block == "point  mean\na      1.0\n"
     assert after.startswith(text[:200])  # nothing put in front of the file
     assert after.endswith("An edit made meanwhile.\n")
+
+
+def test_the_explore_part_shows_the_most_balanced_event_or_none(tool) -> None:
+    from types import SimpleNamespace
+
+    def box(event: str, share: float, found: bool = True):
+        return SimpleNamespace(event=event, share=share, found=found)
+
+    boxes = [box("misses_goal@beijing", 0.9), box("ghost@xian", 0.3), box("a@b", 0.5, False)]
+    assert tool.prim_shown(boxes).event == "ghost@xian"  # 0.3 is nearer one half than 0.9
+    assert tool.prim_shown([box("a@b", 0.5, False)]) is None  # no box found: no figure
+    assert tool.prim_shown([]) is None
+    assert "explore" in tool.DEFAULT_PARTS.split(",")  # a few minutes idle: in the defaults

@@ -1,6 +1,6 @@
 """Regenerate every table and figure the README and the docs show, from fresh runs (one command).
 
-    python tools/regenerate_readme.py [--check] [--only baseline,ensemble,verdict,compare,...]
+    python tools/regenerate_readme.py [--check] [--only baseline,ensemble,explore,...]
     python tools/regenerate_readme.py --only calibration   # the fit the baseline extends
 
 Each generated block of README.md and docs/*.md follows a marker line `<!-- generated: NAME -->`
@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -226,6 +227,39 @@ def verdict(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     return {"baseline-verdict": text.replace(str(ROOT) + "/", "")}, {}
 
 
+EXPLORE = SCENARIOS / "explore" / "baseline-screen.yaml"
+
+
+def explore(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """The example explore of docs/explore.md, run as the docs show it (from a fresh clone, so
+    every run is new): what it prints, its Morris figure of the hubs' attainment and the PRIM
+    figure of one event (the one nearest to half the runs; none if no event happened)."""
+    from hubsim.experiments.explore import run_explore, summary_text
+
+    result = run_explore(EXPLORE, out=work, announce=lambda _m: None)
+    # as the command prints it with the default --out results
+    printed = (
+        summary_text(result) + f"\nresults: {Path('results') / result.folder.relative_to(work)}"
+    )
+    plots = result.folder / "plots"
+    figures = {"docs/explore-morris.png": plots / f"{result.explore.method}_1.png"}
+    box = prim_shown(result.boxes)
+    if box is None:
+        caption = "docs/explore-prim.png: not redrawn (no event happened in any run)"
+    else:
+        figures["docs/explore-prim.png"] = plots / f"prim_{box.event.replace('@', '_')}.png"
+        caption = f"docs/explore-prim.png: {box.what} ({box.event})"
+    captions = [f"docs/explore-morris.png: {result.explore.method}_1.png", caption]
+    return {"explore-example": printed, "explore-figures": "\n".join(captions)}, figures
+
+
+def prim_shown(boxes: list[Any]) -> Any | None:
+    """The found PRIM box whose event happened in the share of runs nearest to one half (the
+    most balanced, so the most telling), the first such in the explore's order; None if none."""
+    found = [b for b in boxes if b.found]
+    return min(found, key=lambda b: abs(b.share - 0.5)) if found else None
+
+
 def _only(folder: Path, word: str) -> Path:
     found = [p for p in sorted(folder.glob("*.png")) if word in p.name]
     if len(found) != 1:
@@ -240,10 +274,11 @@ PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
     "sweep": sweep,
     "ensemble": ensemble,
     "verdict": verdict,
+    "explore": explore,
     "calibration": calibration,
 }
-# calibration: by name only, it takes about ten minutes
-DEFAULT_PARTS = "baseline,ensemble,verdict,compare,branches,sweep"
+# calibration: by name only, it takes about ten minutes; explore took 1.5 min (load avg 2)
+DEFAULT_PARTS = "baseline,ensemble,verdict,compare,branches,sweep,explore"
 
 
 def pages() -> list[Path]:

@@ -137,6 +137,7 @@ class SweepFolder(ResumableFolder):
 
     kind: str = "sweep"
     SUBFOLDERS: ClassVar[tuple[str, ...]] = ("runs", "failures")
+    TOOL: ClassVar[str] = "hubsim sweep"  # the command whose sessions take the lock
 
     @property
     def runs(self) -> Path:
@@ -294,9 +295,11 @@ class SweepFolder(ResumableFolder):
                     os.link(tmp, path)  # appears whole, and only if no session holds it
                     break
                 except FileExistsError:
-                    _clear_stale_lock(path)
+                    _clear_stale_lock(path, self.TOOL, self.kind)
             else:
-                raise HubsimError(f"{path}: cannot take the sweep's lock; delete it and retry.")
+                raise HubsimError(
+                    f"{path}: cannot take the {self.kind}'s lock; delete it and retry."
+                )
         finally:
             tmp.unlink(missing_ok=True)
         try:
@@ -305,8 +308,9 @@ class SweepFolder(ResumableFolder):
             path.unlink(missing_ok=True)
 
 
-def _clear_stale_lock(path: Path) -> None:
-    """Remove `path` if the session it names is gone; raise if that session still runs."""
+def _clear_stale_lock(path: Path, tool: str = "hubsim sweep", kind: str = "sweep") -> None:
+    """Remove `path` if the session it names is gone; raise (naming the `tool` and the `kind`
+    of folder) if that session still runs."""
     try:
         host, pid = path.read_text().split()
     except (FileNotFoundError, ValueError):
@@ -316,8 +320,8 @@ def _clear_stale_lock(path: Path) -> None:
         path.unlink(missing_ok=True)
         return
     raise HubsimError(
-        f"{path.parent}: another `hubsim sweep` session (pid {pid} on {host}) is running this "
-        f"sweep. Wait for it to finish, or stop it; if it is gone for good (e.g. its machine "
+        f"{path.parent}: another `{tool}` session (pid {pid} on {host}) is running this "
+        f"{kind}. Wait for it to finish, or stop it; if it is gone for good (e.g. its machine "
         f"crashed), delete {path} and run the command again."
     )
 

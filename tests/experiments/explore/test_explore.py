@@ -20,6 +20,7 @@ from hubsim.experiments.explore import (
     load_explore,
     run_explore,
 )
+from hubsim.scenario import CITY_KEYS
 
 ROOT = Path(__file__).resolve().parents[3]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -35,7 +36,7 @@ def toy_values(task: executors.RunTask) -> dict[str, float]:
     unit = {k: (float(given[k]) - lo) / (hi - lo) for k, (lo, hi) in RANGES.items()}
     share = 10 * unit[STRONG] + 1 * unit[WEAK]
     return {
-        "target_share_achieved@chengdu": share,
+        "share_of_target@chengdu": share,
         "reached@chengdu": float(share >= 6),
         "talent_end@chengdu": 1000.0,  # moved by nothing: reported, not analysed
     }
@@ -60,7 +61,7 @@ def write_toy(folder: Path, method: str = "morris", samples: int = 12, **extra) 
         "method": method,
         "samples": samples,
         "inputs": "\n" + inputs,
-        "outcomes": "[target_share_achieved@chengdu, reached@chengdu, talent_end@chengdu]",
+        "outcomes": "[share_of_target@chengdu, reached@chengdu, talent_end@chengdu]",
     } | extra
     lines = [f"{k}: {v}" for k, v in keys.items()]
     path = folder / "toy.yaml"
@@ -86,14 +87,14 @@ def by_input(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
 def known_sensitivity(table: pd.DataFrame, key: str, tolerance: float) -> bool:
     """The check both methods pass on the toy: the null input's index is within `tolerance`
     of zero (relative to the strongest), the strong input's is the top, above the weak one's."""
-    rows = by_input(table, "target_share_achieved@chengdu")[key]
+    rows = by_input(table, "share_of_target@chengdu")[key]
     top = rows.max()
     return bool(rows["b_h"] <= tolerance * top and rows.idxmax() == "b_w" and rows["b_r"] < top)
 
 
 def test_morris_ranks_the_toy_inputs_by_their_known_effect(morris_run) -> None:
     result, *_ = morris_run
-    rows = by_input(result.indices, "target_share_achieved@chengdu")
+    rows = by_input(result.indices, "share_of_target@chengdu")
     # elementary effects per full range are exactly 10, 1 and 0 on a linear toy
     assert rows.loc["b_w", "mu_star"] == pytest.approx(10, abs=1e-9)
     assert rows.loc["b_r", "mu_star"] == pytest.approx(1, abs=1e-9)
@@ -110,7 +111,7 @@ def test_a_broken_pairing_of_samples_and_outcomes_fails_the_same_check(morris_ru
     y = 10 * unit[:, 0] + unit[:, 1]
     shuffled = np.random.default_rng(7).permutation(y)
     broken = design.indices("morris", ["b_w", "b_r", "b_h"], unit, shuffled, 4, 1)
-    broken.insert(0, "outcome", "target_share_achieved@chengdu")
+    broken.insert(0, "outcome", "share_of_target@chengdu")
     assert not known_sensitivity(broken, "mu_star", tolerance=0.01)
     assert broken.set_index("input").loc["b_h", "mu_star"] > 1.0
 
@@ -118,7 +119,7 @@ def test_a_broken_pairing_of_samples_and_outcomes_fails_the_same_check(morris_ru
 def test_sobol_gives_the_null_input_no_share_and_the_strong_one_nearly_all(tmp_path) -> None:
     path = write_toy(tmp_path, method="sobol", samples=256)
     result = run_explore(path, out=tmp_path / "out", runner=toy_runner, plots=False)
-    rows = by_input(result.indices, "target_share_achieved@chengdu")
+    rows = by_input(result.indices, "share_of_target@chengdu")
     # analytic: ST = S1 = 100/101 for the strong input, 1/101 for the weak, 0 for the null
     assert rows.loc["b_w", "ST"] == pytest.approx(100 / 101, abs=0.05)
     assert rows.loc["b_r", "ST"] == pytest.approx(1 / 101, abs=0.01)
@@ -191,6 +192,25 @@ def test_a_partial_explore_runs_only_what_is_missing(tmp_path) -> None:
     assert len(calls) == 6 and result.complete and not result.indices.empty
 
 
+def test_a_second_session_on_the_same_explore_is_refused_by_name(tmp_path) -> None:
+    import socket
+
+    from hubsim.errors import HubsimError
+
+    path = write_toy(tmp_path, samples=4)
+    folder = tmp_path / "out" / "toy" / load_explore(path).explore_id
+    folder.mkdir(parents=True)
+    (folder / "LOCK").write_text(f"{socket.gethostname()} {os.getppid()}")  # a live process
+    calls: list = []
+    with pytest.raises(HubsimError) as caught:
+        run_explore(
+            path, out=tmp_path / "out", runner=lambda t, w: toy_runner(t, w, calls), plots=False
+        )
+    assert "another `hubsim explore` session (pid" in str(caught.value)
+    assert "is running this explore." in str(caught.value) and "sweep" not in str(caught.value)
+    assert calls == []
+
+
 def test_prim_finds_a_planted_box() -> None:
     rng = np.random.default_rng(3)
     x = pd.DataFrame(rng.uniform(size=(600, 4)), columns=["a", "b", "c", "d"])
@@ -224,14 +244,19 @@ def test_the_default_inputs_and_outcomes_of_the_baseline() -> None:
     names = [i.name for i in explore.inputs]
     assert names[:2] == ["b_w", "b_h"] and "graduate_cohorts" in names
     assert {"population_caps", "programme_amounts"} <= set(names)
-    assert "office_pipelines" not in names  # the baseline builds no office seats
+    assert "office_pipelines" not in names  # the baseline has no office_capacity programme
     cohorts = explore.inputs[names.index("graduate_cohorts")]
     assert (cohorts.low, cohorts.high) == (0.9, 1.1)
     ensemble = pd.read_csv(ROOT / "scenarios" / "calibration" / "ensemble-pre2020.csv")
     b_w = explore.inputs[0]
     assert (b_w.low, b_w.high) == (ensemble[b_w.keys[0]].min(), ensemble[b_w.keys[0]].max())
     texts = {o.text for o in explore.outcomes}
-    assert {"target_share_achieved@chengdu", "ghost@xian", "talent_end@guiyang"} <= texts
+    assert {
+        "share_of_target@chengdu",
+        "office_vacancy_end@xian",
+        "ghost@xian",
+        "talent_end@guiyang",
+    } <= texts
     assert set(defaults.HUB_COLUMNS) <= {o.name for o in explore.outcomes}
     caps = explore.inputs[names.index("population_caps")]
     assert caps.overrides(1.1)[0].startswith(caps.keys[0] + "=")
@@ -244,6 +269,28 @@ def test_the_outcome_names_are_summary_columns() -> None:
     used = {*defaults.HUB_COLUMNS, defaults.TALENT, defaults.SPENDING}
     used |= {e.column for e in defaults.EVENTS}
     assert used <= set(SUMMARY_COLUMNS)
+
+
+def test_the_default_outcomes_are_columns_of_a_real_summary() -> None:
+    """Every default outcome names a column of the per-replication summary the runs are read
+    from (summary_by_replication.csv), and summary.csv carries it (reached and ghost as their
+    share of replications): a renamed summary column fails here, not in a 48-run explore."""
+    from hubsim.output.summary import aggregate, summarize_replication
+
+    base = load_explore(ROOT / "scenarios" / "explore" / "baseline-screen.yaml").base
+    cities = [c for c in CITY_KEYS if c != "rest_of_china"]
+    months = ["2009-12", "2010-01", "2011-01"]
+    talent = pd.DataFrame({c: [1000.0, 1010.0, 1020.0] for c in cities}, index=months)
+    flat = pd.Series(0.8, index=cities)
+    vacancy = pd.DataFrame({c: np.full(24, 0.25) for c in cities})
+    per_rep = summarize_replication(base, talent, flat, flat * 0, vacancy=vacancy).assign(
+        replication=0
+    )
+    written = set(aggregate(per_rep).columns)
+    names = {text.split("@")[0] for text in defaults.default_outcomes(base)}
+    assert set(defaults.HUB_COLUMNS) | {defaults.TALENT} <= names
+    assert names <= set(per_rep.columns)
+    assert all(n in written or f"{n}_share" in written for n in names), names - written
 
 
 @pytest.mark.parametrize(

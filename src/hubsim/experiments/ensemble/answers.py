@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,14 @@ from hubsim.scenario import CITY_KEYS, Scenario
 
 MEASURES = ("reached", "talent_end", "ghost", "spending_yuan", "office_vacancy_end")
 BAND = (0.05, 0.5, 0.95)
+
+
+@dataclass
+class EnsembleFolder(SweepFolder):
+    """The runs of scenarios over the parameter ensemble, named as such in messages."""
+
+    kind: str = "ensemble run"
+    TOOL: ClassVar[str] = "hubsim run/compare --ensemble"
 
 
 @dataclass
@@ -105,7 +113,7 @@ def run_over_ensemble(
     columns = parameter_columns(table)
     shifts = [fitted_shifts(item, arm, columns) for item, arm in zip(inputs, arms, strict=True)]
     name = arms[0].name if len(arms) == 1 else "-vs-".join(a.name for a in arms)
-    folder = SweepFolder.open(Path(out), f"{name}-ensemble", _run_id(arms, table))
+    folder = EnsembleFolder.open(Path(out), f"{name}-ensemble", _run_id(arms, table))
     outcomes = tuple(parse_outcome(f"{m}@{c}", arms[0]) for c in CITY_KEYS for m in MEASURES)
     result = EnsembleRun(
         arms, [str(i) for i in inputs], table, int(replications or 1), folder.root, path,

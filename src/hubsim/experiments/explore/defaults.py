@@ -2,10 +2,12 @@
 PRIM explains. Every outcome name the tool uses is here, so a renamed summary column is changed
 in one place.
 
-The outcomes are summary columns (`experiments.outcomes.SUMMARY_COLUMNS`), read per city as
-`COLUMN@CITY`: each hub's goal attainment, whether it reached its goal, its office occupancy at
-the horizon (1 - vacancy) and its ghost flag; every city's talent at the end; the spending of
-every city that runs a paid programme.
+The outcomes are columns of a run's per-replication summary (`output.summary.summarize`,
+listed in `experiments.outcomes.SUMMARY_COLUMNS`), read per city as `COLUMN@CITY`: each hub's
+goal attainment (what the run shows over what the goal asks), whether it reached its goal, its
+office vacancy at the horizon (the mean of the last 12 months) and its ghost flag; every city's
+talent at the end; the spending of every city that runs a paid programme. A run's summary.csv
+holds their means over replications (`reached` as `reached_share`, `ghost` as `ghost_share`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import pandas as pd
 from hubsim.scenario import CITY_KEYS, Scenario
 
 # Summary columns read per hub (a city with a target) and per city.
-ATTAINMENT = "target_share_achieved"
+ATTAINMENT = "share_of_target"
 REACHED = "reached"
-OCCUPANCY = "office_occupancy_end"
+VACANCY = "office_vacancy_end"
 GHOST = "ghost"
 TALENT = "talent_end"
 SPENDING = "spending_yuan"
-HUB_COLUMNS = (ATTAINMENT, REACHED, OCCUPANCY, GHOST)
+HUB_COLUMNS = (ATTAINMENT, REACHED, VACANCY, GHOST)
 
 # Instruments whose amount is money (or a share of it) the city pays; their amounts vary together.
 PAID = ("cash", "rent", "housing_discount", "firm_grant")
@@ -56,7 +58,7 @@ def hubs(base: Scenario) -> list[str]:
 
 
 def default_outcomes(base: Scenario) -> list[str]:
-    """Every hub's attainment, then every hub's reached, occupancy and ghost flag; every city's
+    """Every hub's attainment, then every hub's reached, vacancy and ghost flag; every city's
     talent at the end; the spending of every city with a paid programme."""
     paying = {p.city for p in base.programmes if p.instrument in PAID or p.amount_by_degree}
     outcomes = [f"{column}@{city}" for column in HUB_COLUMNS for city in hubs(base)]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ class ExploreFolder(SweepFolder):
     """An explore's folder: a sweep's runs/ and failures/, named as an explore in messages."""
 
     kind: str = "explore"
+    TOOL: ClassVar[str] = "hubsim explore"
 
 
 class ExploreProgressFn(Protocol):

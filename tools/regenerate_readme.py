@@ -13,6 +13,7 @@ reread it after a run that moved the numbers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import shutil
 import sys
@@ -236,7 +237,9 @@ def explore(work: Path) -> tuple[dict[str, str], dict[str, Path]]:
     figure of one event (the one nearest to half the runs; none if no event happened)."""
     from hubsim.experiments.explore import run_explore, summary_text
 
-    result = run_explore(EXPLORE, out=work, announce=lambda _m: None)
+    # figures name the file as a user types it, not this machine's path
+    with contextlib.chdir(ROOT):
+        result = run_explore(EXPLORE.relative_to(ROOT), out=work, announce=lambda _m: None)
     # as the command prints it with the default --out results
     printed = (
         summary_text(result) + f"\nresults: {Path('results') / result.folder.relative_to(work)}"

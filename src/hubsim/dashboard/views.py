@@ -58,8 +58,10 @@ def target_status(trace: Trace, params: Scenario, city: str) -> TargetStatus | N
         metrics = ("talent", "college") if target.measure == "college_and_above" else ("talent",)
         at_date = [trace.at(m, target.by) for m in metrics]
         done = at_date[0] is not None
-        values = [a if done else trace.rows[-1][m] for a, m in zip(at_date, metrics, strict=True)]
-        now = sum(float(v[i]) for v in values)
+        values = [
+            a if a is not None else trace.rows[-1][m] for a, m in zip(at_date, metrics, strict=True)
+        ]
+        now = float(sum(float(v[i]) for v in values))
     level = target.kind != "graduates_staying_people"
     if done:
         return TargetStatus(goal, "reached" if now >= goal else "missed", level)

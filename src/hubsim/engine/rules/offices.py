@@ -61,12 +61,15 @@ def next_seats(
     return np.maximum(built, seats), prelet
 
 
-def filled_seats(seated_talent: np.ndarray, grade_a_share: float) -> np.ndarray:
-    """Seats the tradable talent jobs fill: `grade_a_share` of them sit in grade-A offices."""
+def filled_seats(seated_talent: np.ndarray, grade_a_share: float | np.ndarray) -> np.ndarray:
+    """Seats the tradable talent jobs fill: `grade_a_share` of them (one share, or one per city)
+    sit in grade-A offices."""
     return grade_a_share * seated_talent
 
 
-def postings_allowed(seats: np.ndarray, seated_talent: np.ndarray, grade_a_share: float):
+def postings_allowed(
+    seats: np.ndarray, seated_talent: np.ndarray, grade_a_share: float | np.ndarray
+):
     """Tradable talent postings the free seats allow (whole jobs): each job takes
     `grade_a_share` of a seat, so filled seats stay within seats."""
     free = np.maximum(seats - filled_seats(seated_talent, grade_a_share), 0.0)

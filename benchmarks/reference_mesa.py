@@ -1239,7 +1239,9 @@ class ReferenceModel(mesa.Model):
         cost = choice.moving_cost(
             np.array([current]), np.array([origin]), c.distance_1000km, mig.moving_cost_fixed,
             mig.moving_cost_per_1000km, mig.leaving_origin_cost,
-        )[0] + np.where(newcomer, board["cap_cost"], 0.0)  # fmt: skip
+        )[0] + np.where(newcomer, board["cap_cost"], 0.0) * (
+            mig.population_cap_talent_share if degree >= TALENT_DEGREE else 1.0
+        )  # fmt: skip
         value = choice.location_utility(
             np.log(board["expected_income"][degree]),
             np.log(board["rent"] * (1.0 - discount * newcomer)),

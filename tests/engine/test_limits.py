@@ -19,7 +19,6 @@ from hubsim.engine.cities import build_city_arrays
 from hubsim.engine.phases import firms as firms_phase
 from hubsim.engine.phases import record
 from hubsim.engine.pool import read_table
-from hubsim.engine.rules import offices
 from hubsim.experiments.replications import replication_seeds, resolve, simulate
 from hubsim.scenario import CITY_KEYS, SECTORS, scenario_from_dict
 
@@ -737,10 +736,9 @@ def conservation_violations(model: HubModel, before: dict) -> list[str]:
         )
     ):
         problems.append("office staff accounts differ from the workers")
-    share = state.seat_share[:-1]
-    seated = offices.filled_seats(firms_phase.seated_talent(state)[:-1], share) * scale
-    if np.any(seated > state.office_seats[:-1] * (1 + 1e-12)):
-        problems.append("filled seats exceed seats")
+    # Seats cap new postings, not jobs already held: while the seats a job takes grow each year
+    # (office upgrading, 2010-2019), the space the present jobs would want can pass the seats.
+    # What is let (and reported as occupancy) never may.
     if np.any(state.office_leased[:-1] > state.office_seats[:-1] * (1 + 1e-12)):
         problems.append("seats let exceed seats")
     # The recorded metrics agree with the flows.

@@ -116,6 +116,7 @@ def test_a_broken_pairing_of_samples_and_outcomes_fails_the_same_check(morris_ru
     assert broken.set_index("input").loc["b_h", "mu_star"] > 1.0
 
 
+@pytest.mark.slow  # 1,280 toy runs, about 12 s: the Morris toy test covers the default run
 def test_sobol_gives_the_null_input_no_share_and_the_strong_one_nearly_all(tmp_path) -> None:
     path = write_toy(tmp_path, method="sobol", samples=256)
     result = run_explore(path, out=tmp_path / "out", runner=toy_runner, plots=False)

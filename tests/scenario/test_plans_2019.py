@@ -95,11 +95,11 @@ def test_the_run_builds_each_pipeline_by_its_dates():
         model.step()
     built = dict(zip(CITY_KEYS, model.city_metrics["office_seats_built"][:-1], strict=True))
     expected = {
-        "nanjing": 334_720 + 13_946.67,
-        "xian": 83_680,
-        "chengdu": 98_184.53,
+        "nanjing": 150_000 + 6_250,
+        "xian": 37_500,
+        "chengdu": 44_000,
         "guangzhou": 283_333.33 * 6 / 54,
-        "fuzhou": 89_779.39 * 13 / 61,
+        "fuzhou": 40_233.35 * 13 / 61,
     }
     for city in CITY_KEYS:
         assert built[city] == pytest.approx(expected.get(city, 0.0), rel=1e-6, abs=1e-6), city

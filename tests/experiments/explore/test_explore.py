@@ -345,7 +345,7 @@ def test_a_sweep_file_given_to_explore_is_named_as_one(tmp_path) -> None:
         load_explore(ROOT / "scenarios" / "sweeps" / "chengdu-rent.yaml")
 
 
-@pytest.mark.slow  # model runs: 6 runs of 9 months at 50,000 people per agent
+@pytest.mark.slow  # model runs: 6 runs of 19 months (two Julys) at 20,000 people per agent
 def test_on_the_model_an_inert_input_gets_no_effect_and_the_cohorts_do(tmp_path) -> None:
     """The real executors on the real model: Shenzhen's 2016 cash programme cannot act in the
     first nine months of 2010, so on common random numbers its elementary effects are exactly
@@ -355,7 +355,7 @@ def test_on_the_model_an_inert_input_gets_no_effect_and_the_cohorts_do(tmp_path)
     path.write_text(
         "name: model\n"
         f"base: {base}\n"
-        "set: {months: 9, scale: 50000}\n"
+        "set: {months: 19, scale: 20000}\n"
         "samples: 2\n"
         "inputs:\n"
         "  cohorts: {key: behaviour.demography.graduate_cohort_factor,"

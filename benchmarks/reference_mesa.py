@@ -448,7 +448,7 @@ class City(mesa.Agent):
         the postings (as many as allowed) stays."""
         model = self.model
         seated = sum(office.staff_by_group()[1] for office in offices)
-        share = model.beh.firms.office_grade_a_share
+        share = model.seat_share[self.index]
         free = int(offices_rules.postings_allowed(self.office_seats / model.scale, seated, share))
         slots = [office for office in offices for _ in range(office.posted[1])]
         if len(slots) <= free:
@@ -530,8 +530,7 @@ class City(mesa.Agent):
         self.unemployed = (counts["population"][j] - counts["employed"][j]) * scale
         self.rent_nominal = self.rent * model.wage_trend
         # Filled seats / seats: the grade-A share of the talent employed in tradable sectors.
-        share = model.beh.firms.office_grade_a_share
-        seated = offices_rules.filled_seats(counts["seated_talent"][j], share)
+        seated = offices_rules.filled_seats(counts["seated_talent"][j], model.seat_share[j])
         filled = seated * scale / max(self.office_seats, 1.0)
         self.office_occupancy = min(filled, 1.0)
 
@@ -635,11 +634,19 @@ class ReferenceModel(mesa.Model):
         self.population_start = counts["population"]
         self.national_talent_share_start = counts["talent"].sum() / counts["population"].sum()
         self.sector_talent_start = np.maximum(counts["sector_talent"], 1.0)
+        # Seats a job takes: from the recorded stock where a city has one (the engine's rule).
+        beh = self.beh.firms
+        year, month = divmod(self.now, 12)
+        stock = offices_rules.recorded_stock(c.office_stock_m2, year + 1900, month + 1)
+        self.seat_share = offices_rules.start_seat_shares(
+            stock / beh.office_m2_per_seat, counts["seated_talent"] * self.scale,
+            beh.office_grade_a_share, beh.office_natural_vacancy,
+        )  # fmt: skip
         for city in self.city_agents:
-            share = self.beh.firms.office_grade_a_share
-            vacancy = self.beh.firms.office_natural_vacancy
-            seats = offices_rules.filled_seats(counts["seated_talent"][city.index], share)
-            city.office_seats = seats * self.scale / (1.0 - vacancy)
+            seats = offices_rules.filled_seats(
+                counts["seated_talent"][city.index], self.seat_share[city.index]
+            )
+            city.office_seats = seats * self.scale / (1.0 - beh.office_natural_vacancy)
             city.take_census(counts)
 
     def _add_residents(self, j: int, n: int) -> list[Worker]:
@@ -990,13 +997,15 @@ class ReferenceModel(mesa.Model):
         cost = beh.office_seat_cost_yuan
         year, month = divmod(self.now, 12)
         stock = offices_rules.recorded_stock(c.office_stock_m2, year + 1900, month + 1)
+        if offices_rules.FIRST_RECORDED_YEAR <= year + 1900 <= offices_rules.LAST_RECORDED_YEAR:
+            self.seat_share *= (1.0 + beh.office_upgrading_per_year) ** (1.0 / 12.0)
         seated = self.census()["seated_talent"]
         for city in self.city_agents:
             j = city.index
             recorded = stock[j : j + 1] / beh.office_m2_per_seat + city.seats_built
-            filled = offices_rules.filled_seats(seated[j : j + 1], beh.office_grade_a_share)
-            # The reference keeps the national share and lets space at once (no leasing
-            # time, no per-city seat share): it checks the engine's speed, not its offices.
+            filled = offices_rules.filled_seats(seated[j : j + 1], self.seat_share[j])
+            # The reference lets space at once (no leasing time): its developers always see
+            # a tight market.
             city.office_seats = float(offices_rules.next_seats(
                 np.array([city.office_seats]), recorded, filled * self.scale,
                 c.capacity_growth_per_month[j], beh.office_natural_vacancy,

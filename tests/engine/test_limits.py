@@ -652,8 +652,10 @@ def test_harris_todaro_expected_wages_equalise():
         corrected = log_expected - np.log(np.maximum(population, 1.0)) / (HT_LAMBDA * b_w)
         assert np.ptp(corrected[held]) < 0.03, f"group {g}"
         if g == 1:  # the corner: where graduates are few, the best they can get is below
+            # the level the held cities share (their median: the least held city is itself
+            # near the corner, a few hundredths below the rest)
             best = premium_bachelor(model) * model.state.real_wage()[:-1, 1]
-            assert np.all(np.log(best[~held]) < log_expected[held].min() + 0.03)
+            assert np.all(np.log(best[~held]) < np.median(log_expected[held]))
         # Negative controls: the same check fails at the start (e equal, wages differ), and on
         # the wage alone at the end (it is e, not w, that adjusted).
         start = np.log(records[0]["expected"][g])

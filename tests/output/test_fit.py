@@ -107,12 +107,13 @@ def test_a_2000_start_over_ten_years_is_set_beside_the_2010_census():
     census = census_table()
     assert list(at_2010.index) == list(census.index)
     assert at_2010.target.astype(float).tolist() == census.population_2010.astype(float).tolist()
-    # Each city within 20 % of its 2010 census (under 10 % at this scale for seed 3; at 2,000
-    # Xiamen, the smallest city, strays 16-25 %): a loose check that the populations grew from
-    # 2000, not a calibration. Negative control: the
-    # 2000 census itself, unmoved, is further than that (Xiamen 42 % short).
-    assert (at_2010.simulated / census.population_2010 - 1).abs().max() < 0.20
-    assert (census.population_2000 / census.population_2010 - 1).abs().max() > 0.20
+    # Each city within 25 % of its 2010 census: a loose check that the populations grew from
+    # 2000, not a calibration. At this scale for seed 3 the worst city misses by about 20 %:
+    # the amenities weigh the 2010s communiques three to one against the 2010 census
+    # (docs/calibration.md). Negative control: the 2000 census itself, unmoved, is further
+    # than that (Xiamen 42 % short).
+    assert (at_2010.simulated / census.population_2010 - 1).abs().max() < 0.25
+    assert (census.population_2000 / census.population_2010 - 1).abs().max() > 0.25
     text = "\n".join(calibration_lines(table))
     assert "At 2010-01 (the state after 2009-12) against the 2010 census" in text
     assert "Population growth 2000-2009" in text

@@ -124,6 +124,7 @@ def test_without_a_record_developers_build_to_demand(town) -> None:
     t.residents(BEIJING, 100, degree="bachelor", employer=office)
     state = t.build()
     state.office_seats[BEIJING] = 5_000.0
+    state.office_leased[BEIJING] = 4_600.0  # a tight market: 8 % empty
     t.start_month()
     policies.build_capacity(state)
     assert state.office_seats[BEIJING] == pytest.approx(50_000.0 / 0.92)

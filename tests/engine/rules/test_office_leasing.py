@@ -58,3 +58,31 @@ def test_a_recorded_city_seats_its_start_demand_at_the_natural_vacancy() -> None
         np.array([1000.0, np.nan]), np.array([9200.0, 9200.0]), 0.33, NATURAL
     )
     assert shares.tolist() == pytest.approx([0.1, 0.33])
+
+
+def vacancy_after_record_ends(developers_see_empty_space: bool) -> list[float]:
+    """A city whose record ends with 200 of 1,000 seats empty while firms' jobs take every seat
+    (they are seated before their space is let): the vacancy at the end of each of the next
+    three years, with no planned growth and jobs that follow the seats."""
+    seats, leased = np.array([1000.0]), np.array([800.0])
+    recorded, growth, rate = np.array([np.nan]), np.zeros(1), offices.monthly_rate(0.45)
+    path = []
+    for month in range(36):
+        wanted = seats.copy()  # firms fill whatever stands
+        seen = leased if developers_see_empty_space else np.minimum(wanted, seats)
+        seats, let_now = offices.next_seats(seats, recorded, wanted, growth, NATURAL, seen)
+        leased = offices.next_leased(leased, seats, wanted, rate, let_now)
+        if month % 12 == 11:
+            path.append(float(offices.vacancy(leased, seats)[0]))
+    return path
+
+
+def test_space_empty_when_the_record_ends_is_let_over_time() -> None:
+    # Developers build nothing while a surplus stands: 45 % of the 200 empty seats is let in
+    # the first year, and the vacancy reaches the natural level only in the second.
+    first, second, third = vacancy_after_record_ends(True)
+    assert first == pytest.approx(0.2 * 0.55, abs=0.005)
+    assert NATURAL - 1e-9 <= second < first and third == pytest.approx(NATURAL, abs=0.005)
+    # Negative control: developers who look only at the jobs build to them at once and let
+    # what they build on delivery, so the empty fifth melts into new seats within a year.
+    assert vacancy_after_record_ends(False)[0] < NATURAL + 0.02

@@ -89,8 +89,8 @@ def pay_firm_grants(state: State) -> None:
 
 def build_capacity(state: State) -> None:
     """Office seats follow the recorded grade-A stock in 2010-2019 where a city has one, else
-    grow on the city's plan and as developers build to demand (`rules.offices.next_seats`);
-    office-capacity programmes add theirs on top."""
+    grow on the city's plan and as developers build to demand net of the space standing empty
+    (`rules.offices.next_seats`); office-capacity programmes add theirs on top."""
     c, beh, cal = state.cities, state.behaviour.firms, state.calendar
     if offices.FIRST_RECORDED_YEAR <= cal.year() <= offices.LAST_RECORDED_YEAR:
         state.seat_share *= (1.0 + beh.office_upgrading_per_year) ** (1.0 / 12.0)
@@ -99,7 +99,7 @@ def build_capacity(state: State) -> None:
     filled = offices.filled_seats(seated_talent(state) * state.scale, state.seat_share)
     seats, prelet = offices.next_seats(
         state.office_seats, recorded, filled, c.capacity_growth_per_month,
-        beh.office_natural_vacancy,
+        beh.office_natural_vacancy, state.office_leased,
     )  # fmt: skip
     state.office_seats[:-1] = seats[:-1]
     book = state.book

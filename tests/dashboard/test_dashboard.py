@@ -230,6 +230,7 @@ def test_weight_sliders_start_on_the_files_fitted_values(baseline):
     assert model.policy_params.behaviour == model.reference_params.behaviour
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_the_scenario_picker_switches_file_on_reset(baseline):
     model, rc = render(baseline)
     picker = rc.find(vw.Select, label="Scenario file").widget

@@ -354,6 +354,7 @@ print(len(names), sorted(len(s) for s in before.values()), before == after, sep=
 """
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_a_run_compiles_nothing_after_the_build():
     """`kernels.load` at build covers every dtype the engine passes: in a fresh interpreter,
     each kernel has one version after the build and a run adds none."""

@@ -316,10 +316,12 @@ def reached(factor: float) -> float:
     return float(result.summary.reached_share.sum())
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_with_cohorts_halved_fewer_targets_are_reached():
     assert reached(0.5) < reached(1.0)
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_negative_control_a_model_ignoring_the_cohort_size_reaches_as_many(monkeypatch):
     def ignoring_factor(demo, year, years, people):
         return cohort_by_degree(demo.model_copy(update={"graduate_cohort_factor": 1.0}), year,

@@ -170,6 +170,7 @@ def test_load_run_reads_a_complete_folder(two_replications):
     )
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_api_without_folder_and_plot_elsewhere(tmp_path):
     result = hubsim.run(BASELINE, months=2, scale=40000, overrides=["behaviour.migration.b_w=1.2"])
     assert result.folder is None

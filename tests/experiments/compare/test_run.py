@@ -194,6 +194,7 @@ def test_a_damaged_finished_run_is_said_and_run_again(same_and_policy, tmp_path,
     assert said[1].startswith("running baseline ")
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_cli_prints_the_attainment_table(same_and_policy, tmp_path, capsys):
     """A run folder against a scenario run here; --no-run-plots leaves that run's figures out."""
     comparison, _ = same_and_policy

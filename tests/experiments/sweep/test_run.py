@@ -251,6 +251,7 @@ def test_a_local_sweep_writes_each_run_once_and_a_rerun_skips_them(
     assert {f.name: f.stat().st_mtime_ns for f in (folder / "runs").iterdir()} == stamps
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_points_share_replication_seeds_like_hubsim_run(sweep_file, tmp_path: Path) -> None:
     path = sweep_file(tiny())
     result = run_sweep(path, workers=2, out=tmp_path, plots=False)
@@ -528,6 +529,7 @@ def paired_spec(**changes) -> dict:
     return spec
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_paired_outcomes_differ_from_the_reference_run_on_the_same_seed(
     sweep_file, tmp_path: Path
 ) -> None:

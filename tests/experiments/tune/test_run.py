@@ -177,6 +177,7 @@ def test_a_repeated_package_is_copied_not_rerun(tuning_file, tmp_path) -> None:
     assert (originals.cash_yuan.to_numpy() == copied.cash_yuan.to_numpy()).all()
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_two_objectives_give_a_pareto_front_against_the_base(tuning_file, tmp_path) -> None:
     objectives = [
         {"minimize": "spending_yuan@chengdu"},
@@ -412,6 +413,7 @@ def test_a_bad_tuning_file_stops_with_exit_2_and_one_paragraph(
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.journal"))
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_storage_urls_and_bad_storage(tuning_file, tmp_path, capsys) -> None:
     path = tuning_file(replications=1, trials=2, constraints=[])
     url = f"sqlite:///{tmp_path / 'study.db'}"

@@ -254,6 +254,7 @@ def test_empty_flows_warns_and_skips_heatmap(tmp_path: Path) -> None:
     assert [p.name for p in paths] == [f for f in ALL_FILES if f != "flows_heatmap.png"]
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_all_nan_targets(tmp_path: Path) -> None:
     city_month, flows, summary = make_run(n_cities=4, n_rep=3)
     summary["target_talent"] = np.nan
@@ -455,6 +456,7 @@ def test_rent_and_wages_say_they_are_nominal() -> None:
         assert "Nominal" in ax.get_title() and "Nominal" in ax.get_ylabel()
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_every_run_figure_is_stamped_with_the_scenario_and_overrides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -495,6 +497,7 @@ def test_short_spans_pick_date_ticks_without_warning(n_months: int) -> None:
             fig.savefig(io.BytesIO(), format="png", dpi=40)
 
 
+@pytest.mark.slow  # 4-8 s: the default run stays under 3 minutes; CI runs it
 def test_run_figures_use_fixed_margins_not_constrained_layout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

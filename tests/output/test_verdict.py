@@ -54,6 +54,8 @@ def test_the_paragraph_says_yes_no_or_not_every_hub_with_names_and_numbers(basel
     text = paragraph(verdict_table(_pairs(), baseline, "4 runs"), baseline)
     assert text.startswith("Yes: every hub")
     assert "13 of 13 cities" in text and "Guangzhou, Wuhan, Xi'an" in text
+    # Every city sure: one number, not "from 1.00 to 1.00".
+    assert "(P(goal) 1.00 in every city)" in text and "from 1.00 to 1.00" not in text
 
     missed = _pairs(xian={"reached": [0.0, 0.0, 0.0, 1.0]})
     text = paragraph(verdict_table(missed, baseline, "4 runs"), baseline)
@@ -66,7 +68,7 @@ def test_the_paragraph_says_yes_no_or_not_every_hub_with_names_and_numbers(basel
                             "office_vacancy_end": [0.5] * 4})  # fmt: skip
     text = paragraph(verdict_table(ghosts, baseline, "4 runs"), baseline)
     assert text.startswith("No: Xiamen (0.75) become ghost hubs")
-    assert "runs from 8 % to 50 %" in text
+    assert "(median) is from 8 % to 50 %" in text
 
 
 def test_one_parameter_set_says_so_and_an_ensemble_is_read_by_city(baseline) -> None:

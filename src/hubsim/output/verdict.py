@@ -128,6 +128,11 @@ def _names(rows: pd.DataFrame, column: str) -> str:
     return ", ".join(f"{r.name} ({getattr(r, column):.2f})" for r in rows.itertuples())
 
 
+def _span(low: str, high: str) -> str:
+    """'from 0.40 to 1.00', or '1.00 in every city' where the two ends print the same."""
+    return f"{low} in every city" if low == high else f"from {low} to {high}"
+
+
 def paragraph(table: pd.DataFrame, scenario: Scenario) -> str:
     """The answer in words, with its numbers, and what it rests on."""
     judged = table[table.judged_pairs > 0]
@@ -150,8 +155,8 @@ def paragraph(table: pd.DataFrame, scenario: Scenario) -> str:
         answer = "The run judges no goal, so it cannot say."
     reach = (
         f"{int((judged.p_reach >= LIKELY).sum())} of {len(judged)} cities with a judged goal "
-        f"reach it in at least half of the runs (P(goal) from {judged.p_reach.min():.2f} to "
-        f"{judged.p_reach.max():.2f})."
+        f"reach it in at least half of the runs (P(goal) "
+        f"{_span(f'{judged.p_reach.min():.2f}', f'{judged.p_reach.max():.2f}')})."
         if len(judged)
         else ""
     )
@@ -160,8 +165,8 @@ def paragraph(table: pd.DataFrame, scenario: Scenario) -> str:
         reach += f" Least sure: {_names(unsure.sort_values('p_reach'), 'p_reach')}."
     vac = table.vacancy_end_p50.dropna()
     empty = (
-        f"Office vacancy at the horizon (median) runs from {100 * vac.min():.0f} % to "
-        f"{100 * vac.max():.0f} %; a ghost needs more than {100 * rule.vacancy_above:.0f} % empty "
+        f"Office vacancy at the horizon (median) is "
+        f"{_span(f'{100 * vac.min():.0f} %', f'{100 * vac.max():.0f} %')}; a ghost needs more than {100 * rule.vacancy_above:.0f} % empty "
         f"in each of the last {rule.empty_years} years in a city that built ahead "
         f"({', '.join(ahead.name) or 'none'}) and a missed goal."
         if len(vac)

@@ -371,3 +371,25 @@ def test_on_the_model_an_inert_input_gets_no_effect_and_the_cohorts_do(tmp_path)
         rows = by_input(result.indices, outcome)
         assert rows.loc["shenzhen_cash", "mu_star"] == 0.0
         assert rows.loc["cohorts", "mu_star"] > 0.0
+
+
+def test_a_one_input_prim_box_draws_the_runs_along_that_input() -> None:
+    # Chengdu misses its goal exactly where a > 0.7: PRIM restricts `a` alone, and the figure
+    # shows every run along `a`, the misses apart, with the box's range shaded.
+    from hubsim.experiments.explore import plots
+
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame(rng.uniform(size=(300, 3)), columns=["a", "b", "c"])
+    reached = np.where(x.a > 0.7, 0.0, 1.0)
+    box = discover.find_box(x, reached < 0.5, "misses_goal@chengdu", "chengdu misses its goal")
+    assert list(box.limits.input) == ["a"]
+    rows = x.assign(**{f"{defaults.REACHED}@chengdu": reached})
+    figure = plots._prim(box, rows)
+    right = figure.axes[1]
+    drawn = sum(len(c.get_offsets()) for c in right.collections if hasattr(c, "get_offsets"))
+    assert drawn == 300 and right.get_xlabel() == "a"
+    assert [t.get_text() for t in right.get_yticklabels()] == ["no", "yes"]
+    shaded = [p for p in right.patches if p.get_alpha() == 0.12]
+    assert len(shaded) == 1
+    x0 = shaded[0].get_x()
+    assert x0 == pytest.approx(box.limits.low.iloc[0])

@@ -107,9 +107,9 @@ def _prim(box: Box, rows: pd.DataFrame):
     column = box.event.split("@")
     right.set_title(f"box (coverage {chosen.coverage:.2f}, density {chosen.density:.2f})",
                     fontsize=9)  # fmt: skip
-    if len(names) < 2:
-        right.text(0.5, 0.5, "the box restricts " + (names[0] if names else "no input"),
-                   ha="center", transform=right.transAxes)  # fmt: skip
+    if not names:
+        right.text(0.5, 0.5, "the box restricts no input", ha="center", transform=right.transAxes)
+        right.set_axis_off()
         return fig
     from hubsim.experiments.explore import defaults
 
@@ -117,15 +117,24 @@ def _prim(box: Box, rows: pd.DataFrame):
     values = rows[f"{event.column}@{column[1]}"]
     judged = values.notna()
     happened = event.happened(values[judged]).to_numpy()
-    x, y = rows.loc[judged, names[0]], rows.loc[judged, names[1]]
-    right.scatter(x[~happened], y[~happened], s=10, color=_GREY, label="no")
-    right.scatter(x[happened], y[happened], s=10, color=_RED, label="yes")
     lim = box.limits.set_index("input")
     lo, hi = lim.loc[names, "low"], lim.loc[names, "high"]
-    right.add_patch(_rectangle(lo.iloc[0], lo.iloc[1], hi.iloc[0], hi.iloc[1]))
+    x = rows.loc[judged, names[0]]
+    if len(names) == 1:  # one input: the runs along it, the event's runs above the others
+        y = np.where(happened, 1.0, 0.0) + np.linspace(-0.15, 0.15, len(x))
+        right.axvspan(lo.iloc[0], hi.iloc[0], color=_RED, alpha=0.12, label="box")
+        right.set_yticks([0, 1], ["no", "yes"])
+        right.set_ylim(-0.5, 1.5)
+        right.set_ylabel(box.what)
+    else:
+        y = rows.loc[judged, names[1]]
+        right.add_patch(_rectangle(lo.iloc[0], lo.iloc[1], hi.iloc[0], hi.iloc[1]))
+        right.set_ylabel(names[1])
+    right.scatter(x[~happened], y[~happened], s=10, color=_GREY, label="no")
+    right.scatter(x[happened], y[happened], s=10, color=_RED, label="yes")
     right.set_xlabel(names[0])
-    right.set_ylabel(names[1])
-    right.legend(fontsize=7, title=box.what, title_fontsize=7)
+    where = "center" if len(names) == 1 else "best"  # one input: the middle row is empty
+    right.legend(fontsize=7, title=box.what, title_fontsize=7, loc=where)
     return fig
 
 

@@ -166,8 +166,9 @@ def paragraph(table: pd.DataFrame, scenario: Scenario) -> str:
     vac = table.vacancy_end_p50.dropna()
     empty = (
         f"Office vacancy at the horizon (median) is "
-        f"{_span(f'{100 * vac.min():.0f} %', f'{100 * vac.max():.0f} %')}; a ghost needs more than {100 * rule.vacancy_above:.0f} % empty "
-        f"in each of the last {rule.empty_years} years in a city that built ahead "
+        f"{_span(f'{100 * vac.min():.0f} %', f'{100 * vac.max():.0f} %')}; a ghost needs "
+        f"more than {100 * rule.vacancy_above:.0f} % empty in each of the last "
+        f"{rule.empty_years} years in a city that built ahead "
         f"({', '.join(ahead.name) or 'none'}) and a missed goal."
         if len(vac)
         else ""

@@ -275,8 +275,12 @@ def test_the_command_interrupted_by_sigint_resumes_to_the_same_folder(tmp_path):
     """`python -m hubsim run --no-plots` (the command of issue 23), stopped by a real SIGINT
     after two replications and run again, leaves the folder an uninterrupted command leaves.
     (Figures are left out: drawn from the tables compared here, they cost 20 s a run.)"""
+    # Twelve replications of a year: the ten left after the second take seconds, so the
+    # signal lands while the run goes on even on a loaded machine (with six of three months
+    # the run once ended first).
     argv = [sys.executable, "-m", "hubsim", "run", BASELINE, "--quiet", "--no-plots",
-            "--replications", "6", "--months", "3", "--scale", "40000", "--seed", "11"]  # fmt: skip
+            "--replications", "12", "--months", "12", "--scale", "40000",
+            "--seed", "11"]  # fmt: skip
     subprocess.run([*argv, "--out", str(tmp_path / "whole")], check=True, capture_output=True)
     out = tmp_path / "resumed"
     command = subprocess.Popen([*argv, "--out", str(out)], stderr=subprocess.PIPE, text=True)
@@ -292,7 +296,7 @@ def test_the_command_interrupted_by_sigint_resumes_to_the_same_folder(tmp_path):
     assert (partial / run_folder.INCOMPLETE).exists()
 
     rerun = subprocess.run([*argv, "--out", str(out)], capture_output=True, text=True, check=True)
-    assert "resuming: " in rerun.stderr and " of 6 replications kept" in rerun.stderr
+    assert "resuming: " in rerun.stderr and " of 12 replications kept" in rerun.stderr
     (whole,) = (tmp_path / "whole" / "baseline").iterdir()
     (resumed,) = (out / "baseline").iterdir()
     compared = assert_same_run_folders(whole, resumed)

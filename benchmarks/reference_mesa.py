@@ -437,7 +437,8 @@ class City(mesa.Agent):
         self.rent = float(c.base_rent_yuan_m2_month[index])
         self.wage_index = np.ones(2)  # other jobs, talent jobs
         self.target_tightness = np.ones(2)  # V/U at which each wage index stands still
-        self.office_seats = self.seats_built = 0.0
+        self.office_seats = self.seats_built = self.office_leased = 0.0
+        self.wanted_seats, self.prelet = np.zeros(1), np.zeros(1)
         self.vacancies = self.seekers = self.hires = 0
         self.population = self.talent = self.employed = self.unemployed = 0.0
         self.rent_nominal, self.office_occupancy = self.rent, 0.0
@@ -647,6 +648,7 @@ class ReferenceModel(mesa.Model):
                 counts["seated_talent"][city.index], self.seat_share[city.index]
             )
             city.office_seats = seats * self.scale / (1.0 - beh.office_natural_vacancy)
+            city.office_leased = seats * self.scale  # all wanted seats let at the start
             city.take_census(counts)
 
     def _add_residents(self, j: int, n: int) -> list[Worker]:
@@ -1004,12 +1006,13 @@ class ReferenceModel(mesa.Model):
             j = city.index
             recorded = stock[j : j + 1] / beh.office_m2_per_seat + city.seats_built
             filled = offices_rules.filled_seats(seated[j : j + 1], self.seat_share[j])
-            # The reference lets space at once (no leasing time): its developers always see
-            # a tight market.
-            city.office_seats = float(offices_rules.next_seats(
-                np.array([city.office_seats]), recorded, filled * self.scale,
+            city.wanted_seats = filled * self.scale
+            seats, prelet = offices_rules.next_seats(
+                np.array([city.office_seats]), recorded, city.wanted_seats,
                 c.capacity_growth_per_month[j], beh.office_natural_vacancy,
-            )[0][0])  # fmt: skip
+                np.array([city.office_leased]),
+            )  # fmt: skip
+            city.office_seats, city.prelet = float(seats[0]), prelet
         for p in book.of("office_capacity"):
             if self.month - book.start[p] >= book.months[p]:
                 continue
@@ -1022,6 +1025,13 @@ class ReferenceModel(mesa.Model):
             built = paid / cost if cost > 0 else seats
             self.city_agents[book.city[p]].office_seats += built
             self.city_agents[book.city[p]].seats_built += built
+        # Leasing takes time, as in the engine: developers watch the space let.
+        absorption = offices_rules.monthly_rate(beh.office_absorption_per_year)
+        for city in self.city_agents:
+            city.office_leased = float(offices_rules.next_leased(
+                np.array([city.office_leased]), np.array([city.office_seats]),
+                city.wanted_seats, absorption, city.prelet,
+            )[0])  # fmt: skip
 
     # -------------------------------------------------------------------- 2. firms
     def firm_decisions(self) -> None:
@@ -1047,10 +1057,13 @@ class ReferenceModel(mesa.Model):
         self.city_productivity *= productivity_shock
         firms = self.agents_by_type[Firm]
         if self.beh.switches.firm_dynamics:
-            # Cities whose seats were full last month take no new offices.
-            self.open_to_offices = np.append(
-                self.node_array("office_occupancy", np.inf)[:-1] < 1.0, False
+            # Cities whose free seats hold no whole talent job take no new offices (the
+            # engine's rule, `rules.offices.postings_allowed`).
+            seats = np.array([city.office_seats for city in self.city_agents]) / self.scale
+            free = offices_rules.postings_allowed(
+                seats, counts["seated_talent"][:-1], self.seat_share[:-1]
             )
+            self.open_to_offices = np.append(free > 0, False)
             firms.shuffle_do("step")
             self._firm_entry(counts, entry_shock)
         self.agents_by_type[Firm].do("plan_headcount")

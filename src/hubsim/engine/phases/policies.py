@@ -89,7 +89,7 @@ def pay_firm_grants(state: State) -> None:
 
 def build_capacity(state: State) -> None:
     """Office seats follow the recorded grade-A stock in 2010-2019 where a city has one, else
-    grow on the city's plan and as developers build to demand net of the space standing empty
+    grow on the city's plan and as developers build to demand in a tight market
     (`rules.offices.next_seats`); office-capacity programmes add theirs on top."""
     c, beh, cal = state.cities, state.behaviour.firms, state.calendar
     if offices.FIRST_RECORDED_YEAR <= cal.year() <= offices.LAST_RECORDED_YEAR:

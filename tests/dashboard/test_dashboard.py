@@ -190,6 +190,7 @@ def test_step_advances_the_model_and_the_page(baseline):
     assert "13 of 240 months simulated (through 2011-01)" in texts(rc.find(ipyvue.Html, tag="span"))
 
 
+@pytest.mark.slow  # 5-8 s: the default run stays under 3 minutes; CI runs it
 def test_slider_change_reaches_the_models_scenario_on_reset(baseline):
     model, rc = render(baseline)
     before = model.value
@@ -242,6 +243,7 @@ def test_the_scenario_picker_switches_file_on_reset(baseline):
     assert model.value.reference_params.programmes == model.value.base.programmes
 
 
+@pytest.mark.slow  # 5-8 s: the default run stays under 3 minutes; CI runs it
 def test_save_button_writes_a_scenario_that_hubsim_run_accepts(baseline, tmp_path, capsys):
     model, rc = render(baseline)
     rc.find(vw.Slider, label="Chengdu: rent subsidy (yuan a month)").widget.v_model = 1500

@@ -52,6 +52,7 @@ def tiny(tmp_path_factory):
     return folder, scenario, other, ensemble
 
 
+@pytest.mark.slow  # 5-8 s: the default run stays under 3 minutes; CI runs it
 def test_run_over_two_members_gives_the_share_of_member_runs_and_resumes(tiny, capsys):
     folder, scenario, _, ensemble = tiny
     out = folder / "out"

@@ -324,6 +324,7 @@ def test_ctrl_c_keeps_the_finished_trials_and_fails_those_in_flight(tuning_file,
     assert all(t.user_attrs.get("stopped") == "interrupted by the user" for t in stopped)
 
 
+@pytest.mark.slow  # 5-8 s: the default run stays under 3 minutes; CI runs it
 def test_the_same_file_gives_the_same_trials(tuning_file, tmp_path) -> None:
     path = tuning_file(replications=1, trials=6, constraints=[], check_replications=1)
     tables = [

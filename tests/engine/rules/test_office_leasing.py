@@ -41,7 +41,7 @@ def grown_to_demand(prelet: bool) -> float:
     seats, leased, recorded = wanted / (1 - NATURAL), wanted.copy(), np.array([np.nan])
     for _ in range(60):
         wanted = wanted * 1.01
-        seats, let_now = offices.next_seats(seats, recorded, wanted, growth, NATURAL)
+        seats, let_now = offices.next_seats(seats, recorded, wanted, growth, NATURAL, leased)
         leased = offices.next_leased(leased, seats, wanted, rate, let_now if prelet else 0.0)
     return float(offices.vacancy(leased, seats)[0])
 

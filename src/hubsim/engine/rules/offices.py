@@ -45,20 +45,19 @@ def next_seats(
     filled: np.ndarray,
     growth_per_month: np.ndarray,
     natural_vacancy: float,
-    leased: np.ndarray | None = None,
+    leased: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """This month's seats (people) before programmes build any, and how many of them are
     pre-let. Where `recorded` (seats of the recorded stock, plus those programmes built) is a
     number, that many; elsewhere last month's grown on plan, raised where needed so that
     `natural_vacancy` of them stay free for the `filled` seats (developers build to demand).
     Developers build to demand only in a tight market: where last month's vacancy (`seats`
-    less the `leased` ones, default all `filled` let) was at most `natural_vacancy` plus
+    less the `leased` ones) was at most `natural_vacancy` plus
     `TIGHT_MARKET`. So a city whose record ends with space standing empty builds nothing to
     demand until tenants have taken it. Seats are never pulled down. Pre-let: the seats
     developers built to demand (beyond last month's grown on plan), let as they are delivered,
     unlike recorded stock, planned growth and programme seats, which wait for tenants."""
-    let = np.minimum(filled, seats) if leased is None else leased
-    tight = seats - let <= (natural_vacancy + TIGHT_MARKET) * seats
+    tight = seats - leased <= (natural_vacancy + TIGHT_MARKET) * seats
     planned = seats * (1.0 + growth_per_month)
     to_demand = np.where(tight, filled / (1.0 - natural_vacancy), 0.0)
     no_record = np.isnan(recorded)

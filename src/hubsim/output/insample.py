@@ -173,12 +173,12 @@ def diff_in_diff(outcome: pd.DataFrame, city: str, before: int, after: int) -> f
     same years: the programme's response against the other cities (NaN if a count is 0)."""
     others = [c for c in CITY_KEYS if c != city and c in outcome.columns]
     try:
-        own = outcome.at[after, city] / outcome.at[before, city]
-        rest = outcome.loc[after, others].sum() / outcome.loc[before, others].sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own = outcome.at[after, city] / outcome.at[before, city]
+            rest = outcome.loc[after, others].sum() / outcome.loc[before, others].sum()
+            value = np.log(own) - np.log(rest)
     except KeyError:
         return float("nan")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.log(own) - np.log(rest)
     return float(value) if np.isfinite(value) else float("nan")
 
 

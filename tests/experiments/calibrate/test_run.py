@@ -199,12 +199,15 @@ def test_a_killed_calibration_resumes_keeping_every_finished_trial(calibration_f
     folder = tmp_path / "out" / cal.name / (cal.study_id + "-quick")
     process = _cli(path, tmp_path / "out", "--workers", "1", "--quiet")
 
-    def complete() -> dict[int, float]:
+    def trials() -> list[optuna.trial.FrozenTrial]:
         storage = optuna.storages.JournalStorage(
             optuna.storages.journal.JournalFileBackend(str(folder / "study.journal"))
         )
         study = optuna.load_study(study_name=f"{cal.name}-{cal.study_id}", storage=storage)
-        return {t.number: t.value for t in study.get_trials(states=(TrialState.COMPLETE,))}
+        return study.get_trials()
+
+    def complete() -> dict[int, float]:
+        return {t.number: t.value for t in trials() if t.state == TrialState.COMPLETE}
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -218,7 +221,14 @@ def test_a_killed_calibration_resumes_keeping_every_finished_trial(calibration_f
     result = run_calibration(path, quick=True, workers=1, out=tmp_path / "out", plots=False)
     after = complete()
     assert {n: after[n] for n in before} == before  # every finished trial kept as it was
-    assert len(after) == 40
+    # At this coarse scale a trial can see no talent arrive in Xi'an in a year, so its
+    # difference-in-differences moment is not a number and the trial fails with that error.
+    # Such a trial counts toward the 40, as a finished one does; the trials the kill left
+    # running are failed without an error and do not count.
+    failed = [t for t in trials() if t.state == TrialState.FAIL and "error" in t.user_attrs]
+    assert all("not a number" in t.user_attrs["error"] for t in failed)
+    assert len(after) + len(failed) == 40
+    assert len(after) >= 36
     assert result.before >= len(before)
     assert len(result.rounds) == 2  # the round before the study was not run again
 

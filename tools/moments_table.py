@@ -7,7 +7,7 @@ Every target is a figure up to 2010, or one of the reported 2017-2018 policy res
 - 2010 college-and-above residents per 100,000 where a bulletin reports it or it is DERIVED
   from one (`education_2010_by_city.csv`); the ESTIMATE rows are listed with weight 0.
 - 2010 average wages (`cities_2010.csv`); the ESTIMATE row (Shanghai) has weight 0.
-- Chengdu's wage over the tier-1 average (the seed article: 50-80 %), unemployment (4-5 %),
+- Chengdu's wage over the tier-1 average (Tech in Asia, 2018: 50-80 %), unemployment (4-5 %),
   the migration elasticity to real income (Tombe & Zhu: about 1.5).
 - Xi'an's new hukou registrations in 2017 and 2018, as the increase over 2016's (2017's
   245,000 was +335.9 % on 2016, so 2016 had 245,000 / 4.359 = 56,206), and Wuhan's graduates
@@ -138,7 +138,7 @@ def rows() -> list[dict]:
         "ratio",
         SPINUP,
         "middle of the reported 50-80 % band, which the tolerance spans; ASSUMPTION",
-        "seed article: Chengdu talent costs 50-80 % of tier-1",
+        "Tech in Asia 2018: Chengdu talent costs 50-80 % of tier-1",
     )
     add(
         "unemployment_rate_2009",
@@ -150,7 +150,7 @@ def rows() -> list[dict]:
         "share",
         SPINUP,
         "middle of 4-5 %; tolerance and weight ASSUMPTION",
-        "national urban unemployment around 4-5 % (project data notes)",
+        "ESTIMATE: national urban unemployment around 4-5 %",
     )
     add(
         "migration_elasticity",

@@ -67,7 +67,7 @@ def calibration_table(
             "",
             unemployment,
             "0.04-0.06",
-            "national urban unemployment around 4-5 % (project data notes)",
+            "ESTIMATE: national urban unemployment around 4-5 %",
         ),
         (
             "inter-city move rate of talent per year",
@@ -81,7 +81,7 @@ def calibration_table(
             "chengdu",
             _chengdu_wage_ratio(cm),
             "0.50-0.80",
-            "seed article: Chengdu talent costs 50-80 % of tier-1",
+            "Tech in Asia 2018: Chengdu talent costs 50-80 % of tier-1",
         ),
         (
             "migration elasticity, logit-implied",

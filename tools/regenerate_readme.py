@@ -280,7 +280,7 @@ PARTS: dict[str, Callable[[Path], tuple[dict[str, str], dict[str, Path]]]] = {
     "explore": explore,
     "calibration": calibration,
 }
-# calibration: by name only, it takes about ten minutes; explore took 1.5 min (load avg 2)
+# calibration: by name only (about half an hour the first time); explore took 1.5 min (load 2)
 DEFAULT_PARTS = "baseline,ensemble,verdict,compare,branches,sweep,explore"
 
 

@@ -21,6 +21,7 @@ from hubsim.scenario.records import (
     FAR,
     FAR_FROM_CALIBRATION,
     NATIONAL_POPULATION_2010,
+    city_wide_vacancy_on_record,
     largest_on_record,
     max_yuan_per_person,
 )
@@ -169,6 +170,18 @@ def test_different_set_keys_are_accepted() -> None:
 def test_the_baseline_and_shipped_scenarios_have_no_warnings() -> None:
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         assert scenario_warnings(load_scenario(path)) == [], path
+
+
+def test_a_ghost_threshold_outside_every_city_wide_vacancy_on_record_is_a_warning() -> None:
+    (low, at_low), (high, at_high) = city_wide_vacancy_on_record()
+    assert (low, at_low, high, at_high) == (0.033, "Beijing 2018", 0.407, "Chengdu 2013")
+    for inside in (low, 0.2, 0.4):
+        assert scenario_warnings(load_scenario(BASELINE, [f"ghost.vacancy_above={inside}"])) == []
+    (above,) = scenario_warnings(load_scenario(BASELINE, ["ghost.vacancy_above=0.97"]))
+    assert "key 'ghost.vacancy_above' is 0.97, above every city-wide" in above
+    assert "highest 0.407, Chengdu 2013" in above
+    (below,) = scenario_warnings(load_scenario(BASELINE, ["ghost.vacancy_above=0.01"]))
+    assert "below every city-wide office vacancy on record (lowest 0.033, Beijing 2018" in below
 
 
 def test_a_cash_amount_far_above_the_record_is_a_warning() -> None:

@@ -11,6 +11,7 @@ from hubsim.scenario.records import (
     CALIBRATED_RANGES,
     FAR,
     FAR_FROM_CALIBRATION,
+    city_wide_vacancy_on_record,
     largest_on_record,
 )
 from hubsim.scenario.schema import Scenario
@@ -18,7 +19,7 @@ from hubsim.scenario.schema import Scenario
 
 def scenario_warnings(scenario: Scenario) -> list[str]:
     """One sentence per value far outside the record: the key, the value, the recorded range."""
-    return _calibration_warnings(scenario) + _amount_warnings(scenario)
+    return _calibration_warnings(scenario) + _amount_warnings(scenario) + _ghost_warnings(scenario)
 
 
 def _calibration_warnings(scenario: Scenario) -> list[str]:
@@ -52,6 +53,26 @@ def _amount_warnings(scenario: Scenario) -> list[str]:
                     f"({record:,.0f}, data/talent_policies_2016_2021.csv)"
                 )
     return found
+
+
+def _ghost_warnings(scenario: Scenario) -> list[str]:
+    """A ghost threshold outside every city-wide vacancy on record: above the highest no hub
+    the record calls over-built could be a ghost; below the lowest a working market is one."""
+    (low, at_low), (high, at_high) = city_wide_vacancy_on_record()
+    value = scenario.ghost.vacancy_above
+    if value >= high:
+        return [
+            f"key 'ghost.vacancy_above' is {value:g}, above every city-wide office vacancy on "
+            f"record (highest {high:g}, {at_high}, data/office_market.csv): no hub can be a "
+            "ghost at this threshold unless it is emptier than any city ever was"
+        ]
+    if value < low:
+        return [
+            f"key 'ghost.vacancy_above' is {value:g}, below every city-wide office vacancy on "
+            f"record (lowest {low:g}, {at_low}, data/office_market.csv): at this threshold "
+            "even the tightest market on record counts as space left empty"
+        ]
+    return []
 
 
 def _value_at(scenario: Scenario, dotted: str) -> float:

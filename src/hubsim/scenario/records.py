@@ -33,6 +33,8 @@ CALIBRATED_RANGES = {
     "behaviour.migration.population_cap_talent_share": (0.0, 1.0),
     "behaviour.firms.office_upgrading_per_year": (0.05, 0.2),
 }
+# Quantities of office_market.csv that count one submarket, not a whole city.
+SUBMARKETS = ("cbd", "decentralised", "qianhai", "pazhou", "rd_property")
 # Units of the talent_policies table's yuan amounts, as yuan per payment of the schema's unit.
 _PER_MONTH = {"yuan per month": 1.0, "yuan per year": 1 / 12}
 
@@ -61,3 +63,31 @@ def largest_on_record() -> dict[str, float]:
             per_month = float(row["amount"]) * _PER_MONTH[row["unit"]]
             largest["rent"] = max(largest["rent"], per_month)
     return largest
+
+
+def vacancy_definition(quantity: str) -> str:
+    """What an office_market.csv quantity counts: a city-wide rate, one submarket,
+    availability, or unstated."""
+    q = quantity.lower()
+    if "availability" in q:
+        return "availability"
+    if any(s in q for s in SUBMARKETS):
+        return "submarket"
+    if q.startswith("office_vacancy"):
+        return "unstated"
+    return "city-wide"
+
+
+@functools.cache
+def city_wide_vacancy_on_record() -> tuple[tuple[float, str], tuple[float, str]]:
+    """The lowest and the highest city-wide grade-A or prime vacancy of one city in the
+    packaged office_market.csv, each with its city and year."""
+    found = [
+        (float(row["value"]), f"{row['city'].title()} {row['year']}")
+        for row in _table("office_market.csv")
+        if row["unit"].lower().startswith("share")
+        and "vacancy" in row["quantity"]
+        and vacancy_definition(row["quantity"]) == "city-wide"
+        and row["city"] not in ("national", "tier1")
+    ]
+    return min(found), max(found)

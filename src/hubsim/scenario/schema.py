@@ -810,7 +810,8 @@ class GhostRule(Strict):
         "(empty seats / seats, a yearly mean) above which space counts as left empty. The "
         "cities called over-built peaked at 22-41 % (Xi'an 22.4 % in 2014, Nanjing 23.9 % and "
         "Xiamen 26.8 % in 2015, Wuhan 27.3 % in 2017, Chengdu 40.7 % in 2013); working markets "
-        "stayed at or below 16 % (Beijing 3.3-5.6 %, Guangzhou 15.7 %, Hangzhou 10.6-16 %)",
+        "stayed at or below 16 % (Beijing 3.3-5.6 %, Guangzhou 15.7 %, Hangzhou 10.6-16 %). "
+        "Warning below the lowest city-wide vacancy on record or at or above the highest",
     )
     empty_years: int = Field(
         3,

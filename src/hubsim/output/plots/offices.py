@@ -29,6 +29,7 @@ from hubsim.output.plots.figure import (
     subplots,
     with_reps,
 )
+from hubsim.scenario.records import vacancy_definition as definition
 
 RECORD_YEARS = (2013, 2019)
 COLUMNS = 4  # panels a row
@@ -48,7 +49,6 @@ UNIT_MONTHS = (  # (pattern in a record's unit, month its period ends)
     (r"\b4Q\d\d|\bQ4\b|end-\d{4}", 12),
 )
 BROKERS = ("CBRE", "JLL", "DTZ", "Colliers", "Savills", "C&W", "Cushman")
-SUBMARKETS = ("cbd", "decentralised", "qianhai", "pazhou", "rd_property")
 GHOST_COLOUR = "#c0392b"
 LINE_COLOUR = "#1f5f8b"
 RECORD_COLOUR = "#222222"
@@ -95,18 +95,6 @@ def record_date(year: int, quantity: str, unit: str = "") -> pd.Timestamp:
     if month is None:
         month = next((m for pattern, m in UNIT_MONTHS if re.search(pattern, unit)), 7)
     return pd.Timestamp(year=int(year), month=month, day=1)
-
-
-def definition(quantity: str) -> str:
-    """What a record counts: a city-wide rate, one submarket, availability, or unstated."""
-    q = quantity.lower()
-    if "availability" in q:
-        return "availability"
-    if any(s in q for s in SUBMARKETS):
-        return "submarket"
-    if q.startswith("office_vacancy"):
-        return "unstated"
-    return "city-wide"
 
 
 def broker(text: str) -> str:

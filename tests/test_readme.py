@@ -292,3 +292,39 @@ def test_nothing_points_outside_the_repository() -> None:
     ]
     offenders = [str(p.relative_to(ROOT)) for p in files if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def _flat_in_the_site(text: str) -> list[str]:
+    """Lines the site's Markdown (Python-Markdown) would not nest: a list item, or a paragraph
+    after a blank line, indented by one to three spaces. It needs four to belong to the item
+    above; with fewer, the item ends, and a numbered list runs on as one paragraph."""
+    found, fenced, blank = [], False, True
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif (
+            not fenced
+            and re.match(r" {1,3}\S", line)
+            and (blank or re.match(r" {1,3}(?:[-*+]|\d+\.) ", line))
+        ):
+            found.append(f"{number}: {line.strip()[:60]}")
+        blank = not line.strip()
+    return found
+
+
+def test_nested_lists_are_indented_as_the_site_renders_them() -> None:
+    offenders = {
+        str(page.relative_to(ROOT)): found
+        for page in PAGES
+        if (found := _flat_in_the_site(page.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}, "indent a nested list or a list item's paragraph by four spaces"
+
+
+def test_the_indent_check_catches_a_list_nested_by_two_spaces() -> None:
+    two = "- inputs vary by one of\n  - `uniform`: the drawn value;\n  - `factor`: times it\n"
+    three = "1. **First.** Text\n   more text\n\n   A second paragraph.\n2. **Second.**\n"
+    assert len(_flat_in_the_site(two)) == 2
+    assert _flat_in_the_site(three) == ["4: A second paragraph."]
+    four = "1. **First.** Text\n    more text\n\n    A second paragraph.\n\n2. **Second.**\n"
+    assert _flat_in_the_site(four) == []
